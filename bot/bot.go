@@ -1,0 +1,397 @@
+// Package bot runs the pay-by-tweet daemon's work: pollers that store
+// mentions and DMs, a processor that decides about each, a charger that
+// makes each confirmed charge exactly once, a sender that posts replies
+// exactly once, and the scheduled jobs (expiry, announcements). Every step
+// reads its work from the database and commits its result there, so a
+// crash anywhere leaves rows that say what is left to do.
+package bot
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/paybytweet/paybytweet/config"
+	"github.com/paybytweet/paybytweet/conversations"
+	"github.com/paybytweet/paybytweet/issuer"
+	"github.com/paybytweet/paybytweet/messages"
+	"github.com/paybytweet/paybytweet/storage"
+	"github.com/paybytweet/paybytweet/twitterapi"
+)
+
+// Twitter is what the bot needs of Twitter; *twitterapi.Client is the real
+// one.
+type Twitter interface {
+	VerifyCredentials() (twitterapi.User, error)
+	Mentions(sinceID, maxID int64, count int) (twitterapi.Page, error)
+	UserTimeline(userID, sinceID, maxID int64, count int) (twitterapi.Page, error)
+	Post(text string, inReplyTo int64) (int64, error)
+	DMEvents(cursor string, count int) ([]twitterapi.DM, string, error)
+	SendDM(recipient int64, text string) (int64, error)
+	Limit(endpoint string) (twitterapi.RateLimit, bool)
+}
+
+// Issuer is what the bot needs of the card issuer; *issuer.Client is the
+// real one.
+type Issuer interface {
+	Enrollment(ctx context.Context, twitterUserID int64) (issuer.Enrollment, error)
+	CreatePurchase(ctx context.Context, idempotencyKey string, req issuer.PurchaseRequest) (issuer.Purchase, error)
+	FindPurchases(ctx context.Context, reference string) ([]issuer.Purchase, error)
+}
+
+// Options configure a Bot.
+type Options struct {
+	Config  *config.Config
+	DB      *storage.DB
+	Twitter Twitter
+	Issuer  Issuer
+	Now     func() time.Time // default time.Now
+	Logger  *slog.Logger
+	// Idle is how long a worker with nothing to do sleeps before it looks
+	// again (it is woken sooner when new work is written); default 1s.
+	Idle time.Duration
+	// MaxAge: messages older than this when processed are not acted on, so
+	// that a first start does not answer a month of old DMs; default 24h.
+	MaxAge time.Duration
+	// ExpiryGrace is how long after a window closes the scheduled expiry
+	// waits, so that a confirmation sent in time but polled late still
+	// counts; default 1m. A buyer arriving after the window gets the unit
+	// at once regardless.
+	ExpiryGrace time.Duration
+	// ShutdownGrace is how long Close lets work in flight finish before it
+	// aborts it; default 5s.
+	ShutdownGrace time.Duration
+}
+
+// settings is what a configuration reload swaps, as one value.
+type settings struct {
+	cfg      *config.Config
+	catalog  *conversations.Catalog
+	messages *messages.Set
+}
+
+// Bot is the daemon's engine.
+type Bot struct {
+	opt Options
+	db  *storage.DB
+	tw  Twitter
+	iss Issuer
+	now func() time.Time
+	log *slog.Logger
+
+	current atomic.Pointer[settings]
+	botID   atomic.Int64
+
+	authBroken atomic.Bool // Twitter rejects the credentials: no polls, no posts
+
+	wakeProcessor, wakeCharger, wakeSender chan struct{}
+
+	cronMu   sync.Mutex
+	cron     *cron.Cron
+	cronJobs []cron.EntryID
+
+	sender *sender
+
+	pollMentionsMu, pollDMsMu sync.Mutex // a poll still walking makes the next tick skip
+
+	ctx    context.Context // cancelled when the bot stops taking work
+	stop   context.CancelFunc
+	work   context.Context // cancelled when work in flight must be abandoned
+	abort  context.CancelFunc
+	wg     sync.WaitGroup
+	closed atomic.Bool
+}
+
+// New returns a bot that has not started.
+func New(opt Options) *Bot {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	if opt.Idle <= 0 {
+		opt.Idle = time.Second
+	}
+	if opt.MaxAge <= 0 {
+		opt.MaxAge = 24 * time.Hour
+	}
+	if opt.ExpiryGrace <= 0 {
+		opt.ExpiryGrace = time.Minute
+	}
+	if opt.ShutdownGrace <= 0 {
+		opt.ShutdownGrace = 5 * time.Second
+	}
+	b := &Bot{
+		opt: opt, db: opt.DB, tw: opt.Twitter, iss: opt.Issuer, now: opt.Now, log: opt.Logger,
+		wakeProcessor: make(chan struct{}, 1), wakeCharger: make(chan struct{}, 1), wakeSender: make(chan struct{}, 1),
+	}
+	b.sender = newSender(b)
+	b.current.Store(newSettings(opt.Config))
+	return b
+}
+
+func newSettings(cfg *config.Config) *settings {
+	return &settings{cfg: cfg, catalog: conversations.NewCatalog(cfg.Offers), messages: templates(cfg)}
+}
+
+// templates compiles the configuration's templates. The configuration was
+// validated, so this does not fail; if it did, the built-in texts serve.
+func templates(cfg *config.Config) *messages.Set {
+	perOffer := map[string]messages.Overrides{}
+	for _, o := range cfg.Offers {
+		if len(o.Templates) > 0 {
+			perOffer[o.ID] = o.Templates
+		}
+	}
+	set, errs := messages.Build(cfg.Templates, perOffer)
+	if len(errs) > 0 {
+		slog.Error("templates do not compile; using the built-in texts", "errors", fmt.Sprint(errs))
+		return messages.Defaults()
+	}
+	return set
+}
+
+func (b *Bot) settings() *settings { return b.current.Load() }
+
+// SetConfig puts a new configuration in force: offers, templates, windows
+// and schedules. Orders already made keep their own copy of their terms.
+func (b *Bot) SetConfig(cfg *config.Config) {
+	old := b.current.Swap(newSettings(cfg))
+	if old.cfg.Twitter.Poll != cfg.Twitter.Poll || old.cfg.Schedules != cfg.Schedules {
+		if err := b.schedule(); err != nil {
+			b.log.Error("reschedule after reload", "err", err)
+		}
+	}
+	b.wake(b.wakeProcessor)
+	b.wake(b.wakeSender)
+}
+
+// Open starts the bot's workers and schedules. It returns an error when a
+// schedule does not parse.
+func (b *Bot) Open(ctx context.Context) error {
+	b.ctx, b.stop = context.WithCancel(ctx)
+	b.work, b.abort = context.WithCancel(context.WithoutCancel(ctx))
+	b.loadBotID()
+	if err := b.schedule(); err != nil {
+		return err
+	}
+	b.goLoop("processor", b.processNext, b.wakeProcessor)
+	b.goLoop("charger", b.chargeDue, b.wakeCharger)
+	b.goLoop("sender", b.sender.sendDue, b.wakeSender)
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		b.ensureIdentity()
+	}()
+	return nil
+}
+
+// Close stops polling and taking work, lets work in flight finish for up
+// to ShutdownGrace, then abandons it (a charge or a post whose outcome is
+// then unknown is settled at the next start), and returns.
+func (b *Bot) Close() error {
+	if b.stop == nil || b.closed.Swap(true) {
+		return nil
+	}
+	b.stop()
+	b.cronMu.Lock()
+	var cronDone context.Context
+	if b.cron != nil {
+		cronDone = b.cron.Stop()
+	}
+	b.cronMu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		b.wg.Wait()
+		if cronDone != nil {
+			<-cronDone.Done()
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(b.opt.ShutdownGrace):
+		b.log.Warn("shutdown: abandoning work in flight; it resumes at the next start")
+		b.abort()
+		if c, ok := b.tw.(interface{ Close() }); ok {
+			c.Close() // go-twitter takes no context: this aborts its requests
+		}
+		<-done
+	}
+	b.abort()
+	return nil
+}
+
+// goLoop runs step until the bot stops. step returns true when it did
+// something, so the loop goes again at once; otherwise it sleeps until
+// woken or for Idle.
+func (b *Bot) goLoop(name string, step func() (bool, time.Duration), wake chan struct{}) {
+	log := b.log.With("component", name)
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		for b.ctx.Err() == nil {
+			busy, wait := b.safeStep(log, step)
+			if busy {
+				continue
+			}
+			if wait <= 0 || wait > b.opt.Idle {
+				wait = b.opt.Idle
+			}
+			t := time.NewTimer(wait)
+			select {
+			case <-b.ctx.Done():
+			case <-wake:
+			case <-t.C:
+			}
+			t.Stop()
+		}
+	}()
+}
+
+// safeStep keeps one bad row from killing a worker: a panic is logged and
+// the worker carries on after a pause.
+func (b *Bot) safeStep(log *slog.Logger, step func() (bool, time.Duration)) (busy bool, wait time.Duration) {
+	defer func() {
+		if r := recover(); r != nil {
+			log.Error("worker panic; continuing", "panic", fmt.Sprint(r))
+			busy, wait = false, b.opt.Idle
+		}
+	}()
+	return step()
+}
+
+func (b *Bot) wake(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// schedule (re)registers the cron jobs from the current configuration.
+func (b *Bot) schedule() error {
+	b.cronMu.Lock()
+	defer b.cronMu.Unlock()
+	if b.ctx == nil || b.ctx.Err() != nil {
+		return nil
+	}
+	cfg := b.settings().cfg
+	logger := cron.PrintfLogger(slogPrintf{b.log.With("component", "cron")})
+	c := cron.New(cron.WithChain(cron.Recover(logger), cron.SkipIfStillRunning(logger)))
+	jobs := []struct {
+		spec string
+		name string
+		run  func()
+	}{
+		{cfg.Twitter.Poll.Mentions, "poll mentions", b.pollMentions},
+		{cfg.Twitter.Poll.DirectMessages, "poll direct messages", b.pollDMs},
+		{cfg.Schedules.Expiry, "expiry", b.expire},
+		{cfg.Schedules.Announce, "announce", b.announce},
+	}
+	for _, j := range jobs {
+		if _, err := c.AddFunc(j.spec, j.run); err != nil {
+			return fmt.Errorf("schedule %s %q: %w", j.name, j.spec, err)
+		}
+	}
+	if b.cron != nil {
+		b.cron.Stop()
+	}
+	b.cron = c
+	c.Start()
+	// Do not wait for the first tick: an operator restarting the box
+	// expects the bot to catch up at once.
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		b.announce()
+		b.pollMentions()
+		b.pollDMs()
+	}()
+	return nil
+}
+
+type slogPrintf struct{ l *slog.Logger }
+
+func (s slogPrintf) Printf(format string, args ...any) { s.l.Info(fmt.Sprintf(format, args...)) }
+
+// ensureIdentity learns the bot's own user id (to never act on its own
+// messages), from the database or else from Twitter, retrying until it
+// works: until then pollers and the sender wait.
+func (b *Bot) ensureIdentity() {
+	wait := time.Second
+	for b.botID.Load() == 0 && b.ctx.Err() == nil {
+		u, err := b.tw.VerifyCredentials()
+		if err == nil {
+			b.botID.Store(u.ID)
+			if err := b.db.SetCursor(context.WithoutCancel(b.ctx), cursorBotUser, u); err != nil {
+				b.log.Error("save bot identity", "err", err)
+			}
+			b.log.Info("twitter credentials work", "user_id", u.ID, "screen_name", u.ScreenName)
+			b.authBroken.Store(false)
+			b.wake(b.wakeSender)
+			b.pollMentions()
+			b.pollDMs()
+			return
+		}
+		b.twitterFailed("verify credentials", err)
+		select {
+		case <-b.ctx.Done():
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, time.Minute)
+	}
+}
+
+const cursorBotUser = "bot_user"
+
+func (b *Bot) loadBotID() {
+	var u twitterapi.User
+	if err := b.db.Cursor(context.Background(), cursorBotUser, &u); err == nil && u.ID != 0 {
+		b.botID.Store(u.ID)
+	}
+}
+
+// twitterFailed logs a Twitter failure at the level it deserves, and
+// stops polling and posting when the credentials are refused.
+func (b *Bot) twitterFailed(what string, err error) {
+	switch twitterapi.Classify(err) {
+	case twitterapi.KindAuth:
+		if !b.authBroken.Swap(true) {
+			b.log.Error("TWITTER CREDENTIALS REFUSED: polling and posting stop until they work; every reply stays queued", "during", what, "err", err)
+		}
+	case twitterapi.KindRateLimited:
+		b.log.Info("twitter rate limit reached; waiting for its reset", "during", what, "err", err)
+	default:
+		b.log.Warn("twitter call failed", "during", what, "err", err)
+	}
+}
+
+// checkAuth, when the credentials were refused, tries them again and
+// reports whether Twitter may be called.
+func (b *Bot) checkAuth() bool {
+	if b.botID.Load() == 0 {
+		return false
+	}
+	if !b.authBroken.Load() {
+		return true
+	}
+	if _, err := b.tw.VerifyCredentials(); err != nil {
+		return false
+	}
+	b.authBroken.Store(false)
+	b.log.Info("twitter credentials work again; polling and posting resume")
+	b.wake(b.wakeSender)
+	return true
+}
+
+// Idle reports whether nothing is left to do: no message unprocessed, no
+// charge unsettled, no reply unsent. Tests and the sandbox use it.
+func (b *Bot) Idle(ctx context.Context) (bool, error) {
+	return b.db.Quiet(ctx)
+}

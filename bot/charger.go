@@ -1,0 +1,213 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"github.com/paybytweet/paybytweet/conversations"
+	"github.com/paybytweet/paybytweet/crashpoint"
+	"github.com/paybytweet/paybytweet/issuer"
+	"github.com/paybytweet/paybytweet/storage"
+)
+
+// chargeDue makes the charge of the oldest confirmed order that is due.
+func (b *Bot) chargeDue() (bool, time.Duration) {
+	ctx := b.work
+	log := b.log.With("component", "charger")
+	now := b.now()
+	due, err := b.db.DueCharges(ctx, now, 1)
+	if err != nil {
+		log.Error("read due charges", "err", err)
+		return false, b.opt.Idle
+	}
+	if len(due) == 0 {
+		at, ok, err := b.db.NextChargeAt(ctx)
+		if err != nil || !ok {
+			return false, 0
+		}
+		return false, at.Sub(now)
+	}
+	b.charge(ctx, log.With("order", due[0].ID), due[0])
+	return true, 0
+}
+
+// charge settles one order's charge, or records why it must wait.
+//
+// Every issuer call is recorded and committed before it is made, and its
+// outcome after. The purchase always carries the order's one idempotency
+// key. After an attempt whose outcome is unknown, the purchase is first
+// looked up by the order's reference: only when none exists is the POST
+// repeated, with the same key, so that neither a retry nor a key the
+// issuer has forgotten after 24 hours can make a second purchase.
+func (b *Bot) charge(ctx context.Context, log *slog.Logger, c storage.Charge) {
+	if c.Attempts > 0 {
+		settled, err := b.lookup(ctx, log, c)
+		if err != nil || settled {
+			return
+		}
+	}
+	attempt, err := b.db.StartCharge(ctx, c.ID, "purchase", b.now().Add(backoff(c.Attempts+1)))
+	if err != nil {
+		log.Error("record charge attempt", "err", err)
+		return
+	}
+	crashpoint.Hit(crashpoint.BeforeCharge)
+	cctx, cancel := context.WithTimeout(ctx, b.settings().cfg.Issuer.Timeout)
+	p, err := b.iss.CreatePurchase(cctx, c.IdempotencyKey, purchaseRequest(c.Order))
+	cancel()
+	crashpoint.Hit(crashpoint.AfterChargeResponse)
+	b.settlePurchase(log, c, attempt, p, err)
+}
+
+// lookup settles an order from the purchases the issuer has under its
+// reference. It returns true when the order is settled, and an error when
+// the issuer could not say (the order then waits).
+func (b *Bot) lookup(ctx context.Context, log *slog.Logger, c storage.Charge) (bool, error) {
+	attempt, err := b.db.StartCharge(ctx, c.ID, "lookup", b.now().Add(backoff(c.Attempts+1)))
+	if err != nil {
+		log.Error("record lookup attempt", "err", err)
+		return false, err
+	}
+	cctx, cancel := context.WithTimeout(ctx, b.settings().cfg.Issuer.Timeout)
+	found, err := b.iss.FindPurchases(cctx, c.ID)
+	cancel()
+	if err != nil {
+		b.deferCharge(log, c, attempt, err)
+		return false, err
+	}
+	var approved, declined *issuer.Purchase
+	for i := range found {
+		p := &found[i]
+		if p.Reference != c.ID {
+			continue // not ours, whatever the server thinks
+		}
+		switch p.Status {
+		case issuer.PurchaseApproved:
+			if approved != nil && approved.ID != p.ID {
+				log.Error("ALERT: more than one approved purchase for one order", "purchase", p.ID, "other", approved.ID)
+			}
+			if approved == nil {
+				approved = p
+			}
+		case issuer.PurchaseDeclined:
+			if declined == nil {
+				declined = p
+			}
+		}
+	}
+	switch {
+	case approved != nil:
+		b.settle(log, c, attempt, conversations.Outcome{State: conversations.Paid, PurchaseID: approved.ID}, "found by reference")
+		return true, nil
+	case declined != nil:
+		b.settle(log, c, attempt, conversations.Outcome{State: conversations.Declined, PurchaseID: declined.ID, DeclineCode: declined.DeclineCode}, "found by reference")
+		return true, nil
+	}
+	if err := b.db.DeferCharge(context.WithoutCancel(ctx), c.ID, attempt, b.now(), "none", "no purchase under the reference"); err != nil {
+		log.Error("record lookup", "err", err)
+		return false, err
+	}
+	return false, nil
+}
+
+func (b *Bot) settlePurchase(log *slog.Logger, c storage.Charge, attempt int64, p issuer.Purchase, err error) {
+	switch issuer.Outcome(err) {
+	case issuer.OK:
+		switch p.Status {
+		case issuer.PurchaseApproved:
+			b.settle(log, c, attempt, conversations.Outcome{State: conversations.Paid, PurchaseID: p.ID}, "approved")
+		case issuer.PurchaseDeclined:
+			b.settle(log, c, attempt, conversations.Outcome{State: conversations.Declined, PurchaseID: p.ID, DeclineCode: p.DeclineCode}, "declined")
+		default:
+			b.deferCharge(log, c, attempt, errors.New("purchase status "+strconv.Quote(p.Status)))
+		}
+	case issuer.Final:
+		var e *issuer.Error
+		errors.As(err, &e)
+		if e != nil && e.Code == issuer.CodeCardDeclined {
+			id := ""
+			if e.Purchase != nil {
+				id = e.Purchase.ID
+			}
+			b.settle(log, c, attempt, conversations.Outcome{State: conversations.Declined, PurchaseID: id, DeclineCode: e.DeclineCode}, "declined")
+			return
+		}
+		log.Error("issuer refused the charge for good; nothing charged", "err", err)
+		b.settle(log, c, attempt, conversations.Outcome{State: conversations.Failed}, err.Error())
+	case issuer.Bug:
+		log.Error("ALERT: the issuer says this order's idempotency key was used for another request; order parked for an operator", "err", err)
+		b.settle(log, c, attempt, conversations.Outcome{State: conversations.Parked}, err.Error())
+	default: // Unknown, RetryLater
+		b.deferCharge(log, c, attempt, err)
+	}
+}
+
+// settle records a final outcome and queues what the cardholder is told.
+func (b *Bot) settle(log *slog.Logger, c storage.Charge, attempt int64, out conversations.Outcome, detail string) {
+	st := b.settings()
+	var replies []conversations.Reply
+	if out.State != conversations.Parked {
+		replies = conversations.OutcomeReplies(st.messages, st.cfg.Privacy, c.Order, out)
+	}
+	// The outcome is recorded even while shutting down: it is known now
+	// and would otherwise cost a lookup at the next start.
+	if err := b.db.SettleCharge(context.WithoutCancel(b.work), c.ID, attempt, out, detail, replies); err != nil {
+		log.Error("record charge outcome", "outcome", out.State, "err", err)
+		return
+	}
+	crashpoint.Hit(crashpoint.AfterChargeSettled)
+	log.Info("charge settled", "outcome", out.State, "purchase", out.PurchaseID, "decline_code", out.DeclineCode)
+	b.wake(b.wakeSender)
+}
+
+// deferCharge records an attempt whose outcome is not known, or that the
+// issuer asked to repeat later, and when to try again.
+func (b *Bot) deferCharge(log *slog.Logger, c storage.Charge, attempt int64, err error) {
+	wait := backoff(c.Attempts + 1)
+	outcome := "unknown"
+	var e *issuer.Error
+	if errors.As(err, &e) {
+		if e.RetryAfter > 0 {
+			wait, outcome = e.RetryAfter, "retry_after"
+		}
+		if e.Code == issuer.CodeUnauthorized {
+			log.Error("ISSUER REFUSES THE API KEY: charges wait until it is fixed", "err", err)
+		}
+	}
+	if err := b.db.DeferCharge(context.WithoutCancel(b.work), c.ID, attempt, b.now().Add(wait), outcome, err.Error()); err != nil {
+		log.Error("record deferred charge", "err", err)
+		return
+	}
+	log.Warn("charge outcome not known yet; will settle it with the same key", "retry_in", wait.String(), "err", err)
+}
+
+func purchaseRequest(o conversations.Order) issuer.PurchaseRequest {
+	// Built only from the order's own copy of its terms, so that every
+	// retry sends the very same body under the same key.
+	return issuer.PurchaseRequest{
+		Cardholder: o.Cardholder, Merchant: o.Merchant, Amount: o.Amount, Currency: o.Currency,
+		Description: o.Title, Reference: o.ID,
+		Metadata: map[string]string{
+			"offer":            o.OfferID,
+			"twitter_user_id":  strconv.FormatInt(o.UserID, 10),
+			"confirm_tweet_id": strconv.FormatInt(o.ConfirmMessageID, 10),
+			"confirm_channel":  string(o.ConfirmChannel),
+		},
+	}
+}
+
+// backoff is how long to wait before attempt n (1, 2, ...): doubling from
+// a second up to a minute, with jitter so that retries do not march in
+// step.
+func backoff(n int) time.Duration {
+	d := time.Second
+	for i := 1; i < n && d < time.Minute; i++ {
+		d *= 2
+	}
+	d = min(d, time.Minute)
+	return d/2 + rand.N(d/2+1)
+}

@@ -1,0 +1,274 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"html"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/paybytweet/paybytweet/conversations"
+	"github.com/paybytweet/paybytweet/crashpoint"
+	"github.com/paybytweet/paybytweet/storage"
+	"github.com/paybytweet/paybytweet/twitterapi"
+)
+
+// sender posts the outbox, each cardholder's messages in order, within
+// Twitter's budgets, and makes each visible once: a message whose post was
+// interrupted is looked for on Twitter before it is posted again.
+type sender struct {
+	b   *Bot
+	log *slog.Logger
+
+	mu     sync.Mutex
+	paused map[conversations.Channel]time.Time // no posting on a channel until then
+}
+
+func newSender(b *Bot) *sender {
+	return &sender{b: b, log: b.log.With("component", "sender"), paused: map[conversations.Channel]time.Time{}}
+}
+
+func (s *sender) pause(ch conversations.Channel, until time.Time, why string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if until.After(s.paused[ch]) {
+		s.paused[ch] = until
+		s.log.Warn("posting paused", "channel", ch, "until", until.Format(time.RFC3339), "why", why)
+	}
+}
+
+func (s *sender) pausedUntil(ch conversations.Channel, now time.Time) (time.Time, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.paused[ch]
+	return t, now.Before(t)
+}
+
+// sendDue sends the next messages that may go now. It returns how long
+// until something may be due when there is nothing to do now.
+func (s *sender) sendDue() (bool, time.Duration) {
+	b := s.b
+	if b.botID.Load() == 0 || !b.checkAuth() {
+		return false, 5 * time.Second
+	}
+	ctx := b.work
+	now := b.now()
+	msgs, err := b.db.NextOutbox(ctx, now, 20)
+	if err != nil {
+		s.log.Error("read outbox", "err", err)
+		return false, b.opt.Idle
+	}
+	did := false
+	for _, m := range msgs {
+		if b.ctx.Err() != nil || b.authBroken.Load() {
+			break
+		}
+		if _, paused := s.pausedUntil(m.Channel, now); paused {
+			continue
+		}
+		if !s.withinBudget(ctx, m.Channel, now) {
+			continue
+		}
+		s.send(ctx, m)
+		did = true
+	}
+	return did, 0
+}
+
+// withinBudget checks the bot's own count of what it posted against the
+// configured budgets (tweets per window, DMs per day), and pauses the
+// channel until budget comes back when it is used up.
+func (s *sender) withinBudget(ctx context.Context, ch conversations.Channel, now time.Time) bool {
+	cfg := s.b.settings().cfg
+	limit, window := cfg.Twitter.Limits.TweetsPerWindow, cfg.Twitter.Limits.TweetWindow
+	if ch == conversations.DM {
+		limit, window = cfg.Twitter.Limits.DMsPerDay, 24*time.Hour
+	}
+	if limit <= 0 {
+		return true
+	}
+	n, err := s.b.db.SentSince(ctx, ch, now.Add(-window))
+	if err != nil {
+		s.log.Error("count sent messages", "err", err)
+		return false
+	}
+	if n < limit {
+		return true
+	}
+	oldest, err := s.b.db.OldestSentSince(ctx, ch, now.Add(-window))
+	if err != nil || oldest.IsZero() {
+		oldest = now
+	}
+	s.pause(ch, oldest.Add(window), "posting budget used up: "+strconv.Itoa(n)+" in "+window.String())
+	return false
+}
+
+func (s *sender) send(ctx context.Context, m storage.OutboxMessage) {
+	b := s.b
+	log := s.log.With("outbox", m.ID, "channel", m.Channel, "user_id", m.UserID, "kind", m.Kind)
+	if m.State == storage.OutboxSending {
+		// An earlier post may have reached Twitter: look before posting.
+		id, found, err := s.find(m)
+		if err != nil {
+			b.twitterFailed("look for an interrupted post", err)
+			s.reschedule(ctx, log, m, s.retryAt(m, err), false, err)
+			return
+		}
+		if found {
+			s.markSent(ctx, log, m, id, "found on Twitter after an interrupted post")
+			return
+		}
+	}
+	if err := b.db.MarkSending(ctx, m.ID); err != nil {
+		log.Error("mark sending", "err", err)
+		return
+	}
+	crashpoint.Hit(crashpoint.BeforePost)
+	var id int64
+	var err error
+	if m.Channel == conversations.DM {
+		id, err = b.tw.SendDM(m.UserID, m.Text)
+	} else {
+		id, err = b.tw.Post(m.Text, m.InReplyTo)
+	}
+	crashpoint.Hit(crashpoint.AfterPost)
+	if err == nil {
+		s.markSent(ctx, log, m, id, "")
+		return
+	}
+	now := b.now()
+	switch twitterapi.Classify(err) {
+	case twitterapi.KindDuplicate:
+		// 187 alone does not prove the reply is out: it may be an older
+		// tweet with the same text. Look for this reply itself.
+		id, found, ferr := s.find(m)
+		if ferr != nil {
+			s.reschedule(ctx, log, m, s.retryAt(m, ferr), false, ferr)
+			return
+		}
+		if found {
+			s.markSent(ctx, log, m, id, "duplicate status, and it is this reply")
+			return
+		}
+		text := m.Text + " ·" + strconv.FormatInt(m.ID, 36)
+		if err := b.db.ReplaceText(context.WithoutCancel(ctx), m.ID, text); err != nil {
+			log.Error("change duplicate text", "err", err)
+		}
+		log.Warn("Twitter calls this text a duplicate of an older tweet; sending it with a distinguishing suffix")
+		s.reschedule(ctx, log, m, now, true, err)
+	case twitterapi.KindGone, twitterapi.KindRefused:
+		log.Error("Twitter refuses this message for good; it will not be sent", "err", err)
+		if err := b.db.MarkFailed(context.WithoutCancel(ctx), m.ID, err.Error()); err != nil {
+			log.Error("mark failed", "err", err)
+		}
+	case twitterapi.KindRateLimited:
+		at := s.retryAt(m, err)
+		s.pause(m.Channel, at, "rate limited")
+		s.reschedule(ctx, log, m, at, true, err)
+	case twitterapi.KindPostingLimit:
+		at := now.Add(b.settings().cfg.Twitter.Limits.TweetWindow)
+		if oldest, oerr := b.db.OldestSentSince(ctx, m.Channel, now.Add(-b.settings().cfg.Twitter.Limits.TweetWindow)); oerr == nil && !oldest.IsZero() {
+			at = oldest.Add(b.settings().cfg.Twitter.Limits.TweetWindow)
+		}
+		s.pause(m.Channel, at, "Twitter's posting limit (185)")
+		s.reschedule(ctx, log, m, at, true, err)
+	case twitterapi.KindPaused:
+		at := now.Add(15 * time.Minute)
+		log.Error("Twitter asks the account to pause (226/326); posting paused", "err", err)
+		s.pause(m.Channel, at, err.Error())
+		s.reschedule(ctx, log, m, at, true, err)
+	case twitterapi.KindAuth:
+		b.twitterFailed("post", err)
+		s.reschedule(ctx, log, m, now.Add(5*time.Second), true, err)
+	default: // transient or unknown: it may be on Twitter
+		s.reschedule(ctx, log, m, now.Add(backoff(m.Attempts+1)), !twitterapi.MayHavePosted(err), err)
+	}
+}
+
+func (s *sender) retryAt(m storage.OutboxMessage, err error) time.Time {
+	now := s.b.now()
+	var e *twitterapi.Error
+	if errors.As(err, &e) && twitterapi.Classify(err) == twitterapi.KindRateLimited {
+		if e.ResetAt.After(now) {
+			return e.ResetAt.Add(time.Second)
+		}
+		return now.Add(time.Minute)
+	}
+	return now.Add(backoff(m.Attempts + 1))
+}
+
+func (s *sender) reschedule(ctx context.Context, log *slog.Logger, m storage.OutboxMessage, at time.Time, notPosted bool, cause error) {
+	if err := s.b.db.Reschedule(context.WithoutCancel(ctx), m.ID, at, notPosted, cause.Error()); err != nil {
+		log.Error("reschedule", "err", err)
+		return
+	}
+	log.Warn("send failed; will retry", "at", at.Format(time.RFC3339), "known_not_posted", notPosted, "err", cause)
+}
+
+func (s *sender) markSent(ctx context.Context, log *slog.Logger, m storage.OutboxMessage, id int64, note string) {
+	// Recorded even while shutting down: it is on Twitter now.
+	if err := s.b.db.MarkSent(context.WithoutCancel(ctx), m.ID, id); err != nil {
+		log.Error("record sent", "sent_id", id, "err", err)
+		return
+	}
+	crashpoint.Hit(crashpoint.AfterSent)
+	log.Info("sent", "sent_id", id, "note", note)
+	if m.IsRequest {
+		s.b.wake(s.b.wakeProcessor) // a confirmation may be waiting on this
+	}
+}
+
+// find looks on Twitter for message m, whose post may or may not have
+// gone through: a reply in the bot's own timeline, answering the same
+// tweet with the same text; a DM among the bot's sent messages to the same
+// cardholder with the same text, sent since the attempt began.
+func (s *sender) find(m storage.OutboxMessage) (int64, bool, error) {
+	b := s.b
+	since := m.SendingSince.Add(-5 * time.Minute)
+	if m.Channel == conversations.DM {
+		cursor := ""
+		for page := 0; page < 5; page++ {
+			events, next, err := b.tw.DMEvents(cursor, dmPageSize)
+			if err != nil {
+				return 0, false, err
+			}
+			for _, e := range events {
+				if e.SenderID == b.botID.Load() && e.RecipientID == m.UserID && sameText(e.Text, m.Text) {
+					return e.ID, true, nil
+				}
+			}
+			if next == "" || len(events) == 0 || events[len(events)-1].CreatedAt.Before(since) {
+				return 0, false, nil
+			}
+			cursor = next
+		}
+		return 0, false, nil
+	}
+	sinceID, maxID := m.InReplyTo, int64(0) // our reply is newer than the tweet it answers
+	for page := 0; page < 5; page++ {
+		p, err := b.tw.UserTimeline(b.botID.Load(), sinceID, maxID, 200)
+		if err != nil {
+			return 0, false, err
+		}
+		for _, t := range p.Tweets {
+			if t.InReplyTo == m.InReplyTo && sameText(t.Text, m.Text) {
+				return t.ID, true, nil
+			}
+		}
+		if p.Count == 0 || (len(p.Tweets) > 0 && p.Tweets[len(p.Tweets)-1].CreatedAt.Before(since)) {
+			return 0, false, nil
+		}
+		maxID = p.Oldest - 1
+	}
+	return 0, false, nil
+}
+
+// sameText compares a text read back from Twitter with the one sent:
+// Twitter HTML-escapes &, < and > in what it returns, and trims.
+func sameText(got, sent string) bool {
+	norm := func(s string) string { return strings.Join(strings.Fields(html.UnescapeString(s)), " ") }
+	return norm(got) == norm(sent)
+}

@@ -1,0 +1,84 @@
+// Package config loads, validates and compares the daemon's YAML
+// configuration (contracts/config-and-cli.md). Every problem is reported
+// with its file, line and column, all at once, so that an admin fixing a
+// typo in a hurry sees everything in one go.
+package config
+
+import (
+	"time"
+
+	"github.com/paybytweet/paybytweet/messages"
+)
+
+// Config is a validated configuration. It is never modified after Load, so
+// a reload swaps a whole Config.
+type Config struct {
+	Path string // the file it was loaded from
+
+	Bot struct {
+		ScreenName string // without '@'
+	}
+	Storage struct {
+		Path string
+	}
+	Twitter struct {
+		APIURL         string
+		ConsumerKey    string
+		ConsumerSecret string
+		AccessToken    string
+		AccessSecret   string
+		Poll           struct {
+			Mentions       string // robfig/cron spec
+			DirectMessages string // robfig/cron spec
+		}
+		Limits struct {
+			TweetsPerWindow int           // statuses/update budget, default 300
+			TweetWindow     time.Duration // default 3h
+			DMsPerDay       int           // direct_messages/events/new budget per 24h, default 1000
+		}
+	}
+	Issuer struct {
+		URL       string
+		APIKey    string
+		EnrollURL string
+		Timeout   time.Duration
+	}
+	Confirmation struct {
+		Window time.Duration
+	}
+	Privacy   string // PrivacyPublic or PrivacyDM
+	Schedules struct {
+		Expiry   string // robfig/cron spec, default "@every 5s"
+		Announce string // robfig/cron spec, default "@every 30s"
+	}
+	Health struct {
+		Listen string // address of the health endpoint; empty means none
+	}
+	Templates messages.Overrides
+	Offers    []Offer
+}
+
+// The two privacy modes.
+const (
+	PrivacyPublic = "public"
+	PrivacyDM     = "dm"
+)
+
+// Offer is one offer as the admin wrote it, with its price converted to
+// minor units and its hashtags without the '#'.
+type Offer struct {
+	ID             string
+	Title          string
+	BuyHashtag     string // as written, without '#'
+	ConfirmHashtag string // as written, without '#'
+	Price          int64  // minor units of Currency
+	Currency       string // ISO 4217, upper case
+	Merchant       string
+	Quantity       *int64    // nil means unlimited
+	PerUserLimit   int       // at least 1
+	Starts         time.Time // zero means open from the start
+	Ends           time.Time // zero means never ends
+	AnnounceAt     time.Time // zero means no announcement
+	Templates      messages.Overrides
+	Line           int // where the offer starts in the file
+}

@@ -1,0 +1,136 @@
+package conversations
+
+import (
+	"strings"
+	"unicode"
+
+	"github.com/paybytweet/paybytweet/config"
+	"github.com/paybytweet/paybytweet/twittertext"
+)
+
+// Catalog indexes the offers by their normalised hashtags.
+type Catalog struct {
+	offers  []config.Offer
+	buy     map[string]int
+	confirm map[string]int
+}
+
+// NewCatalog indexes offers. Hashtags are compared after
+// twittertext.NormalizeHashtag (no '#', NFKC, case-folded); the
+// configuration guarantees they are unique.
+func NewCatalog(offers []config.Offer) *Catalog {
+	c := &Catalog{offers: offers, buy: map[string]int{}, confirm: map[string]int{}}
+	for i, o := range offers {
+		c.buy[twittertext.NormalizeHashtag(o.BuyHashtag)] = i
+		c.confirm[twittertext.NormalizeHashtag(o.ConfirmHashtag)] = i
+	}
+	return c
+}
+
+// Offers returns the offers in configuration order.
+func (c *Catalog) Offers() []config.Offer { return c.offers }
+
+// Offer returns the offer with that id.
+func (c *Catalog) Offer(id string) (config.Offer, bool) {
+	for _, o := range c.offers {
+		if o.ID == id {
+			return o, true
+		}
+	}
+	return config.Offer{}, false
+}
+
+// IntentKind is what a message asks for.
+type IntentKind string
+
+// The intents a message can carry.
+const (
+	Ignore     IntentKind = "ignore"  // nothing for the bot: no reply
+	Buy        IntentKind = "buy"     // one offer's buy hashtag
+	Several    IntentKind = "several" // hashtags of more than one offer
+	ConfirmTag IntentKind = "confirm" // one offer's confirm hashtag
+	Yes        IntentKind = "yes"     // DM "yes" or "confirm"
+	HelpCmd    IntentKind = "help"    // DM "help"
+	OrdersCmd  IntentKind = "orders"  // DM "orders"
+	CancelCmd  IntentKind = "cancel"  // DM "cancel"
+	Unknown    IntentKind = "unknown" // a DM the bot does not understand
+)
+
+// Intent is a classified message.
+type Intent struct {
+	Kind IntentKind
+	// Offer is the offer of a Buy or of a ConfirmTag.
+	Offer config.Offer
+	// ConfirmTags are the message's normalised hashtags, so that a
+	// confirmation can also match the hashtag an order was requested with.
+	ConfirmTags []string
+}
+
+// NeedsEnrollment reports whether deciding this intent needs the issuer's
+// enrollment of the sender, which the bot looks up before deciding.
+func (i Intent) NeedsEnrollment() bool { return i.Kind == Buy }
+
+// Classify reads what a message asks for. Hashtags come only from the
+// message's own entities; a buy hashtag wins over confirm hashtags in the
+// same message, and hashtags of two different offers ask for too much at
+// once. Mentions without any of the offers' hashtags are ignored: people
+// mention the bot for all sorts of reasons.
+func Classify(m Inbound, c *Catalog) Intent {
+	tags := make([]string, 0, len(m.Hashtags))
+	for _, h := range m.Hashtags {
+		tags = append(tags, twittertext.NormalizeHashtag(h))
+	}
+	buys := map[int]bool{}
+	confirms := map[int]bool{}
+	for _, t := range tags {
+		if i, ok := c.buy[t]; ok {
+			buys[i] = true
+		}
+		if i, ok := c.confirm[t]; ok {
+			confirms[i] = true
+		}
+	}
+	switch {
+	case len(buys) > 1:
+		return Intent{Kind: Several}
+	case len(buys) == 1:
+		for i := range buys {
+			return Intent{Kind: Buy, Offer: c.offers[i]}
+		}
+	case len(confirms) > 1:
+		return Intent{Kind: Several}
+	case len(confirms) == 1:
+		for i := range confirms {
+			return Intent{Kind: ConfirmTag, Offer: c.offers[i], ConfirmTags: tags}
+		}
+	}
+	// Other hashtags may still be the confirm hashtag an order was
+	// requested with before an admin renamed it; Decide looks for that.
+	if m.Channel != DM {
+		return Intent{Kind: Ignore, ConfirmTags: tags}
+	}
+	switch command(m.Text) {
+	case "yes", "confirm":
+		return Intent{Kind: Yes}
+	case "help":
+		return Intent{Kind: HelpCmd}
+	case "orders":
+		return Intent{Kind: OrdersCmd}
+	case "cancel":
+		return Intent{Kind: CancelCmd}
+	}
+	return Intent{Kind: Unknown, ConfirmTags: tags}
+}
+
+// command reduces a DM to a lower-case word without the spaces and
+// punctuation people add ("Yes!", " confirm. "), or "" when it is more
+// than one word.
+func command(text string) string {
+	w := strings.TrimFunc(text, func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsPunct(r) || unicode.IsSymbol(r)
+	})
+	if w == "" || strings.IndexFunc(w, func(r rune) bool { return !unicode.IsLetter(r) }) >= 0 {
+		return ""
+	}
+	return strings.ToLower(w)
+}

@@ -1,0 +1,77 @@
+package conversations
+
+import (
+	"strconv"
+
+	"github.com/paybytweet/paybytweet/config"
+	"github.com/paybytweet/paybytweet/messages"
+	"github.com/paybytweet/paybytweet/money"
+	"github.com/paybytweet/paybytweet/twittertext"
+)
+
+// Outcome is how an order's charge ended.
+type Outcome struct {
+	State       State // Paid, Declined or Failed
+	PurchaseID  string
+	DeclineCode string
+}
+
+// OutcomeReplies returns what the cardholder is told once the charge of
+// order o has ended: in reply to their confirmation, in its channel; in
+// privacy mode the details go by DM, with a pointer in public when they
+// confirmed in public. A decline's reason is told only by DM.
+func OutcomeReplies(set *messages.Set, privacy string, o Order, out Outcome) []Reply {
+	toDM := o.ConfirmChannel == DM || privacy == config.PrivacyDM
+	offer := orderOffer(o)
+	amount := money.Format(o.Amount, o.Currency)
+	var kind messages.Kind
+	var data any
+	switch out.State {
+	case Paid:
+		kind, data = messages.Receipt, messages.ReceiptData{ScreenName: o.ScreenName, DM: toDM, Offer: offer, OrderID: o.ID, Amount: amount, Last4: o.CardLast4, PurchaseID: out.PurchaseID}
+	case Declined:
+		reason := ""
+		if toDM {
+			reason = messages.DeclineReason(out.DeclineCode)
+		}
+		kind, data = messages.Declined, messages.DeclinedData{ScreenName: o.ScreenName, DM: toDM, Offer: offer, OrderID: o.ID, Amount: amount, Reason: reason}
+	default:
+		kind, data = messages.ChargeFailed, messages.OrderNote{ScreenName: o.ScreenName, DM: toDM, Offer: offer, OrderID: o.ID}
+	}
+	s := Situation{Messages: set}
+	if !toDM {
+		return []Reply{render(s, Reply{Channel: Tweet, UserID: o.UserID, ScreenName: o.ScreenName, InReplyTo: o.ConfirmMessageID, Kind: kind, OrderID: o.ID}, o.OfferID, data)}
+	}
+	replies := []Reply{render(s, Reply{Channel: DM, UserID: o.UserID, ScreenName: o.ScreenName, Kind: kind, OrderID: o.ID}, o.OfferID, data)}
+	if o.ConfirmChannel == Tweet {
+		replies = append(replies, render(s, Reply{Channel: Tweet, UserID: o.UserID, ScreenName: o.ScreenName, InReplyTo: o.ConfirmMessageID,
+			Kind: messages.ReceiptPointer, OrderID: o.ID}, o.OfferID, messages.Pointer{ScreenName: o.ScreenName, Offer: offer, OrderID: o.ID}))
+	}
+	return replies
+}
+
+// RefundReply tells the cardholder of a refund of order o, where they
+// confirmed it (by DM in privacy mode, where amounts stay private).
+func RefundReply(set *messages.Set, privacy string, o Order, refunded int64) Reply {
+	toDM := o.ConfirmChannel == DM || privacy == config.PrivacyDM
+	data := messages.RefundData{ScreenName: o.ScreenName, DM: toDM, Offer: orderOffer(o), OrderID: o.ID,
+		Amount: money.Format(o.Amount, o.Currency), Refunded: money.Format(refunded, o.Currency)}
+	r := Reply{Channel: Tweet, UserID: o.UserID, ScreenName: o.ScreenName, InReplyTo: o.ConfirmMessageID, Kind: messages.Refunded, OrderID: o.ID}
+	if toDM {
+		r.Channel, r.InReplyTo = DM, 0
+	}
+	return render(Situation{Messages: set}, r, o.OfferID, data)
+}
+
+// AnnounceTweet is the tweet that opens an offer.
+func AnnounceTweet(set *messages.Set, o config.Offer) Reply {
+	q := ""
+	if o.Quantity != nil {
+		q = strconv.FormatInt(*o.Quantity, 10)
+	}
+	text, err := set.Render(messages.Announce, o.ID, messages.AnnounceData{Offer: messageOffer(o), Quantity: q})
+	if err != nil {
+		text, _ = messages.Defaults().Render(messages.Announce, o.ID, messages.AnnounceData{Offer: messageOffer(o), Quantity: q})
+	}
+	return Reply{Channel: Tweet, Kind: messages.Announce, Text: messages.Fit(text, twittertext.MaxTweetLength)}
+}

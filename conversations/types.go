@@ -1,0 +1,136 @@
+// Package conversations is the cardholder's conversation with the bot as a
+// pure state machine: given what the bot knows about one cardholder (their
+// orders, their enrollment, the offers, the time) and one message from
+// them, it decides what to reserve, confirm or cancel and what to answer.
+// It knows nothing of SQL, HTTP or Twitter, so every rule of
+// contracts/conversation.md is a table test here.
+package conversations
+
+import (
+	"time"
+
+	"github.com/paybytweet/paybytweet/messages"
+)
+
+// Channel is where a message travels: a public tweet or a direct message.
+type Channel string
+
+// The two channels.
+const (
+	Tweet Channel = "tweet"
+	DM    Channel = "dm"
+)
+
+// State is where an order is in its life.
+type State string
+
+// Order states. Pending, Confirmed and Parked hold a unit of stock; Paid has
+// sold one; the rest hold nothing.
+const (
+	Pending   State = "pending"   // requested, waiting for the cardholder's confirmation
+	Confirmed State = "confirmed" // confirmed; the charge is being made with the order's one idempotency key
+	Paid      State = "paid"      // the issuer approved the charge
+	Declined  State = "declined"  // the issuer declined the charge
+	Failed    State = "failed"    // the issuer refused the request for good (not a decline); nothing charged
+	Parked    State = "parked"    // the charge hit a client bug (422); an operator must look
+	Expired   State = "expired"   // not confirmed in time
+	Cancelled State = "cancelled" // cancelled by the cardholder
+)
+
+// HoldsStock reports whether an order in state s counts against the offer's
+// quantity.
+func (s State) HoldsStock() bool { return s == Pending || s == Confirmed || s == Parked || s == Paid }
+
+// Order is an order as the conversation sees it. Its terms (title, amount,
+// hashtags, merchant) are a copy taken when it was requested, so that an
+// admin's later change to the offer never changes what a cardholder agreed to.
+type Order struct {
+	ID         string
+	OfferID    string
+	UserID     int64
+	ScreenName string
+	State      State
+
+	Channel          Channel // where the buy came from
+	BuyMessageID     int64
+	RequestMessageID int64 // the bot's confirmation request, once sent; 0 before
+
+	Title          string
+	BuyHashtag     string
+	ConfirmHashtag string
+	Amount         int64
+	Currency       string
+	Merchant       string
+	Cardholder     string
+	CardLast4      string
+
+	CreatedAt time.Time
+	ExpiresAt time.Time
+
+	ConfirmMessageID int64
+	ConfirmChannel   Channel
+	ConfirmedAt      time.Time
+	IdempotencyKey   string
+
+	PurchaseID     string
+	DeclineCode    string
+	RefundedAmount int64
+}
+
+// Inbound is one mention or direct message from a cardholder, as read.
+type Inbound struct {
+	Channel    Channel
+	ID         int64 // tweet id or DM event id; both are Twitter snowflakes, so they order by time
+	UserID     int64
+	ScreenName string
+	Text       string
+	Hashtags   []string // as written in the entities; normalised here
+	InReplyTo  int64    // tweets only
+	PostedAt   time.Time
+}
+
+// Enrollment is the issuer's link between the cardholder and a card.
+type Enrollment struct {
+	Enrolled   bool
+	Active     bool // false when suspended
+	Cardholder string
+	CardLast4  string
+}
+
+// Reply is one message to send.
+type Reply struct {
+	Channel    Channel
+	UserID     int64
+	ScreenName string
+	InReplyTo  int64 // the tweet a public reply answers; 0 for DMs and announcements
+	Kind       messages.Kind
+	OrderID    string
+	// Request marks the order's confirmation request: once sent, its id is
+	// the order's RequestMessageID, which a confirmation must come after.
+	Request bool
+	Text    string
+}
+
+// Transition moves an existing order from one state to another.
+type Transition struct {
+	OrderID string
+	From    State
+	To      State
+	// Set when To is Confirmed.
+	ConfirmMessageID int64
+	ConfirmChannel   Channel
+	IdempotencyKey   string
+	At               time.Time
+}
+
+// Decision is what the bot does about one inbound message.
+type Decision struct {
+	Action      string // short name for logs and tests, such as "reserve" or "confirm"
+	NewOrder    *Order
+	Transitions []Transition
+	Replies     []Reply
+	// HelpPointerSent is the new value of the "pointer to help already
+	// given" flag that keeps two bots from talking each other into a loop;
+	// nil leaves it as it is.
+	HelpPointerSent *bool
+}

@@ -1,0 +1,162 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/paybytweet/paybytweet/conversations"
+)
+
+// Charge is a confirmed order waiting for its charge.
+type Charge struct {
+	conversations.Order
+	// Attempts counts the issuer calls begun for it: when it is not 0, an
+	// earlier call's outcome may be unknown, and the purchase may exist.
+	Attempts int
+}
+
+// DueCharges returns confirmed orders whose next charge attempt is due,
+// oldest confirmation first.
+func (db *DB) DueCharges(ctx context.Context, now time.Time, limit int) ([]Charge, error) {
+	var out []Charge
+	err := db.view(ctx, func(tx *Tx) error {
+		orders, err := tx.queryOrders(`WHERE state = 'confirmed' AND next_charge_at <= ? ORDER BY confirmed_at, id LIMIT ?`, ms(now), limit)
+		if err != nil {
+			return err
+		}
+		for _, o := range orders {
+			c := Charge{Order: o}
+			if err := tx.tx.QueryRow(`SELECT charge_attempts FROM orders WHERE id = ?`, o.ID).Scan(&c.Attempts); err != nil {
+				return err
+			}
+			out = append(out, c)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("due charges: %w", err)
+	}
+	return out, nil
+}
+
+// NextChargeAt returns when the earliest confirmed order is due, and false
+// when none is waiting.
+func (db *DB) NextChargeAt(ctx context.Context) (time.Time, bool, error) {
+	var at *int64
+	err := db.view(ctx, func(tx *Tx) error {
+		return tx.tx.QueryRow(`SELECT MIN(next_charge_at) FROM orders WHERE state = 'confirmed'`).Scan(&at)
+	})
+	if err != nil || at == nil {
+		return time.Time{}, false, err
+	}
+	return fromMS(*at), true, nil
+}
+
+// StartCharge records, and commits, that an issuer call for the order is
+// about to be made (kind "purchase" or "lookup"), before it is made: after
+// a crash the record shows an attempt whose outcome is unknown. The order
+// is not retried before retryAt. It returns the attempt's id.
+func (db *DB) StartCharge(ctx context.Context, orderID, kind string, retryAt time.Time) (int64, error) {
+	var id int64
+	err := db.update(ctx, func(tx *Tx) error {
+		res, err := tx.tx.Exec(`UPDATE orders SET charge_attempts = charge_attempts + 1, next_charge_at = ?, updated_at = ?
+			WHERE id = ? AND state = 'confirmed'`, ms(retryAt), ms(tx.now), orderID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return ErrConflict
+		}
+		res, err = tx.tx.Exec(`INSERT INTO charge_attempts (order_id, kind, started_at) VALUES (?, ?, ?)`, orderID, kind, ms(tx.now))
+		if err != nil {
+			return err
+		}
+		id, err = res.LastInsertId()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("start charge %s: %w", orderID, err)
+	}
+	return id, nil
+}
+
+// SettleCharge records the final outcome of an order's charge (Paid,
+// Declined, Failed, or Parked for an operator) and queues what the
+// cardholder is told, in one transaction. It returns ErrConflict when the
+// order is no longer confirmed, and then writes nothing.
+func (db *DB) SettleCharge(ctx context.Context, orderID string, attemptID int64, out conversations.Outcome, detail string, replies []conversations.Reply) error {
+	err := db.update(ctx, func(tx *Tx) error {
+		res, err := tx.tx.Exec(`UPDATE orders SET state = ?, purchase_id = ?, decline_code = ?, settled_at = ?, last_error = ?, updated_at = ?
+			WHERE id = ? AND state = 'confirmed'`,
+			out.State, out.PurchaseID, out.DeclineCode, ms(tx.now), detail, ms(tx.now), orderID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return ErrConflict
+		}
+		if err := tx.finishAttempt(attemptID, string(out.State), detail); err != nil {
+			return err
+		}
+		return tx.enqueue(replies)
+	})
+	if err != nil {
+		return fmt.Errorf("settle charge %s: %w", orderID, err)
+	}
+	return nil
+}
+
+// DeferCharge records an attempt whose outcome is not known, or that must
+// wait (a 429), and when to try again.
+func (db *DB) DeferCharge(ctx context.Context, orderID string, attemptID int64, retryAt time.Time, outcome, detail string) error {
+	err := db.update(ctx, func(tx *Tx) error {
+		if _, err := tx.tx.Exec(`UPDATE orders SET next_charge_at = ?, last_error = ?, updated_at = ? WHERE id = ? AND state = 'confirmed'`,
+			ms(retryAt), detail, ms(tx.now), orderID); err != nil {
+			return err
+		}
+		return tx.finishAttempt(attemptID, outcome, detail)
+	})
+	if err != nil {
+		return fmt.Errorf("defer charge %s: %w", orderID, err)
+	}
+	return nil
+}
+
+func (tx *Tx) finishAttempt(id int64, outcome, detail string) error {
+	_, err := tx.tx.Exec(`UPDATE charge_attempts SET finished_at = ?, outcome = ?, detail = ? WHERE id = ?`, ms(tx.now), outcome, detail, id)
+	return err
+}
+
+// ChargeAttempt is one recorded issuer call.
+type ChargeAttempt struct {
+	OrderID    string
+	Kind       string
+	StartedAt  time.Time
+	FinishedAt time.Time
+	Outcome    string
+	Detail     string
+}
+
+// ChargeAttempts lists the issuer calls made for an order, oldest first.
+func (db *DB) ChargeAttempts(ctx context.Context, orderID string) ([]ChargeAttempt, error) {
+	var out []ChargeAttempt
+	err := db.view(ctx, func(tx *Tx) error {
+		rows, err := tx.tx.Query(`SELECT order_id, kind, started_at, finished_at, outcome, detail FROM charge_attempts WHERE order_id = ? ORDER BY id`, orderID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var a ChargeAttempt
+			var s, f int64
+			if err := rows.Scan(&a.OrderID, &a.Kind, &s, &f, &a.Outcome, &a.Detail); err != nil {
+				return err
+			}
+			a.StartedAt, a.FinishedAt = fromMS(s), fromMS(f)
+			out = append(out, a)
+		}
+		return rows.Err()
+	})
+	return out, err
+}

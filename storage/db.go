@@ -1,0 +1,171 @@
+// Package storage keeps everything the bot knows in one SQLite file: the
+// inbox of mentions and DMs, orders, the outbox of replies, poll cursors.
+// Each method is one transaction, so that a crash between any two of them
+// leaves rows that say exactly what is left to do.
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3" // the SQLite driver
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Sentinel errors, for errors.Is.
+var (
+	ErrNotFound = errors.New("not found")
+	// ErrConflict means a row was not in the state a change expected:
+	// someone else moved it first.
+	ErrConflict = errors.New("conflict")
+)
+
+// DB is the bot's database.
+type DB struct {
+	db  *sql.DB
+	now func() time.Time
+}
+
+// Open opens (creating if needed) the SQLite file at path and brings its
+// schema up to date. It returns an error when the file cannot be opened or
+// a migration fails.
+//
+// The pragmas sit in the DSN so that every pooled connection has them:
+// WAL so that the admin commands read while the daemon writes; a busy
+// timeout for those other processes; foreign keys; immediate transactions,
+// so that a write never fails half-way on a lock upgrade; and
+// synchronous=FULL everywhere. FULL costs an fsync per commit, which at a
+// bot's rate (a few messages a second at most) is nothing, and it is what
+// makes a commit survive power loss: every table here records money or a
+// position in Twitter's streams, so there is no table where NORMAL's "may
+// lose the last commits on power loss" would be acceptable.
+func Open(path string, now func() time.Time) (*DB, error) {
+	if now == nil {
+		now = time.Now
+	}
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_busy_timeout", "5000")
+	q.Set("_foreign_keys", "on")
+	q.Set("_txlock", "immediate")
+	q.Set("_synchronous", "FULL")
+	sqldb, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	// One connection: one writer, in order, and no SQLITE_BUSY between the
+	// daemon's own components. Reads are short, so they queue too.
+	sqldb.SetMaxOpenConns(1)
+	db := &DB{db: sqldb, now: now}
+	if err := db.migrate(context.Background()); err != nil {
+		sqldb.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error { return db.db.Close() }
+
+// Tx is a transaction. Every helper that takes one runs inside it.
+type Tx struct {
+	tx  *sql.Tx
+	now time.Time
+}
+
+// update runs fn in a write transaction and commits it, or rolls it back
+// when fn or the commit fails.
+func (db *DB) update(ctx context.Context, fn func(tx *Tx) error) error {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(&Tx{tx: tx, now: db.now()}); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// view runs fn in a transaction that is always rolled back.
+func (db *DB) view(ctx context.Context, fn func(tx *Tx) error) error {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	return fn(&Tx{tx: tx, now: db.now()})
+}
+
+func (db *DB) migrate(ctx context.Context) error {
+	return db.update(ctx, func(tx *Tx) error {
+		if _, err := tx.tx.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+			return err
+		}
+		var current int
+		if err := tx.tx.QueryRow(`SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+			return err
+		}
+		entries, err := migrations.ReadDir("migrations")
+		if err != nil {
+			return err
+		}
+		names := make([]string, 0, len(entries))
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			version, err := strconv.Atoi(strings.SplitN(name, "_", 2)[0])
+			if err != nil {
+				return fmt.Errorf("migration %s: name must start with its number", name)
+			}
+			if version <= current {
+				continue
+			}
+			body, err := migrations.ReadFile("migrations/" + name)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.tx.Exec(string(body)); err != nil {
+				return fmt.Errorf("migration %s: %w", name, err)
+			}
+			if _, err := tx.tx.Exec(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, version, ms(tx.now)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// IntegrityCheck runs PRAGMA integrity_check and returns its answer, "ok"
+// for a sound file.
+func (db *DB) IntegrityCheck(ctx context.Context) (string, error) {
+	var s string
+	err := db.db.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&s)
+	return s, err
+}
+
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func fromMS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v).UTC()
+}

@@ -1,0 +1,215 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/paybytweet/paybytweet/conversations"
+)
+
+const orderColumns = `id, offer_id, user_id, screen_name, state, channel, buy_message_id, request_message_id,
+	title, buy_hashtag, confirm_hashtag, amount, currency, merchant, cardholder, card_last4,
+	created_at, expires_at, confirm_message_id, confirm_channel, confirmed_at, COALESCE(idempotency_key, ''),
+	purchase_id, decline_code, refunded_amount`
+
+func scanOrder(r scanner) (conversations.Order, error) {
+	var o conversations.Order
+	var created, expires, confirmed int64
+	err := r.Scan(&o.ID, &o.OfferID, &o.UserID, &o.ScreenName, &o.State, &o.Channel, &o.BuyMessageID, &o.RequestMessageID,
+		&o.Title, &o.BuyHashtag, &o.ConfirmHashtag, &o.Amount, &o.Currency, &o.Merchant, &o.Cardholder, &o.CardLast4,
+		&created, &expires, &o.ConfirmMessageID, &o.ConfirmChannel, &confirmed, &o.IdempotencyKey,
+		&o.PurchaseID, &o.DeclineCode, &o.RefundedAmount)
+	o.CreatedAt, o.ExpiresAt, o.ConfirmedAt = fromMS(created), fromMS(expires), fromMS(confirmed)
+	return o, err
+}
+
+func (tx *Tx) queryOrders(query string, args ...any) ([]conversations.Order, error) {
+	rows, err := tx.tx.Query(`SELECT `+orderColumns+` FROM orders `+query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []conversations.Order
+	for rows.Next() {
+		o, err := scanOrder(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+func (tx *Tx) insertOrder(o conversations.Order) error {
+	_, err := tx.tx.Exec(`INSERT INTO orders (id, offer_id, user_id, screen_name, state, channel, buy_message_id,
+		title, buy_hashtag, confirm_hashtag, amount, currency, merchant, cardholder, card_last4, created_at, expires_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		o.ID, o.OfferID, o.UserID, o.ScreenName, o.State, o.Channel, o.BuyMessageID,
+		o.Title, o.BuyHashtag, o.ConfirmHashtag, o.Amount, o.Currency, o.Merchant, o.Cardholder, o.CardLast4,
+		ms(o.CreatedAt), ms(o.ExpiresAt), ms(tx.now))
+	if err != nil {
+		return fmt.Errorf("insert order %s: %w", o.ID, err)
+	}
+	return nil
+}
+
+// transition moves an order only if it is still in the state the decision
+// saw, so that two writers can never both act on one order.
+func (tx *Tx) transition(t conversations.Transition) error {
+	var res sql.Result
+	var err error
+	if t.To == conversations.Confirmed {
+		// The idempotency key is written here, once, in the same commit
+		// that confirms the order, before any issuer call can be made.
+		res, err = tx.tx.Exec(`UPDATE orders SET state = ?, confirm_message_id = ?, confirm_channel = ?, confirmed_at = ?,
+			idempotency_key = ?, next_charge_at = 0, updated_at = ? WHERE id = ? AND state = ? AND idempotency_key IS NULL`,
+			t.To, t.ConfirmMessageID, t.ConfirmChannel, ms(t.At), t.IdempotencyKey, ms(tx.now), t.OrderID, t.From)
+	} else {
+		res, err = tx.tx.Exec(`UPDATE orders SET state = ?, updated_at = ? WHERE id = ? AND state = ?`, t.To, ms(tx.now), t.OrderID, t.From)
+	}
+	if err != nil {
+		return fmt.Errorf("order %s %s -> %s: %w", t.OrderID, t.From, t.To, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("order %s %s -> %s: %w", t.OrderID, t.From, t.To, ErrConflict)
+	}
+	return nil
+}
+
+func (tx *Tx) userOrders(userID int64) ([]conversations.Order, error) {
+	// Every order holding stock (the per-user limit counts them all), and
+	// the most recent of the rest.
+	return tx.queryOrders(`WHERE id IN (
+			SELECT id FROM orders WHERE user_id = ?1 AND state IN ('pending', 'confirmed', 'parked', 'paid')
+			UNION SELECT id FROM (SELECT id FROM orders WHERE user_id = ?1 ORDER BY created_at DESC, id DESC LIMIT ?2))
+		ORDER BY created_at DESC, id DESC`, userID, RecentOrders)
+}
+
+func (tx *Tx) taken() (map[string]int64, error) {
+	rows, err := tx.tx.Query(`SELECT offer_id, COUNT(*) FROM orders WHERE state IN ('pending', 'confirmed', 'parked', 'paid') GROUP BY offer_id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var id string
+		var n int64
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, err
+		}
+		out[id] = n
+	}
+	return out, rows.Err()
+}
+
+func (tx *Tx) expireDue(before time.Time) (int64, error) {
+	res, err := tx.tx.Exec(`UPDATE orders SET state = 'expired', updated_at = ? WHERE state = 'pending' AND expires_at < ?`, ms(tx.now), ms(before))
+	if err != nil {
+		return 0, fmt.Errorf("expire: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// ExpireDue releases every pending request whose window closed before
+// before, and returns how many it released.
+func (db *DB) ExpireDue(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := db.update(ctx, func(tx *Tx) error {
+		var err error
+		n, err = tx.expireDue(before)
+		return err
+	})
+	return n, err
+}
+
+// Order returns one order; ErrNotFound when there is none.
+func (db *DB) Order(ctx context.Context, id string) (conversations.Order, error) {
+	var o conversations.Order
+	err := db.view(ctx, func(tx *Tx) error {
+		var err error
+		o, err = scanOrder(tx.tx.QueryRow(`SELECT `+orderColumns+` FROM orders WHERE id = ?`, id))
+		return err
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return o, fmt.Errorf("order %s: %w", id, ErrNotFound)
+	}
+	return o, err
+}
+
+// OrderFilter selects orders for Orders; zero fields match everything.
+type OrderFilter struct {
+	OfferID string
+	State   conversations.State
+	UserID  int64
+	Limit   int
+}
+
+// Orders lists orders, newest first.
+func (db *DB) Orders(ctx context.Context, f OrderFilter) ([]conversations.Order, error) {
+	var where []string
+	var args []any
+	if f.OfferID != "" {
+		where, args = append(where, "offer_id = ?"), append(args, f.OfferID)
+	}
+	if f.State != "" {
+		where, args = append(where, "state = ?"), append(args, f.State)
+	}
+	if f.UserID != 0 {
+		where, args = append(where, "user_id = ?"), append(args, f.UserID)
+	}
+	q := ""
+	if len(where) > 0 {
+		q = "WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY created_at DESC, id DESC"
+	if f.Limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", f.Limit)
+	}
+	var out []conversations.Order
+	err := db.view(ctx, func(tx *Tx) error {
+		var err error
+		out, err = tx.queryOrders(q, args...)
+		return err
+	})
+	return out, err
+}
+
+// OfferStats is the live state of one offer's stock.
+type OfferStats struct {
+	Reserved int64 // pending, confirmed or parked: held, not yet sold
+	Sold     int64 // paid
+	Revenue  int64 // paid amounts less refunds, in minor units
+	Currency string
+}
+
+// OfferStats returns the stock of every offer that has orders.
+func (db *DB) OfferStats(ctx context.Context) (map[string]OfferStats, error) {
+	out := map[string]OfferStats{}
+	err := db.view(ctx, func(tx *Tx) error {
+		rows, err := tx.tx.Query(`SELECT offer_id,
+			SUM(CASE WHEN state IN ('pending', 'confirmed', 'parked') THEN 1 ELSE 0 END),
+			SUM(CASE WHEN state = 'paid' THEN 1 ELSE 0 END),
+			SUM(CASE WHEN state = 'paid' THEN amount - refunded_amount ELSE 0 END),
+			MAX(currency)
+			FROM orders GROUP BY offer_id`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			var s OfferStats
+			if err := rows.Scan(&id, &s.Reserved, &s.Sold, &s.Revenue, &s.Currency); err != nil {
+				return err
+			}
+			out[id] = s
+		}
+		return rows.Err()
+	})
+	return out, err
+}

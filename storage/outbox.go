@@ -1,0 +1,310 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/paybytweet/paybytweet/conversations"
+)
+
+// The states of an outbox message.
+const (
+	OutboxPending = "pending" // not tried, or known not to have been posted
+	OutboxSending = "sending" // a post began; whether it reached Twitter is not known
+	OutboxSent    = "sent"
+	OutboxFailed  = "failed" // Twitter refused it for good
+)
+
+// OutboxMessage is one queued reply, DM or announcement.
+type OutboxMessage struct {
+	ID            int64
+	Channel       conversations.Channel
+	UserID        int64
+	ScreenName    string
+	InReplyTo     int64
+	Kind          string
+	OrderID       string
+	IsRequest     bool
+	Text          string
+	State         string
+	Attempts      int
+	NextAttemptAt time.Time
+	SendingSince  time.Time
+	SentID        int64
+	LastError     string
+	CreatedAt     time.Time
+	SentAt        time.Time
+}
+
+const outboxColumns = `id, channel, user_id, screen_name, in_reply_to, kind, order_id, is_request, text, state,
+	attempts, next_attempt_at, sending_since, COALESCE(sent_id, 0), last_error, created_at, sent_at`
+
+func scanOutbox(r scanner) (OutboxMessage, error) {
+	var m OutboxMessage
+	var next, since, created, sent int64
+	err := r.Scan(&m.ID, &m.Channel, &m.UserID, &m.ScreenName, &m.InReplyTo, &m.Kind, &m.OrderID, &m.IsRequest, &m.Text, &m.State,
+		&m.Attempts, &next, &since, &m.SentID, &m.LastError, &created, &sent)
+	m.NextAttemptAt, m.SendingSince, m.CreatedAt, m.SentAt = fromMS(next), fromMS(since), fromMS(created), fromMS(sent)
+	return m, err
+}
+
+func (tx *Tx) enqueue(replies []conversations.Reply) error {
+	for _, r := range replies {
+		if _, err := tx.enqueueOne(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (tx *Tx) enqueueOne(r conversations.Reply) (int64, error) {
+	res, err := tx.tx.Exec(`INSERT INTO outbox (channel, user_id, screen_name, in_reply_to, kind, order_id, is_request, text, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.Channel, r.UserID, r.ScreenName, r.InReplyTo, string(r.Kind), r.OrderID, r.Request, r.Text, ms(tx.now))
+	if err != nil {
+		return 0, fmt.Errorf("enqueue %s: %w", r.Kind, err)
+	}
+	return res.LastInsertId()
+}
+
+// Enqueue queues replies on their own, in one transaction.
+func (db *DB) Enqueue(ctx context.Context, replies []conversations.Reply) error {
+	return db.update(ctx, func(tx *Tx) error { return tx.enqueue(replies) })
+}
+
+// NextOutbox returns up to limit messages that may be sent now: each the
+// oldest unfinished message of its recipient (so that each cardholder's
+// messages keep their order), due by now, oldest first.
+func (db *DB) NextOutbox(ctx context.Context, now time.Time, limit int) ([]OutboxMessage, error) {
+	var out []OutboxMessage
+	err := db.view(ctx, func(tx *Tx) error {
+		rows, err := tx.tx.Query(`SELECT `+outboxColumns+` FROM outbox o
+			WHERE state IN ('pending', 'sending') AND next_attempt_at <= ?
+			  AND id = (SELECT MIN(id) FROM outbox p WHERE p.user_id = o.user_id AND p.state IN ('pending', 'sending'))
+			ORDER BY id LIMIT ?`, ms(now), limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			m, err := scanOutbox(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, m)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("next outbox: %w", err)
+	}
+	return out, nil
+}
+
+// OutboxMessage returns one outbox message; ErrNotFound when there is none.
+func (db *DB) OutboxMessage(ctx context.Context, id int64) (OutboxMessage, error) {
+	var m OutboxMessage
+	err := db.view(ctx, func(tx *Tx) error {
+		var err error
+		m, err = scanOutbox(tx.tx.QueryRow(`SELECT `+outboxColumns+` FROM outbox WHERE id = ?`, id))
+		return err
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, fmt.Errorf("outbox %d: %w", id, ErrNotFound)
+	}
+	return m, err
+}
+
+// MarkSending records, and commits, that a post of message id is about to
+// be made. From here until MarkSent or Reschedule the outcome is unknown,
+// and a restart must look for the message on Twitter before posting it
+// again.
+func (db *DB) MarkSending(ctx context.Context, id int64) error {
+	return db.outboxUpdate(ctx, id, func(tx *Tx) (sql.Result, error) {
+		return tx.tx.Exec(`UPDATE outbox SET state = 'sending', attempts = attempts + 1, sending_since = ?
+			WHERE id = ? AND state IN ('pending', 'sending')`, ms(tx.now), id)
+	})
+}
+
+// MarkSent records that message id is on Twitter as sentID. When it is an
+// order's confirmation request, sentID becomes the order's request id,
+// which a confirmation must come after. It returns ErrConflict when the
+// message was already finished.
+func (db *DB) MarkSent(ctx context.Context, id, sentID int64) error {
+	err := db.update(ctx, func(tx *Tx) error {
+		res, err := tx.tx.Exec(`UPDATE outbox SET state = 'sent', sent_id = ?, sent_at = ?, last_error = '' WHERE id = ? AND state IN ('pending', 'sending')`,
+			sentID, ms(tx.now), id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return ErrConflict
+		}
+		_, err = tx.tx.Exec(`UPDATE orders SET request_message_id = ?, updated_at = ?
+			WHERE request_message_id = 0 AND id = (SELECT order_id FROM outbox WHERE id = ? AND is_request = 1)`, sentID, ms(tx.now), id)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("mark sent %d: %w", id, err)
+	}
+	return nil
+}
+
+// MarkFailed records that Twitter refused message id for good (a reply to
+// a deleted tweet, say). A confirmation request that cannot be delivered
+// releases its order's unit: nobody can confirm what they never saw.
+func (db *DB) MarkFailed(ctx context.Context, id int64, why string) error {
+	err := db.update(ctx, func(tx *Tx) error {
+		res, err := tx.tx.Exec(`UPDATE outbox SET state = 'failed', last_error = ? WHERE id = ? AND state IN ('pending', 'sending')`, why, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return ErrConflict
+		}
+		_, err = tx.tx.Exec(`UPDATE orders SET state = 'expired', updated_at = ?
+			WHERE state = 'pending' AND request_message_id = 0 AND id = (SELECT order_id FROM outbox WHERE id = ? AND is_request = 1)`, ms(tx.now), id)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("mark failed %d: %w", id, err)
+	}
+	return nil
+}
+
+// Reschedule puts message id off until at. notPosted says the message is
+// known not to be on Twitter (the request was refused), so it may simply
+// be posted again; otherwise it stays "sending" and must be looked for
+// first.
+func (db *DB) Reschedule(ctx context.Context, id int64, at time.Time, notPosted bool, why string) error {
+	state := OutboxSending
+	if notPosted {
+		state = OutboxPending
+	}
+	err := db.update(ctx, func(tx *Tx) error {
+		_, err := tx.tx.Exec(`UPDATE outbox SET state = ?, next_attempt_at = ?, last_error = ? WHERE id = ? AND state IN ('pending', 'sending')`,
+			state, ms(at), why, id)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("reschedule %d: %w", id, err)
+	}
+	return nil
+}
+
+// ReplaceText changes the text of an unsent message: used when Twitter
+// calls it a duplicate of an older tweet that is not this message.
+func (db *DB) ReplaceText(ctx context.Context, id int64, text string) error {
+	return db.outboxUpdate(ctx, id, func(tx *Tx) (sql.Result, error) {
+		return tx.tx.Exec(`UPDATE outbox SET text = ? WHERE id = ? AND state IN ('pending', 'sending')`, text, id)
+	})
+}
+
+// outboxUpdate runs one statement on an unfinished message and returns
+// ErrConflict when it changed nothing.
+func (db *DB) outboxUpdate(ctx context.Context, id int64, exec func(tx *Tx) (sql.Result, error)) error {
+	err := db.update(ctx, func(tx *Tx) error {
+		res, err := exec(tx)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return ErrConflict
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("outbox %d: %w", id, err)
+	}
+	return nil
+}
+
+// SentSince counts the messages of a channel sent since t: the bot's own
+// record of how much of Twitter's posting budget it has used.
+func (db *DB) SentSince(ctx context.Context, ch conversations.Channel, t time.Time) (int, error) {
+	var n int
+	err := db.view(ctx, func(tx *Tx) error {
+		return tx.tx.QueryRow(`SELECT COUNT(*) FROM outbox WHERE state = 'sent' AND channel = ? AND sent_at >= ?`, ch, ms(t)).Scan(&n)
+	})
+	return n, err
+}
+
+// OldestSentSince returns when the oldest message of a channel sent since
+// t went out, so the sender knows when budget comes back.
+func (db *DB) OldestSentSince(ctx context.Context, ch conversations.Channel, t time.Time) (time.Time, error) {
+	var at *int64
+	err := db.view(ctx, func(tx *Tx) error {
+		return tx.tx.QueryRow(`SELECT MIN(sent_at) FROM outbox WHERE state = 'sent' AND channel = ? AND sent_at >= ?`, ch, ms(t)).Scan(&at)
+	})
+	if err != nil || at == nil {
+		return time.Time{}, err
+	}
+	return fromMS(*at), nil
+}
+
+// Outbox lists every outbox message, oldest first: for tests and admins.
+func (db *DB) Outbox(ctx context.Context) ([]OutboxMessage, error) {
+	var out []OutboxMessage
+	err := db.view(ctx, func(tx *Tx) error {
+		rows, err := tx.tx.Query(`SELECT ` + outboxColumns + ` FROM outbox ORDER BY id`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			m, err := scanOutbox(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, m)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// Announce queues the tweet that announces an offer, once per offer and
+// announcement time whatever restarts happen. It returns false when that
+// announcement was queued before.
+func (db *DB) Announce(ctx context.Context, offerID string, at time.Time, r conversations.Reply) (bool, error) {
+	queued := false
+	err := db.update(ctx, func(tx *Tx) error {
+		var n int
+		if err := tx.tx.QueryRow(`SELECT COUNT(*) FROM announcements WHERE offer_id = ? AND announce_at = ?`, offerID, ms(at)).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return nil
+		}
+		id, err := tx.enqueueOne(r)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.tx.Exec(`INSERT INTO announcements (offer_id, announce_at, outbox_id, created_at) VALUES (?, ?, ?, ?)`,
+			offerID, ms(at), id, ms(tx.now)); err != nil {
+			return err
+		}
+		queued = true
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("announce %s: %w", offerID, err)
+	}
+	return queued, nil
+}
+
+// Quiet reports whether nothing is left to do: no message unprocessed, no
+// confirmed order uncharged, no message unsent.
+func (db *DB) Quiet(ctx context.Context) (bool, error) {
+	var n int
+	err := db.view(ctx, func(tx *Tx) error {
+		return tx.tx.QueryRow(`SELECT
+			(SELECT COUNT(*) FROM inbox WHERE state = 'pending') +
+			(SELECT COUNT(*) FROM orders WHERE state = 'confirmed') +
+			(SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'sending'))`).Scan(&n)
+	})
+	return n == 0, err
+}

@@ -1,0 +1,137 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/paybytweet/paybytweet/conversations"
+)
+
+// Facts is what the database knows that a decision about one message
+// needs.
+type Facts struct {
+	Orders          []conversations.Order // the sender's, newest first
+	Taken           map[string]int64      // units held per offer, all cardholders
+	InReplyToOthers bool
+	HelpPointerSent bool
+	// RequestInFlight is true while one of the sender's confirmation
+	// requests has been posted with an outcome not yet known: whether a
+	// confirmation came after it cannot be told until it is.
+	RequestInFlight bool
+}
+
+// RecentOrders is how many orders besides those holding stock a decision
+// sees: enough for "orders", limits and "already confirmed".
+const RecentOrders = 20
+
+// Process decides about one inbox message and records the decision, in
+// one transaction: pending requests that expired before expireBefore are
+// released first (so that a buyer arriving after a window closed can have
+// its unit), then decide is called with the facts, and the new order, the
+// order transitions, the replies and the message's done mark are written
+// together. decide must be pure: it may run again after a crash.
+//
+// When decide returns a Decision with Action "wait", nothing is written
+// and the message stays pending. It returns ErrConflict when an order was
+// not in the state a transition expected.
+func (db *DB) Process(ctx context.Context, m InboxMessage, expireBefore time.Time, decide func(Facts) conversations.Decision) (conversations.Decision, error) {
+	var d conversations.Decision
+	err := db.update(ctx, func(tx *Tx) error {
+		if _, err := tx.expireDue(expireBefore); err != nil {
+			return err
+		}
+		f, err := tx.facts(m)
+		if err != nil {
+			return err
+		}
+		d = decide(f)
+		if d.Action == "wait" {
+			return errWait
+		}
+		return tx.apply(m, d)
+	})
+	if err == errWait {
+		return d, nil
+	}
+	if err != nil {
+		return d, fmt.Errorf("process %s %d: %w", m.Channel, m.Inbound.ID, err)
+	}
+	return d, nil
+}
+
+var errWait = fmt.Errorf("wait")
+
+func (tx *Tx) facts(m InboxMessage) (Facts, error) {
+	var f Facts
+	var err error
+	if f.Orders, err = tx.userOrders(m.UserID); err != nil {
+		return f, err
+	}
+	if f.Taken, err = tx.taken(); err != nil {
+		return f, err
+	}
+	if m.InReplyTo != 0 {
+		var n int
+		err := tx.tx.QueryRow(`SELECT
+			(SELECT COUNT(*) FROM orders WHERE buy_message_id = ?1 AND user_id != ?2) +
+			(SELECT COUNT(*) FROM outbox WHERE channel = 'tweet' AND sent_id = ?1 AND user_id != ?2 AND user_id != 0)`,
+			m.InReplyTo, m.UserID).Scan(&n)
+		if err != nil {
+			return f, err
+		}
+		f.InReplyToOthers = n > 0
+	}
+	var pointer, inflight int
+	if err := tx.tx.QueryRow(`SELECT
+		COALESCE((SELECT help_pointer_sent FROM conversations WHERE user_id = ?1), 0),
+		(SELECT COUNT(*) FROM outbox WHERE user_id = ?1 AND is_request = 1 AND state = 'sending')`, m.UserID).Scan(&pointer, &inflight); err != nil {
+		return f, err
+	}
+	f.HelpPointerSent, f.RequestInFlight = pointer != 0, inflight > 0
+	return f, nil
+}
+
+func (tx *Tx) apply(m InboxMessage, d conversations.Decision) error {
+	if o := d.NewOrder; o != nil {
+		if err := tx.insertOrder(*o); err != nil {
+			return err
+		}
+	}
+	for _, t := range d.Transitions {
+		if err := tx.transition(t); err != nil {
+			return err
+		}
+	}
+	if err := tx.enqueue(d.Replies); err != nil {
+		return err
+	}
+	if d.HelpPointerSent != nil {
+		v := 0
+		if *d.HelpPointerSent {
+			v = 1
+		}
+		if _, err := tx.tx.Exec(`INSERT INTO conversations (user_id, help_pointer_sent, updated_at) VALUES (?, ?, ?)
+			ON CONFLICT (user_id) DO UPDATE SET help_pointer_sent = excluded.help_pointer_sent, updated_at = excluded.updated_at`,
+			m.UserID, v, ms(tx.now)); err != nil {
+			return err
+		}
+	}
+	res, err := tx.tx.Exec(`UPDATE inbox SET state = 'done', action = ?, processed_at = ? WHERE id = ? AND state = 'pending'`, d.Action, ms(tx.now), m.ID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("inbox %d: %w", m.ID, ErrConflict)
+	}
+	return nil
+}
+
+// Skip marks a message done without acting on it (the bot's own, a
+// retweet, too old), recording why.
+func (db *DB) Skip(ctx context.Context, id int64, why string) error {
+	return db.update(ctx, func(tx *Tx) error {
+		_, err := tx.tx.Exec(`UPDATE inbox SET state = 'done', action = ?, processed_at = ? WHERE id = ? AND state = 'pending'`, "skip: "+why, ms(tx.now), id)
+		return err
+	})
+}

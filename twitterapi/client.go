@@ -1,0 +1,175 @@
+// Package twitterapi is the bot's way to Twitter: the dghubble/go-twitter
+// client, signed with OAuth 1.0a by dghubble/oauth1, sent to the configured
+// API address, with Twitter's answers turned into the few plain types the
+// bot needs and its failures into one classified error type.
+package twitterapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dghubble/go-twitter/twitter"
+	"github.com/dghubble/oauth1"
+)
+
+// DefaultAPIURL is the address go-twitter has built in.
+const DefaultAPIURL = "https://api.twitter.com/1.1/"
+
+// Config is what the client needs.
+type Config struct {
+	APIURL         string // every request goes here instead of DefaultAPIURL
+	ConsumerKey    string
+	ConsumerSecret string
+	AccessToken    string
+	AccessSecret   string
+	Timeout        time.Duration // per request; default 15s
+	Now            func() time.Time
+	Logger         *slog.Logger
+	// Transport is the base transport; nil means a fresh http.Transport.
+	Transport http.RoundTripper
+}
+
+// Client talks to Twitter's API v1.1. It is safe for concurrent use.
+type Client struct {
+	api    *twitter.Client
+	now    func() time.Time
+	log    *slog.Logger
+	limits *rateBook
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+// New returns a client. It returns an error for an API URL that does not
+// parse or does not end in '/'.
+func New(cfg Config) (*Client, error) {
+	if cfg.APIURL == "" {
+		cfg.APIURL = DefaultAPIURL
+	}
+	if !strings.HasSuffix(cfg.APIURL, "/") {
+		return nil, fmt.Errorf("twitter api url %q must end with /", cfg.APIURL)
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 15 * time.Second
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	base := cfg.Transport
+	if base == nil {
+		base = http.DefaultTransport.(*http.Transport).Clone()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	// The address is rewritten before the request is signed, because the
+	// signature covers the URL the server receives.
+	signed := oauth1.NewConfig(cfg.ConsumerKey, cfg.ConsumerSecret).Client(
+		context.WithValue(context.Background(), oauth1.HTTPClient, &http.Client{Transport: base}),
+		oauth1.NewToken(cfg.AccessToken, cfg.AccessSecret))
+	hc := &http.Client{
+		Timeout:   cfg.Timeout,
+		Transport: &rewrite{from: DefaultAPIURL, to: cfg.APIURL, ctx: ctx, next: signed.Transport},
+	}
+	return &Client{
+		api: twitter.NewClient(hc), now: cfg.Now, log: cfg.Logger.With("component", "twitter"),
+		limits: &rateBook{m: map[string]RateLimit{}}, ctx: ctx, cancel: cancel,
+	}, nil
+}
+
+// Close aborts every request in flight. Their outcomes are unknown to the
+// caller, which is what the sender's reconciliation is for.
+func (c *Client) Close() { c.cancel() }
+
+// rewrite sends go-twitter's requests, whose base URL is fixed, to the
+// configured address, and ties them to the client's lifetime so that Close
+// can abort them (go-twitter takes no context of its own).
+type rewrite struct {
+	from, to string
+	ctx      context.Context
+	next     http.RoundTripper
+}
+
+func (r *rewrite) RoundTrip(req *http.Request) (*http.Response, error) {
+	u := req.URL.String()
+	if strings.HasPrefix(u, r.from) && r.to != r.from {
+		nu, err := req.URL.Parse(r.to + strings.TrimPrefix(u, r.from))
+		if err != nil {
+			return nil, err
+		}
+		req = req.Clone(r.ctx)
+		req.URL, req.Host = nu, nu.Host
+	} else {
+		req = req.WithContext(r.ctx)
+	}
+	return r.next.RoundTrip(req)
+}
+
+// RateLimit is what Twitter last said of an endpoint's budget.
+type RateLimit struct {
+	Limit     int
+	Remaining int
+	Reset     time.Time
+}
+
+type rateBook struct {
+	mu sync.Mutex
+	m  map[string]RateLimit
+}
+
+// Limit returns the last rate-limit headers seen for an endpoint (such as
+// "direct_messages/events/list"), and false when none were seen.
+func (c *Client) Limit(endpoint string) (RateLimit, bool) {
+	c.limits.mu.Lock()
+	defer c.limits.mu.Unlock()
+	l, ok := c.limits.m[endpoint]
+	return l, ok
+}
+
+// guard refuses, without a request, a call to an endpoint whose budget
+// Twitter said is spent until its reset: the answer would be a 429.
+func (c *Client) guard(endpoint string) error {
+	l, ok := c.Limit(endpoint)
+	if ok && l.Remaining <= 0 && c.now().Before(l.Reset) {
+		return &Error{Endpoint: endpoint, Status: http.StatusTooManyRequests, Code: CodeRateLimited, Message: "rate limit used up (not sent)", ResetAt: l.Reset, NotSent: true}
+	}
+	return nil
+}
+
+// call finishes a go-twitter call: it records the rate-limit headers and
+// turns every kind of failure, including a 4xx or 5xx whose body go-twitter
+// did not read as an error, into an *Error.
+func (c *Client) call(endpoint string, resp *http.Response, err error) error {
+	var reset time.Time
+	if resp != nil {
+		if l, ok := parseRateLimit(resp.Header); ok {
+			c.limits.mu.Lock()
+			c.limits.m[endpoint] = l
+			c.limits.mu.Unlock()
+			reset = l.Reset
+		}
+	}
+	if err == nil && resp != nil && resp.StatusCode < 300 {
+		return nil
+	}
+	e := &Error{Endpoint: endpoint, ResetAt: reset, Err: err}
+	if resp != nil {
+		e.Status = resp.StatusCode
+	}
+	var apiErr twitter.APIError
+	if errors.As(err, &apiErr) && !apiErr.Empty() {
+		e.Code, e.Message, e.Err = apiErr.Errors[0].Code, apiErr.Errors[0].Message, nil
+	} else if err == nil {
+		e.Message = http.StatusText(e.Status)
+	}
+	if e.Status == http.StatusTooManyRequests && e.Code == 0 {
+		e.Code = CodeRateLimited
+	}
+	return e
+}

@@ -1,0 +1,124 @@
+package twitterapi
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Twitter error codes the bot treats deliberately.
+const (
+	CodeBadAuth         = 32  // could not authenticate you
+	CodeRateLimited     = 88  // rate limit exceeded
+	CodeInvalidToken    = 89  // invalid or expired token
+	CodeOverCapacity    = 130 // over capacity
+	CodeInternal        = 131 // internal error
+	CodePostingLimit    = 185 // over daily status update limit
+	CodeTooLong         = 186 // status is over 280 characters
+	CodeDuplicate       = 187 // status is a duplicate
+	CodeAutomated       = 226 // this request looks like it might be automated
+	CodeAccountLocked   = 326 // account temporarily locked
+	CodeReplyToDeleted  = 385 // reply to a deleted or invisible tweet
+	CodeCannotDM        = 349 // you cannot send messages to this user
+	CodeDMNotFollowing  = 150 // you cannot send messages to users who are not following you
+	CodeRecipientAbsent = 108 // cannot find specified user
+)
+
+// Error is a failed call to Twitter.
+type Error struct {
+	Endpoint string
+	Status   int // HTTP status; 0 when no answer came
+	Code     int // Twitter's error code; 0 when none was given
+	Message  string
+	ResetAt  time.Time // when the endpoint's budget comes back, if Twitter said
+	NotSent  bool      // the client refused before sending
+	Err      error     // the transport or decoding failure, if that is what happened
+}
+
+func (e *Error) Error() string {
+	switch {
+	case e.Err != nil:
+		return fmt.Sprintf("twitter %s: %v", e.Endpoint, e.Err)
+	case e.Code != 0:
+		return fmt.Sprintf("twitter %s: %d code %d: %s", e.Endpoint, e.Status, e.Code, e.Message)
+	}
+	return fmt.Sprintf("twitter %s: %d %s", e.Endpoint, e.Status, e.Message)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Kind is what the bot should do about an error.
+type Kind int
+
+// The kinds of failure.
+const (
+	KindNone         Kind = iota
+	KindUnknown           // no answer, or an unreadable one: a post may or may not have been made
+	KindRateLimited       // 429 / 88: wait for ResetAt; nothing was done
+	KindPostingLimit      // 185: pause posting until the posting window passes
+	KindTransient         // 5xx, 130, 131: back off with jitter; a post may have been made
+	KindAuth              // 32, 89, 401: credentials broken; stop and keep everything queued
+	KindGone              // 385: a reply to a deleted tweet can never be sent
+	KindDuplicate         // 187: the account has posted this text before
+	KindPaused            // 226, 326: Twitter wants the account to slow down
+	KindRefused           // any other 4xx: this message will never be accepted
+)
+
+// Classify says what kind of failure err is; KindNone for nil and
+// KindUnknown for an error that is not an *Error.
+func Classify(err error) Kind {
+	if err == nil {
+		return KindNone
+	}
+	var e *Error
+	if !errors.As(err, &e) {
+		return KindUnknown
+	}
+	switch {
+	case e.Code == CodeRateLimited || e.Status == http.StatusTooManyRequests:
+		return KindRateLimited
+	case e.Code == CodePostingLimit:
+		return KindPostingLimit
+	case e.Code == CodeBadAuth || e.Code == CodeInvalidToken || e.Status == http.StatusUnauthorized:
+		return KindAuth
+	case e.Code == CodeReplyToDeleted:
+		return KindGone
+	case e.Code == CodeDuplicate:
+		return KindDuplicate
+	case e.Code == CodeAutomated || e.Code == CodeAccountLocked:
+		return KindPaused
+	case e.Code == CodeOverCapacity || e.Code == CodeInternal || e.Status >= 500:
+		return KindTransient
+	case e.Status == 0 || e.Err != nil:
+		return KindUnknown
+	case e.Status >= 400:
+		return KindRefused
+	}
+	return KindUnknown
+}
+
+// MayHavePosted reports whether a failed post may still have been made, so
+// that it must be looked for before it is posted again.
+func MayHavePosted(err error) bool {
+	var e *Error
+	if errors.As(err, &e) && e.NotSent {
+		return false
+	}
+	switch Classify(err) {
+	case KindUnknown, KindTransient:
+		return true
+	}
+	return false
+}
+
+func parseRateLimit(h http.Header) (RateLimit, bool) {
+	limit, err1 := strconv.Atoi(h.Get("x-rate-limit-limit"))
+	remaining, err2 := strconv.Atoi(h.Get("x-rate-limit-remaining"))
+	reset, err3 := strconv.ParseInt(h.Get("x-rate-limit-reset"), 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil {
+		return RateLimit{}, false
+	}
+	return RateLimit{Limit: limit, Remaining: remaining, Reset: time.Unix(reset, 0)}, true
+}

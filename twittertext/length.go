@@ -1,0 +1,130 @@
+package twittertext
+
+import (
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+const (
+	// MaxTweetLength is the largest weighted length Twitter accepts for a
+	// Tweet.
+	MaxTweetLength = 280
+	// MaxDMLength is the largest number of characters Twitter accepts in a
+	// direct message.
+	MaxDMLength = 10000
+	// TransformedURLLength is the weight of every URL, whatever its length,
+	// because Twitter wraps each one in a t.co link.
+	TransformedURLLength = 23
+)
+
+// weightOne lists the code-point ranges of twitter-text v3 that weigh 1;
+// every other code point weighs 2.
+var weightOne = [][2]rune{{0, 4351}, {8192, 8205}, {8208, 8223}, {8242, 8247}}
+
+func codePointWeight(r rune) int {
+	for _, rg := range weightOne {
+		if rg[0] <= r && r <= rg[1] {
+			return 1
+		}
+	}
+	return 2
+}
+
+// WeightedLength returns the length Twitter counts for text, per
+// twitter-text configuration v3: the text is NFC-normalised, code points in
+// the Latin-ish ranges weigh 1 and the rest 2, each URL weighs 23, and (as v3
+// has emojiParsingEnabled) an emoji sequence such as "👍🏽" or a ZWJ family
+// weighs 2 as a whole. It never fails; an empty text has length 0.
+func WeightedLength(text string) int {
+	rs := []rune(norm.NFC.String(text))
+	urls := extractURLs(rs)
+	total := 0
+	u := 0
+	for i := 0; i < len(rs); {
+		if u < len(urls) && i == urls[u].Start {
+			total += TransformedURLLength
+			i = urls[u].End
+			u++
+			continue
+		}
+		if n := emojiSequenceLen(rs[i:]); n > 0 {
+			total += 2
+			i += n
+			continue
+		}
+		total += codePointWeight(rs[i])
+		i++
+	}
+	return total
+}
+
+// FitsTweet reports whether Twitter would accept text as a Tweet: not
+// blank, no characters twitter-text calls invalid (U+FFFE, U+FEFF, U+FFFF),
+// and a weighted length of at most MaxTweetLength. It returns false for
+// anything else.
+func FitsTweet(text string) bool {
+	if strings.TrimSpace(text) == "" || strings.ContainsAny(text, "\uFFFE\uFEFF\uFFFF") {
+		return false
+	}
+	return WeightedLength(text) <= MaxTweetLength
+}
+
+func isEmojiModifier(r rune) bool { return r >= 0x1F3FB && r <= 0x1F3FF }
+
+func isEmojiTag(r rune) bool { return r >= 0xE0020 && r <= 0xE007F }
+
+func isRegionalIndicator(r rune) bool { return r >= 0x1F1E6 && r <= 0x1F1FF }
+
+// isEmojiBase approximates the emoji that twemoji's pattern starts with:
+// pictographic symbols outside the weight-1 ranges.
+func isEmojiBase(r rune) bool {
+	if r >= 0x1F000 && r <= 0x1FAFF {
+		return true
+	}
+	return r >= 0x2000 && unicode.Is(unicode.So, r)
+}
+
+// emojiSequenceLen returns how many code points at the start of rs form one
+// emoji sequence (flag pair, keycap, base with selectors, skin tones, tags and
+// ZWJ-joined parts), or 0 when rs does not start with an emoji. It is an
+// approximation of twemoji's pattern, good for the weighted length.
+func emojiSequenceLen(rs []rune) int {
+	if len(rs) == 0 {
+		return 0
+	}
+	r := rs[0]
+	switch {
+	case isRegionalIndicator(r):
+		if len(rs) > 1 && isRegionalIndicator(rs[1]) {
+			return 2
+		}
+		return 1
+	case r >= '0' && r <= '9' || r == '#' || r == '*':
+		if len(rs) > 2 && rs[1] == '\uFE0F' && rs[2] == '\u20E3' {
+			return 3
+		}
+		return 0
+	case r == '\u00A9' || r == '\u00AE':
+		if len(rs) > 1 && rs[1] == '\uFE0F' {
+			return 2
+		}
+		return 0
+	case !isEmojiBase(r):
+		return 0
+	}
+	i := 1
+	for i < len(rs) {
+		c := rs[i]
+		switch {
+		case c == '\uFE0F' || c == '\uFE0E' || c == '\u20E3' || isEmojiModifier(c) || isEmojiTag(c):
+			i++
+		case c == '\u200D' && i+1 < len(rs) && isEmojiBase(rs[i+1]):
+			i += 2
+		default:
+			return i
+		}
+	}
+	return i
+}
