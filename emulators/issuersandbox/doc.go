@@ -1,0 +1,10 @@
+// Package issuersandbox is a card issuer that implements
+// contracts/issuer-api.md over real HTTP, for tests and for the interactive
+// sandbox.
+//
+// Besides answering the API, a Server lets its owner enroll cardholders,
+// make cards decline, inject faults (error statuses, hangs, dropped
+// connections, broken bodies, optionally after the work was done) and
+// inspect every request and purchase it saw. It keeps everything in memory
+// and is safe for concurrent use.
+package issuersandbox
