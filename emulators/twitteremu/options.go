@@ -1,0 +1,135 @@
+package twitteremu
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Default values used for zero fields of Options.
+const (
+	DefaultFirstID       int64 = 1460323737035677698
+	DefaultPostingLimit        = 300
+	DefaultPostingWindow       = 3 * time.Hour
+	DefaultDMSendLimit         = 1000
+	DefaultDMSendWindow        = 24 * time.Hour
+	// RateLimitWindow is the length of a rate-limit window of the GET
+	// endpoints, as on Twitter.
+	RateLimitWindow = 15 * time.Minute
+	// DMListWindow is how far back direct_messages/events/list reaches.
+	DMListWindow = 30 * 24 * time.Hour
+	// MentionsCap is how many of the most recent mentions the mentions
+	// timeline can reach.
+	MentionsCap = 800
+	// UserTimelineCap is how many of a user's most recent Tweets the user
+	// timeline can reach.
+	UserTimelineCap = 3200
+)
+
+// defaultRateLimits are Twitter's per-user limits per 15-minute window for
+// the GET endpoints the emulator serves.
+func defaultRateLimits() map[string]int {
+	return map[string]int{
+		"statuses/mentions_timeline":  75,
+		"statuses/user_timeline":      900,
+		"statuses/show":               900,
+		"account/verify_credentials":  75,
+		"direct_messages/events/list": 15,
+		"direct_messages/events/show": 15,
+	}
+}
+
+// User is a Twitter account known to the emulator.
+type User struct {
+	ID         int64
+	ScreenName string
+	Name       string
+}
+
+// Options configures a Server. Every zero field takes a default.
+type Options struct {
+	// Clock gives the current time for created_at, windows and limits;
+	// default time.Now.
+	Clock func() time.Time
+	// ConsumerKey, ConsumerSecret, AccessToken and AccessSecret are the
+	// only credentials accepted; defaults "consumer-key", "consumer-secret",
+	// "access-token", "access-secret".
+	ConsumerKey, ConsumerSecret, AccessToken, AccessSecret string
+	// Bot is the account the access token belongs to; default id
+	// 4294967297 (past 32 bits), screen name "PayByTweet".
+	Bot User
+	// FirstID is the first id given to a Tweet or direct message event;
+	// default DefaultFirstID.
+	FirstID int64
+	// IDStep is the gap between consecutive ids; default 1.
+	IDStep int64
+	// PostingLimit is how many statuses/update calls succeed within any
+	// PostingWindow (sliding); defaults 300 per 3 hours.
+	PostingLimit  int
+	PostingWindow time.Duration
+	// DMSendLimit is how many direct_messages/events/new calls succeed
+	// within any DMSendWindow (sliding); defaults 1,000 per 24 hours.
+	DMSendLimit  int
+	DMSendWindow time.Duration
+	// RateLimits overrides the per-window limit of GET endpoints, keyed
+	// like "statuses/mentions_timeline"; a missing or non-positive value
+	// keeps Twitter's default.
+	RateLimits map[string]int
+	// Logger receives the emulator's logs; default discards them.
+	Logger *slog.Logger
+}
+
+func (o Options) withDefaults() Options {
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	if o.ConsumerKey == "" {
+		o.ConsumerKey = "consumer-key"
+	}
+	if o.ConsumerSecret == "" {
+		o.ConsumerSecret = "consumer-secret"
+	}
+	if o.AccessToken == "" {
+		o.AccessToken = "access-token"
+	}
+	if o.AccessSecret == "" {
+		o.AccessSecret = "access-secret"
+	}
+	if o.Bot.ID == 0 {
+		o.Bot.ID = 4294967297
+	}
+	if o.Bot.ScreenName == "" {
+		o.Bot.ScreenName = "PayByTweet"
+	}
+	if o.Bot.Name == "" {
+		o.Bot.Name = o.Bot.ScreenName
+	}
+	if o.FirstID == 0 {
+		o.FirstID = DefaultFirstID
+	}
+	if o.IDStep <= 0 {
+		o.IDStep = 1
+	}
+	if o.PostingLimit <= 0 {
+		o.PostingLimit = DefaultPostingLimit
+	}
+	if o.PostingWindow <= 0 {
+		o.PostingWindow = DefaultPostingWindow
+	}
+	if o.DMSendLimit <= 0 {
+		o.DMSendLimit = DefaultDMSendLimit
+	}
+	if o.DMSendWindow <= 0 {
+		o.DMSendWindow = DefaultDMSendWindow
+	}
+	limits := defaultRateLimits()
+	for k, v := range o.RateLimits {
+		if v > 0 {
+			limits[k] = v
+		}
+	}
+	o.RateLimits = limits
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o
+}
