@@ -395,3 +395,26 @@ func (b *Bot) checkAuth() bool {
 func (b *Bot) Idle(ctx context.Context) (bool, error) {
 	return b.db.Quiet(ctx)
 }
+
+// PollNow polls mentions and DMs at once and waits for both polls to
+// finish, instead of waiting for their schedules; a poll already running
+// is waited for. Tests and the sandbox use it.
+func (b *Bot) PollNow() {
+	if b.botID.Load() == 0 {
+		if u, err := b.tw.VerifyCredentials(); err == nil {
+			b.botID.Store(u.ID)
+		}
+	}
+	b.pollMentionsMu.Lock()
+	b.pollMentionsMu.Unlock()
+	b.pollMentions()
+	b.pollDMsMu.Lock()
+	b.pollDMsMu.Unlock()
+	b.pollDMs()
+}
+
+// ExpireNow runs the scheduled expiry at once.
+func (b *Bot) ExpireNow() { b.expire() }
+
+// AnnounceNow runs the scheduled announcements at once.
+func (b *Bot) AnnounceNow() { b.announce() }

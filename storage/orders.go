@@ -182,6 +182,7 @@ func (db *DB) Orders(ctx context.Context, f OrderFilter) ([]conversations.Order,
 // OfferStats is the live state of one offer's stock.
 type OfferStats struct {
 	Reserved int64 // pending, confirmed or parked: held, not yet sold
+	Charging int64 // confirmed or parked: part of Reserved, as good as sold
 	Sold     int64 // paid
 	Revenue  int64 // paid amounts less refunds, in minor units
 	Currency string
@@ -193,6 +194,7 @@ func (db *DB) OfferStats(ctx context.Context) (map[string]OfferStats, error) {
 	err := db.view(ctx, func(tx *Tx) error {
 		rows, err := tx.tx.Query(`SELECT offer_id,
 			SUM(CASE WHEN state IN ('pending', 'confirmed', 'parked') THEN 1 ELSE 0 END),
+			SUM(CASE WHEN state IN ('confirmed', 'parked') THEN 1 ELSE 0 END),
 			SUM(CASE WHEN state = 'paid' THEN 1 ELSE 0 END),
 			SUM(CASE WHEN state = 'paid' THEN amount - refunded_amount ELSE 0 END),
 			MAX(currency)
@@ -204,7 +206,7 @@ func (db *DB) OfferStats(ctx context.Context) (map[string]OfferStats, error) {
 		for rows.Next() {
 			var id string
 			var s OfferStats
-			if err := rows.Scan(&id, &s.Reserved, &s.Sold, &s.Revenue, &s.Currency); err != nil {
+			if err := rows.Scan(&id, &s.Reserved, &s.Charging, &s.Sold, &s.Revenue, &s.Currency); err != nil {
 				return err
 			}
 			out[id] = s

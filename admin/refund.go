@@ -1,0 +1,135 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/paybytweet/paybytweet/config"
+	"github.com/paybytweet/paybytweet/conversations"
+	"github.com/paybytweet/paybytweet/issuer"
+	"github.com/paybytweet/paybytweet/messages"
+	"github.com/paybytweet/paybytweet/money"
+	"github.com/paybytweet/paybytweet/storage"
+)
+
+// Refunder is what a refund needs of the issuer.
+type Refunder interface {
+	CreateRefund(ctx context.Context, idempotencyKey, purchaseID string, amount int64, reason string) (issuer.Refund, error)
+}
+
+// RefundRequest is what the admin asked for.
+type RefundRequest struct {
+	OrderID string
+	Amount  string // decimal in the order's currency; "" means all that is left
+	Again   bool   // refund the same amount as an earlier refund once more
+	Reason  string // default "requested_by_customer"
+}
+
+// RefundResult says what happened.
+type RefundResult struct {
+	Refund  storage.Refund
+	Already bool // an earlier refund of the same amount stands; nothing was done
+	Order   conversations.Order
+}
+
+// Errors a refund returns for an admin to read; each says what to do.
+var (
+	ErrNotRefundable = errors.New("only a paid order can be refunded")
+	ErrNothingLeft   = errors.New("nothing is left to refund")
+	ErrTooMuch       = errors.New("more than is left to refund")
+	ErrUnknown       = errors.New("the issuer's answer is not known yet: run the same command again to settle it (it retries with the same idempotency key, so it cannot refund twice)")
+)
+
+// Refund refunds a paid order through the issuer, idempotently: a refund
+// left pending by an earlier run (a timeout, a crash) is settled with its
+// own idempotency key before anything new is asked, and asking again for
+// the same amount as an earlier refund does nothing unless Again is set,
+// so a double-clicked command never refunds twice. A successful refund is
+// recorded on the order and the cardholder is told (by the daemon's
+// sender, from the outbox).
+func Refund(ctx context.Context, db *storage.DB, iss Refunder, cfg *config.Config, req RefundRequest) (RefundResult, error) {
+	o, err := db.Order(ctx, req.OrderID)
+	if err != nil {
+		return RefundResult{}, err
+	}
+	res := RefundResult{Order: o}
+	if o.State != conversations.Paid {
+		return res, fmt.Errorf("order %s is %s: %w", o.ID, o.State, ErrNotRefundable)
+	}
+	if req.Reason == "" {
+		req.Reason = "requested_by_customer"
+	}
+	earlier, err := db.Refunds(ctx, o.ID)
+	if err != nil {
+		return res, err
+	}
+	for _, r := range earlier {
+		if r.State == storage.RefundPending {
+			return settle(ctx, db, iss, cfg, o, r)
+		}
+	}
+	left := o.Amount - o.RefundedAmount
+	amount := left
+	if req.Amount != "" {
+		if amount, err = money.Parse(req.Amount, o.Currency); err != nil {
+			return res, fmt.Errorf("amount: %w", err)
+		}
+		if amount <= 0 {
+			return res, fmt.Errorf("amount must be more than 0")
+		}
+	}
+	if !req.Again {
+		for _, r := range earlier {
+			if r.State == storage.RefundSucceeded && (r.Amount == amount || (req.Amount == "" && left == 0)) {
+				res.Refund, res.Already = r, true
+				return res, nil
+			}
+		}
+	}
+	if left == 0 {
+		return res, fmt.Errorf("order %s: %w (refunded %s)", o.ID, ErrNothingLeft, money.Format(o.RefundedAmount, o.Currency))
+	}
+	if amount > left {
+		return res, fmt.Errorf("order %s: %s is %w (%s)", o.ID, money.Format(amount, o.Currency), ErrTooMuch, money.Format(left, o.Currency))
+	}
+	r, err := db.BeginRefund(ctx, o.ID, amount, req.Reason)
+	if err != nil {
+		return res, err
+	}
+	return settle(ctx, db, iss, cfg, o, r)
+}
+
+func settle(ctx context.Context, db *storage.DB, iss Refunder, cfg *config.Config, o conversations.Order, r storage.Refund) (RefundResult, error) {
+	res := RefundResult{Order: o, Refund: r}
+	ref, err := iss.CreateRefund(ctx, r.IdempotencyKey, o.PurchaseID, r.Amount, r.Reason)
+	switch issuer.Outcome(err) {
+	case issuer.OK:
+		notice := conversations.RefundReply(templates(cfg), cfg.Privacy, o, ref.Amount)
+		if err := db.SettleRefund(context.WithoutCancel(ctx), r, true, ref.ID, ref.Amount, "", &notice); err != nil {
+			return res, err
+		}
+		res.Refund.State, res.Refund.RefundID, res.Refund.Refunded = storage.RefundSucceeded, ref.ID, ref.Amount
+		res.Order.RefundedAmount += ref.Amount
+		return res, nil
+	case issuer.Final, issuer.Bug:
+		if serr := db.SettleRefund(context.WithoutCancel(ctx), r, false, "", 0, err.Error(), nil); serr != nil {
+			return res, serr
+		}
+		res.Refund.State = storage.RefundFailed
+		return res, fmt.Errorf("the issuer refused the refund: %w", err)
+	}
+	_ = db.NoteRefundError(context.WithoutCancel(ctx), r, err.Error())
+	return res, fmt.Errorf("%w (%v)", ErrUnknown, err)
+}
+
+func templates(cfg *config.Config) *messages.Set {
+	perOffer := map[string]messages.Overrides{}
+	for _, o := range cfg.Offers {
+		perOffer[o.ID] = o.Templates
+	}
+	if s, errs := messages.Build(cfg.Templates, perOffer); errs == nil {
+		return s
+	}
+	return messages.Defaults()
+}
