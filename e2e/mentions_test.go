@@ -60,12 +60,12 @@ func TestOfferNotAvailable(t *testing.T) {
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	tests := []struct {
 		name string
-		mod  rigOption
+		mod  any
 		want string
 	}{
-		{"not started", func(c *cfgT) { c.Offers[0].Starts = now.Add(24 * time.Hour) }, "not open yet"},
-		{"ended", func(c *cfgT) { c.Offers[0].Ends = now.Add(-time.Hour) }, "has ended"},
-		{"sold out", func(c *cfgT) { c.Offers[0].Quantity = qty(0) }, "sold out"},
+		{"not started", rigOption(func(c *cfgT) { c.Offers[0].Starts = now.Add(24 * time.Hour) }), "not open yet"},
+		{"ended", rigOption(func(c *cfgT) { c.Offers[0].Ends = now.Add(-time.Hour) }), "has ended"},
+		{"sold out", rigOption(func(c *cfgT) { c.Offers[0].Quantity = qty(0) }), "sold out"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -82,7 +82,7 @@ func TestOfferNotAvailable(t *testing.T) {
 }
 
 func TestSoldOutAfterTheLastUnit(t *testing.T) {
-	r := newRig(t, func(c *cfgT) { c.Offers[0].Quantity = qty(1) })
+	r := newRig(t, rigOption(func(c *cfgT) { c.Offers[0].Quantity = qty(1) }))
 	r.buyAndConfirm(alice, "#BuyKindleFireHD", "#ConfirmKindleFireHD")
 	buy := r.tweet(bob, "@AmexOffers #BuyKindleFireHD")
 	r.settle()
@@ -158,7 +158,7 @@ func TestConfirmationBeforeTheRequest(t *testing.T) {
 }
 
 func TestExpiry(t *testing.T) {
-	r := newRig(t, func(c *cfgT) { c.Offers[0].Quantity = qty(1) })
+	r := newRig(t, rigOption(func(c *cfgT) { c.Offers[0].Quantity = qty(1) }))
 	buy := r.tweet(alice, "@AmexOffers #BuyKindleFireHD")
 	r.settle()
 	req := r.reply(buy.ID)

@@ -65,17 +65,37 @@ type rig struct {
 	logs  *logBuffer
 }
 
-type rigOption func(*config.Config)
+// rigOption changes the daemon's configuration; emuOption changes the
+// Twitter emulator's options. newRig takes either.
+type (
+	rigOption func(*config.Config)
+	emuOption func(*twitteremu.Options)
+)
 
 func qty(n int64) *int64 { return &n }
+
+// twitterLimits gives the emulator Twitter's own rate limits.
+var twitterLimits = emuOption(func(o *twitteremu.Options) { o.RateLimits = nil })
 
 // newRig starts both emulators, enrolls the cardholders and runs the
 // daemon with the two test offers: Kindle Fire HD (199.00 USD, 5 units,
 // one per cardholder) and Gift Card (25.00 USD, unlimited, two each).
-func newRig(t *testing.T, opts ...rigOption) *rig {
+func newRig(t *testing.T, opts ...any) *rig {
 	t.Helper()
 	r := &rig{t: t, clock: &clock{now: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)}, dir: t.TempDir(), logs: &logBuffer{}}
-	r.tw = twitteremu.New(twitteremu.Options{Clock: r.clock.Now, Bot: botUser, FirstID: 999999999999999990}) // ids cross from 18 to 19 digits within each test
+	emu := twitteremu.Options{
+		Clock: r.clock.Now, Bot: botUser,
+		FirstID: 999999999999999990, // ids cross from 18 to 19 digits within each test
+		// settle() polls far more often than the bot's schedules would;
+		// the budgets have tests of their own, with Twitter's limits.
+		RateLimits: map[string]int{"direct_messages/events/list": 100000, "statuses/mentions_timeline": 100000},
+	}
+	for _, o := range opts {
+		if o, ok := o.(emuOption); ok {
+			o(&emu)
+		}
+	}
+	r.tw = twitteremu.New(emu)
 	for _, u := range []twitteremu.User{alice, bob, carol, dave, erin} {
 		r.tw.AddUser(u)
 	}
@@ -98,7 +118,13 @@ func newRig(t *testing.T, opts ...rigOption) *rig {
 
 	r.cfg = testConfig(twURL, issURL, filepath.Join(r.dir, "paybytweet.db"))
 	for _, o := range opts {
-		o(r.cfg)
+		switch o := o.(type) {
+		case rigOption:
+			o(r.cfg)
+		case emuOption:
+		default:
+			t.Fatalf("newRig: option %T is neither a rigOption nor an emuOption", o)
+		}
 	}
 	r.start()
 	return r
