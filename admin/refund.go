@@ -8,7 +8,6 @@ import (
 	"github.com/paybytweet/paybytweet/config"
 	"github.com/paybytweet/paybytweet/conversations"
 	"github.com/paybytweet/paybytweet/issuer"
-	"github.com/paybytweet/paybytweet/messages"
 	"github.com/paybytweet/paybytweet/money"
 	"github.com/paybytweet/paybytweet/storage"
 )
@@ -105,7 +104,7 @@ func settle(ctx context.Context, db *storage.DB, iss Refunder, cfg *config.Confi
 	ref, err := iss.CreateRefund(ctx, r.IdempotencyKey, o.PurchaseID, r.Amount, r.Reason)
 	switch issuer.Outcome(err) {
 	case issuer.OK:
-		notice := conversations.RefundReply(templates(cfg), cfg.Privacy, o, ref.Amount)
+		notice := conversations.RefundReply(cfg.Messages(), cfg.Privacy, o, ref.Amount)
 		if err := db.SettleRefund(context.WithoutCancel(ctx), r, true, ref.ID, ref.Amount, "", &notice); err != nil {
 			return res, err
 		}
@@ -121,15 +120,4 @@ func settle(ctx context.Context, db *storage.DB, iss Refunder, cfg *config.Confi
 	}
 	_ = db.NoteRefundError(context.WithoutCancel(ctx), r, err.Error())
 	return res, fmt.Errorf("%w (%v)", ErrUnknown, err)
-}
-
-func templates(cfg *config.Config) *messages.Set {
-	perOffer := map[string]messages.Overrides{}
-	for _, o := range cfg.Offers {
-		perOffer[o.ID] = o.Templates
-	}
-	if s, errs := messages.Build(cfg.Templates, perOffer); errs == nil {
-		return s
-	}
-	return messages.Defaults()
 }

@@ -137,24 +137,7 @@ func New(opt Options) *Bot {
 }
 
 func newSettings(cfg *config.Config) *settings {
-	return &settings{cfg: cfg, catalog: conversations.NewCatalog(cfg.Offers), messages: templates(cfg)}
-}
-
-// templates compiles the configuration's templates. The configuration was
-// validated, so this does not fail; if it did, the built-in texts serve.
-func templates(cfg *config.Config) *messages.Set {
-	perOffer := map[string]messages.Overrides{}
-	for _, o := range cfg.Offers {
-		if len(o.Templates) > 0 {
-			perOffer[o.ID] = o.Templates
-		}
-	}
-	set, errs := messages.Build(cfg.Templates, perOffer)
-	if len(errs) > 0 {
-		slog.Error("templates do not compile; using the built-in texts", "errors", fmt.Sprint(errs))
-		return messages.Defaults()
-	}
-	return set
+	return &settings{cfg: cfg, catalog: conversations.NewCatalog(cfg.Offers), messages: cfg.Messages()}
 }
 
 func (b *Bot) settings() *settings { return b.current.Load() }

@@ -56,6 +56,18 @@ type Config struct {
 	}
 	Templates messages.Overrides
 	Offers    []Offer
+
+	// set is Templates and every offer's Templates compiled, once, when the
+	// file was validated: a reload never recompiles on the hot path.
+	set *messages.Set
+	// fromEnv holds the dotted paths ("issuer.enroll_url",
+	// "offers.gift-card.merchant") whose value came from an environment
+	// variable, so that Diff says only that they changed.
+	fromEnv map[string]bool
+	// secrets are the values that must never be shown: the credentials and
+	// every value taken from the environment. Output is scrubbed of them as
+	// a last line of defence.
+	secrets []string
 }
 
 // The two privacy modes.
@@ -78,7 +90,17 @@ type Offer struct {
 	PerUserLimit   int       // at least 1
 	Starts         time.Time // zero means open from the start
 	Ends           time.Time // zero means never ends
-	AnnounceAt     time.Time // zero means no announcement
-	Templates      messages.Overrides
-	Line           int // where the offer starts in the file
+	// AnnounceAt is when the bot tweets the offer (the announce key); zero
+	// means never. "announce: true" on an offer without starts gives
+	// AnnounceOnLoad(), a fixed instant in the past, so that the announcement
+	// is made at once and, as the bot records it per offer and time, only
+	// once whatever restarts and reloads follow.
+	AnnounceAt time.Time
+	Templates  messages.Overrides
+	Line       int // where the offer starts in the file
 }
+
+// AnnounceOnLoad returns the AnnounceAt of an offer set to "announce: true"
+// without a start: the Unix epoch, which is not the zero time (that means no
+// announcement) and is always in the past.
+func AnnounceOnLoad() time.Time { return time.Unix(0, 0).UTC() }

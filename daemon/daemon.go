@@ -113,18 +113,6 @@ func (d *Daemon) CheckStock(ctx context.Context, cfg *config.Config) ([]string, 
 	return problems, nil
 }
 
-// Apply puts a reloaded configuration in force after checking it against
-// the stock in the database. It returns the problems when it refuses.
-func (d *Daemon) Apply(ctx context.Context, cfg *config.Config) ([]string, error) {
-	problems, err := d.CheckStock(ctx, cfg)
-	if err != nil || len(problems) > 0 {
-		return problems, err
-	}
-	d.Bot.SetConfig(cfg)
-	d.cfg = cfg
-	return nil, nil
-}
-
 func (d *Daemon) serveHealth(addr string) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -142,4 +130,3 @@ func (d *Daemon) serveHealth(addr string) {
 		}
 	}()
 }
-

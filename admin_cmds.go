@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/paybytweet/paybytweet/admin"
+	"github.com/paybytweet/paybytweet/config"
+	"github.com/paybytweet/paybytweet/conversations"
+	"github.com/paybytweet/paybytweet/issuer"
+	"github.com/paybytweet/paybytweet/money"
+	"github.com/paybytweet/paybytweet/storage"
+)
+
+// loadConfig reads and validates the -config file. Every problem is a
+// badInput, printed one per line as file:line:column: message.
+func (m *Main) loadConfig(path string) (*config.Config, error) {
+	if path == "" {
+		return nil, usageError{"-config FILE is required"}
+	}
+	cfg, err := config.Load(path, m.LookupEnv)
+	if err != nil {
+		return nil, badInput{err}
+	}
+	return cfg, nil
+}
+
+// checkConfig validates a configuration file: a one-line summary and exit
+// 0 when it is good, every problem with its line and exit 1 when not.
+func (m *Main) checkConfig(ctx context.Context, args []string) error {
+	fs := m.flags("check-config")
+	path := fs.String("config", "", "the configuration file")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := m.loadConfig(*path)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(m.Stdout, cfg.Summary())
+	return nil
+}
+
+// openDB opens the configured database for an admin command. It may run
+// beside the daemon: WAL lets both work on the file.
+func openDB(cfg *config.Config) (*storage.DB, error) {
+	return storage.Open(cfg.Storage.Path, nil)
+}
+
+func (m *Main) orders(ctx context.Context, args []string) error {
+	fs := m.flags("orders")
+	path := fs.String("config", "", "the configuration file")
+	offer := fs.String("offer", "", "only this offer's orders")
+	state := fs.String("state", "", "only orders in this state (pending, confirmed, paid, declined, failed, parked, expired, cancelled)")
+	user := fs.String("user", "", "only this Twitter user id's orders (numeric)")
+	limit := fs.Int("limit", 100, "at most this many, newest first; 0 for all")
+	asJSON := fs.Bool("json", false, "print JSON instead of a table")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	filter := storage.OrderFilter{OfferID: *offer, State: conversations.State(*state), Limit: *limit}
+	if *state != "" && !validState(*state) {
+		return badInput{fmt.Errorf("-state %q: not an order state", *state)}
+	}
+	if *user != "" {
+		id, err := strconv.ParseInt(*user, 10, 64)
+		if err != nil || id <= 0 {
+			return badInput{fmt.Errorf("-user %q: want a numeric Twitter user id, not a screen name", *user)}
+		}
+		filter.UserID = id
+	}
+	cfg, err := m.loadConfig(*path)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	orders, err := db.Orders(ctx, filter)
+	if err != nil {
+		return err
+	}
+	return admin.WriteOrders(m.Stdout, orders, *asJSON)
+}
+
+func validState(s string) bool {
+	switch conversations.State(s) {
+	case conversations.Pending, conversations.Confirmed, conversations.Paid, conversations.Declined,
+		conversations.Failed, conversations.Parked, conversations.Expired, conversations.Cancelled:
+		return true
+	}
+	return false
+}
+
+func (m *Main) offers(ctx context.Context, args []string) error {
+	fs := m.flags("offers")
+	path := fs.String("config", "", "the configuration file")
+	asJSON := fs.Bool("json", false, "print JSON instead of a table")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := m.loadConfig(*path)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	stats, err := db.OfferStats(ctx)
+	if err != nil {
+		return err
+	}
+	return admin.WriteOffers(m.Stdout, admin.OfferRows(cfg, stats, time.Now()), *asJSON)
+}
+
+func (m *Main) refund(ctx context.Context, args []string) error {
+	fs := m.flags("refund")
+	path := fs.String("config", "", "the configuration file")
+	amount := fs.String("amount", "", "amount to refund, such as 12.50, in the order's currency; default all that is left")
+	again := fs.Bool("again", false, "refund the same amount as an earlier refund of this order once more")
+	// Flags may come after the order id, as the usage line shows them.
+	var orderID string
+	rest := args
+	for {
+		if err := parse(fs, rest); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		if orderID != "" {
+			return usageError{"one ORDER_ID only"}
+		}
+		orderID, rest = fs.Arg(0), fs.Args()[1:]
+	}
+	if orderID == "" {
+		return usageError{"ORDER_ID is required"}
+	}
+	cfg, err := m.loadConfig(*path)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	iss := issuer.New(cfg.Issuer.URL, cfg.Issuer.APIKey, cfg.Issuer.Timeout)
+	res, err := admin.Refund(ctx, db, iss, cfg, admin.RefundRequest{OrderID: orderID, Amount: *amount, Again: *again})
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		return badInput{fmt.Errorf("no order %s", orderID)}
+	case err != nil:
+		return badInput{err}
+	case res.Already:
+		fmt.Fprintf(m.Stdout, "already refunded %s of %s on %s (%s); nothing done (use -again to refund that amount once more)\n",
+			money.Format(res.Refund.Refunded, res.Order.Currency), orderID, res.Refund.SettledAt.Format(time.RFC3339), res.Refund.RefundID)
+		return nil
+	}
+	fmt.Fprintf(m.Stdout, "refunded %s of %s (%s); %s refunded in all of %s; the cardholder is told by the running bot\n",
+		money.Format(res.Refund.Refunded, res.Order.Currency), orderID, res.Refund.RefundID,
+		money.Format(res.Order.RefundedAmount, res.Order.Currency), money.Format(res.Order.Amount, res.Order.Currency))
+	return nil
+}

@@ -1,0 +1,64 @@
+package config
+
+// Reference documents every key, for the README to quote. Keys marked (contract) are fixed by
+// contracts/config-and-cli.md; the others are this project's own. Keys
+// marked "restart" are read at start-up only: a reload logs that they
+// changed and keeps the running value until the next start.
+const Reference = `Configuration keys (YAML). Any string value may hold ${NAME}, the
+environment variable NAME; a missing one is an error. Durations are Go
+durations (15m, 90s); schedules are robfig/cron specs ("@every 15s",
+"*/5 * * * *"). Unknown keys are errors.
+
+bot.screen_name            required  the bot's own account, without @ (contract; restart)
+storage.path               required  SQLite file, created if missing (contract; restart)
+
+twitter.api_url            required  base URL of the Twitter API v1.1; a trailing / is
+                                     added if missing (contract; restart)
+twitter.consumer_key       required  secret (contract; restart)
+twitter.consumer_secret    required  secret (contract; restart)
+twitter.access_token       required  secret (contract; restart)
+twitter.access_secret      required  secret (contract; restart)
+twitter.poll.mentions      "@every 15s"  how often to read mentions (contract)
+twitter.poll.direct_messages "@every 1m" how often to read direct messages (contract)
+twitter.limits.tweets_per_window  300    tweets the bot posts at most per tweet_window
+twitter.limits.tweet_window       3h     the rolling window of tweets_per_window
+twitter.limits.dms_per_day        1000   direct messages the bot sends at most per 24 hours
+
+issuer.url                 required  base URL of the issuer API (contract; restart)
+issuer.api_key             required  secret (contract; restart)
+issuer.enroll_url          required  where a cardholder links a card to Twitter (contract)
+issuer.timeout             10s       per issuer request (contract)
+
+confirmation.window        15m       time to confirm; the unit is held meanwhile (contract)
+privacy                    public    public, or dm: receipts and card digits by DM only (contract)
+
+schedules.expiry           "@every 5s"   how often expired requests release their units
+schedules.announce         "@every 30s"  how often due announcements are queued
+health.listen              ""        address of the health endpoint, e.g. "127.0.0.1:8080";
+                                     empty means none (restart)
+
+templates.<kind>           built-in  Go text/template replacing a message's text for all
+                                     offers. Kinds: see messages.AllKinds. A template naming
+                                     a field its message lacks, or that can render longer
+                                     than a tweet (280) or a DM (10000), is an error.
+
+offers: a list; none at all is valid (nothing is for sale). Each offer:
+  id                       required  [a-z0-9-]+, unique (contract)
+  title                    required  (contract)
+  buy_hashtag              required  with or without #; letters, digits, _; not digits only;
+                                     at most 100 characters (contract)
+  confirm_hashtag          required  as buy_hashtag (contract). No hashtag, buy or confirm,
+                                     may equal another, ignoring case and width (NFKC)
+  price                    required  decimal, exact, quoted or not; no more decimals than
+                                     the currency has (contract)
+  currency                 required  ISO 4217 code, upper case (contract)
+  merchant                 required  the issuer's merchant id (contract)
+  quantity                 unlimited units for sale in all, 0 or more (contract)
+  per_user_limit           1         units one cardholder may buy, 1 or more (contract)
+  starts                   now       RFC 3339 time (contract)
+  ends                     never     RFC 3339 time, after starts (contract)
+  announce                 false     true: tweet the offer when it opens (at starts, or at
+                                     once without one); an RFC 3339 time: tweet it then;
+                                     each announcement is made once
+  templates.<kind>                   as templates, for this offer only (kinds about an offer)
+`

@@ -1,0 +1,219 @@
+package config
+
+import (
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Defaults of the optional settings (contracts/config-and-cli.md and the
+// keys this project adds; see Reference).
+const (
+	DefaultPollMentions       = "@every 15s"
+	DefaultPollDirectMessages = "@every 1m"
+	DefaultTweetsPerWindow    = 300
+	DefaultTweetWindow        = 3 * time.Hour
+	DefaultDMsPerDay          = 1000
+	DefaultIssuerTimeout      = 10 * time.Second
+	DefaultWindow             = 15 * time.Minute
+	DefaultExpirySchedule     = "@every 5s"
+	DefaultAnnounceSchedule   = "@every 30s"
+)
+
+// withDefaults is a Config holding every default, which the file then
+// overrides key by key.
+func withDefaults(path string) *Config {
+	c := &Config{Path: path, Privacy: PrivacyPublic}
+	c.Twitter.Poll.Mentions = DefaultPollMentions
+	c.Twitter.Poll.DirectMessages = DefaultPollDirectMessages
+	c.Twitter.Limits.TweetsPerWindow = DefaultTweetsPerWindow
+	c.Twitter.Limits.TweetWindow = DefaultTweetWindow
+	c.Twitter.Limits.DMsPerDay = DefaultDMsPerDay
+	c.Issuer.Timeout = DefaultIssuerTimeout
+	c.Confirmation.Window = DefaultWindow
+	c.Schedules.Expiry = DefaultExpirySchedule
+	c.Schedules.Announce = DefaultAnnounceSchedule
+	return c
+}
+
+// top decodes the root mapping. A section left out is decoded as an empty
+// one, so that each required key in it is reported by name.
+func (p *parser) top(root *yaml.Node, c *Config) {
+	if root.Kind != yaml.MappingNode {
+		p.add(root, "the file must be a map of keys (bot:, twitter:, offers: ...), not a %s", kindName(root))
+		return
+	}
+	type sec struct {
+		name   string
+		fields func() []field
+	}
+	sections := []sec{
+		{"bot", func() []field { return p.botFields(c) }},
+		{"storage", func() []field { return p.storageFields(c) }},
+		{"twitter", func() []field { return p.twitterFields(c) }},
+		{"issuer", func() []field { return p.issuerFields(c) }},
+		{"confirmation", func() []field { return p.confirmationFields(c) }},
+		{"schedules", func() []field { return p.scheduleFields(c) }},
+		{"health", func() []field { return p.healthFields(c) }},
+	}
+	seen := map[string]bool{}
+	var known []field
+	for _, s := range sections {
+		known = append(known, field{name: s.name, decode: func(key, val *yaml.Node) {
+			seen[s.name] = true
+			p.section(key, val, s.name, s.fields())
+		}})
+	}
+	known = append(known,
+		field{name: "privacy", decode: func(_, val *yaml.Node) {
+			p.oneOf("privacy", val, &c.Privacy, PrivacyPublic, PrivacyDM)
+		}},
+		field{name: "templates", decode: func(key, val *yaml.Node) {
+			p.templatesKey = key
+			c.Templates = p.templates("templates", "templates", val, p.globalTemplates)
+		}},
+		field{name: "offers", decode: func(key, val *yaml.Node) {
+			p.offersKey = key
+			p.offerList(val, c)
+		}},
+	)
+	p.fields(root, "the top level", "", root, known)
+	for _, s := range sections {
+		if !seen[s.name] {
+			empty := &yaml.Node{Kind: yaml.MappingNode, Line: root.Line, Column: root.Column}
+			p.section(root, empty, s.name, s.fields())
+		}
+	}
+}
+
+func (p *parser) botFields(c *Config) []field {
+	return []field{
+		{name: "screen_name", required: true, decode: func(_, n *yaml.Node) {
+			p.screenName("bot.screen_name", n, &c.Bot.ScreenName)
+		}},
+	}
+}
+
+// screenName decodes the bot's own account: without '@', as Twitter allows
+// (letters, digits and '_', at most 15), since the bot compares it with
+// the mentions it receives.
+func (p *parser) screenName(path string, n *yaml.Node, dst *string) {
+	var v string
+	s, ok := p.text(path, n, &v, true)
+	if !ok {
+		return
+	}
+	if strings.HasPrefix(v, "@") {
+		p.add(n, "%s must be written without the @", path)
+		return
+	}
+	if len(v) > 15 || strings.IndexFunc(v, func(r rune) bool {
+		return !(r == '_' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9')
+	}) >= 0 {
+		p.add(n, "%s %s is not a Twitter screen name (letters, digits and _, at most 15)", path, s.show())
+		return
+	}
+	*dst = v
+}
+
+func (p *parser) storageFields(c *Config) []field {
+	return []field{
+		{name: "path", required: true, decode: func(_, n *yaml.Node) {
+			p.text("storage.path", n, &c.Storage.Path, true)
+		}},
+	}
+}
+
+func (p *parser) twitterFields(c *Config) []field {
+	t := &c.Twitter
+	return []field{
+		{name: "api_url", required: true, decode: func(_, n *yaml.Node) {
+			p.url("twitter.api_url", n, &t.APIURL)
+			// The Twitter client resolves paths against this base, which
+			// only works with the trailing slash.
+			if t.APIURL != "" && !strings.HasSuffix(t.APIURL, "/") {
+				t.APIURL += "/"
+			}
+		}},
+		{name: "consumer_key", required: true, decode: func(_, n *yaml.Node) {
+			p.secret("twitter.consumer_key", n, &t.ConsumerKey)
+		}},
+		{name: "consumer_secret", required: true, decode: func(_, n *yaml.Node) {
+			p.secret("twitter.consumer_secret", n, &t.ConsumerSecret)
+		}},
+		{name: "access_token", required: true, decode: func(_, n *yaml.Node) {
+			p.secret("twitter.access_token", n, &t.AccessToken)
+		}},
+		{name: "access_secret", required: true, decode: func(_, n *yaml.Node) {
+			p.secret("twitter.access_secret", n, &t.AccessSecret)
+		}},
+		{name: "poll", decode: func(key, n *yaml.Node) {
+			p.section(key, n, "twitter.poll", []field{
+				{name: "mentions", decode: func(_, n *yaml.Node) {
+					p.schedule("twitter.poll.mentions", n, &t.Poll.Mentions)
+				}},
+				{name: "direct_messages", decode: func(_, n *yaml.Node) {
+					p.schedule("twitter.poll.direct_messages", n, &t.Poll.DirectMessages)
+				}},
+			})
+		}},
+		{name: "limits", decode: func(key, n *yaml.Node) {
+			p.section(key, n, "twitter.limits", []field{
+				{name: "tweets_per_window", decode: func(_, n *yaml.Node) {
+					p.count("twitter.limits.tweets_per_window", n, &t.Limits.TweetsPerWindow)
+				}},
+				{name: "tweet_window", decode: func(_, n *yaml.Node) {
+					p.duration("twitter.limits.tweet_window", n, &t.Limits.TweetWindow)
+				}},
+				{name: "dms_per_day", decode: func(_, n *yaml.Node) {
+					p.count("twitter.limits.dms_per_day", n, &t.Limits.DMsPerDay)
+				}},
+			})
+		}},
+	}
+}
+
+func (p *parser) issuerFields(c *Config) []field {
+	return []field{
+		{name: "url", required: true, decode: func(_, n *yaml.Node) {
+			p.url("issuer.url", n, &c.Issuer.URL)
+		}},
+		{name: "api_key", required: true, decode: func(_, n *yaml.Node) {
+			p.secret("issuer.api_key", n, &c.Issuer.APIKey)
+		}},
+		{name: "enroll_url", required: true, decode: func(_, n *yaml.Node) {
+			p.url("issuer.enroll_url", n, &c.Issuer.EnrollURL)
+		}},
+		{name: "timeout", decode: func(_, n *yaml.Node) {
+			p.duration("issuer.timeout", n, &c.Issuer.Timeout)
+		}},
+	}
+}
+
+func (p *parser) confirmationFields(c *Config) []field {
+	return []field{
+		{name: "window", decode: func(_, n *yaml.Node) {
+			p.duration("confirmation.window", n, &c.Confirmation.Window)
+		}},
+	}
+}
+
+func (p *parser) scheduleFields(c *Config) []field {
+	return []field{
+		{name: "expiry", decode: func(_, n *yaml.Node) {
+			p.schedule("schedules.expiry", n, &c.Schedules.Expiry)
+		}},
+		{name: "announce", decode: func(_, n *yaml.Node) {
+			p.schedule("schedules.announce", n, &c.Schedules.Announce)
+		}},
+	}
+}
+
+func (p *parser) healthFields(c *Config) []field {
+	return []field{
+		{name: "listen", decode: func(_, n *yaml.Node) {
+			p.address("health.listen", n, &c.Health.Listen)
+		}},
+	}
+}

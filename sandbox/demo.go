@@ -1,0 +1,145 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/paybytweet/paybytweet/config"
+	"github.com/paybytweet/paybytweet/emulators/issuersandbox"
+	"github.com/paybytweet/paybytweet/money"
+)
+
+// printIntro says what is running and whom the person can play.
+func (s *sandbox) printIntro() {
+	var b strings.Builder
+	fmt.Fprintf(&b, "paybytweet sandbox: the bot @%s with a pretend Twitter and a pretend card issuer,\n", s.bot.ScreenName)
+	b.WriteString("all in this process: no credentials, no network, no real money.\n\n")
+	b.WriteString("Cardholders you can play:\n")
+	b.WriteString(s.whoText())
+	b.WriteString("\nOffers:\n")
+	b.WriteString(s.offersText())
+	fmt.Fprintf(&b, "\nWeb page: %s  (open it in a browser)\n", s.webURL)
+	files := "database " + s.dbPath
+	if s.logTo != "" {
+		files += ", daemon log " + s.logTo
+	}
+	if s.opt.Dir == "" {
+		files += " (removed on exit)"
+	}
+	fmt.Fprintf(&b, "Files:    %s\n", files)
+	s.out.print(b.String())
+}
+
+// demoOffer is the offer the demo buys: the Kindle of the example file,
+// or the first offer when a file has no Kindle.
+func (s *sandbox) demoOffer() (config.Offer, error) {
+	if len(s.cfg.Offers) == 0 {
+		return config.Offer{}, errors.New("sandbox: the example configuration has no offers, so there is nothing to buy")
+	}
+	for _, o := range s.cfg.Offers {
+		if strings.EqualFold(o.BuyHashtag, "BuyKindleFireHD") {
+			return o, nil
+		}
+	}
+	return s.cfg.Offers[0], nil
+}
+
+// demo plays a whole purchase as alice, over the real path: her tweets go
+// to the emulator, the daemon polls them, asks the issuer, and answers.
+// It returns an error unless the issuer ends up with one approved purchase
+// for her, so that `paybytweet sandbox -once` is a smoke test.
+func (s *sandbox) demo() error {
+	ctx := s.ctx
+	o, err := s.demoOffer()
+	if err != nil {
+		return err
+	}
+	alice := s.people[0]
+	s.out.printf("\nDemo: @%s buys %s by tweet.\n\n", alice.ScreenName, o.Title)
+	// Whatever the bot says on its own at start (the offers' announcements)
+	// comes first, so that it does not interrupt the demo.
+	s.settle(ctx, demoStepTimeout)
+	s.tr.flush()
+
+	s.out.printf("1. @%s tweets the buy hashtag at @%s:\n", alice.ScreenName, s.bot.ScreenName)
+	buy, _, err := s.tweet(alice, "@"+s.bot.ScreenName+" #"+o.BuyHashtag)
+	if err != nil {
+		return fmt.Errorf("sandbox demo: %w", err)
+	}
+	s.tr.flush()
+	s.out.printf("   (the bot reads its mentions, finds %s's card at the issuer and holds one unit for her)\n", alice.ScreenName)
+	var request message
+	answered := s.waitUntil(ctx, demoStepTimeout, func() bool {
+		for _, m := range s.messages() {
+			if m.From == s.bot.ID && m.InReplyTo == buy.ID {
+				request = m
+				return true
+			}
+		}
+		return false
+	})
+	s.tr.flush()
+	if !answered {
+		return s.demoFailed(ctx, "the bot did not answer alice's buy tweet")
+	}
+	// With privacy: dm the public answer only points at the DMs, where the
+	// request is; either way it names the confirm hashtag.
+	if !s.botSaidAfter(alice, buy.ID, "#"+o.ConfirmHashtag) {
+		return fmt.Errorf("sandbox demo: the bot did not ask alice to confirm with #%s; see its answer above", o.ConfirmHashtag)
+	}
+
+	s.out.printf("\n2. @%s confirms by replying with the confirm hashtag:\n", alice.ScreenName)
+	confirm, err := s.replyTo(alice, request.ID, "#"+o.ConfirmHashtag)
+	if err != nil {
+		return fmt.Errorf("sandbox demo: %w", err)
+	}
+	s.tr.flush()
+	s.out.printf("   (the bot charges her card once, with the order's idempotency key, and sends the receipt)\n")
+	// The receipt is sent after the charge is settled, so once the bot has
+	// answered and is idle, the issuer has every purchase it will have.
+	answered = s.waitUntil(ctx, demoStepTimeout, func() bool { return s.botSaidAfter(alice, confirm.ID, "") })
+	s.tr.flush()
+	if !answered {
+		return s.demoFailed(ctx, "the bot did not answer alice's confirmation")
+	}
+	var purchase issuersandbox.Purchase
+	for _, p := range s.iss.Purchases() {
+		if p.Metadata["twitter_user_id"] == alice.idString() {
+			purchase = p
+		}
+	}
+	switch {
+	case purchase.ID == "":
+		return errors.New("sandbox demo: the issuer was not charged after alice's confirmation; see the bot's answer above")
+	case purchase.Status != issuersandbox.StatusApproved:
+		return fmt.Errorf("sandbox demo: the issuer answered %s (%s), not approved", purchase.Status, purchase.DeclineCode)
+	}
+	s.out.printf("\nDemo done: @%s asked, confirmed, and the issuer made purchase %s of %s (%s) for order %s, once.\n",
+		alice.ScreenName, purchase.ID, money.Format(purchase.Amount, purchase.Currency), purchase.Status, purchase.Reference)
+	return nil
+}
+
+// botSaidAfter reports whether the bot has sent p, by tweet or DM, a
+// message newer than id that contains text.
+func (s *sandbox) botSaidAfter(p *person, id int64, text string) bool {
+	for _, m := range s.messages() {
+		if m.ID > id && m.From == s.bot.ID && s.addressedTo(m, p) && strings.Contains(strings.ToLower(m.Text), strings.ToLower(text)) {
+			return true
+		}
+	}
+	return false
+}
+
+// demoFailed explains a demo that went wrong, pointing at the daemon's log.
+func (s *sandbox) demoFailed(ctx context.Context, what string) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	where := "the daemon's log"
+	if s.logTo != "" {
+		where = s.logTo
+	}
+	return fmt.Errorf("sandbox demo: %s within %s; see %s", what, demoStepTimeout, where)
+}

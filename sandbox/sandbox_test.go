@@ -1,0 +1,517 @@
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"html"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/paybytweet/paybytweet/config"
+	"github.com/paybytweet/paybytweet/emulators/issuersandbox"
+	"github.com/paybytweet/paybytweet/emulators/twitteremu"
+)
+
+// exampleYAML is the repository's example configuration, or the copy in
+// testdata while the repository has none.
+func exampleYAML(t *testing.T) []byte {
+	t.Helper()
+	for _, path := range []string{"../config.example.yaml", "testdata/config.example.yaml"} {
+		data, err := os.ReadFile(path)
+		if err == nil {
+			return data
+		}
+		if !errors.Is(err, os.ErrNotExist) {
+			t.Fatal(err)
+		}
+	}
+	t.Fatal("no example configuration")
+	return nil
+}
+
+// syncBuffer is Stdout for a test: the sandbox writes from several
+// goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// runOnce runs the sandbox to its end and returns what it printed and the
+// sandbox, for a look at the emulators afterwards.
+func runOnce(t *testing.T, opt Options) (string, *sandbox) {
+	t.Helper()
+	out := &syncBuffer{}
+	var s *sandbox
+	opt.ConfigYAML, opt.Stdout, opt.Once = exampleYAML(t), out, true
+	if opt.Listen == "" {
+		opt.Listen = "127.0.0.1:0"
+	}
+	opt.started = func(sb *sandbox) { s = sb }
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := Run(ctx, opt); err != nil {
+		t.Fatalf("Run: %v\noutput:\n%s", err, out)
+	}
+	if s == nil {
+		t.Fatalf("Run returned without starting\noutput:\n%s", out)
+	}
+	return out.String(), s
+}
+
+func TestDemoBuysOnce(t *testing.T) {
+	out, s := runOnce(t, Options{Demo: true})
+	ps := s.iss.Purchases()
+	if len(ps) != 1 {
+		t.Fatalf("the issuer has %d purchases, want exactly one: %+v\noutput:\n%s", len(ps), ps, out)
+	}
+	p := ps[0]
+	o, _ := s.demoOffer()
+	if p.Status != issuersandbox.StatusApproved || p.Amount != o.Price || p.Currency != o.Currency || p.Cardholder != "chd_alice" {
+		t.Errorf("purchase = %+v", p)
+	}
+	// The receipt is the bot's line to alice that names the order and the
+	// purchase; the issuer's purchase is shown after it.
+	receipt := ""
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "@"+s.bot.ScreenName+" → @alice: ") && strings.Contains(line, p.ID) {
+			receipt = line
+		}
+	}
+	if receipt == "" || !strings.Contains(receipt, p.Reference) {
+		t.Errorf("no receipt with order %s and purchase %s in the output:\n%s", p.Reference, p.ID, out)
+	}
+	for _, want := range []string{
+		"@alice: @" + s.bot.ScreenName + " #" + o.BuyHashtag + "\n",
+		"@alice → @" + s.bot.ScreenName + ": ",
+		"issuer: purchase " + p.ID + " approved",
+		"alice", "bob", "carol", "dave", "erin", s.webURL,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the output lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(out, "Demo done") {
+		t.Errorf("the demo did not say it finished:\n%s", out)
+	}
+	if _, err := os.Stat(s.dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the temporary directory %s is left behind (%v)", s.dir, err)
+	}
+}
+
+// minimalYAML is a one-offer configuration for the demo's edge cases.
+func minimalYAML(privacy string, quantity int) []byte {
+	return []byte(`bot:
+  screen_name: AmexOffers
+storage:
+  path: x.db
+twitter:
+  api_url: https://api.twitter.com/1.1/
+  consumer_key: ${TWITTER_CONSUMER_KEY}
+  consumer_secret: ${TWITTER_CONSUMER_SECRET}
+  access_token: ${TWITTER_ACCESS_TOKEN}
+  access_secret: ${TWITTER_ACCESS_SECRET}
+issuer:
+  url: https://issuer.example/
+  api_key: ${ISSUER_API_KEY}
+  enroll_url: https://issuer.example/link-twitter
+privacy: ` + privacy + `
+offers:
+  - id: kindle-fire-hd
+    title: Kindle Fire HD
+    buy_hashtag: BuyKindleFireHD
+    confirm_hashtag: ConfirmKindleFireHD
+    price: "199.00"
+    currency: USD
+    merchant: mer_amazon
+    quantity: ` + strconv.Itoa(quantity) + `
+    starts: 2020-01-01T00:00:00Z
+    ends: 2021-01-01T00:00:00Z
+`)
+}
+
+// TestDemoPrivacyDM runs the demo where the request and receipt go by DM
+// (and the example's dates are long past, so the sandbox must open the
+// offer).
+func TestDemoPrivacyDM(t *testing.T) {
+	out := &syncBuffer{}
+	var s *sandbox
+	err := Run(context.Background(), Options{ConfigYAML: minimalYAML("dm", 5), Listen: "127.0.0.1:0", Stdout: out, Demo: true, Once: true,
+		started: func(sb *sandbox) { s = sb }})
+	if err != nil {
+		t.Fatalf("Run: %v\noutput:\n%s", err, out)
+	}
+	ps := s.iss.Purchases()
+	if len(ps) != 1 || ps[0].Status != issuersandbox.StatusApproved {
+		t.Fatalf("purchases = %+v\noutput:\n%s", ps, out)
+	}
+	if !strings.Contains(out.String(), "DM @AmexOffers → @alice: ") || !strings.Contains(out.String(), ps[0].Reference) {
+		t.Errorf("no DM receipt in the output:\n%s", out)
+	}
+}
+
+// TestDemoFailsFast: a demo that cannot buy says why at once, and Run
+// returns an error, so that `sandbox -once` in CI fails.
+func TestDemoFailsFast(t *testing.T) {
+	out := &syncBuffer{}
+	start := time.Now()
+	err := Run(context.Background(), Options{ConfigYAML: minimalYAML("public", 0), Listen: "127.0.0.1:0", Stdout: out, Demo: true, Once: true})
+	if err == nil || !strings.Contains(err.Error(), "did not ask alice to confirm") {
+		t.Fatalf("Run = %v, want the demo's failure\noutput:\n%s", err, out)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("the failing demo took %s", d)
+	}
+	if !strings.Contains(out.String(), "sold out") {
+		t.Errorf("the bot's answer is not shown:\n%s", out)
+	}
+}
+
+func TestPromptHelpDM(t *testing.T) {
+	out, s := runOnce(t, Options{Stdin: strings.NewReader("dm alice: help\n")})
+	mark := "DM @" + s.bot.ScreenName + " → @alice: "
+	i := strings.Index(out, mark)
+	if i < 0 || !strings.Contains(out, "DM @alice → @"+s.bot.ScreenName+": help\n") {
+		t.Fatalf("no help DM exchange in the output:\n%s", out)
+	}
+	answer := out[i:]
+	for _, o := range s.cfg.Offers {
+		if !strings.Contains(answer, "#"+o.BuyHashtag) {
+			t.Errorf("the help DM does not list #%s:\n%s", o.BuyHashtag, answer)
+		}
+	}
+	if len(s.iss.Purchases()) != 0 {
+		t.Errorf("help charged something: %+v", s.iss.Purchases())
+	}
+}
+
+// exampleConfig is the example configuration as the sandbox parses it.
+func exampleConfig(t *testing.T) *config.Config {
+	t.Helper()
+	cfg, err := config.Parse(exampleYAML(t), "config.example.yaml", sandboxEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+func TestPromptCommands(t *testing.T) {
+	cfg := exampleConfig(t)
+	bot := "@" + cfg.Bot.ScreenName
+	first, last := cfg.Offers[0], cfg.Offers[len(cfg.Offers)-1]
+	script := strings.Join([]string{
+		"bob: #" + first.BuyHashtag, // the mention is added
+		"confirm bob",
+		"carol: " + bot + " #" + first.BuyHashtag,
+		"link carol",
+		"erin> #" + last.BuyHashtag,
+		"erin> yes",
+		"frank: hi",
+		"what now",
+		"purchases",
+		"quit",
+		"bob: never read after quit",
+	}, "\n")
+	out, s := runOnce(t, Options{Stdin: strings.NewReader(script)})
+	for _, want := range []string{
+		"@bob: " + bot + " #" + first.BuyHashtag + "\n",
+		"(added " + bot,
+		"@bob → " + bot + ": " + bot + " #" + first.ConfirmHashtag + "\n",
+		bot + " → @carol: @carol ", s.webURL + "/link-card",
+		"issuer: @carol's card ending 3003 is now linked",
+		"DM " + bot + " → @erin: ",
+		`there is no cardholder "frank"`,
+		`I did not understand "what now"`,
+		"The issuer's purchases",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "never read") {
+		t.Errorf("a command after quit ran:\n%s", out)
+	}
+	var bob, erin []issuersandbox.Purchase
+	for _, p := range s.iss.Purchases() {
+		switch p.Cardholder {
+		case "chd_bob":
+			bob = append(bob, p)
+		case "chd_erin":
+			erin = append(erin, p)
+		}
+	}
+	if len(bob) != 1 || bob[0].Status != issuersandbox.StatusApproved {
+		t.Errorf("bob's purchases = %+v, want one approved", bob)
+	}
+	if len(erin) != 1 || erin[0].Status != issuersandbox.StatusDeclined {
+		t.Errorf("erin's purchases = %+v, want one declined", erin)
+	}
+}
+
+// startServing runs the sandbox until the test ends, for the web page.
+func startServing(t *testing.T) (*sandbox, *syncBuffer) {
+	t.Helper()
+	out := &syncBuffer{}
+	started := make(chan *sandbox, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, Options{ConfigYAML: exampleYAML(t), Listen: "127.0.0.1:0", Stdout: out, started: func(s *sandbox) { started <- s }})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	select {
+	case s := <-started:
+		return s, out
+	case err := <-done:
+		t.Fatalf("Run: %v\noutput:\n%s", err, out)
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the sandbox did not start\noutput:\n%s", out)
+	}
+	return nil, nil
+}
+
+func get(t *testing.T, u string) string {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s\n%s", u, resp.Status, body)
+	}
+	return string(body)
+}
+
+// post submits a form and returns the page it leads to.
+func post(t *testing.T, u string, form url.Values) string {
+	t.Helper()
+	resp, err := http.PostForm(u, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || resp.Request.Method != http.MethodGet {
+		t.Fatalf("POST %s: %s (ended at %s %s)\n%s", u, resp.Status, resp.Request.Method, resp.Request.URL, body)
+	}
+	return string(body)
+}
+
+func TestWebPage(t *testing.T) {
+	s, out := startServing(t)
+	bob := s.people[1]
+	page := get(t, s.webURL+"/")
+	for _, want := range []string{"paybytweet sandbox", "@bob", "Timeline", "Issuer purchases", "Direct messages", `action="/send"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the empty page lacks %q", want)
+		}
+	}
+
+	// bob tweets the last offer's buy hashtag through the form; the page he
+	// is sent back to shows the bot's answer and a one-click confirmation.
+	o := s.cfg.Offers[len(s.cfg.Offers)-1]
+	page = post(t, s.webURL+"/send", url.Values{"as": {"bob"}, "mode": {"tweet"}, "text": {"#" + o.BuyHashtag}})
+	req, ok := s.lastBotTweetTo(bob)
+	if !ok {
+		t.Fatalf("the bot did not answer bob's tweet\npage:\n%s", page)
+	}
+	orderID := orderIn(req.Text)
+	if orderID == "" || !strings.Contains(page, orderID) {
+		t.Errorf("the page does not show the bot's request %q", req.Text)
+	}
+	if !strings.Contains(page, "Confirm as @bob") || !strings.Contains(page, `value="`+strconv.FormatInt(req.ID, 10)+`"`) {
+		t.Errorf("the page has no confirm button for bob's request")
+	}
+	page = post(t, s.webURL+"/confirm", url.Values{"as": {"bob"}, "tweet": {strconv.FormatInt(req.ID, 10)}})
+	ps := s.iss.Purchases()
+	if len(ps) != 1 || ps[0].Reference != orderID || ps[0].Status != issuersandbox.StatusApproved {
+		t.Fatalf("purchases after the confirm button = %+v", ps)
+	}
+	if !strings.Contains(page, ps[0].ID) || strings.Contains(page, "Confirm as @bob") {
+		t.Errorf("the page does not show purchase %s, or still offers to confirm", ps[0].ID)
+	}
+	// The terminal shows what happened on the page, too.
+	waitFor(t, func() bool { return strings.Contains(out.String(), "issuer: purchase "+ps[0].ID) }, "the terminal to show the purchase:\n"+out.String())
+
+	// A DM from the page, and the reply mode without anything to reply to.
+	page = post(t, s.webURL+"/send", url.Values{"as": {"alice"}, "mode": {"dm"}, "text": {"orders"}})
+	if !strings.Contains(page, "bubble bot") {
+		t.Errorf("the page shows no DM from the bot after alice's DM")
+	}
+	page = post(t, s.webURL+"/send", url.Values{"as": {"carol"}, "mode": {"reply"}, "text": {"hi"}})
+	if !strings.Contains(page, "flash err") || !strings.Contains(page, "@carol has no tweet") {
+		t.Errorf("replying without a bot tweet shows no error")
+	}
+
+	// Whatever a cardholder writes is shown as text, never as markup.
+	page = post(t, s.webURL+"/send", url.Values{"as": {"bob"}, "mode": {"tweet"}, "text": {`<script>alert("x")</script> <b>hi</b>`}})
+	if strings.Contains(page, `<script>alert`) || strings.Contains(page, "<b>hi</b>") || !strings.Contains(page, html.EscapeString("<b>hi</b>")) {
+		t.Errorf("a tweet's markup is not escaped")
+	}
+
+	// The enrollment link the bot sends leads to a page that links a card.
+	if !strings.Contains(get(t, s.webURL+"/link-card"), "Link a card") {
+		t.Errorf("the link-card page offers no link")
+	}
+	post(t, s.webURL+"/link-card", url.Values{"as": {"carol"}})
+	s.mu.Lock()
+	status := s.people[2].Status
+	s.mu.Unlock()
+	if status != issuersandbox.StatusActive {
+		t.Errorf("carol's enrollment = %q after linking", status)
+	}
+}
+
+func TestListenBusyFallsBack(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	out, s := runOnce(t, Options{Listen: ln.Addr().String()})
+	if s.webURL == "http://"+ln.Addr().String() || !strings.Contains(out, " is busy, so the web page is at "+s.webURL) {
+		t.Errorf("no fallback from the busy %s (page at %s):\n%s", ln.Addr(), s.webURL, out)
+	}
+}
+
+func TestSandboxConfig(t *testing.T) {
+	// The real environment must not leak into the sandbox.
+	t.Setenv("TWITTER_CONSUMER_KEY", "real-key")
+	t.Setenv("ISSUER_API_KEY", "sk_live_real")
+	yaml := string(exampleYAML(t))
+	cfg, err := config.Parse([]byte(yaml), "example.yaml", sandboxEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2031, 6, 1, 12, 0, 0, 0, time.UTC)
+	future, past := now.Add(48*time.Hour), now.Add(-48*time.Hour)
+	cfg.Offers = append(cfg.Offers,
+		config.Offer{ID: "later", Starts: future, Ends: future.Add(time.Hour), AnnounceAt: future},
+		config.Offer{ID: "over", Starts: past.Add(-time.Hour), Ends: past},
+		config.Offer{ID: "open", Starts: past, Ends: future})
+	s := &sandbox{cfg: cfg, tw: twitteremu.New(twitteremu.Options{}), iss: issuersandbox.New(issuersandbox.Options{}),
+		bot: twitteremu.User{ScreenName: "AmexOffers"}, dbPath: "/tmp/x/sandbox.db", webURL: "http://127.0.0.1:1"}
+	s.sandboxConfig(now)
+	c := s.cfg
+	if c.Twitter.ConsumerKey != sandboxConsumerKey || c.Issuer.APIKey != sandboxIssuerKey {
+		t.Errorf("credentials = %q, %q; want the sandbox's", c.Twitter.ConsumerKey, c.Issuer.APIKey)
+	}
+	if c.Storage.Path != "/tmp/x/sandbox.db" || c.Twitter.Poll.Mentions != "@every 1s" || c.Twitter.Poll.DirectMessages != "@every 1s" ||
+		c.Health.Listen != "" || c.Issuer.EnrollURL != "http://127.0.0.1:1/link-card" {
+		t.Errorf("overrides not applied: %+v", c)
+	}
+	byID := map[string]config.Offer{}
+	for _, o := range c.Offers {
+		byID[o.ID] = o
+	}
+	if o := byID["later"]; !o.Starts.IsZero() || !o.Ends.Equal(future.Add(time.Hour)) || !o.AnnounceAt.Equal(now) {
+		t.Errorf("an offer starting later: %+v, want open now", o)
+	}
+	if o := byID["over"]; !o.Ends.IsZero() {
+		t.Errorf("an ended offer: %+v, want it never to end", o)
+	}
+	if o := byID["open"]; !o.Starts.Equal(past) || !o.Ends.Equal(future) {
+		t.Errorf("an open offer was changed: %+v", o)
+	}
+}
+
+func TestParseCommand(t *testing.T) {
+	tests := []struct {
+		line string
+		want command
+		err  bool
+	}{
+		{"", command{}, false},
+		{"alice: @AmexOffers #BuyKindleFireHD", command{verb: "tweet", who: "alice", text: "@AmexOffers #BuyKindleFireHD"}, false},
+		{"  @Alice :  hi  ", command{verb: "tweet", who: "@Alice", text: "hi"}, false},
+		{"bob> yes", command{verb: "dm", who: "bob", text: "yes"}, false},
+		{"bob>yes", command{verb: "dm", who: "bob", text: "yes"}, false},
+		{"dm alice: help", command{verb: "dm", who: "alice", text: "help"}, false},
+		{"DM alice help", command{verb: "dm", who: "alice", text: "help"}, false},
+		{"reply alice: #ConfirmKindleFireHD", command{verb: "reply", who: "alice", text: "#ConfirmKindleFireHD"}, false},
+		{"tweet bob: hello", command{verb: "tweet", who: "bob", text: "hello"}, false},
+		{"confirm bob", command{verb: "confirm", who: "bob"}, false},
+		{"link carol", command{verb: "link", who: "carol"}, false},
+		{"timeline", command{verb: "timeline"}, false},
+		{"dms", command{verb: "dms"}, false},
+		{"dms alice", command{verb: "dms", who: "alice"}, false},
+		{"purchases", command{verb: "purchases"}, false},
+		{"help", command{verb: "help"}, false},
+		{"quit", command{verb: "quit"}, false},
+		{"dm alice", command{}, true},
+		{"reply", command{}, true},
+		{"hello there", command{}, true},
+	}
+	for _, tt := range tests {
+		got, err := parseCommand(tt.line)
+		if (err != nil) != tt.err || got != tt.want {
+			t.Errorf("parseCommand(%q) = %+v, %v; want %+v, error %v", tt.line, got, err, tt.want, tt.err)
+		}
+	}
+}
+
+func TestParts(t *testing.T) {
+	got := parts("@bob link at http://x.test/a then #Buy it")
+	want := []part{{Text: "@bob", Tag: true}, {Text: " link at "}, {Text: "http://x.test/a", URL: "http://x.test/a"}, {Text: " then "}, {Text: "#Buy", Tag: true}, {Text: " it"}}
+	if len(got) != len(want) {
+		t.Fatalf("parts = %+v", got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("part %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}
+
+// orderIn returns the first order id in text, or "".
+func orderIn(text string) string {
+	i := strings.Index(text, "ord_")
+	if i < 0 {
+		return ""
+	}
+	j := i + len("ord_")
+	for j < len(text) && (text[j] >= '0' && text[j] <= '9' || text[j] >= 'a' && text[j] <= 'z') {
+		j++
+	}
+	return text[i:j]
+}
+
+// waitFor waits for something the sandbox does on its own schedule (the
+// terminal watcher), failing after a deadline.
+func waitFor(t *testing.T, cond func() bool, what string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -1,0 +1,362 @@
+package sandbox
+
+import (
+	_ "embed"
+	"fmt"
+	"html/template"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/paybytweet/paybytweet/emulators/issuersandbox"
+	"github.com/paybytweet/paybytweet/money"
+)
+
+//go:embed page.html
+var pageHTML string
+
+// page is the web page's template; html/template escapes every value, so
+// that a cardholder's tweet cannot inject markup.
+var page = template.Must(template.New("page").Parse(pageHTML))
+
+// serveWeb serves the sandbox's page on ln until the sandbox closes.
+func (s *sandbox) serveWeb(ln net.Listener) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", s.handlePage)
+	mux.HandleFunc("GET /version", s.handleVersion)
+	mux.HandleFunc("POST /send", s.handleSend)
+	mux.HandleFunc("POST /confirm", s.handleConfirm)
+	mux.HandleFunc("GET /link-card", s.handleLinkPage)
+	mux.HandleFunc("POST /link-card", s.handleLink)
+	s.serveHTTP(ln, mux)
+}
+
+// pageView is everything the page shows.
+type pageView struct {
+	Bot        string
+	URL        string
+	As         string
+	Mode       string
+	Text       string
+	Note, Err  string
+	Version    string
+	People     []personView
+	Offers     []offerView
+	Quick      []quickView
+	Timeline   []tweetView
+	Convos     []convoView
+	Purchases  []purchaseView
+	LinkPage   bool
+	Demo       bool   // alice bought in the demo, so the page suggests bob
+	BuyTag     string // the demo offer's hashtags, for the hints
+	ConfirmTag string
+}
+
+type personView struct {
+	Name, Card, Situation string
+	Selected, Linked      bool
+	Color                 string
+}
+
+// quickView is a button that fills the form: an offer's hashtag or a DM
+// word, with the way it is sent.
+type quickView struct {
+	Label, Text, Mode, Title string
+}
+
+type tweetView struct {
+	ID                  int64
+	Author, Color       string
+	FromBot             bool
+	ReplyTo             string
+	Time                string
+	Parts               []part
+	ConfirmAs, ConfirmT string // set when this is a request its cardholder has not answered
+}
+
+type convoView struct {
+	Name, Color string
+	Messages    []dmView
+}
+
+type dmView struct {
+	FromBot bool
+	Time    string
+	Parts   []part
+}
+
+type purchaseView struct {
+	ID, Who, Amount, Status, Order, Time, Refunded string
+	Approved                                       bool
+}
+
+// part is a piece of a message's text: plain, a hashtag or mention
+// (highlighted), or a link.
+type part struct {
+	Text string
+	URL  string
+	Tag  bool
+}
+
+var tokens = regexp.MustCompile(`https?://[^\s]+|[#@][\p{L}\p{N}_]+`)
+
+// parts splits text for display, so that links can be followed (the bot's
+// enrollment link leads to this page's /link-card) and hashtags stand out.
+func parts(text string) []part {
+	var out []part
+	last := 0
+	for _, loc := range tokens.FindAllStringIndex(text, -1) {
+		if loc[0] > last {
+			out = append(out, part{Text: text[last:loc[0]]})
+		}
+		tok := text[loc[0]:loc[1]]
+		if strings.HasPrefix(tok, "http") {
+			out = append(out, part{Text: tok, URL: tok})
+		} else {
+			out = append(out, part{Text: tok, Tag: true})
+		}
+		last = loc[1]
+	}
+	if last < len(text) {
+		out = append(out, part{Text: text[last:]})
+	}
+	return out
+}
+
+var colors = []string{"#e0245e", "#17bf63", "#f45d22", "#794bc4", "#ffad1f", "#1da1f2"}
+
+// color gives each cardholder a stable avatar color; the bot is blue.
+func (s *sandbox) color(id int64) string {
+	if id == s.bot.ID {
+		return "#1d9bf0"
+	}
+	for i, p := range s.people {
+		if p.ID == id {
+			return colors[i%len(colors)]
+		}
+	}
+	return "#8899a6"
+}
+
+func (s *sandbox) view(r *http.Request) pageView {
+	q := r.URL.Query()
+	v := pageView{
+		Bot: s.bot.ScreenName, URL: s.webURL, Mode: q.Get("mode"), Note: q.Get("note"), Err: q.Get("err"),
+		Text: q.Get("text"), Version: s.version(), Offers: s.offerViews(), Demo: s.opt.Demo,
+		BuyTag: "#BuyKindleFireHD", ConfirmTag: "#ConfirmKindleFireHD",
+	}
+	if o, err := s.demoOffer(); err == nil {
+		v.BuyTag, v.ConfirmTag = "#"+o.BuyHashtag, "#"+o.ConfirmHashtag
+	}
+	if p, err := s.personNamed(q.Get("as")); err == nil {
+		v.As = p.ScreenName
+	} else {
+		// alice bought her one Kindle in the demo; bob can still buy.
+		v.As = s.people[1].ScreenName
+	}
+	if v.Mode == "" {
+		v.Mode = "tweet"
+	}
+	s.mu.Lock()
+	for _, p := range s.people {
+		v.People = append(v.People, personView{
+			Name: p.ScreenName, Card: p.cardText(), Situation: p.situation(), Selected: p.ScreenName == v.As,
+			Linked: p.Status == issuersandbox.StatusActive, Color: s.color(p.ID),
+		})
+	}
+	s.mu.Unlock()
+	for _, o := range s.cfg.Offers {
+		v.Quick = append(v.Quick,
+			quickView{Label: "#" + o.BuyHashtag, Text: "#" + o.BuyHashtag, Mode: "tweet", Title: "tweet to buy " + o.Title},
+			quickView{Label: "#" + o.ConfirmHashtag, Text: "#" + o.ConfirmHashtag, Mode: "reply", Title: "reply to confirm " + o.Title})
+	}
+	for _, w := range []string{"yes", "help", "orders", "cancel"} {
+		v.Quick = append(v.Quick, quickView{Label: w, Text: w, Mode: "dm", Title: "direct message: " + w})
+	}
+
+	ms := s.messages()
+	answered := map[int64]bool{} // bot tweets a cardholder has replied to
+	for _, m := range ms {
+		if !m.DM && m.InReplyTo != 0 && m.From != s.bot.ID {
+			answered[m.InReplyTo] = true
+		}
+	}
+	lastTo := map[int64]int64{} // cardholder -> the bot's newest tweet to them
+	for _, p := range s.people {
+		if t, ok := s.lastBotTweetTo(p); ok {
+			lastTo[p.ID] = t.ID
+		}
+	}
+	convos := map[int64]*convoView{}
+	for _, p := range s.people {
+		convos[p.ID] = &convoView{Name: p.ScreenName, Color: s.color(p.ID)}
+	}
+	for _, m := range slices.Backward(ms) {
+		at := m.At.Local().Format("15:04:05")
+		if m.DM {
+			other := m.From
+			if other == s.bot.ID {
+				other = m.To
+			}
+			if c := convos[other]; c != nil {
+				c.Messages = append(c.Messages, dmView{FromBot: m.From == s.bot.ID, Time: at, Parts: parts(m.Text)})
+			}
+			continue
+		}
+		t := tweetView{ID: m.ID, Author: s.screenName(m.From), Color: s.color(m.From), FromBot: m.From == s.bot.ID, Time: at, Parts: parts(m.Text)}
+		if m.To != 0 {
+			t.ReplyTo = s.screenName(m.To)
+		}
+		if t.FromBot && !answered[m.ID] {
+			for _, p := range s.people {
+				if lastTo[p.ID] == m.ID {
+					if tag := s.confirmHashtagIn(m.Text); tag != "" {
+						t.ConfirmAs, t.ConfirmT = p.ScreenName, tag
+					}
+				}
+			}
+		}
+		v.Timeline = append(v.Timeline, t)
+	}
+	for _, p := range s.people {
+		c := convos[p.ID]
+		slices.Reverse(c.Messages) // a chat reads oldest first
+		v.Convos = append(v.Convos, *c)
+	}
+	for _, pu := range slices.Backward(s.iss.Purchases()) {
+		pv := purchaseView{
+			ID: pu.ID, Amount: money.Format(pu.Amount, pu.Currency), Status: pu.Status, Order: pu.Reference,
+			Time: pu.Created.Local().Format("15:04:05"), Approved: pu.Status == issuersandbox.StatusApproved,
+		}
+		if pu.DeclineCode != "" {
+			pv.Status += " (" + strings.ReplaceAll(pu.DeclineCode, "_", " ") + ")"
+		}
+		if pu.RefundedAmount > 0 {
+			pv.Refunded = money.Format(pu.RefundedAmount, pu.Currency)
+		}
+		pv.Who = pu.Metadata["twitter_user_id"]
+		if id, err := strconv.ParseInt(pv.Who, 10, 64); err == nil {
+			pv.Who = "@" + s.screenName(id)
+		}
+		v.Purchases = append(v.Purchases, pv)
+	}
+	return v
+}
+
+// version changes whenever the page would: the page asks for it every
+// second or so and reloads when it changed, so that the bot's answers
+// appear without a click.
+func (s *sandbox) version() string {
+	return fmt.Sprintf("%d.%d.%d", s.newestID(), len(s.iss.Purchases()), s.links.Load())
+}
+
+func (s *sandbox) handlePage(w http.ResponseWriter, r *http.Request) {
+	s.render(w, s.view(r))
+}
+
+func (s *sandbox) render(w http.ResponseWriter, v pageView) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := page.Execute(w, v); err != nil {
+		// The headers are gone; all that is left is to say it in the page.
+		fmt.Fprintf(w, "<p>page error: %s</p>", template.HTMLEscapeString(err.Error()))
+	}
+}
+
+func (s *sandbox) handleVersion(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	fmt.Fprint(w, s.version())
+}
+
+// handleSend tweets, replies or sends a DM as the chosen cardholder, waits
+// for the bot to answer, and shows the page again (post/redirect/get, so
+// that reloading does not send twice).
+func (s *sandbox) handleSend(w http.ResponseWriter, r *http.Request) {
+	as, mode, text := r.FormValue("as"), r.FormValue("mode"), r.FormValue("text")
+	back := url.Values{"as": {as}, "mode": {mode}}
+	p, err := s.personNamed(as)
+	if err == nil {
+		switch mode {
+		case "reply":
+			_, err = s.reply(p, text)
+		case "dm":
+			err = s.dm(p, text)
+		default:
+			var added bool
+			if _, added, err = s.tweet(p, text); added {
+				back.Set("note", "Added @"+s.bot.ScreenName+" to the tweet: the bot only reads tweets that mention it.")
+			}
+		}
+	}
+	s.afterAction(w, r, back, text, err)
+}
+
+// handleConfirm is the one-click confirmation: a reply to the bot's
+// request with the hashtag it asked for.
+func (s *sandbox) handleConfirm(w http.ResponseWriter, r *http.Request) {
+	as := r.FormValue("as")
+	back := url.Values{"as": {as}, "mode": {"reply"}}
+	p, err := s.personNamed(as)
+	if err == nil {
+		id, _ := strconv.ParseInt(r.FormValue("tweet"), 10, 64)
+		tag := ""
+		for _, m := range s.messages() {
+			if m.ID == id && !m.DM && m.From == s.bot.ID {
+				tag = s.confirmHashtagIn(m.Text)
+			}
+		}
+		if tag != "" {
+			_, err = s.replyTo(p, id, tag)
+		} else {
+			err = s.confirm(p)
+		}
+	}
+	s.afterAction(w, r, back, "", err)
+}
+
+// afterAction waits for the bot to answer, then sends the browser back to
+// the page; on err it keeps the text typed, so that nothing is lost.
+func (s *sandbox) afterAction(w http.ResponseWriter, r *http.Request, back url.Values, text string, err error) {
+	if err != nil {
+		back.Set("err", err.Error())
+		back.Set("text", text)
+	} else {
+		ctx, cancel := s.waitCtx(r.Context())
+		settled := s.settle(ctx, webTimeout)
+		cancel()
+		if !settled && s.ctx.Err() == nil && r.Context().Err() == nil {
+			back.Set("note", "The bot is still working on it; this page shows its answer as soon as it comes.")
+		}
+	}
+	http.Redirect(w, r, "/?"+back.Encode(), http.StatusSeeOther)
+}
+
+// handleLinkPage is the sandbox's stand-in for the issuer's enrollment
+// page, where the bot's "link your card" answer points.
+func (s *sandbox) handleLinkPage(w http.ResponseWriter, r *http.Request) {
+	v := s.view(r)
+	v.LinkPage = true
+	s.render(w, v)
+}
+
+func (s *sandbox) handleLink(w http.ResponseWriter, r *http.Request) {
+	as := r.FormValue("as")
+	back := url.Values{"as": {as}}
+	p, err := s.personNamed(as)
+	if err == nil {
+		var done string
+		if done, err = s.link(p); err == nil {
+			back.Set("note", done)
+			s.out.printf("issuer: %s\n", done)
+		}
+	}
+	if err != nil {
+		back.Set("err", err.Error())
+	}
+	http.Redirect(w, r, "/?"+back.Encode(), http.StatusSeeOther)
+}
