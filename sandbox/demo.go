@@ -61,7 +61,9 @@ func (s *sandbox) demo() error {
 	// Whatever the bot says on its own at start (the offers' announcements)
 	// comes first, so that it does not interrupt the demo.
 	s.settle(ctx, demoStepTimeout)
-	s.tr.flush()
+	if s.tr.flush() {
+		s.out.print("\n")
+	}
 
 	s.out.printf("1. @%s tweets the buy hashtag at @%s:\n", alice.ScreenName, s.bot.ScreenName)
 	buy, _, err := s.tweet(alice, "@"+s.bot.ScreenName+" #"+o.BuyHashtag)

@@ -117,7 +117,7 @@ func Run(ctx context.Context, opt Options) error {
 }
 
 // start brings everything up; on failure it undoes what it did.
-func start(ctx context.Context, opt Options) (s *sandbox, err error) {
+func start(ctx context.Context, opt Options) (_ *sandbox, err error) {
 	if len(opt.ConfigYAML) == 0 {
 		return nil, errors.New("sandbox: no example configuration was given")
 	}
@@ -127,11 +127,10 @@ func start(ctx context.Context, opt Options) (s *sandbox, err error) {
 	if opt.Stdout == nil {
 		opt.Stdout = io.Discard
 	}
-	s = &sandbox{opt: opt, ctx: ctx, out: &console{w: opt.Stdout}}
+	s := &sandbox{opt: opt, ctx: ctx, out: &console{w: opt.Stdout}}
 	defer func() {
 		if err != nil {
 			s.close()
-			s = nil
 		}
 	}()
 	if err := s.makeDir(); err != nil {
@@ -154,6 +153,7 @@ func start(ctx context.Context, opt Options) (s *sandbox, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: web page: %w", err)
 	}
+	s.cleanups = append(s.cleanups, func() { ln.Close() }) // in case the page is never served
 	s.webURL = "http://" + ln.Addr().String()
 	if moved != "" {
 		s.out.printf("%s, so the web page is at %s instead.\n", moved, s.webURL)
@@ -164,17 +164,16 @@ func start(ctx context.Context, opt Options) (s *sandbox, err error) {
 	// before anything starts.
 	cfg, err := config.Parse(opt.ConfigYAML, "config.example.yaml", sandboxEnv)
 	if err != nil {
-		ln.Close()
 		return nil, fmt.Errorf("sandbox: the example configuration does not validate:\n%w", err)
 	}
 	s.cfg = cfg
-	s.bot = twitteremu.User{ID: botUserID, ScreenName: cfg.Bot.ScreenName, Name: "Amex Offers"}
+	s.bot = twitteremu.User{ID: botUserID, ScreenName: cfg.Bot.ScreenName}
 	if s.bot.ScreenName == "" {
 		s.bot.ScreenName = "AmexOffers"
 	}
+	s.bot.Name = s.bot.ScreenName
 
 	if err := s.startEmulators(); err != nil {
-		ln.Close()
 		return nil, err
 	}
 	s.sandboxConfig(time.Now())
@@ -186,7 +185,6 @@ func start(ctx context.Context, opt Options) (s *sandbox, err error) {
 		o.ShutdownGrace = 2 * time.Second
 	}})
 	if err != nil {
-		ln.Close()
 		return nil, fmt.Errorf("sandbox: start the daemon: %w", err)
 	}
 	s.d = d
@@ -418,7 +416,7 @@ func (s *sandbox) waitCtx(ctx context.Context) (context.Context, context.CancelF
 	return c, func() { stop(); cancel() }
 }
 
-// httpServer serves the page on ln until the sandbox closes.
+// serveHTTP serves the page on ln until the sandbox closes.
 func (s *sandbox) serveHTTP(ln net.Listener, h http.Handler) {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	done := make(chan struct{})

@@ -21,21 +21,15 @@ import (
 	"github.com/paybytweet/paybytweet/emulators/twitteremu"
 )
 
-// exampleYAML is the repository's example configuration, or the copy in
-// testdata while the repository has none.
+// exampleYAML is the repository's example configuration, which main
+// embeds.
 func exampleYAML(t *testing.T) []byte {
 	t.Helper()
-	for _, path := range []string{"../config.example.yaml", "testdata/config.example.yaml"} {
-		data, err := os.ReadFile(path)
-		if err == nil {
-			return data
-		}
-		if !errors.Is(err, os.ErrNotExist) {
-			t.Fatal(err)
-		}
+	data, err := os.ReadFile("../config.example.yaml")
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no example configuration")
-	return nil
+	return data
 }
 
 // syncBuffer is Stdout for a test: the sandbox writes from several
@@ -184,6 +178,23 @@ func TestDemoFailsFast(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "sold out") {
 		t.Errorf("the bot's answer is not shown:\n%s", out)
+	}
+}
+
+// TestBadExample: a broken example file is refused with its problem, and
+// nothing is left running or on disk.
+func TestBadExample(t *testing.T) {
+	dir := t.TempDir()
+	out := &syncBuffer{}
+	err := Run(context.Background(), Options{ConfigYAML: []byte("bot:\n  screen_nam: X\n"), Listen: "127.0.0.1:0", Stdout: out, Demo: true, Once: true, Dir: dir + "/sb"})
+	if err == nil || !strings.Contains(err.Error(), "screen_nam") {
+		t.Fatalf("Run = %v, want the file's problem", err)
+	}
+	if entries, _ := os.ReadDir(dir + "/sb"); len(entries) != 1 || entries[0].Name() != "paybytweet.log" {
+		t.Errorf("left in Dir: %v, want only the log", entries)
+	}
+	if err := Run(context.Background(), Options{Stdout: out}); err == nil {
+		t.Errorf("Run without a configuration did not fail")
 	}
 }
 
