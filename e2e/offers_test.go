@@ -126,7 +126,7 @@ func TestFiftyBuyersForThreeUnits(t *testing.T) {
 func TestQuantityLoweredDuringSales(t *testing.T) {
 	r := newRig(t)
 	r.buyAndConfirm(alice, "#BuyKindleFireHD", "#ConfirmKindleFireHD") // 1 sold
-	bobBuy := r.tweet(bob, "@AmexOffers #BuyKindleFireHD")               // 1 reserved
+	bobBuy := r.tweet(bob, "@AmexOffers #BuyKindleFireHD")             // 1 reserved
 	r.settle()
 	bobReq := r.reply(bobBuy.ID)
 	// The admin lowers the quantity from 5 to 1, to what is sold: allowed.
