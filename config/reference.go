@@ -38,9 +38,9 @@ health.listen              ""        address of the health endpoint, e.g. "127.0
                                      empty means none (restart)
 
 templates.<kind>           built-in  Go text/template replacing a message's text for all
-                                     offers. Kinds: see messages.AllKinds. A template naming
-                                     a field its message lacks, or that can render longer
-                                     than a tweet (280) or a DM (10000), is an error.
+                                     offers. A template naming a field its message lacks,
+                                     or that can render longer than a tweet (280) or a
+                                     DM (10000), is an error.
 
 offers: a list; none at all is valid (nothing is for sale). Each offer:
   id                       required  [a-z0-9-]+, unique (contract)
