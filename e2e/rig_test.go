@@ -373,3 +373,16 @@ func orderIn(t *testing.T, text string) string {
 	}
 	return text[i:j]
 }
+
+// waitFor waits, with a deadline, until cond holds; the daemon works on
+// its own meanwhile.
+func (r *rig) waitFor(what string, cond func() bool) {
+	r.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			r.t.Fatalf("waited 10s for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

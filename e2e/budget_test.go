@@ -1,0 +1,52 @@
+package e2e
+
+import (
+	"testing"
+	"time"
+)
+
+// TestDMSendingBudgetWaitsAndDropsNothing gives the bot a budget of two
+// DMs a day: the third waits until budget comes back, and is then sent,
+// after the two before it.
+func TestDMSendingBudgetWaitsAndDropsNothing(t *testing.T) {
+	r := newRig(t, rigOption(func(c *cfgT) { c.Twitter.Limits.DMsPerDay = 2 }))
+	r.dm(alice, "help")
+	r.dm(alice, "orders")
+	r.dm(alice, "#BuyGiftCard")
+	r.d.Bot.PollNow()
+	r.waitFor("two DMs", func() bool { return len(r.dmsTo(alice)) == 2 })
+	r.d.Bot.PollNow()
+	time.Sleep(100 * time.Millisecond) // give a wrong sender every chance to send the third
+	if n := len(r.dmsTo(alice)); n != 2 {
+		t.Fatalf("sent %d DMs within a budget of 2", n)
+	}
+	r.clock.Advance(24*time.Hour + time.Minute)
+	r.d.Bot.PollNow()
+	r.waitFor("the third DM", func() bool { return len(r.dmsTo(alice)) == 3 })
+	dms := r.dmsTo(alice)
+	mustContain(t, "first", dms[0].Text, "I sell offers", "#BuyGiftCard")
+	mustContain(t, "second", dms[1].Text, "no orders")
+	mustContain(t, "third", dms[2].Text, "Gift Card", "#ConfirmGiftCard")
+}
+
+// TestTweetBudgetWaitsAndKeepsOrder does the same for tweets, per the
+// configured window.
+func TestTweetBudgetWaitsAndKeepsOrder(t *testing.T) {
+	r := newRig(t, rigOption(func(c *cfgT) {
+		c.Twitter.Limits.TweetsPerWindow = 1
+		c.Twitter.Limits.TweetWindow = time.Hour
+	}))
+	a := r.tweet(carol, "@AmexOffers #BuyKindleFireHD")
+	b := r.tweet(carol, "@AmexOffers #BuyGiftCard")
+	r.d.Bot.PollNow()
+	r.waitFor("one reply", func() bool { return len(r.tw.TweetsBy(botUser.ID)) == 1 })
+	r.d.Bot.PollNow()
+	time.Sleep(100 * time.Millisecond)
+	if n := len(r.tw.TweetsBy(botUser.ID)); n != 1 {
+		t.Fatalf("posted %d tweets within a budget of 1", n)
+	}
+	r.reply(a.ID) // the older first
+	r.clock.Advance(time.Hour + time.Minute)
+	r.settle()
+	r.reply(b.ID)
+}
