@@ -99,6 +99,8 @@ type Bot struct {
 
 	pollMentionsMu, pollDMsMu sync.Mutex // a poll still walking makes the next tick skip
 
+	waiting map[int64]time.Time // cardholders whose messages wait, and until when (processor only)
+
 	ctx    context.Context // cancelled when the bot stops taking work
 	stop   context.CancelFunc
 	work   context.Context // cancelled when work in flight must be abandoned

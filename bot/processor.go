@@ -25,13 +25,16 @@ func (b *Bot) processNext() (bool, time.Duration) {
 		log.Error("read poll cursors", "err", err)
 		return false, b.opt.Idle
 	}
-	m, ok, err := b.db.NextInbox(ctx, limits)
+	// Waiting is for work in flight elsewhere, so it is measured on the
+	// wall clock, not the business clock (which tests hold still).
+	skip, nextWake := b.waitingUsers(time.Now())
+	m, ok, err := b.db.NextInbox(ctx, limits, skip)
 	if err != nil {
 		log.Error("read inbox", "err", err)
 		return false, b.opt.Idle
 	}
 	if !ok {
-		return false, 0
+		return false, nextWake
 	}
 	log = log.With("channel", m.Channel, "message_id", m.Inbound.ID, "user_id", m.UserID)
 	now := b.now()
@@ -49,8 +52,9 @@ func (b *Bot) processNext() (bool, time.Duration) {
 	if intent.NeedsEnrollment() {
 		enrollment, err = b.enrollment(ctx, m.UserID)
 		if err != nil {
-			log.Warn("issuer enrollment lookup failed; will retry", "err", err)
-			return false, 2 * time.Second
+			log.Warn("issuer enrollment lookup failed; this cardholder's messages wait", "err", err)
+			b.wait(m.UserID, time.Now().Add(2*time.Second))
+			return true, 0
 		}
 	}
 	cfg := st.cfg
@@ -76,7 +80,8 @@ func (b *Bot) processNext() (bool, time.Duration) {
 	}
 	if d.Action == "wait" {
 		log.Info("waiting: a confirmation request to this cardholder is being sent")
-		return false, 500 * time.Millisecond
+		b.wait(m.UserID, time.Now().Add(500*time.Millisecond))
+		return true, 0
 	}
 	crashpoint.Hit(crashpoint.AfterProcess)
 	log.Info("processed", "action", d.Action, "replies", len(d.Replies))
@@ -87,6 +92,33 @@ func (b *Bot) processNext() (bool, time.Duration) {
 		b.wake(b.wakeCharger)
 	}
 	return true, 0
+}
+
+// wait puts a cardholder's messages off until at; only the processor's
+// goroutine uses the map.
+func (b *Bot) wait(user int64, at time.Time) {
+	if b.waiting == nil {
+		b.waiting = map[int64]time.Time{}
+	}
+	b.waiting[user] = at
+}
+
+// waitingUsers returns the cardholders whose messages wait now, and how
+// long until the first of them may go again.
+func (b *Bot) waitingUsers(now time.Time) ([]int64, time.Duration) {
+	var users []int64
+	var next time.Duration
+	for u, at := range b.waiting {
+		if !now.Before(at) {
+			delete(b.waiting, u)
+			continue
+		}
+		users = append(users, u)
+		if d := at.Sub(now); next == 0 || d < next {
+			next = d
+		}
+	}
+	return users, next
 }
 
 // skipReason says why a stored message is not acted on, or "".

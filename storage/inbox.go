@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/paybytweet/paybytweet/conversations"
 )
@@ -91,14 +92,23 @@ func (tx *Tx) setCursor(name, value string) error {
 // and DM ids are both snowflakes, so this is the order they were written
 // in), among those of each channel up to that channel's limit: messages
 // above a limit belong to a poll still walking back through pages, and an
-// older message of that walk may still arrive. ok is false when there is
-// nothing to do.
-func (db *DB) NextInbox(ctx context.Context, limits map[conversations.Channel]int64) (m InboxMessage, ok bool, err error) {
+// older message of that walk may still arrive. Messages of the users in
+// skip are passed over, all of them, so that one cardholder whose message
+// must wait keeps their order without holding up everyone else. ok is
+// false when there is nothing to do.
+func (db *DB) NextInbox(ctx context.Context, limits map[conversations.Channel]int64, skip []int64) (m InboxMessage, ok bool, err error) {
+	query := `SELECT ` + inboxColumns + ` FROM inbox
+		WHERE state = 'pending' AND ((channel = 'tweet' AND message_id <= ?) OR (channel = 'dm' AND message_id <= ?))`
+	args := []any{limits[conversations.Tweet], limits[conversations.DM]}
+	if len(skip) > 0 {
+		query += ` AND user_id NOT IN (?` + strings.Repeat(", ?", len(skip)-1) + `)`
+		for _, u := range skip {
+			args = append(args, u)
+		}
+	}
+	query += ` ORDER BY message_id LIMIT 1`
 	err = db.view(ctx, func(tx *Tx) error {
-		row := tx.tx.QueryRow(`SELECT `+inboxColumns+` FROM inbox
-			WHERE state = 'pending' AND ((channel = 'tweet' AND message_id <= ?) OR (channel = 'dm' AND message_id <= ?))
-			ORDER BY message_id LIMIT 1`, limits[conversations.Tweet], limits[conversations.DM])
-		m, err = scanInbox(row)
+		m, err = scanInbox(tx.tx.QueryRow(query, args...))
 		return err
 	})
 	if errors.Is(err, sql.ErrNoRows) {

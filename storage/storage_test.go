@@ -92,18 +92,28 @@ func TestNextInboxOrdersIdsAsNumbersAndRespectsLimits(t *testing.T) {
 		t.Fatal(err)
 	}
 	limits := map[conversations.Channel]int64{conversations.Tweet: big, conversations.DM: 0}
-	m, ok, err := db.NextInbox(ctx, limits)
+	m, ok, err := db.NextInbox(ctx, limits, nil)
 	if err != nil || !ok || m.Inbound.ID != small {
 		t.Fatalf("NextInbox = %d, %v, %v; want %d", m.Inbound.ID, ok, err, small)
 	}
 	// Above the limit: a walk is still in progress.
 	limits[conversations.Tweet] = small - 1
-	if _, ok, _ := db.NextInbox(ctx, limits); ok {
+	if _, ok, _ := db.NextInbox(ctx, limits, nil); ok {
 		t.Errorf("NextInbox returned a message above every limit")
 	}
 	limits[conversations.DM] = 5
-	if m, ok, _ := db.NextInbox(ctx, limits); !ok || m.Channel != conversations.DM {
+	if m, ok, _ := db.NextInbox(ctx, limits, nil); !ok || m.Channel != conversations.DM {
 		t.Errorf("NextInbox = %+v, %v; want the DM", m, ok)
+	}
+	// A waiting cardholder's messages are passed over, all of them.
+	if _, err := db.SavePage(ctx, []conversations.Inbound{mention(3, 2)}, "c", 0); err != nil {
+		t.Fatal(err)
+	}
+	if m, ok, _ := db.NextInbox(ctx, limits, []int64{1}); !ok || m.UserID != 2 {
+		t.Errorf("NextInbox skipping user 1 = %+v, %v; want user 2's", m, ok)
+	}
+	if _, ok, _ := db.NextInbox(ctx, limits, []int64{1, 2}); ok {
+		t.Errorf("NextInbox returned a message of a skipped user")
 	}
 }
 
@@ -120,7 +130,7 @@ func processOne(t *testing.T, db *DB, m conversations.Inbound, d conversations.D
 	if _, err := db.SavePage(ctx, []conversations.Inbound{m}, "c", 0); err != nil {
 		t.Fatal(err)
 	}
-	in, ok, err := db.NextInbox(ctx, map[conversations.Channel]int64{conversations.Tweet: 1 << 62, conversations.DM: 1 << 62})
+	in, ok, err := db.NextInbox(ctx, map[conversations.Channel]int64{conversations.Tweet: 1 << 62, conversations.DM: 1 << 62}, nil)
 	if err != nil || !ok {
 		t.Fatalf("NextInbox: %v %v", ok, err)
 	}
