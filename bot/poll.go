@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"net/http"
 	"time"
 
 	"github.com/paybytweet/paybytweet/conversations"
@@ -174,7 +175,7 @@ func (b *Bot) pollDMs() {
 		events, nextCursor, err := b.tw.DMEvents(walk.Cursor, dmPageSize)
 		if err != nil {
 			var te *twitterapi.Error
-			if walk.Cursor != "" && errors.As(err, &te) && twitterapi.Classify(err) == twitterapi.KindRefused {
+			if walk.Cursor != "" && errors.As(err, &te) && te.Status == http.StatusBadRequest {
 				// A cursor Twitter no longer accepts: start the walk
 				// again from the newest; what is stored stays stored.
 				log.Warn("DM cursor refused; restarting the walk", "err", err)

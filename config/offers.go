@@ -198,6 +198,11 @@ func (p *parser) price(label, path string, n *yaml.Node, code string, currency s
 		p.add(n, "%s: price %s", label, msg)
 		return
 	}
+	if amount <= 0 {
+		// The issuer refuses a purchase of nothing: every order would fail.
+		p.add(n, "%s: price %s must be more than 0", label, s.show())
+		return
+	}
 	*dst = amount
 }
 

@@ -53,6 +53,8 @@ func TestRules(t *testing.T) {
 			nil, []string{`18:18: offer a: buy_hashtag "` + strings.Repeat("B", 101) + `" is longer than 100 characters`}},
 		{"JPY has no decimals", doc(offer("a", "A", `price: "500.5"`, "currency: JPY"), ""),
 			nil, []string{`20:12: offer a: price "500.5" has decimals, but JPY has none`}},
+		{"a price of nothing", doc(offer("a", "A", `price: "0.00"`), ""),
+			nil, []string{`20:12: offer a: price "0.00" must be more than 0`}},
 		{"USD has 2 decimals", doc(offer("a", "A", "price: 1.999"), ""),
 			nil, []string{`20:12: offer a: price "1.999" has 3 decimals, but USD allows 2`}},
 		{"BHD has 3 decimals", doc(offer("a", "A", `price: "1.2345"`, "currency: BHD"), ""),

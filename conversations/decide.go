@@ -55,7 +55,7 @@ func Decide(s Situation, m Inbound, intent Intent) Decision {
 }
 
 func decide(s Situation, m Inbound, intent Intent) Decision {
-	if intent.Kind == Ignore || intent.Kind == Unknown {
+	if (intent.Kind == Ignore || intent.Kind == Unknown) && !s.InReplyToOthers {
 		if o, ok := orderByConfirmTag(s.Orders, intent.ConfirmTags); ok {
 			return confirm(s, m, o, true)
 		}
@@ -66,14 +66,17 @@ func decide(s Situation, m Inbound, intent Intent) Decision {
 	case Several:
 		return reply(s, m, "several", messages.OneAtATime, "", "", messages.Note{ScreenName: m.ScreenName, DM: m.Channel == DM, Ref: ref(m)})
 	case ConfirmTag:
+		if s.InReplyToOthers {
+			// A confirmation under another cardholder's order is theirs to
+			// give: it confirms nothing and is not answered, whatever
+			// orders its author has of their own.
+			return Decision{Action: "ignore-others-confirmation"}
+		}
 		o, ok := orderByConfirmTag(s.Orders, intent.ConfirmTags)
 		if !ok {
 			o, ok = newestOrder(s.Orders, func(o Order) bool { return o.OfferID == intent.Offer.ID })
 		}
 		if !ok {
-			if s.InReplyToOthers {
-				return Decision{Action: "ignore-others-confirmation"}
-			}
 			return reply(s, m, "no-request", messages.NoRequest, intent.Offer.ID, "", offerNote(s, m, intent.Offer, ""))
 		}
 		return confirm(s, m, o, true)

@@ -24,6 +24,7 @@ const (
 	CodeCannotDM        = 349 // you cannot send messages to this user
 	CodeDMNotFollowing  = 150 // you cannot send messages to users who are not following you
 	CodeRecipientAbsent = 108 // cannot find specified user
+	CodeDMTooLong       = 354 // the text of the direct message is too long
 )
 
 // Error is a failed call to Twitter.
@@ -63,7 +64,11 @@ const (
 	KindGone              // 385: a reply to a deleted tweet can never be sent
 	KindDuplicate         // 187: the account has posted this text before
 	KindPaused            // 226, 326: Twitter wants the account to slow down
-	KindRefused           // any other 4xx: this message will never be accepted
+	KindRefused           // 186, 349, 150, 108, 354: this message will never be accepted
+	// KindAccount is any other 4xx (the app may not write, the account is
+	// suspended, an unknown code): about the account, not the message, so
+	// nothing is dropped; posting pauses and an operator must look.
+	KindAccount
 )
 
 // Classify says what kind of failure err is; KindNone for nil and
@@ -93,8 +98,10 @@ func Classify(err error) Kind {
 		return KindTransient
 	case e.Status == 0 || e.Err != nil:
 		return KindUnknown
-	case e.Status >= 400:
+	case e.Code == CodeTooLong || e.Code == CodeCannotDM || e.Code == CodeDMNotFollowing || e.Code == CodeRecipientAbsent || e.Code == CodeDMTooLong:
 		return KindRefused
+	case e.Status >= 400:
+		return KindAccount
 	}
 	return KindUnknown
 }
