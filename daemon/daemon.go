@@ -35,6 +35,7 @@ type Daemon struct {
 	cfg    *config.Config
 	log    *slog.Logger
 	health *http.Server
+	lock   *lockFile
 }
 
 // Open opens the database and starts the bot. It returns an error when
@@ -46,8 +47,13 @@ func Open(ctx context.Context, cfg *config.Config, opt Options) (*Daemon, error)
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
+	lk, err := lock(cfg.Storage.Path)
+	if err != nil {
+		return nil, err
+	}
 	db, err := storage.Open(cfg.Storage.Path, opt.Now)
 	if err != nil {
+		lk.release()
 		return nil, err
 	}
 	tw, err := twitterapi.New(twitterapi.Config{
@@ -56,6 +62,7 @@ func Open(ctx context.Context, cfg *config.Config, opt Options) (*Daemon, error)
 	})
 	if err != nil {
 		db.Close()
+		lk.release()
 		return nil, err
 	}
 	iss := issuer.New(cfg.Issuer.URL, cfg.Issuer.APIKey, cfg.Issuer.Timeout)
@@ -64,10 +71,11 @@ func Open(ctx context.Context, cfg *config.Config, opt Options) (*Daemon, error)
 	if opt.Bot != nil {
 		opt.Bot(&bo)
 	}
-	d := &Daemon{DB: db, Bot: bot.New(bo), Twitter: tw, Issuer: iss, cfg: cfg, log: opt.Logger.With("component", "daemon")}
+	d := &Daemon{DB: db, Bot: bot.New(bo), Twitter: tw, Issuer: iss, cfg: cfg, log: opt.Logger.With("component", "daemon"), lock: lk}
 	if err := d.Bot.Open(ctx); err != nil {
 		tw.Close()
 		db.Close()
+		lk.release()
 		return nil, err
 	}
 	if cfg.Health.Listen != "" {
@@ -88,6 +96,7 @@ func (d *Daemon) Close() error {
 	if cerr := d.DB.Close(); err == nil {
 		err = cerr
 	}
+	d.lock.release()
 	d.log.Info("paybytweet stopped")
 	return err
 }

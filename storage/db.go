@@ -32,7 +32,8 @@ var (
 
 // DB is the bot's database.
 type DB struct {
-	db  *sql.DB
+	db  *sql.DB // the one writer
+	ro  *sql.DB // readers, which in WAL mode neither wait for nor block it
 	now func() time.Time
 }
 
@@ -64,18 +65,33 @@ func Open(path string, now func() time.Time) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	// One connection: one writer, in order, and no SQLITE_BUSY between the
-	// daemon's own components. Reads are short, so they queue too.
+	// daemon's own components.
 	sqldb.SetMaxOpenConns(1)
 	db := &DB{db: sqldb, now: now}
 	if err := db.migrate(context.Background()); err != nil {
 		sqldb.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	// Reads take no write lock (deferred transactions), so that an admin
+	// listing orders never holds up the daemon's writes.
+	q.Del("_txlock")
+	q.Set("_query_only", "true")
+	if db.ro, err = sql.Open("sqlite3", "file:"+path+"?"+q.Encode()); err != nil {
+		sqldb.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	db.ro.SetMaxOpenConns(4)
 	return db, nil
 }
 
 // Close closes the database.
-func (db *DB) Close() error { return db.db.Close() }
+func (db *DB) Close() error {
+	rerr := db.ro.Close()
+	if err := db.db.Close(); err != nil {
+		return err
+	}
+	return rerr
+}
 
 // Tx is a transaction. Every helper that takes one runs inside it.
 type Tx struct {
@@ -97,9 +113,10 @@ func (db *DB) update(ctx context.Context, fn func(tx *Tx) error) error {
 	return tx.Commit()
 }
 
-// view runs fn in a transaction that is always rolled back.
+// view runs fn in a read transaction, which sees one consistent state of
+// the database and is always rolled back.
 func (db *DB) view(ctx context.Context, fn func(tx *Tx) error) error {
-	tx, err := db.db.BeginTx(ctx, nil)
+	tx, err := db.ro.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}

@@ -48,6 +48,9 @@ func TestOpenSetsPragmasAndMigratesOnce(t *testing.T) {
 		if versions != 1 {
 			t.Errorf("schema_migrations has %d rows, want 1", versions)
 		}
+		if _, err := db.ro.Exec(`INSERT INTO cursors (name, value) VALUES ('x', 'y')`); err == nil {
+			t.Errorf("the read pool can write")
+		}
 		if s, err := db.IntegrityCheck(context.Background()); err != nil || s != "ok" {
 			t.Errorf("integrity_check = %q, %v", s, err)
 		}
