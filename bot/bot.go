@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -86,6 +87,9 @@ type Bot struct {
 
 	current atomic.Pointer[settings]
 	botID   atomic.Int64
+	// verified is true once Twitter confirmed that the credentials are the
+	// bot's own account; nothing polls or posts before.
+	verified atomic.Bool
 
 	authBroken atomic.Bool // Twitter rejects the credentials: no polls, no posts
 
@@ -305,24 +309,21 @@ type slogPrintf struct{ l *slog.Logger }
 
 func (s slogPrintf) Printf(format string, args ...any) { s.l.Info(fmt.Sprintf(format, args...)) }
 
-// ensureIdentity learns the bot's own user id (to never act on its own
-// messages), from the database or else from Twitter, retrying until it
-// works: until then pollers and the sender wait.
+// ensureIdentity asks Twitter whose the credentials are, retrying until
+// it knows: until then, and for good when they are not the account this
+// configuration and database are for, pollers and the sender wait.
 func (b *Bot) ensureIdentity() {
 	wait := time.Second
-	for b.botID.Load() == 0 && b.ctx.Err() == nil {
-		u, err := b.tw.VerifyCredentials()
-		if err == nil {
-			b.botID.Store(u.ID)
-			if err := b.db.SetCursor(context.WithoutCancel(b.ctx), cursorBotUser, u); err != nil {
-				b.log.Error("save bot identity", "err", err)
-			}
-			b.log.Info("twitter credentials work", "user_id", u.ID, "screen_name", u.ScreenName)
-			b.authBroken.Store(false)
+	for !b.verified.Load() && b.ctx.Err() == nil {
+		ok, err := b.verifyIdentity()
+		if ok {
 			b.wake(b.wakeSender)
 			b.pollMentions()
 			b.pollDMs()
 			return
+		}
+		if err == nil {
+			return // the wrong account: verifyIdentity said so, loudly
 		}
 		b.twitterFailed("verify credentials", err)
 		select {
@@ -333,8 +334,47 @@ func (b *Bot) ensureIdentity() {
 	}
 }
 
+// verifyIdentity checks that the credentials are the bot's own account:
+// the configured screen name, and the user id this database was made for.
+// Polling under another account would store nothing (no mention would
+// name "us") while the cursors moved on, losing every message for good.
+// It returns true when they are; false and nil when they are another
+// account's; false and the error when Twitter could not say.
+func (b *Bot) verifyIdentity() (bool, error) {
+	if b.verified.Load() {
+		return true, nil
+	}
+	u, err := b.tw.VerifyCredentials()
+	if err != nil {
+		return false, err
+	}
+	want := b.settings().cfg.Bot.ScreenName
+	if want != "" && !strings.EqualFold(u.ScreenName, want) {
+		b.log.Error("TWITTER CREDENTIALS ARE ANOTHER ACCOUNT'S: polling and posting stay off; fix the credentials or bot.screen_name and restart",
+			"credentials_for", u.ScreenName, "user_id", u.ID, "configured", want)
+		return false, nil
+	}
+	if stored := b.botID.Load(); stored != 0 && stored != u.ID {
+		b.log.Error("TWITTER CREDENTIALS ARE ANOTHER ACCOUNT'S than this database was made for: polling and posting stay off",
+			"credentials_for", u.ScreenName, "user_id", u.ID, "database_user_id", stored)
+		return false, nil
+	}
+	if b.botID.Load() == 0 {
+		if err := b.db.SetCursor(context.WithoutCancel(b.work), cursorBotUser, u); err != nil {
+			return false, fmt.Errorf("save bot identity: %w", err)
+		}
+		b.botID.Store(u.ID)
+	}
+	b.verified.Store(true)
+	b.authBroken.Store(false)
+	b.log.Info("twitter credentials work", "user_id", u.ID, "screen_name", u.ScreenName)
+	return true, nil
+}
+
 const cursorBotUser = "bot_user"
 
+// loadBotID reads the bot's user id from the database, so that its own
+// messages are recognised even before Twitter answers.
 func (b *Bot) loadBotID() {
 	var u twitterapi.User
 	if err := b.db.Cursor(context.Background(), cursorBotUser, &u); err == nil && u.ID != 0 {
@@ -360,7 +400,7 @@ func (b *Bot) twitterFailed(what string, err error) {
 // checkAuth, when the credentials were refused, tries them again and
 // reports whether Twitter may be called.
 func (b *Bot) checkAuth() bool {
-	if b.botID.Load() == 0 {
+	if !b.verified.Load() {
 		return false
 	}
 	if !b.authBroken.Load() {
@@ -385,11 +425,7 @@ func (b *Bot) Idle(ctx context.Context) (bool, error) {
 // finish, instead of waiting for their schedules; a poll already running
 // is waited for. Tests and the sandbox use it.
 func (b *Bot) PollNow() {
-	if b.botID.Load() == 0 {
-		if u, err := b.tw.VerifyCredentials(); err == nil {
-			b.botID.Store(u.ID)
-		}
-	}
+	b.verifyIdentity()
 	b.pollMentionsMu.Lock()
 	b.pollMentionsMu.Unlock()
 	b.pollMentions()

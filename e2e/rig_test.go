@@ -386,3 +386,13 @@ func (r *rig) waitFor(what string, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// openDB opens the rig's database while the daemon is stopped.
+func openDB(t *testing.T, r *rig) *storage.DB {
+	t.Helper()
+	db, err := storage.Open(r.cfg.Storage.Path, r.clock.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
