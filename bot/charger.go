@@ -136,6 +136,14 @@ func (b *Bot) settlePurchase(log *slog.Logger, c storage.Charge, attempt int64, 
 			b.settle(log, c, attempt, conversations.Outcome{State: conversations.Declined, PurchaseID: id, DeclineCode: e.DeclineCode}, "declined")
 			return
 		}
+		if e == nil || e.Code != issuer.CodeInvalidRequest {
+			// Not an answer the contract gives to a purchase (a proxy's
+			// 404, a misrouted URL): nothing says the order is refused,
+			// so it waits rather than fails.
+			log.Error("ISSUER ANSWERED OUTSIDE ITS CONTRACT: the charge waits and is retried with the same key", "err", err)
+			b.deferCharge(log, c, attempt, err)
+			return
+		}
 		log.Error("issuer refused the charge for good; nothing charged", "err", err)
 		b.settle(log, c, attempt, conversations.Outcome{State: conversations.Failed}, err.Error())
 	case issuer.Bug:
