@@ -195,7 +195,7 @@ func confirm(s Situation, m Inbound, o Order, byTag bool) Decision {
 		}
 		return Decision{Action: "confirm", Transitions: []Transition{{
 			OrderID: o.ID, From: Pending, To: Confirmed, At: s.Now,
-			ConfirmMessageID: m.ID, ConfirmChannel: m.Channel, IdempotencyKey: IdempotencyKey(o.ID),
+			ConfirmMessageID: m.ID, ConfirmChannel: m.Channel, IdempotencyKey: IdempotencyKey(o.ID), ScreenName: m.ScreenName,
 		}}}
 	case Confirmed, Paid, Parked:
 		return reply(s, m, "already-confirmed", messages.AlreadyConfirmed, o.OfferID, o.ID, note)

@@ -120,6 +120,9 @@ type Transition struct {
 	ConfirmMessageID int64
 	ConfirmChannel   Channel
 	IdempotencyKey   string
+	// ScreenName is the confirmer's screen name as the confirmation gave
+	// it, for replies that must start with it ("" from a DM: unchanged).
+	ScreenName string
 	At               time.Time
 }
 

@@ -65,9 +65,12 @@ func (tx *Tx) transition(t conversations.Transition) error {
 	if t.To == conversations.Confirmed {
 		// The idempotency key is written here, once, in the same commit
 		// that confirms the order, before any issuer call can be made.
+		// The screen name is the confirmer's own, as of now: an order asked
+		// for by DM has none, and the receipt must start with it.
 		res, err = tx.tx.Exec(`UPDATE orders SET state = ?, confirm_message_id = ?, confirm_channel = ?, confirmed_at = ?,
-			idempotency_key = ?, next_charge_at = 0, updated_at = ? WHERE id = ? AND state = ? AND idempotency_key IS NULL`,
-			t.To, t.ConfirmMessageID, t.ConfirmChannel, ms(t.At), t.IdempotencyKey, ms(tx.now), t.OrderID, t.From)
+			idempotency_key = ?, next_charge_at = 0, updated_at = ?, screen_name = COALESCE(NULLIF(?, ''), screen_name)
+			WHERE id = ? AND state = ? AND idempotency_key IS NULL`,
+			t.To, t.ConfirmMessageID, t.ConfirmChannel, ms(t.At), t.IdempotencyKey, ms(tx.now), t.ScreenName, t.OrderID, t.From)
 	} else {
 		res, err = tx.tx.Exec(`UPDATE orders SET state = ?, updated_at = ? WHERE id = ? AND state = ?`, t.To, ms(tx.now), t.OrderID, t.From)
 	}
