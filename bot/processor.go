@@ -66,6 +66,12 @@ func (b *Bot) processNext() (bool, time.Duration) {
 		if f.RequestInFlight && (intent.Kind == conversations.ConfirmTag || intent.Kind == conversations.Yes) {
 			return conversations.Decision{Action: "wait"}
 		}
+		if f.InReplyToUnknown && intent.Kind == conversations.ConfirmTag {
+			// It may answer another cardholder's request whose id is not
+			// recorded yet: a confirmation of somebody else's request
+			// must not be answered.
+			return conversations.Decision{Action: "wait"}
+		}
 		return conversations.Decide(conversations.Situation{
 			Now: now, Catalog: st.catalog, Messages: st.messages, Privacy: cfg.Privacy,
 			Window: cfg.Confirmation.Window, EnrollURL: cfg.Issuer.EnrollURL,
@@ -79,7 +85,7 @@ func (b *Bot) processNext() (bool, time.Duration) {
 		return false, b.opt.Idle
 	}
 	if d.Action == "wait" {
-		log.Info("waiting: a confirmation request to this cardholder is being sent")
+		log.Info("waiting: a reply this message may answer is being sent, and its outcome is not known yet")
 		b.wait(m.UserID, time.Now().Add(500*time.Millisecond))
 		return true, 0
 	}

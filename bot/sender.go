@@ -224,10 +224,15 @@ func (s *sender) markSent(ctx context.Context, log *slog.Logger, m storage.Outbo
 // find looks on Twitter for message m, whose post may or may not have
 // gone through: a reply in the bot's own timeline, answering the same
 // tweet with the same text; a DM among the bot's sent messages to the same
-// cardholder with the same text, sent since the attempt began.
+// cardholder with the same text, sent since the attempt began. A message
+// already recorded as another outbox message's is not m: the bot may send
+// one cardholder the same text twice (the help text, say).
 func (s *sender) find(m storage.OutboxMessage) (int64, bool, error) {
 	b := s.b
 	since := m.SendingSince.Add(-5 * time.Minute)
+	theirs := func(id int64) (bool, error) {
+		return b.db.SentIDRecorded(context.WithoutCancel(b.work), m.Channel, id)
+	}
 	if m.Channel == conversations.DM {
 		cursor := ""
 		for page := 0; page < 5; page++ {
@@ -237,7 +242,13 @@ func (s *sender) find(m storage.OutboxMessage) (int64, bool, error) {
 			}
 			for _, e := range events {
 				if e.SenderID == b.botID.Load() && e.RecipientID == m.UserID && sameText(e.Text, m.Text) {
-					return e.ID, true, nil
+					taken, err := theirs(e.ID)
+					if err != nil {
+						return 0, false, err
+					}
+					if !taken {
+						return e.ID, true, nil
+					}
 				}
 			}
 			if next == "" || len(events) == 0 || events[len(events)-1].CreatedAt.Before(since) {
@@ -255,7 +266,13 @@ func (s *sender) find(m storage.OutboxMessage) (int64, bool, error) {
 		}
 		for _, t := range p.Tweets {
 			if t.InReplyTo == m.InReplyTo && sameText(t.Text, m.Text) {
-				return t.ID, true, nil
+				taken, err := theirs(t.ID)
+				if err != nil {
+					return 0, false, err
+				}
+				if !taken {
+					return t.ID, true, nil
+				}
 			}
 		}
 		if p.Count == 0 || (len(p.Tweets) > 0 && p.Tweets[len(p.Tweets)-1].CreatedAt.Before(since)) {

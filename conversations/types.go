@@ -123,7 +123,7 @@ type Transition struct {
 	// ScreenName is the confirmer's screen name as the confirmation gave
 	// it, for replies that must start with it ("" from a DM: unchanged).
 	ScreenName string
-	At               time.Time
+	At         time.Time
 }
 
 // Decision is what the bot does about one inbound message.

@@ -222,6 +222,20 @@ func (db *DB) outboxUpdate(ctx context.Context, id int64, exec func(tx *Tx) (sql
 	return nil
 }
 
+// SentIDRecorded reports whether sentID (a tweet or DM event id) is
+// already recorded as the sent copy of an outbox message, so that the
+// sender never takes one message on Twitter for two of its own.
+func (db *DB) SentIDRecorded(ctx context.Context, ch conversations.Channel, sentID int64) (bool, error) {
+	var n int
+	err := db.view(ctx, func(tx *Tx) error {
+		return tx.tx.QueryRow(`SELECT COUNT(*) FROM outbox WHERE channel = ? AND sent_id = ?`, ch, sentID).Scan(&n)
+	})
+	if err != nil {
+		return false, fmt.Errorf("sent id %d: %w", sentID, err)
+	}
+	return n > 0, nil
+}
+
 // SentSince counts the messages of a channel sent since t: the bot's own
 // record of how much of Twitter's posting budget it has used.
 func (db *DB) SentSince(ctx context.Context, ch conversations.Channel, t time.Time) (int, error) {

@@ -19,6 +19,12 @@ type Facts struct {
 	// requests has been posted with an outcome not yet known: whether a
 	// confirmation came after it cannot be told until it is.
 	RequestInFlight bool
+	// InReplyToUnknown is true when the message answers a tweet the
+	// database does not know (no order's buy tweet, no reply it recorded
+	// as sent) while a public reply to another cardholder has been posted
+	// with its id not recorded yet: the tweet answered may be that reply,
+	// and so somebody else's, which cannot be told until it is recorded.
+	InReplyToUnknown bool
 }
 
 // RecentOrders is how many orders besides those holding stock a decision
@@ -81,6 +87,18 @@ func (tx *Tx) facts(m InboxMessage) (Facts, error) {
 			return f, err
 		}
 		f.InReplyToOthers = n > 0
+		if !f.InReplyToOthers {
+			var known, othersSending int
+			err := tx.tx.QueryRow(`SELECT
+				(SELECT COUNT(*) FROM orders WHERE buy_message_id = ?1) +
+				(SELECT COUNT(*) FROM outbox WHERE channel = 'tweet' AND sent_id = ?1),
+				(SELECT COUNT(*) FROM outbox WHERE channel = 'tweet' AND state = 'sending' AND user_id != ?2 AND user_id != 0)`,
+				m.InReplyTo, m.UserID).Scan(&known, &othersSending)
+			if err != nil {
+				return f, err
+			}
+			f.InReplyToUnknown = known == 0 && othersSending > 0
+		}
 	}
 	var pointer, inflight int
 	if err := tx.tx.QueryRow(`SELECT

@@ -1,0 +1,116 @@
+package e2e
+
+import (
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/paybytweet/paybytweet/crashpoint"
+)
+
+// crashShoppers is the cast of the crash-point scenario: purchases by
+// tweet and by DM, approved and declined, a cardholder who never
+// confirms, one without a card, and mallory, who confirms other people's
+// requests.
+func crashShoppers() []*shopper {
+	return []*shopper{
+		{user: alice, buy: "#BuyKindleFireHD", confirm: "#ConfirmKindleFireHD", confirms: true},
+		{user: bob, dm: true, buy: "#BuyGiftCard", confirm: "#ConfirmGiftCard", dmYes: "yes", confirms: true},
+		{user: grace, dm: true, buy: "#BuyKindleFireHD", confirm: "#ConfirmKindleFireHD", dmYes: "#ConfirmKindleFireHD", confirms: true},
+		{user: erin, buy: "#BuyGiftCard", confirm: "#ConfirmGiftCard", confirms: true},
+		{user: heidi, buy: "#BuyGiftCard", confirm: "#ConfirmGiftCard", confirms: true},
+		{user: frank, buy: "#BuyGiftCard", confirm: "#ConfirmGiftCard", confirms: false},
+		{user: carol, buy: "#BuyKindleFireHD", confirm: "#ConfirmKindleFireHD", confirms: true},
+	}
+}
+
+// TestCrashPoints kills the daemon with SIGKILL at each crash point (up
+// to three times, at different hits), restarts it on the same database
+// until nothing is left to do, and checks that every purchase was made and
+// told exactly once.
+func TestCrashPoints(t *testing.T) {
+	for _, point := range crashpoint.Points {
+		t.Run(point, func(t *testing.T) {
+			t.Parallel()
+			runCrashScenario(t, point)
+		})
+	}
+}
+
+func runCrashScenario(t *testing.T, point string) {
+	const maxCrashes = 3
+	seed := uint64(time.Now().UnixNano())
+	rng := rand.New(rand.NewPCG(seed, 0))
+	t.Logf("seed %d", seed)
+	w := newWorld(t)
+	p := newDaemonProc(t, t.TempDir(), w.spec())
+	d := newDriver(t, w.tw)
+	d.hijacker = true
+	shoppers := crashShoppers()
+	for _, s := range shoppers {
+		d.begin(s) // the buys are there before the daemon first starts
+	}
+
+	crashes := 0
+	p.start(point)
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		d.stepAll()
+		if !p.alive() {
+			st := p.wait(time.Second)
+			if !killedBy(st, syscall.SIGKILL) {
+				t.Fatalf("the daemon exited on its own (%v) instead of dying at %s", st, point)
+			}
+			crashes++
+			if got := strings.Count(p.log(), "crashpoint: SIGKILL at "+point); got != crashes {
+				t.Fatalf("%d crashes, %d of them at %s", crashes, got, point)
+			}
+			next := ""
+			if crashes < maxCrashes {
+				next = point + ":" + strconv.Itoa(1+rng.IntN(3))
+			}
+			p.start(next)
+			continue
+		}
+		if d.idle() && p.idleSince(d.last()) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not done after 90s (%d crashes at %s); waiting for:%s", crashes, point, d.pending())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if crashes == 0 {
+		t.Fatalf("the daemon never reached %s", point)
+	}
+	t.Logf("%d crashes at %s, %d runs", crashes, point, p.runs)
+	if took, st := p.term(10 * time.Second); !st.Success() {
+		t.Fatalf("after SIGTERM the daemon exited with %v after %s", st, took)
+	}
+
+	d.checkCycles(t)
+	checkInvariants(t, w.tw, w.iss, p.openDB(), expectations{confirmed: d.confirmed, unanswered: d.hijacks})
+	// What each cardholder got, besides the invariants.
+	outcomes := map[string]string{}
+	for _, c := range d.cycles {
+		outcomes[c.s.user.ScreenName] = c.answer + " => " + c.outcome
+	}
+	for name, want := range map[string]string{"alice": "Done!", "bob": "Done!", "grace": "Done!", "heidi": "Done!", "erin": "declined", "frank": "#ConfirmGiftCard", "carol": "link your card"} {
+		if !strings.Contains(outcomes[name], want) {
+			t.Errorf("%s got %q, want it to contain %q", name, outcomes[name], want)
+		}
+	}
+	for _, u := range []string{"frank", "carol", "mallory"} {
+		for _, pu := range w.iss.Purchases() {
+			if pu.Cardholder == "chd_"+u {
+				t.Errorf("%s was charged: %+v", u, pu)
+			}
+		}
+	}
+	if n := len(w.iss.Purchases()); n != 5 {
+		t.Errorf("%d purchases, want 5 (4 approved, 1 declined): %+v", n, w.iss.Purchases())
+	}
+}

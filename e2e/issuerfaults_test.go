@@ -1,0 +1,158 @@
+package e2e
+
+// Each issuer failure the charger must survive, made to happen by the
+// sandbox, checked by what the cardholder sees and what the issuer did.
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paybytweet/paybytweet/conversations"
+	"github.com/paybytweet/paybytweet/emulators/issuersandbox"
+	"github.com/paybytweet/paybytweet/issuer"
+)
+
+// issuerCalls returns the sandbox's purchase POSTs for order ref, from
+// request index from on, and the sequence of those POSTs (P) and of the
+// look-ups by its reference (L), in the order the sandbox took them.
+func (r *rig) issuerCalls(ref string, from int) (posts []issuersandbox.Request, seq string) {
+	all := r.iss.Requests()
+	for _, q := range all[min(from, len(all)):] {
+		switch {
+		case q.Method == "POST" && q.Path == "/v1/purchases" && strings.Contains(string(q.Body), `"`+ref+`"`):
+			posts = append(posts, q)
+			seq += "P"
+		case q.Method == "GET" && q.Path == "/v1/purchases":
+			if v, _ := url.ParseQuery(q.Query); v.Get("reference") == ref {
+				seq += "L"
+			}
+		}
+	}
+	return posts, seq
+}
+
+// TestIssuerFaults: whatever the issuer does to the first purchase request
+// of an order, alice is charged exactly once, with the order's one key,
+// and gets one receipt.
+func TestIssuerFaults(t *testing.T) {
+	const timeout = 300 * time.Millisecond
+	tests := []struct {
+		name        string
+		fault       issuersandbox.Fault
+		posts       int           // purchase POSTs for the order; 0: any number
+		lookup      bool          // the purchase is looked up by reference before any retry
+		minInterval time.Duration // by the bot's clock, between the first two POSTs
+	}{
+		{"timeout after commit", issuersandbox.Fault{AfterCommit: true, Hang: 10 * timeout}, 1, true, 0},
+		{"reset after commit", issuersandbox.Fault{AfterCommit: true, Reset: true}, 0, false, 0},
+		{"503 before any work", issuersandbox.Fault{Status: 503}, 2, true, 0},
+		{"500 before any work", issuersandbox.Fault{Status: 500}, 2, true, 0},
+		{"409 request in progress", issuersandbox.Fault{Status: 409}, 2, true, 0},
+		{"429 with Retry-After", issuersandbox.Fault{Status: 429, RetryAfter: 30 * time.Second}, 2, true, 30 * time.Second},
+		{"malformed 2xx after commit", issuersandbox.Fault{AfterCommit: true, Malformed: true}, 1, true, 0},
+		{"malformed 2xx before any work", issuersandbox.Fault{Malformed: true}, 2, true, 0},
+		{"slow: answered after the client gave up", issuersandbox.Fault{Hang: 10 * timeout}, 0, true, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t, rigOption(func(c *cfgT) { c.Issuer.Timeout = timeout }))
+			buy := r.tweet(alice, "@AmexOffers #BuyGiftCard")
+			r.settle()
+			req := r.reply(buy.ID)
+			ref := orderIn(t, req.Text)
+			from := len(r.iss.Requests())
+			f := tt.fault
+			f.Method, f.Path = "POST", "/v1/purchases"
+			r.iss.InjectFault(f)
+			confirm := r.tweet(alice, "@AmexOffers #ConfirmGiftCard", req.ID)
+			r.settleAdvancing()
+
+			receipt := r.reply(confirm.ID)
+			mustContain(t, "receipt", receipt.Text, "Done!", ref)
+			ps := r.purchases(alice)
+			if len(ps) != 1 || ps[0].Status != issuersandbox.StatusApproved || ps[0].Reference != ref {
+				t.Fatalf("purchases = %+v, want one approved for %s", ps, ref)
+			}
+			mustContain(t, "receipt", receipt.Text, ps[0].ID)
+			posts, seq := r.issuerCalls(ref, from)
+			if len(posts) == 0 {
+				t.Fatal("no purchase request")
+			}
+			for _, p := range posts {
+				if p.IdempotencyKey != conversations.IdempotencyKey(ref) {
+					t.Errorf("a purchase request carried key %q", p.IdempotencyKey)
+				}
+			}
+			if tt.posts != 0 && len(posts) != tt.posts {
+				t.Errorf("%d purchase requests, want %d", len(posts), tt.posts)
+			}
+			if tt.lookup && !strings.HasPrefix(seq, "PL") {
+				t.Errorf("issuer calls %s: the outcome was not settled by looking the reference up first", seq)
+			}
+			if tt.minInterval > 0 && len(posts) > 1 {
+				if got := posts[1].Time.Sub(posts[0].Time); got < tt.minInterval {
+					t.Errorf("retried after %s, before the %s the issuer asked for", got, tt.minInterval)
+				}
+			}
+			attempts, err := r.d.DB.ChargeAttempts(context.Background(), ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(attempts) < 2 && tt.posts != 0 {
+				t.Errorf("charge attempts %+v: the fault left no trace", attempts)
+			}
+			r.checkRig(map[int64]int64{confirm.ID: alice.ID}, expectations{})
+		})
+	}
+}
+
+// TestIssuerIdempotencyKeyReused: a 422 (the order's key was used before
+// with another body) is a bug somewhere: the order is parked for an
+// operator, an ALERT is logged, and nothing is charged, then or later.
+func TestIssuerIdempotencyKeyReused(t *testing.T) {
+	r := newRig(t)
+	buy := r.tweet(alice, "@AmexOffers #BuyGiftCard")
+	r.settle()
+	req := r.reply(buy.ID)
+	ref := orderIn(t, req.Text)
+	// Somebody else used the order's key first, for another purchase.
+	other := issuer.New(r.iss.URL(), "sk_test", 5*time.Second)
+	if _, err := other.CreatePurchase(context.Background(), conversations.IdempotencyKey(ref), issuer.PurchaseRequest{
+		Cardholder: "chd_bob", Merchant: "mer_giftco", Amount: 100, Currency: "USD", Description: "something else", Reference: "not-" + ref,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	from := len(r.iss.Requests())
+	confirm := r.tweet(alice, "@AmexOffers #ConfirmGiftCard", req.ID)
+	r.settleAdvancing()
+	o, err := r.d.DB.Order(context.Background(), ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.State != conversations.Parked {
+		t.Fatalf("order %s is %s, want parked", ref, o.State)
+	}
+	if !strings.Contains(r.logs.String(), `level=ERROR msg="ALERT:`) {
+		t.Error("no ALERT logged")
+	}
+	r.noPurchases(alice)
+	// Later, nothing more is tried: the order waits for an operator.
+	r.clock.Advance(time.Hour)
+	r.settleAdvancing()
+	posts, _ := r.issuerCalls(ref, from)
+	if len(posts) != 1 {
+		t.Errorf("%d purchase requests, want the 1 refused", len(posts))
+	}
+	for _, p := range posts {
+		if p.Status != 422 {
+			t.Errorf("purchase request answered %d, want 422", p.Status)
+		}
+	}
+	r.noPurchases(alice)
+	if rs := r.repliesTo(confirm.ID); len(rs) != 0 {
+		t.Errorf("the cardholder was told %+v about a parked order", rs)
+	}
+}
