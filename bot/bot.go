@@ -91,7 +91,8 @@ type Bot struct {
 	// bot's own account; nothing polls or posts before.
 	verified atomic.Bool
 
-	authBroken atomic.Bool // Twitter rejects the credentials: no polls, no posts
+	authBroken    atomic.Bool  // Twitter rejects the credentials: no polls, no posts
+	lastAuthCheck atomic.Int64 // when they were last tried again, Unix ms
 
 	wakeProcessor, wakeCharger, wakeSender chan struct{}
 
@@ -373,6 +374,9 @@ func (b *Bot) verifyIdentity() (bool, error) {
 
 const cursorBotUser = "bot_user"
 
+// authRecheck is how often refused credentials are tried again.
+const authRecheck = 15 * time.Second
+
 // loadBotID reads the bot's user id from the database, so that its own
 // messages are recognised even before Twitter answers.
 func (b *Bot) loadBotID() {
@@ -406,6 +410,13 @@ func (b *Bot) checkAuth() bool {
 	if !b.authBroken.Load() {
 		return true
 	}
+	// verify_credentials has a budget of its own (75 per 15 minutes):
+	// while the credentials are refused, ask at most every 15 seconds.
+	now := b.now()
+	if last := b.lastAuthCheck.Load(); last != 0 && now.Sub(time.UnixMilli(last)) < authRecheck {
+		return false
+	}
+	b.lastAuthCheck.Store(now.UnixMilli())
 	if _, err := b.tw.VerifyCredentials(); err != nil {
 		return false
 	}

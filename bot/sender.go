@@ -12,6 +12,7 @@ import (
 
 	"github.com/paybytweet/paybytweet/conversations"
 	"github.com/paybytweet/paybytweet/crashpoint"
+	"github.com/paybytweet/paybytweet/messages"
 	"github.com/paybytweet/paybytweet/storage"
 	"github.com/paybytweet/paybytweet/twitterapi"
 )
@@ -113,7 +114,11 @@ func (s *sender) send(ctx context.Context, m storage.OutboxMessage) {
 		// An earlier post may have reached Twitter: look before posting.
 		id, found, err := s.find(m)
 		if err != nil {
-			b.twitterFailed("look for an interrupted post", err)
+			if errors.Is(err, errNotSettled) {
+				log.Error("cannot tell whether this interrupted post reached Twitter; it is not posted again until that is known", "err", err)
+			} else {
+				b.twitterFailed("look for an interrupted post", err)
+			}
 			s.reschedule(ctx, log, m, s.retryAt(m, err), false, err)
 			return
 		}
@@ -160,10 +165,12 @@ func (s *sender) send(ctx context.Context, m storage.OutboxMessage) {
 		log.Warn("Twitter calls this text a duplicate of an older tweet; sending it with a distinguishing suffix")
 		s.reschedule(ctx, log, m, now, true, err)
 	case twitterapi.KindGone, twitterapi.KindRefused:
-		log.Error("Twitter refuses this message for good; it will not be sent", "err", err)
-		if err := b.db.MarkFailed(context.WithoutCancel(ctx), m.ID, err.Error()); err != nil {
-			log.Error("mark failed", "err", err)
-		}
+		s.refused(ctx, log, m, err)
+	case twitterapi.KindAccount:
+		at := now.Add(5 * time.Minute)
+		log.Error("TWITTER REFUSES THE ACCOUNT THIS: posting paused, everything stays queued; an operator must look", "err", err)
+		s.pause(m.Channel, at, err.Error())
+		s.reschedule(ctx, log, m, at, true, err)
 	case twitterapi.KindRateLimited:
 		at := s.retryAt(m, err)
 		s.pause(m.Channel, at, "rate limited")
@@ -186,6 +193,56 @@ func (s *sender) send(ctx context.Context, m storage.OutboxMessage) {
 	default: // transient or unknown: it may be on Twitter
 		s.reschedule(ctx, log, m, now.Add(backoff(m.Attempts+1)), !twitterapi.MayHavePosted(err), err)
 	}
+}
+
+// outcomeKinds are the messages that tell a cardholder what happened to
+// their money: they must reach them even when the way first chosen fails.
+var outcomeKinds = map[string]bool{
+	string(messages.Receipt): true, string(messages.Declined): true, string(messages.ChargeFailed): true,
+	string(messages.ReceiptPointer): true, string(messages.Refunded): true,
+}
+
+// refused handles a message Twitter will never accept as it is. A reply
+// to a tweet since deleted (385) that tells of money is posted as a plain
+// mention instead; a DM that cannot be delivered (closed DMs) and tells
+// of money is replaced by a public note that holds nothing private. The
+// rest is recorded as failed: a request that cannot be delivered releases
+// its unit.
+func (s *sender) refused(ctx context.Context, log *slog.Logger, m storage.OutboxMessage, cause error) {
+	b := s.b
+	ctx = context.WithoutCancel(ctx)
+	if outcomeKinds[m.Kind] && m.Channel == conversations.Tweet && m.InReplyTo != 0 && twitterapi.Classify(cause) == twitterapi.KindGone {
+		log.Warn("the tweet this answers was deleted; sending it as a mention instead", "err", cause)
+		if err := b.db.Unthread(ctx, m.ID); err != nil {
+			log.Error("unthread", "err", err)
+		}
+		s.reschedule(ctx, log, m, b.now(), true, cause)
+		return
+	}
+	log.Error("Twitter refuses this message for good; it will not be sent", "err", cause)
+	if err := b.db.MarkFailed(ctx, m.ID, cause.Error()); err != nil {
+		log.Error("mark failed", "err", err)
+		return
+	}
+	if outcomeKinds[m.Kind] && m.Channel == conversations.DM && m.OrderID != "" {
+		s.dmUndeliverable(ctx, log, m)
+	}
+}
+
+// dmUndeliverable tells a cardholder in public, without amounts or card
+// digits, that a direct message about their order could not reach them.
+func (s *sender) dmUndeliverable(ctx context.Context, log *slog.Logger, m storage.OutboxMessage) {
+	o, err := s.b.db.Order(ctx, m.OrderID)
+	if err != nil || o.ScreenName == "" {
+		log.Error("ALERT: a message about a cardholder's money could not be delivered and they have no known screen name to tell in public", "order", m.OrderID, "err", err)
+		return
+	}
+	r := conversations.UndeliverableReply(s.b.settings().messages, o)
+	if err := s.b.db.Enqueue(ctx, []conversations.Reply{r}); err != nil {
+		log.Error("queue the public note", "err", err)
+		return
+	}
+	log.Warn("direct message undeliverable; the cardholder is told in public, without details", "order", o.ID)
 }
 
 func (s *sender) retryAt(m storage.OutboxMessage, err error) time.Time {
@@ -212,6 +269,11 @@ func (s *sender) markSent(ctx context.Context, log *slog.Logger, m storage.Outbo
 	// Recorded even while shutting down: it is on Twitter now.
 	if err := s.b.db.MarkSent(context.WithoutCancel(ctx), m.ID, id); err != nil {
 		log.Error("record sent", "sent_id", id, "err", err)
+		if !errors.Is(err, storage.ErrConflict) {
+			// Still unsettled: look again later rather than at once, so
+			// that a failing write cannot spin on Twitter's budgets.
+			s.reschedule(ctx, log, m, s.b.now().Add(backoff(m.Attempts+1)), false, err)
+		}
 		return
 	}
 	crashpoint.Hit(crashpoint.AfterSent)
@@ -221,34 +283,47 @@ func (s *sender) markSent(ctx context.Context, log *slog.Logger, m storage.Outbo
 	}
 }
 
+// errNotSettled says that find could not look far enough back to tell
+// whether a message is on Twitter: the send waits rather than risk
+// posting it twice.
+var errNotSettled = errors.New("the search for an interrupted post did not reach the time it began")
+
+// findPages bounds how far find pages back: 5 pages of the user timeline
+// (1,000 tweets) or of the DM list (250 events) since the attempt began.
+const findPages = 5
+
 // find looks on Twitter for message m, whose post may or may not have
 // gone through: a reply in the bot's own timeline, answering the same
 // tweet with the same text; a DM among the bot's sent messages to the same
-// cardholder with the same text, sent since the attempt began. A message
-// already recorded as another outbox message's is not m: the bot may send
-// one cardholder the same text twice (the help text, say).
+// cardholder with the same text; in both cases made since the attempt
+// began. A message already recorded as another outbox message's is not m:
+// the bot may send one cardholder the same text twice (the help text,
+// say). It returns errNotSettled when it could not page back that far.
 func (s *sender) find(m storage.OutboxMessage) (int64, bool, error) {
 	b := s.b
-	since := m.SendingSince.Add(-5 * time.Minute)
+	// A little before the attempt: Twitter's clock and ours may differ.
+	since := m.SendingSince.Add(-time.Minute)
 	theirs := func(id int64) (bool, error) {
 		return b.db.SentIDRecorded(context.WithoutCancel(b.work), m.Channel, id)
 	}
+	match := func(id int64, at time.Time, ok bool) (bool, error) {
+		if !ok || at.Before(since) {
+			return false, nil
+		}
+		taken, err := theirs(id)
+		return !taken, err
+	}
 	if m.Channel == conversations.DM {
 		cursor := ""
-		for page := 0; page < 5; page++ {
+		for page := 0; page < findPages; page++ {
 			events, next, err := b.tw.DMEvents(cursor, dmPageSize)
 			if err != nil {
 				return 0, false, err
 			}
 			for _, e := range events {
-				if e.SenderID == b.botID.Load() && e.RecipientID == m.UserID && sameText(e.Text, m.Text) {
-					taken, err := theirs(e.ID)
-					if err != nil {
-						return 0, false, err
-					}
-					if !taken {
-						return e.ID, true, nil
-					}
+				ok, err := match(e.ID, e.CreatedAt, e.SenderID == b.botID.Load() && e.RecipientID == m.UserID && sameText(e.Text, m.Text))
+				if err != nil || ok {
+					return e.ID, ok, err
 				}
 			}
 			if next == "" || len(events) == 0 || events[len(events)-1].CreatedAt.Before(since) {
@@ -256,23 +331,18 @@ func (s *sender) find(m storage.OutboxMessage) (int64, bool, error) {
 			}
 			cursor = next
 		}
-		return 0, false, nil
+		return 0, false, errNotSettled
 	}
 	sinceID, maxID := m.InReplyTo, int64(0) // our reply is newer than the tweet it answers
-	for page := 0; page < 5; page++ {
+	for page := 0; page < findPages; page++ {
 		p, err := b.tw.UserTimeline(b.botID.Load(), sinceID, maxID, 200)
 		if err != nil {
 			return 0, false, err
 		}
 		for _, t := range p.Tweets {
-			if t.InReplyTo == m.InReplyTo && sameText(t.Text, m.Text) {
-				taken, err := theirs(t.ID)
-				if err != nil {
-					return 0, false, err
-				}
-				if !taken {
-					return t.ID, true, nil
-				}
+			ok, err := match(t.ID, t.CreatedAt, t.InReplyTo == m.InReplyTo && sameText(t.Text, m.Text))
+			if err != nil || ok {
+				return t.ID, ok, err
 			}
 		}
 		if p.Count == 0 || (len(p.Tweets) > 0 && p.Tweets[len(p.Tweets)-1].CreatedAt.Before(since)) {
@@ -280,7 +350,7 @@ func (s *sender) find(m storage.OutboxMessage) (int64, bool, error) {
 		}
 		maxID = p.Oldest - 1
 	}
-	return 0, false, nil
+	return 0, false, errNotSettled
 }
 
 // sameText compares a text read back from Twitter with the one sent:

@@ -63,6 +63,18 @@ func RefundReply(set *messages.Set, privacy string, o Order, refunded int64) Rep
 	return render(Situation{Messages: set}, r, o.OfferID, data)
 }
 
+// UndeliverableReply is the public note for a cardholder whom a direct
+// message about order o could not reach: it names the order and nothing
+// private.
+func UndeliverableReply(set *messages.Set, o Order) Reply {
+	r := render(Situation{Messages: set}, Reply{Channel: Tweet, UserID: o.UserID, ScreenName: o.ScreenName, InReplyTo: o.ConfirmMessageID,
+		Kind: messages.DMUndeliverable, OrderID: o.ID}, o.OfferID, messages.Pointer{ScreenName: o.ScreenName, Offer: orderOffer(o), OrderID: o.ID})
+	if o.ConfirmChannel != Tweet {
+		r.InReplyTo = 0
+	}
+	return r
+}
+
 // AnnounceTweet is the tweet that opens an offer.
 func AnnounceTweet(set *messages.Set, o config.Offer) Reply {
 	q := ""

@@ -3,6 +3,10 @@ package e2e
 import (
 	"strings"
 	"testing"
+
+	"github.com/paybytweet/paybytweet/config"
+	"github.com/paybytweet/paybytweet/emulators/issuersandbox"
+	"github.com/paybytweet/paybytweet/emulators/twitteremu"
 )
 
 // An order asked for by DM and confirmed by a public tweet is answered in
@@ -42,4 +46,69 @@ func TestConfirmationBySomeoneElseWithAnOldOrder(t *testing.T) {
 	}
 	r.noPurchases(bob)
 	r.noPurchases(alice)
+}
+
+// The cardholder deletes their confirmation before the receipt goes out:
+// the receipt, which tells of money taken, reaches them as a mention.
+func TestReceiptAfterTheConfirmationWasDeleted(t *testing.T) {
+	r := newRig(t)
+	buy := r.tweet(alice, "@AmexOffers #BuyKindleFireHD")
+	r.settle()
+	req := r.reply(buy.ID)
+	// The charge waits on the issuer while the tweet is deleted.
+	r.iss.InjectFault(issuersandbox.Fault{Method: "POST", Path: "/v1/purchases", Status: 503})
+	confirm := r.tweet(alice, "@AmexOffers #ConfirmKindleFireHD", req.ID)
+	r.d.Bot.PollNow()
+	r.waitFor("the first charge attempt", func() bool {
+		for _, q := range r.iss.Requests() {
+			if q.Method == "POST" && q.Status == 503 {
+				return true
+			}
+		}
+		return false
+	})
+	if err := r.tw.DeleteTweet(confirm.ID); err != nil {
+		t.Fatal(err)
+	}
+	r.settleAdvancing()
+	if n := len(r.purchases(alice)); n != 1 {
+		t.Fatalf("purchases = %d", n)
+	}
+	var receipts []twitteremu.Tweet
+	for _, tw := range r.tw.TweetsBy(botUser.ID) {
+		if strings.Contains(tw.Text, "Done!") {
+			receipts = append(receipts, tw)
+		}
+	}
+	if len(receipts) != 1 || receipts[0].InReplyTo != 0 || !strings.HasPrefix(receipts[0].Text, "@alice ") {
+		t.Errorf("receipts = %+v; want one mention of @alice", receipts)
+	}
+}
+
+// In privacy mode a cardholder whose DMs are closed is told in public,
+// without amounts or card digits, that the receipt could not reach them.
+func TestReceiptDMUndeliverable(t *testing.T) {
+	r := newRig(t, rigOption(func(c *cfgT) { c.Privacy = config.PrivacyDM }))
+	buy := r.tweet(alice, "@AmexOffers #BuyKindleFireHD")
+	r.settle()
+	pointer := r.reply(buy.ID)
+	r.tw.InjectFault(twitteremu.Fault{Endpoint: "POST direct_messages/events/new", Status: 403, Code: 349, Message: "You cannot send messages to this user.", Times: -1})
+	confirm := r.tweet(alice, "@AmexOffers #ConfirmKindleFireHD", pointer.ID)
+	r.settle()
+	if n := len(r.purchases(alice)); n != 1 {
+		t.Fatalf("purchases = %d", n)
+	}
+	var note string
+	for _, tw := range r.tw.TweetsBy(botUser.ID) {
+		mustNotContain(t, "public tweet", tw.Text, "1005", "199.00")
+		if strings.Contains(tw.Text, "could not send you a direct message") {
+			note = tw.Text
+		}
+	}
+	if note == "" || !strings.HasPrefix(note, "@alice ") {
+		t.Errorf("no public note to alice; the bot tweeted %+v", r.tw.TweetsBy(botUser.ID))
+	}
+	if rs := r.repliesTo(confirm.ID); len(rs) == 0 {
+		t.Errorf("the confirmation got no public answer")
+	}
 }

@@ -388,9 +388,16 @@ func TestTwitterCredentialsRefused(t *testing.T) {
 				return n
 			}
 			mark := len(r.tw.Requests())
-			waitFor(t, 10*time.Second, "the bot to check its credentials", func() bool { r.d.Bot.PollNow(); return verifies(mark) >= 3 })
+			// It checks them every 15 seconds, not at every chance.
+			r.d.Bot.PollNow()
+			r.d.Bot.PollNow()
+			if n := verifies(mark); n > 1 {
+				t.Errorf("checked refused credentials %d times within a moment", n)
+			}
+			recheck := func() bool { r.clock.Advance(16 * time.Second); r.d.Bot.PollNow(); return verifies(mark) >= 3 }
+			waitFor(t, 10*time.Second, "the bot to check its credentials", recheck)
 			mark = len(r.tw.Requests())
-			waitFor(t, 10*time.Second, "the bot to check its credentials again", func() bool { r.d.Bot.PollNow(); return verifies(mark) >= 3 })
+			waitFor(t, 10*time.Second, "the bot to check its credentials again", recheck)
 			for _, q := range r.tw.Requests()[mark:] {
 				if q.Endpoint != "GET account/verify_credentials" {
 					t.Errorf("with refused credentials the bot called %s", q.Endpoint)
@@ -408,6 +415,7 @@ func TestTwitterCredentialsRefused(t *testing.T) {
 			}
 
 			r.tw.SetCredentials("access-token", "access-secret")
+			r.clock.Advance(16 * time.Second) // the next check of the credentials is due
 			r.settleAdvancing()
 			mustContain(t, "receipt", r.reply(confirm.ID).Text, "Done!")
 			mustContain(t, "answer to bob", r.reply(later.ID).Text, "#ConfirmGiftCard")

@@ -63,6 +63,8 @@ Send "yes" to confirm your newest request, "cancel" to cancel it, "orders" to se
 		`Nothing is waiting for your confirmation. Send "help" to see what you can buy. (ref {{.Ref}})`},
 	UnknownCommand: {typeOf[Note](), false, true,
 		`Sorry, I did not understand that. Send "help" to see what I can do.`},
+	DMUndeliverable: {typeOf[Pointer](), true, false,
+		`We could not send you a direct message about order {{.OrderID}} ({{.Offer.Title}}). Please allow direct messages from us, then send us "orders".`},
 	Refunded: {typeOf[RefundData](), true, true,
 		`We have refunded {{.Refunded}} of order {{.OrderID}} ({{.Offer.Title}}) to your card.`},
 }

@@ -34,6 +34,7 @@ const (
 	NothingToConfirm Kind = "nothing_to_confirm"
 	UnknownCommand   Kind = "unknown_command"
 	Refunded         Kind = "refunded"
+	DMUndeliverable  Kind = "dm_undeliverable"
 )
 
 // Offer is what a message may say about an offer. Hashtags carry their
