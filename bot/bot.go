@@ -67,6 +67,10 @@ type Options struct {
 	// ShutdownGrace is how long Close lets work in flight finish before it
 	// aborts it; default 5s.
 	ShutdownGrace time.Duration
+	// PollLag is how long after it is posted a message may still be
+	// missing from what Twitter lists (indexing, clocks): the expiry
+	// horizon keeps this far behind the polls; default 2s.
+	PollLag time.Duration
 }
 
 // settings is what a configuration reload swaps, as one value.
@@ -104,7 +108,9 @@ type Bot struct {
 
 	pollMentionsMu, pollDMsMu sync.Mutex // a poll still walking makes the next tick skip
 
-	waiting map[int64]time.Time // cardholders whose messages wait, and until when (processor only)
+	waiting      map[int64]time.Time // cardholders whose messages wait, and until when (processor only)
+	horizonWaits map[int64]time.Time // buys waiting for the expiry horizon, since when (processor only)
+	lastPoke     time.Time           // when the processor last started polls (processor only)
 
 	ctx    context.Context // cancelled when the bot stops taking work
 	stop   context.CancelFunc
@@ -133,6 +139,9 @@ func New(opt Options) *Bot {
 	}
 	if opt.ShutdownGrace <= 0 {
 		opt.ShutdownGrace = 5 * time.Second
+	}
+	if opt.PollLag <= 0 {
+		opt.PollLag = 2 * time.Second
 	}
 	b := &Bot{
 		opt: opt, db: opt.DB, tw: opt.Twitter, iss: opt.Issuer, now: opt.Now, log: opt.Logger,
@@ -290,7 +299,9 @@ func (b *Bot) schedule() error {
 		}
 	}
 	if b.cron != nil {
-		b.cron.Stop()
+		// Its running jobs finish before the new schedule starts, so that
+		// no job of an old schedule outlives Close.
+		<-b.cron.Stop().Done()
 	}
 	b.cron = c
 	c.Start()
@@ -443,6 +454,15 @@ func (b *Bot) PollNow() {
 	b.pollDMsMu.Lock()
 	b.pollDMsMu.Unlock()
 	b.pollDMs()
+}
+
+// PollMentionsNow polls mentions only, at once; tests use it to leave the
+// DM list behind.
+func (b *Bot) PollMentionsNow() {
+	b.verifyIdentity()
+	b.pollMentionsMu.Lock()
+	b.pollMentionsMu.Unlock()
+	b.pollMentions()
 }
 
 // ExpireNow runs the scheduled expiry at once.

@@ -1,14 +1,37 @@
 package bot
 
 import (
+	"errors"
+	"time"
+
 	"github.com/paybytweet/paybytweet/conversations"
 )
 
 // expire releases the requests whose window closed more than ExpiryGrace
-// ago. A buyer who arrives just after a window closed does not wait for
-// this: processing their message releases due requests first.
+// ago and before the expiry horizon (every message posted before it is
+// read: a confirmation sent in time still counts). When polling stalls
+// (a channel's budget or credentials), units are released all the same
+// once their window closed maxPollStall ago: stock cannot be held for
+// ever on the chance of an unread confirmation. A buyer arriving just
+// after a window closed does not wait for this job: processing their
+// message releases what may be released.
 func (b *Bot) expire() {
-	n, err := b.db.ExpireDue(b.work, b.now().Add(-b.opt.ExpiryGrace))
+	ctx := b.work
+	now := b.now()
+	mc, err1 := b.mentionCursor(ctx)
+	dc, err2 := b.dmCursor(ctx)
+	if err := errors.Join(err1, err2); err != nil {
+		b.log.Error("read poll cursors", "component", "expiry", "err", err)
+		return
+	}
+	before := now.Add(-b.opt.ExpiryGrace)
+	if h := b.expiryHorizon(mc, dc); h.Before(before) {
+		before = h
+		if stalled := now.Add(-maxPollStall); before.Before(stalled) {
+			before = stalled
+		}
+	}
+	n, err := b.db.ExpireDue(ctx, before, now)
 	if err != nil {
 		b.log.Error("expire requests", "component", "expiry", "err", err)
 		return
@@ -17,6 +40,10 @@ func (b *Bot) expire() {
 		b.log.Info("requests expired; their units are back on sale", "component", "expiry", "count", n)
 	}
 }
+
+// maxPollStall is how long after a window closed its unit is released even
+// though polling has stalled.
+const maxPollStall = 10 * time.Minute
 
 // announce queues the tweet of every offer whose announcement time has
 // come, once per offer and time, whatever restarts happen. An offer that

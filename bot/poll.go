@@ -28,26 +28,32 @@ const (
 // SinceID, page by page with max_id; Walk, saved with each page, lets a
 // walk cut short (a crash, a rate limit) resume where it stopped.
 type mentionCursor struct {
-	SinceID int64         `json:"since_id"`
-	Walk    *mentionsWalk `json:"walk,omitempty"`
+	SinceID int64 `json:"since_id"`
+	// PolledAt is when the last complete walk began: every mention posted
+	// before it is stored. Expiry waits for it (see Bot.expiryHorizon).
+	PolledAt time.Time     `json:"polled_at,omitzero"`
+	Walk     *mentionsWalk `json:"walk,omitempty"`
 }
 
 type mentionsWalk struct {
-	Top   int64 `json:"top"`    // the newest id seen in this walk
-	MaxID int64 `json:"max_id"` // the next page's max_id
+	Top       int64     `json:"top"`    // the newest id seen in this walk
+	MaxID     int64     `json:"max_id"` // the next page's max_id
+	StartedAt time.Time `json:"started_at"`
 }
 
 // dmCursor is where the DM poll is. The DM list has no since_id: it is
 // read newest first with an opaque cursor, until it reaches HighWater (or
 // messages older than MaxAge, which are not acted on anyway).
 type dmCursor struct {
-	HighWater int64    `json:"high_water"`
-	Walk      *dmsWalk `json:"walk,omitempty"`
+	HighWater int64     `json:"high_water"`
+	PolledAt  time.Time `json:"polled_at,omitzero"` // as mentionCursor's
+	Walk      *dmsWalk  `json:"walk,omitempty"`
 }
 
 type dmsWalk struct {
-	Top    int64  `json:"top"`
-	Cursor string `json:"cursor"`
+	Top       int64     `json:"top"`
+	Cursor    string    `json:"cursor"`
+	StartedAt time.Time `json:"started_at"`
 }
 
 func (b *Bot) mentionCursor(ctx context.Context) (mentionCursor, error) {
@@ -87,7 +93,7 @@ func (b *Bot) pollMentions() {
 	for b.ctx.Err() == nil {
 		walk := cur.Walk
 		if walk == nil {
-			walk = &mentionsWalk{}
+			walk = &mentionsWalk{StartedAt: b.now()}
 		}
 		page, err := b.tw.Mentions(cur.SinceID, walk.MaxID, mentionsPageSize)
 		if err != nil {
@@ -116,7 +122,7 @@ func (b *Bot) pollMentions() {
 		done := page.Count == 0 || page.Count < mentionsPageSize/2 || page.Oldest <= cur.SinceID+1
 		next := cur
 		if done {
-			next = mentionCursor{SinceID: max(cur.SinceID, walk.Top)}
+			next = mentionCursor{SinceID: max(cur.SinceID, walk.Top), PolledAt: walk.StartedAt}
 		} else {
 			walk.MaxID = page.Oldest - 1
 			next.Walk = walk
@@ -170,7 +176,7 @@ func (b *Bot) pollDMs() {
 	for b.ctx.Err() == nil {
 		walk := cur.Walk
 		if walk == nil {
-			walk = &dmsWalk{}
+			walk = &dmsWalk{StartedAt: b.now()}
 		}
 		events, nextCursor, err := b.tw.DMEvents(walk.Cursor, dmPageSize)
 		if err != nil {
@@ -179,7 +185,7 @@ func (b *Bot) pollDMs() {
 				// A cursor Twitter no longer accepts: start the walk
 				// again from the newest; what is stored stays stored.
 				log.Warn("DM cursor refused; restarting the walk", "err", err)
-				if err := b.db.SetCursor(ctx, cursorDMs, dmCursor{HighWater: cur.HighWater}); err != nil {
+				if err := b.db.SetCursor(ctx, cursorDMs, dmCursor{HighWater: cur.HighWater, PolledAt: cur.PolledAt}); err != nil {
 					log.Error("store DM cursor", "err", err)
 				}
 				return
@@ -205,7 +211,7 @@ func (b *Bot) pollDMs() {
 		done := reachedOld || nextCursor == ""
 		next := cur
 		if done {
-			next = dmCursor{HighWater: max(cur.HighWater, walk.Top)}
+			next = dmCursor{HighWater: max(cur.HighWater, walk.Top), PolledAt: walk.StartedAt}
 		} else {
 			walk.Cursor = nextCursor
 			next.Walk = walk

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"encoding/binary"
+	"errors"
 	"strings"
 	"time"
 
@@ -20,7 +21,7 @@ import (
 func (b *Bot) processNext() (bool, time.Duration) {
 	ctx := b.work
 	log := b.log.With("component", "processor")
-	limits, err := b.inboxLimits(ctx)
+	limits, horizon, err := b.inboxLimits(ctx)
 	if err != nil {
 		log.Error("read poll cursors", "err", err)
 		return false, b.opt.Idle
@@ -58,11 +59,13 @@ func (b *Bot) processNext() (bool, time.Duration) {
 		}
 	}
 	cfg := st.cfg
-	expireBefore := m.PostedAt
-	if expireBefore.After(now) {
-		expireBefore = now
-	}
-	d, err := b.db.Process(ctx, m, expireBefore, func(f storage.Facts) conversations.Decision {
+	// Requests whose window closed before this message was posted are
+	// released first, so that a buyer arriving after a window closed can
+	// have the unit: but only up to the horizon, before which every
+	// message of both channels is read, so that a confirmation sent in
+	// time by the other channel is never beaten to it.
+	expireBefore := minTime(m.PostedAt, now, horizon)
+	d, err := b.db.Process(ctx, m, expireBefore, now, func(f storage.Facts) conversations.Decision {
 		if f.RequestInFlight && (intent.Kind == conversations.ConfirmTag || intent.Kind == conversations.Yes) {
 			return conversations.Decision{Action: "wait"}
 		}
@@ -71,6 +74,13 @@ func (b *Bot) processNext() (bool, time.Duration) {
 			// recorded yet: a confirmation of somebody else's request
 			// must not be answered.
 			return conversations.Decision{Action: "wait"}
+		}
+		if intent.Kind == conversations.Buy && intent.Offer.Quantity != nil && f.Taken[intent.Offer.ID] >= *intent.Offer.Quantity &&
+			f.ExpiredHeld[intent.Offer.ID] > 0 && b.mayWaitForHorizon(m) {
+			// Sold out only because windows that closed before this buy
+			// cannot be released yet: read both channels up to now, then
+			// decide.
+			return conversations.Decision{Action: "wait-horizon"}
 		}
 		return conversations.Decide(conversations.Situation{
 			Now: now, Catalog: st.catalog, Messages: st.messages, Privacy: cfg.Privacy,
@@ -84,11 +94,18 @@ func (b *Bot) processNext() (bool, time.Duration) {
 		log.Error("process message", "err", err)
 		return false, b.opt.Idle
 	}
-	if d.Action == "wait" {
+	switch d.Action {
+	case "wait":
 		log.Info("waiting: a reply this message may answer is being sent, and its outcome is not known yet")
 		b.wait(m.UserID, time.Now().Add(500*time.Millisecond))
 		return true, 0
+	case "wait-horizon":
+		log.Info("waiting: units whose window closed may be released once both channels are read up to now")
+		b.pokePolls()
+		b.wait(m.UserID, time.Now().Add(500*time.Millisecond))
+		return true, 0
 	}
+	delete(b.horizonWaits, m.ID)
 	crashpoint.Hit(crashpoint.AfterProcess)
 	log.Info("processed", "action", d.Action, "replies", len(d.Replies))
 	if len(d.Replies) > 0 {
@@ -139,18 +156,82 @@ func (b *Bot) skipReason(m storage.InboxMessage, now time.Time) string {
 }
 
 // inboxLimits returns, per channel, the newest message id up to which
-// every message is stored: messages above it belong to a poll that is
-// still walking back through pages.
-func (b *Bot) inboxLimits(ctx context.Context) (map[conversations.Channel]int64, error) {
+// every message is stored (messages above it belong to a poll that is
+// still walking back through pages), and the expiry horizon.
+func (b *Bot) inboxLimits(ctx context.Context) (map[conversations.Channel]int64, time.Time, error) {
 	mc, err := b.mentionCursor(ctx)
 	if err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
 	dc, err := b.dmCursor(ctx)
 	if err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
-	return map[conversations.Channel]int64{conversations.Tweet: mc.SinceID, conversations.DM: dc.HighWater}, nil
+	return map[conversations.Channel]int64{conversations.Tweet: mc.SinceID, conversations.DM: dc.HighWater}, b.expiryHorizon(mc, dc), nil
+}
+
+// expiryHorizon is the moment before which every mention and DM has been
+// read: the start of the older of the two channels' last complete polls,
+// less PollLag for Twitter's indexing and clocks. No request expires
+// later than it (see Bot.expire for the scheduled job's bound), so a
+// confirmation posted in time is always read before its request is
+// released. Zero until both channels have been polled.
+func (b *Bot) expiryHorizon(mc mentionCursor, dc dmCursor) time.Time {
+	if mc.PolledAt.IsZero() || dc.PolledAt.IsZero() {
+		return time.Time{}
+	}
+	return minTime(mc.PolledAt, dc.PolledAt).Add(-b.opt.PollLag)
+}
+
+// mayWaitForHorizon reports whether a buy may still wait for the expiry
+// horizon to pass the windows that closed before it: for at most
+// maxHorizonWait of wall time, after which it is decided on what is known.
+func (b *Bot) mayWaitForHorizon(m storage.InboxMessage) bool {
+	if b.horizonWaits == nil {
+		b.horizonWaits = map[int64]time.Time{}
+	}
+	first, ok := b.horizonWaits[m.ID]
+	if !ok {
+		b.horizonWaits[m.ID] = time.Now()
+		return true
+	}
+	if time.Since(first) < maxHorizonWait {
+		return true
+	}
+	delete(b.horizonWaits, m.ID)
+	return false
+}
+
+// maxHorizonWait bounds how long a buy waits for both channels to be read
+// (a DM poll that keeps failing must not hold a buyer for ever).
+const maxHorizonWait = 30 * time.Second
+
+// pokePolls starts a poll of both channels now, at most once a second, so
+// that the horizon catches up with a waiting buyer.
+func (b *Bot) pokePolls() {
+	if time.Since(b.lastPoke) < time.Second {
+		return
+	}
+	b.lastPoke = time.Now()
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		b.pollDMs()
+		b.pollMentions()
+	}()
+}
+
+func minTime(ts ...time.Time) time.Time {
+	var out time.Time
+	for _, t := range ts {
+		if t.IsZero() {
+			return time.Time{}
+		}
+		if out.IsZero() || t.Before(out) {
+			out = t
+		}
+	}
+	return out
 }
 
 // enrollment asks the issuer whether the user has a card linked. It
@@ -160,11 +241,13 @@ func (b *Bot) enrollment(ctx context.Context, userID int64) (conversations.Enrol
 	defer cancel()
 	e, err := b.iss.Enrollment(ctx, userID)
 	if err != nil {
-		if issuer.Outcome(err) == issuer.Final {
-			// not_enrolled, or anything else the issuer says for good:
-			// the cardholder is told how to link a card.
-			return conversations.Enrollment{}, nil
+		var ie *issuer.Error
+		if errors.As(err, &ie) && ie.Code == issuer.CodeNotEnrolled {
+			return conversations.Enrollment{}, nil // told how to link a card
 		}
+		// Anything else (a misrouted URL's 404, a bad key) says nothing
+		// about the cardholder: the buy waits rather than tell them to
+		// link a card they have linked.
 		return conversations.Enrollment{}, err
 	}
 	return conversations.Enrollment{Enrolled: true, Active: e.Active(), Cardholder: e.Cardholder, CardLast4: e.CardLast4}, nil

@@ -26,7 +26,12 @@ func TestDMSendingBudgetWaitsAndDropsNothing(t *testing.T) {
 	dms := r.dmsTo(alice)
 	mustContain(t, "first", dms[0].Text, "I sell offers", "#BuyGiftCard")
 	mustContain(t, "second", dms[1].Text, "no orders")
-	mustContain(t, "third", dms[2].Text, "Gift Card", "#ConfirmGiftCard")
+	mustContain(t, "third", dms[2].Text, "Gift Card", "#ConfirmGiftCard", "15 min")
+	// The request's window runs from its delivery, a day late: it holds.
+	r.clock.Advance(time.Minute)
+	r.dm(alice, "yes")
+	r.settle()
+	mustContain(t, "receipt", r.lastDM(alice).Text, "Done!")
 }
 
 // TestTweetBudgetWaitsAndKeepsOrder does the same for tweets, per the

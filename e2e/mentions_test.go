@@ -166,7 +166,7 @@ func TestExpiry(t *testing.T) {
 	early := r.tweet(bob, "@AmexOffers #BuyKindleFireHD")
 	r.settle()
 	mustContain(t, "answer to bob", r.reply(early.ID).Text, "sold out")
-	r.clock.Advance(15 * time.Minute)
+	r.clock.Advance(15*time.Minute + 5*time.Second)
 	// Bob, a few seconds after the window, gets the unit.
 	late := r.tweet(bob, "@AmexOffers #BuyKindleFireHD now?")
 	r.settle()
@@ -183,6 +183,7 @@ func TestScheduledExpiryReleasesTheUnit(t *testing.T) {
 	r.tweet(alice, "@AmexOffers #BuyKindleFireHD")
 	r.settle()
 	r.clock.Advance(17 * time.Minute) // the window and the grace
+	r.d.Bot.PollNow()                 // nothing was sent in time: the horizon passes the window
 	r.d.Bot.ExpireNow()
 	stats, _ := r.d.DB.OfferStats(context.Background())
 	if s := stats["kindle-fire-hd"]; s.Reserved != 0 {

@@ -1,8 +1,10 @@
 package e2e
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paybytweet/paybytweet/config"
 	"github.com/paybytweet/paybytweet/emulators/issuersandbox"
@@ -111,4 +113,51 @@ func TestReceiptDMUndeliverable(t *testing.T) {
 	if rs := r.repliesTo(confirm.ID); len(rs) == 0 {
 		t.Errorf("the confirmation got no public answer")
 	}
+}
+
+// A DM confirmation sent in time but read late (the DM list failing)
+// still counts: another cardholder's mention after the window must not
+// release the request first.
+func TestConfirmationInTimeReadLate(t *testing.T) {
+	r := newRig(t)
+	buy := r.tweet(alice, "@AmexOffers #BuyKindleFireHD")
+	r.settle()
+	r.reply(buy.ID)
+	r.clock.Advance(10 * time.Minute)
+	r.dm(alice, "yes") // well within the window
+	r.tw.InjectFault(twitteremu.Fault{Endpoint: "GET direct_messages/events/list", Status: 503, Times: -1})
+	r.clock.Advance(5*time.Minute + 10*time.Second)
+	r.tweet(bob, "@AmexOffers hello") // a mention after the window
+	r.d.Bot.PollNow()
+	r.waitFor("bob's mention processed", func() bool {
+		n, _ := r.d.DB.PendingInbox(context.Background())
+		ms, _ := r.d.DB.InboxMessages(context.Background())
+		return n == 0 && len(ms) == 2
+	})
+	r.d.Bot.ExpireNow()
+	r.tw.ClearFaults()
+	r.settle()
+	mustContain(t, "alice's receipt", r.lastDM(alice).Text, "Done!")
+	if n := len(r.purchases(alice)); n != 1 {
+		t.Errorf("purchases = %d", n)
+	}
+}
+
+// A buyer a few seconds after a window closed gets the unit even when
+// the other channel was last read before the window closed: the bot reads
+// it again rather than answer "sold out".
+func TestLateBuyerWaitsForBothChannels(t *testing.T) {
+	r := newRig(t, rigOption(func(c *cfgT) { c.Offers[0].Quantity = qty(1) }))
+	buy := r.tweet(alice, "@AmexOffers #BuyKindleFireHD")
+	r.settle()
+	r.reply(buy.ID)
+	r.clock.Advance(15*time.Minute + 5*time.Second)
+	late := r.tweet(bob, "@AmexOffers #BuyKindleFireHD")
+	// Only the mentions are polled here; the DM list was last read at the
+	// start, before alice's window closed.
+	// Nothing here polls the DM list: the bot must read it itself.
+	r.d.Bot.PollMentionsNow()
+	r.waitFor("bob's answer", func() bool { return len(r.repliesTo(late.ID)) > 0 })
+	mustContain(t, "bob's answer", r.reply(late.ID).Text, "#ConfirmKindleFireHD")
+	mustContain(t, "log", r.logs.String(), "both channels are read up to now")
 }

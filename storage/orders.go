@@ -93,7 +93,12 @@ func (tx *Tx) userOrders(userID int64) ([]conversations.Order, error) {
 }
 
 func (tx *Tx) taken() (map[string]int64, error) {
-	rows, err := tx.tx.Query(`SELECT offer_id, COUNT(*) FROM orders WHERE state IN ('pending', 'confirmed', 'parked', 'paid') GROUP BY offer_id`)
+	return tx.countByOffer(`SELECT offer_id, COUNT(*) FROM orders WHERE state IN ('pending', 'confirmed', 'parked', 'paid') GROUP BY offer_id`)
+}
+
+// countByOffer runs a query of (offer id, count) rows into a map.
+func (tx *Tx) countByOffer(query string, args ...any) (map[string]int64, error) {
+	rows, err := tx.tx.Query(query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -110,8 +115,17 @@ func (tx *Tx) taken() (map[string]int64, error) {
 	return out, rows.Err()
 }
 
+// expireDue releases the pending requests whose window closed before
+// before. A request is not released while its owner has an unprocessed
+// message posted within the window (it may be the confirmation), nor
+// before the request itself was delivered: its window starts then (see
+// MarkSent), and one that can never be delivered is released by
+// MarkFailed.
 func (tx *Tx) expireDue(before time.Time) (int64, error) {
-	res, err := tx.tx.Exec(`UPDATE orders SET state = 'expired', updated_at = ? WHERE state = 'pending' AND expires_at < ?`, ms(tx.now), ms(before))
+	res, err := tx.tx.Exec(`UPDATE orders SET state = 'expired', updated_at = ?1
+		WHERE state = 'pending' AND expires_at < ?2 AND request_message_id != 0
+		  AND NOT EXISTS (SELECT 1 FROM inbox i WHERE i.state = 'pending' AND i.user_id = orders.user_id AND i.posted_at <= orders.expires_at)`,
+		ms(tx.now), ms(before))
 	if err != nil {
 		return 0, fmt.Errorf("expire: %w", err)
 	}
@@ -119,10 +133,12 @@ func (tx *Tx) expireDue(before time.Time) (int64, error) {
 }
 
 // ExpireDue releases every pending request whose window closed before
-// before, and returns how many it released.
-func (db *DB) ExpireDue(ctx context.Context, before time.Time) (int64, error) {
+// before (see expireDue), and returns how many it released. now is the
+// time of the release, for the record.
+func (db *DB) ExpireDue(ctx context.Context, before, now time.Time) (int64, error) {
 	var n int64
 	err := db.update(ctx, func(tx *Tx) error {
+		tx.now = now
 		var err error
 		n, err = tx.expireDue(before)
 		return err

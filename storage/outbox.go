@@ -143,8 +143,12 @@ func (db *DB) MarkSent(ctx context.Context, id, sentID int64) error {
 		if n, _ := res.RowsAffected(); n != 1 {
 			return ErrConflict
 		}
-		_, err = tx.tx.Exec(`UPDATE orders SET request_message_id = ?, updated_at = ?
-			WHERE request_message_id = 0 AND id = (SELECT order_id FROM outbox WHERE id = ? AND is_request = 1)`, sentID, ms(tx.now), id)
+		// The confirmation window runs from the request's delivery: one
+		// held back by a budget or an outage still gets its whole window.
+		_, err = tx.tx.Exec(`UPDATE orders SET request_message_id = ?1, updated_at = ?2,
+				expires_at = MAX(expires_at, ?2 + (expires_at - created_at))
+			WHERE request_message_id = 0 AND state = 'pending' AND id = (SELECT order_id FROM outbox WHERE id = ?3 AND is_request = 1)`,
+			sentID, ms(tx.now), id)
 		return err
 	})
 	if err != nil {

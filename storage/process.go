@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/paybytweet/paybytweet/conversations"
@@ -15,6 +16,10 @@ type Facts struct {
 	Taken           map[string]int64      // units held per offer, all cardholders
 	InReplyToOthers bool
 	HelpPointerSent bool
+	// ExpiredHeld counts, per offer, the requests still holding a unit
+	// although their window closed before the message was posted: they
+	// will be released once the expiry horizon passes them.
+	ExpiredHeld map[string]int64
 	// RequestInFlight is true while one of the sender's confirmation
 	// requests has been posted with an outcome not yet known: whether a
 	// confirmation came after it cannot be told until it is.
@@ -38,12 +43,13 @@ const RecentOrders = 20
 // order transitions, the replies and the message's done mark are written
 // together. decide must be pure: it may run again after a crash.
 //
-// When decide returns a Decision with Action "wait", nothing is written
-// and the message stays pending. It returns ErrConflict when an order was
+// When decide returns a Decision whose Action starts with "wait", nothing
+// is written and the message stays pending. It returns ErrConflict when an order was
 // not in the state a transition expected.
-func (db *DB) Process(ctx context.Context, m InboxMessage, expireBefore time.Time, decide func(Facts) conversations.Decision) (conversations.Decision, error) {
+func (db *DB) Process(ctx context.Context, m InboxMessage, expireBefore, now time.Time, decide func(Facts) conversations.Decision) (conversations.Decision, error) {
 	var d conversations.Decision
 	err := db.update(ctx, func(tx *Tx) error {
+		tx.now = now
 		if _, err := tx.expireDue(expireBefore); err != nil {
 			return err
 		}
@@ -52,7 +58,7 @@ func (db *DB) Process(ctx context.Context, m InboxMessage, expireBefore time.Tim
 			return err
 		}
 		d = decide(f)
-		if d.Action == "wait" {
+		if strings.HasPrefix(d.Action, "wait") {
 			return errWait
 		}
 		return tx.apply(m, d)
@@ -75,6 +81,9 @@ func (tx *Tx) facts(m InboxMessage) (Facts, error) {
 		return f, err
 	}
 	if f.Taken, err = tx.taken(); err != nil {
+		return f, err
+	}
+	if f.ExpiredHeld, err = tx.countByOffer(`SELECT offer_id, COUNT(*) FROM orders WHERE state = 'pending' AND expires_at < ? GROUP BY offer_id`, ms(m.PostedAt)); err != nil {
 		return f, err
 	}
 	if m.InReplyTo != 0 {

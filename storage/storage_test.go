@@ -138,7 +138,7 @@ func processOne(t *testing.T, db *DB, m conversations.Inbound, d conversations.D
 		t.Fatalf("NextInbox: %v %v", ok, err)
 	}
 	var facts Facts
-	_, err = db.Process(ctx, in, t0, func(f Facts) conversations.Decision { facts = f; return d })
+	_, err = db.Process(ctx, in, t0, t0, func(f Facts) conversations.Decision { facts = f; return d })
 	return facts, err
 }
 
@@ -187,23 +187,58 @@ func TestProcessFactsAndExpiry(t *testing.T) {
 	db, ctx := openTest(t), context.Background()
 	// Bob's order holds a unit until its window closes at t0-1s.
 	bobs := pendingOrder("ord_bob", 2, t0.Add(-time.Second))
+	bobs.CreatedAt = t0.Add(-16 * time.Minute)
 	bobs.BuyMessageID = 50
-	if _, err := processOne(t, db, mention(50, 2), conversations.Decision{Action: "reserve", NewOrder: &bobs}); err != nil {
+	req := conversations.Reply{Channel: conversations.Tweet, UserID: 2, Kind: "confirm_request", OrderID: "ord_bob", Request: true, Text: "confirm?"}
+	if _, err := processOne(t, db, mention(50, 2), conversations.Decision{Action: "reserve", NewOrder: &bobs, Replies: []conversations.Reply{req}}); err != nil {
 		t.Fatal(err)
 	}
-	// Alice answers Bob's buy tweet: the facts say it is another's.
+	// Its request was never delivered: its window has not started.
+	f, err := processOne(t, db, mention(55, 3), conversations.Decision{Action: "ignore"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Taken["kindle"] != 1 || f.ExpiredHeld["kindle"] != 1 {
+		t.Errorf("taken = %d, expired but held = %d; want 1 and 1: an undelivered request does not expire", f.Taken["kindle"], f.ExpiredHeld["kindle"])
+	}
+	box, _ := db.Outbox(ctx)
+	// Delivered long ago (the clock is t0; the window ran from creation).
+	db.now = func() time.Time { return bobs.CreatedAt }
+	if err := db.MarkSent(ctx, box[0].ID, 51); err != nil {
+		t.Fatal(err)
+	}
+	db.now = func() time.Time { return t0 }
+	// Bob has a message posted within his window, not processed yet: it
+	// may be his confirmation, so his request is not released.
+	late := mention(58, 2)
+	late.PostedAt = t0.Add(-2 * time.Second)
+	if _, err := db.SavePage(ctx, []conversations.Inbound{late}, "c", 0); err != nil {
+		t.Fatal(err)
+	}
+	f, err = processOne(t, db, mention(59, 4), conversations.Decision{Action: "ignore"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Taken["kindle"] != 1 {
+		t.Errorf("taken = %d; bob's unread message in time must keep his request", f.Taken["kindle"])
+	}
+	in, _, _ := db.NextInbox(ctx, map[conversations.Channel]int64{conversations.Tweet: 1 << 62}, nil)
+	if _, err := db.Process(ctx, in, t0, t0, func(Facts) conversations.Decision { return conversations.Decision{Action: "ignore"} }); err != nil {
+		t.Fatal(err)
+	}
+	// Alice answers Bob's buy tweet: the facts say it is another's, and
+	// Bob's request, delivered, read up to, is released first.
 	m := mention(60, 1)
 	m.InReplyTo = 50
-	f, err := processOne(t, db, m, conversations.Decision{Action: "ignore"})
+	f, err = processOne(t, db, m, conversations.Decision{Action: "ignore"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !f.InReplyToOthers {
 		t.Errorf("InReplyToOthers = false for a reply to another cardholder's buy tweet")
 	}
-	// Process released Bob's expired request before deciding.
-	if f.Taken["kindle"] != 0 {
-		t.Errorf("taken = %d, want 0 after expiry", f.Taken["kindle"])
+	if f.Taken["kindle"] != 0 || f.ExpiredHeld["kindle"] != 0 {
+		t.Errorf("taken = %d, expired held %d; want 0 after expiry", f.Taken["kindle"], f.ExpiredHeld["kindle"])
 	}
 	if o, _ := db.Order(ctx, "ord_bob"); o.State != conversations.Expired {
 		t.Errorf("bob's order = %s, want expired", o.State)
@@ -211,6 +246,25 @@ func TestProcessFactsAndExpiry(t *testing.T) {
 	stats, _ := db.OfferStats(ctx)
 	if stats["kindle"].Reserved != 0 {
 		t.Errorf("stats = %+v", stats)
+	}
+}
+
+func TestDeliveryStartsTheWindow(t *testing.T) {
+	db, ctx := openTest(t), context.Background()
+	o := pendingOrder("ord_1", 1, t0.Add(15*time.Minute))
+	req := conversations.Reply{Channel: conversations.Tweet, UserID: 1, Kind: "confirm_request", OrderID: "ord_1", Request: true, Text: "confirm?"}
+	if _, err := processOne(t, db, mention(10, 1), conversations.Decision{Action: "reserve", NewOrder: &o, Replies: []conversations.Reply{req}}); err != nil {
+		t.Fatal(err)
+	}
+	// The request waited ten minutes for the posting budget.
+	db.now = func() time.Time { return t0.Add(10 * time.Minute) }
+	box, _ := db.Outbox(ctx)
+	if err := db.MarkSent(ctx, box[0].ID, 11); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := db.Order(ctx, "ord_1")
+	if want := t0.Add(25 * time.Minute); !got.ExpiresAt.Equal(want) {
+		t.Errorf("expires at %v, want %v: fifteen minutes from delivery", got.ExpiresAt, want)
 	}
 }
 
