@@ -44,10 +44,18 @@ func (m *Main) checkConfig(ctx context.Context, args []string) error {
 	return nil
 }
 
-// openDB opens the configured database for an admin command. It may run
-// beside the daemon: WAL lets both work on the file.
-func openDB(cfg *config.Config) (*storage.DB, error) {
-	return storage.Open(cfg.Storage.Path, nil)
+// openStore loads the configuration and opens its database, for an admin
+// command. It may run beside the daemon: in WAL mode both work on the file.
+func (m *Main) openStore(path string) (*config.Config, *storage.DB, error) {
+	cfg, err := m.loadConfig(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := storage.Open(cfg.Storage.Path, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, db, nil
 }
 
 func (m *Main) orders(ctx context.Context, args []string) error {
@@ -72,11 +80,7 @@ func (m *Main) orders(ctx context.Context, args []string) error {
 		}
 		filter.UserID = id
 	}
-	cfg, err := m.loadConfig(*path)
-	if err != nil {
-		return err
-	}
-	db, err := openDB(cfg)
+	_, db, err := m.openStore(*path)
 	if err != nil {
 		return err
 	}
@@ -104,11 +108,7 @@ func (m *Main) offers(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg, err := m.loadConfig(*path)
-	if err != nil {
-		return err
-	}
-	db, err := openDB(cfg)
+	cfg, db, err := m.openStore(*path)
 	if err != nil {
 		return err
 	}
@@ -143,11 +143,7 @@ func (m *Main) refund(ctx context.Context, args []string) error {
 	if orderID == "" {
 		return usageError{"ORDER_ID is required"}
 	}
-	cfg, err := m.loadConfig(*path)
-	if err != nil {
-		return err
-	}
-	db, err := openDB(cfg)
+	cfg, db, err := m.openStore(*path)
 	if err != nil {
 		return err
 	}

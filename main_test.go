@@ -1,20 +1,19 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/paybytweet/paybytweet/config"
 	"github.com/paybytweet/paybytweet/emulators/issuersandbox"
 	"github.com/paybytweet/paybytweet/emulators/twitteremu"
+	"github.com/paybytweet/paybytweet/internal/testkit"
 	"github.com/paybytweet/paybytweet/messages"
 )
 
@@ -31,24 +30,7 @@ func env(extra map[string]string) func(string) (string, bool) {
 	return func(k string) (string, bool) { v, ok := vals[k]; return v, ok }
 }
 
-// syncBuffer is a bytes.Buffer safe to write from the daemon's goroutines
-// while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = testkit.Buffer
 
 func run(t *testing.T, lookup func(string) (string, bool), args ...string) (code int, stdout, stderr string) {
 	t.Helper()

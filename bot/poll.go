@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -127,23 +128,34 @@ func (b *Bot) pollMentions() {
 			walk.MaxID = page.Oldest - 1
 			next.Walk = walk
 		}
-		n, err := b.db.SavePage(ctx, msgs, cursorMentions, next)
-		if err != nil {
-			log.Error("store mentions", "err", err)
+		if !b.savePage(ctx, log, msgs, cursorMentions, next, done, crashpoint.AfterMentionsStored) {
 			return
-		}
-		crashpoint.Hit(crashpoint.AfterMentionsStored)
-		if n > 0 || done {
-			b.wake(b.wakeProcessor)
-		}
-		if n > 0 {
-			log.Info("stored mentions", "new", n, "since_id", next.SinceID)
 		}
 		cur = next
 		if done {
 			return
 		}
 	}
+}
+
+// savePage stores a page of messages with the poll's next cursor, in one
+// commit, and wakes the processor when there is something for it: new
+// messages, or a walk complete (messages held back by it may go now). It
+// returns false when the page could not be stored.
+func (b *Bot) savePage(ctx context.Context, log *slog.Logger, msgs []conversations.Inbound, cursorName string, next any, done bool, point string) bool {
+	n, err := b.db.SavePage(ctx, msgs, cursorName, next)
+	if err != nil {
+		log.Error("store a polled page", "cursor", cursorName, "err", err)
+		return false
+	}
+	crashpoint.Hit(point)
+	if n > 0 || done {
+		b.wake(b.wakeProcessor)
+	}
+	if n > 0 {
+		log.Info("stored new messages", "cursor", cursorName, "new", n)
+	}
+	return true
 }
 
 func inboundTweet(t twitterapi.Tweet) conversations.Inbound {
@@ -216,17 +228,8 @@ func (b *Bot) pollDMs() {
 			walk.Cursor = nextCursor
 			next.Walk = walk
 		}
-		n, err := b.db.SavePage(ctx, msgs, cursorDMs, next)
-		if err != nil {
-			log.Error("store direct messages", "err", err)
+		if !b.savePage(ctx, log, msgs, cursorDMs, next, done, crashpoint.AfterDMsStored) {
 			return
-		}
-		crashpoint.Hit(crashpoint.AfterDMsStored)
-		if n > 0 || done {
-			b.wake(b.wakeProcessor)
-		}
-		if n > 0 {
-			log.Info("stored direct messages", "new", n, "high_water", next.HighWater)
 		}
 		cur = next
 		if done {

@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,27 +21,11 @@ import (
 	"github.com/paybytweet/paybytweet/daemon"
 	"github.com/paybytweet/paybytweet/emulators/issuersandbox"
 	"github.com/paybytweet/paybytweet/emulators/twitteremu"
+	"github.com/paybytweet/paybytweet/internal/testkit"
 	"github.com/paybytweet/paybytweet/storage"
 )
 
-// clock is the one fake time shared by the emulators and the bot, so that
-// windows and expiry are tested without sleeping.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
+type clock = testkit.Clock
 
 // Cardholders of the rig. Ids cross 2^53 and 18→19 digits on purpose.
 var (
@@ -82,7 +65,7 @@ var twitterLimits = emuOption(func(o *twitteremu.Options) { o.RateLimits = nil }
 // one per cardholder) and Gift Card (25.00 USD, unlimited, two each).
 func newRig(t *testing.T, opts ...any) *rig {
 	t.Helper()
-	r := &rig{t: t, clock: &clock{now: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)}, dir: t.TempDir(), logs: &logBuffer{}}
+	r := &rig{t: t, clock: testkit.NewClock(time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)), dir: t.TempDir(), logs: &logBuffer{}}
 	emu := twitteremu.Options{
 		Clock: r.clock.Now, Bot: botUser,
 		FirstID: 999999999999999990, // ids cross from 18 to 19 digits within each test
@@ -333,22 +316,7 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-type logBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+type logBuffer = testkit.Buffer
 
 var _ = fmt.Sprint
 

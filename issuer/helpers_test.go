@@ -1,15 +1,14 @@
 package issuer_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/paybytweet/paybytweet/emulators/issuersandbox"
+	"github.com/paybytweet/paybytweet/internal/testkit"
 	"github.com/paybytweet/paybytweet/issuer"
 )
 
@@ -19,39 +18,9 @@ const (
 	testCardholder = "chd_7Hq2"
 )
 
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+type fakeClock = testkit.Clock
 
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = testkit.Buffer
 
 // env is the real client against a started sandbox with one active
 // enrollment.
@@ -66,7 +35,7 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	clock := &fakeClock{t: time.Date(2026, 11, 26, 18, 3, 11, 0, time.UTC)}
+	clock := testkit.NewClock(time.Date(2026, 11, 26, 18, 3, 11, 0, time.UTC))
 	sb := issuersandbox.New(issuersandbox.Options{APIKey: testKey, Clock: clock.Now})
 	if _, err := sb.Start(); err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"html"
@@ -12,13 +11,13 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/paybytweet/paybytweet/config"
 	"github.com/paybytweet/paybytweet/emulators/issuersandbox"
 	"github.com/paybytweet/paybytweet/emulators/twitteremu"
+	"github.com/paybytweet/paybytweet/internal/testkit"
 )
 
 // exampleYAML is the repository's example configuration, which main
@@ -32,24 +31,7 @@ func exampleYAML(t *testing.T) []byte {
 	return data
 }
 
-// syncBuffer is Stdout for a test: the sandbox writes from several
-// goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
+type syncBuffer = testkit.Buffer
 
 // runOnce runs the sandbox to its end and returns what it printed and the
 // sandbox, for a look at the emulators afterwards.

@@ -173,6 +173,24 @@ func (db *DB) IntegrityCheck(ctx context.Context) (string, error) {
 	return s, err
 }
 
+// queryAll runs a query in tx and scans every row with scan.
+func queryAll[T any](tx *Tx, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := tx.tx.Query(query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 func ms(t time.Time) int64 {
 	if t.IsZero() {
 		return 0

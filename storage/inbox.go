@@ -134,19 +134,9 @@ func (db *DB) PendingInbox(ctx context.Context) (int, error) {
 func (db *DB) InboxMessages(ctx context.Context) ([]InboxMessage, error) {
 	var out []InboxMessage
 	err := db.view(ctx, func(tx *Tx) error {
-		rows, err := tx.tx.Query(`SELECT ` + inboxColumns + ` FROM inbox ORDER BY message_id`)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			m, err := scanInbox(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, m)
-		}
-		return rows.Err()
+		var err error
+		out, err = queryAll(tx, scanInbox, `SELECT `+inboxColumns+` FROM inbox ORDER BY message_id`)
+		return err
 	})
 	return out, err
 }

@@ -28,20 +28,7 @@ func scanOrder(r scanner) (conversations.Order, error) {
 }
 
 func (tx *Tx) queryOrders(query string, args ...any) ([]conversations.Order, error) {
-	rows, err := tx.tx.Query(`SELECT `+orderColumns+` FROM orders `+query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []conversations.Order
-	for rows.Next() {
-		o, err := scanOrder(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return queryAll(tx, scanOrder, `SELECT `+orderColumns+` FROM orders `+query, args...)
 }
 
 func (tx *Tx) insertOrder(o conversations.Order) error {

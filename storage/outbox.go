@@ -81,22 +81,12 @@ func (db *DB) Enqueue(ctx context.Context, replies []conversations.Reply) error 
 func (db *DB) NextOutbox(ctx context.Context, now time.Time, limit int) ([]OutboxMessage, error) {
 	var out []OutboxMessage
 	err := db.view(ctx, func(tx *Tx) error {
-		rows, err := tx.tx.Query(`SELECT `+outboxColumns+` FROM outbox o
+		var err error
+		out, err = queryAll(tx, scanOutbox, `SELECT `+outboxColumns+` FROM outbox o
 			WHERE state IN ('pending', 'sending') AND next_attempt_at <= ?
 			  AND id = (SELECT MIN(id) FROM outbox p WHERE p.user_id = o.user_id AND p.state IN ('pending', 'sending'))
 			ORDER BY id LIMIT ?`, ms(now), limit)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			m, err := scanOutbox(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, m)
-		}
-		return rows.Err()
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("next outbox: %w", err)
@@ -276,19 +266,9 @@ func (db *DB) OldestSentSince(ctx context.Context, ch conversations.Channel, t t
 func (db *DB) Outbox(ctx context.Context) ([]OutboxMessage, error) {
 	var out []OutboxMessage
 	err := db.view(ctx, func(tx *Tx) error {
-		rows, err := tx.tx.Query(`SELECT ` + outboxColumns + ` FROM outbox ORDER BY id`)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			m, err := scanOutbox(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, m)
-		}
-		return rows.Err()
+		var err error
+		out, err = queryAll(tx, scanOutbox, `SELECT `+outboxColumns+` FROM outbox ORDER BY id`)
+		return err
 	})
 	return out, err
 }

@@ -7,11 +7,11 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/paybytweet/paybytweet/emulators/issuersandbox"
+	"github.com/paybytweet/paybytweet/internal/testkit"
 )
 
 const (
@@ -20,23 +20,7 @@ const (
 	testCardholder = "chd_7Hq2"
 )
 
-// fakeClock is an injected clock that moves only when told to.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+type fakeClock = testkit.Clock
 
 // env is a started sandbox with one active enrollment and a raw HTTP client.
 type env struct {
@@ -55,7 +39,7 @@ func newEnv(t *testing.T) *env {
 // newEnvWith is newEnv with options changed by edit.
 func newEnvWith(t *testing.T, edit func(*issuersandbox.Options)) *env {
 	t.Helper()
-	clock := &fakeClock{t: time.Date(2026, 11, 26, 18, 3, 11, 0, time.UTC)}
+	clock := testkit.NewClock(time.Date(2026, 11, 26, 18, 3, 11, 0, time.UTC))
 	opts := issuersandbox.Options{APIKey: testKey, Clock: clock.Now}
 	edit(&opts)
 	sb := issuersandbox.New(opts)

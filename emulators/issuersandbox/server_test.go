@@ -1,7 +1,6 @@
 package issuersandbox_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/paybytweet/paybytweet/emulators/issuersandbox"
+	"github.com/paybytweet/paybytweet/internal/testkit"
 )
 
 func TestStartURLClose(t *testing.T) {
@@ -80,23 +80,7 @@ func TestHandlerMounted(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for a logger used by many handlers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = testkit.Buffer
 
 func TestLogsRequestIDNotAPIKey(t *testing.T) {
 	var buf syncBuffer
