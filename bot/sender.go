@@ -26,10 +26,12 @@ type sender struct {
 
 	mu     sync.Mutex
 	paused map[conversations.Channel]time.Time // no posting on a channel until then
+
+	searches map[int64]search // unfinished searches, by outbox id (sender goroutine only)
 }
 
 func newSender(b *Bot) *sender {
-	return &sender{b: b, log: b.log.With("component", "sender"), paused: map[conversations.Channel]time.Time{}}
+	return &sender{b: b, log: b.log.With("component", "sender"), paused: map[conversations.Channel]time.Time{}, searches: map[int64]search{}}
 }
 
 func (s *sender) pause(ch conversations.Channel, until time.Time, why string) {
@@ -115,7 +117,7 @@ func (s *sender) send(ctx context.Context, m storage.OutboxMessage) {
 		id, found, err := s.find(m)
 		if err != nil {
 			if errors.Is(err, errNotSettled) {
-				log.Error("cannot tell whether this interrupted post reached Twitter; it is not posted again until that is known", "err", err)
+				log.Warn("still looking for an interrupted post on Twitter; it is not posted again until that is known", "err", err)
 			} else {
 				b.twitterFailed("look for an interrupted post", err)
 			}
@@ -283,14 +285,26 @@ func (s *sender) markSent(ctx context.Context, log *slog.Logger, m storage.Outbo
 	}
 }
 
-// errNotSettled says that find could not look far enough back to tell
-// whether a message is on Twitter: the send waits rather than risk
-// posting it twice.
-var errNotSettled = errors.New("the search for an interrupted post did not reach the time it began")
+// errNotSettled says that find has not yet looked far enough back to tell
+// whether a message is on Twitter: the send waits rather than risk posting
+// it twice, and the next search goes on from where this one stopped.
+var errNotSettled = errors.New("the search for an interrupted post has not yet reached the time it began")
 
-// findPages bounds how far find pages back: 5 pages of the user timeline
-// (1,000 tweets) or of the DM list (250 events) since the attempt began.
+// findPages bounds how far one search pages back: 5 pages of the user
+// timeline (1,000 tweets) or of the DM list (250 events). A search that
+// did not reach the attempt's start resumes there next time (searches),
+// since what it looks for is older than anything posted after it began.
 const findPages = 5
+
+// clockSkew is how much earlier than our clock says Twitter may date a
+// message we posted.
+const clockSkew = 10 * time.Second
+
+// search is where an unfinished search for an outbox message stopped.
+type search struct {
+	cursor string // the DM list's next cursor
+	maxID  int64  // the user timeline's next max_id
+}
 
 // find looks on Twitter for message m, whose post may or may not have
 // gone through: a reply in the bot's own timeline, answering the same
@@ -298,59 +312,65 @@ const findPages = 5
 // cardholder with the same text; in both cases made since the attempt
 // began. A message already recorded as another outbox message's is not m:
 // the bot may send one cardholder the same text twice (the help text,
-// say). It returns errNotSettled when it could not page back that far.
+// say). It returns errNotSettled when it has not reached back that far
+// yet.
 func (s *sender) find(m storage.OutboxMessage) (int64, bool, error) {
 	b := s.b
-	// A little before the attempt: Twitter's clock and ours may differ.
-	since := m.SendingSince.Add(-time.Minute)
-	theirs := func(id int64) (bool, error) {
-		return b.db.SentIDRecorded(context.WithoutCancel(b.work), m.Channel, id)
-	}
-	match := func(id int64, at time.Time, ok bool) (bool, error) {
-		if !ok || at.Before(since) {
+	since := m.SendingSince.Add(-clockSkew)
+	at := s.searches[m.ID]
+	match := func(id int64, created time.Time, ok bool) (bool, error) {
+		if !ok || created.Before(since) {
 			return false, nil
 		}
-		taken, err := theirs(id)
+		taken, err := b.db.SentIDRecorded(context.WithoutCancel(b.work), m.Channel, id)
 		return !taken, err
 	}
+	done := func(id int64, found bool, err error) (int64, bool, error) {
+		if err == nil || errors.Is(err, errNotSettled) {
+			delete(s.searches, m.ID)
+		}
+		if errors.Is(err, errNotSettled) {
+			s.searches[m.ID] = at
+		}
+		return id, found, err
+	}
 	if m.Channel == conversations.DM {
-		cursor := ""
 		for page := 0; page < findPages; page++ {
-			events, next, err := b.tw.DMEvents(cursor, dmPageSize)
+			events, next, err := b.tw.DMEvents(at.cursor, dmPageSize)
 			if err != nil {
-				return 0, false, err
+				return done(0, false, err)
 			}
 			for _, e := range events {
 				ok, err := match(e.ID, e.CreatedAt, e.SenderID == b.botID.Load() && e.RecipientID == m.UserID && sameText(e.Text, m.Text))
 				if err != nil || ok {
-					return e.ID, ok, err
+					return done(e.ID, ok, err)
 				}
 			}
 			if next == "" || len(events) == 0 || events[len(events)-1].CreatedAt.Before(since) {
-				return 0, false, nil
+				return done(0, false, nil)
 			}
-			cursor = next
+			at.cursor = next
 		}
-		return 0, false, errNotSettled
+		return done(0, false, errNotSettled)
 	}
-	sinceID, maxID := m.InReplyTo, int64(0) // our reply is newer than the tweet it answers
+	sinceID := m.InReplyTo // our reply is newer than the tweet it answers
 	for page := 0; page < findPages; page++ {
-		p, err := b.tw.UserTimeline(b.botID.Load(), sinceID, maxID, 200)
+		p, err := b.tw.UserTimeline(b.botID.Load(), sinceID, at.maxID, 200)
 		if err != nil {
-			return 0, false, err
+			return done(0, false, err)
 		}
 		for _, t := range p.Tweets {
 			ok, err := match(t.ID, t.CreatedAt, t.InReplyTo == m.InReplyTo && sameText(t.Text, m.Text))
 			if err != nil || ok {
-				return t.ID, ok, err
+				return done(t.ID, ok, err)
 			}
 		}
 		if p.Count == 0 || (len(p.Tweets) > 0 && p.Tweets[len(p.Tweets)-1].CreatedAt.Before(since)) {
-			return 0, false, nil
+			return done(0, false, nil)
 		}
-		maxID = p.Oldest - 1
+		at.maxID = p.Oldest - 1
 	}
-	return 0, false, errNotSettled
+	return done(0, false, errNotSettled)
 }
 
 // sameText compares a text read back from Twitter with the one sent:
