@@ -298,10 +298,15 @@ func (b *Bot) schedule() error {
 			return fmt.Errorf("schedule %s %q: %w", j.name, j.spec, err)
 		}
 	}
-	if b.cron != nil {
-		// Its running jobs finish before the new schedule starts, so that
-		// no job of an old schedule outlives Close.
-		<-b.cron.Stop().Done()
+	if old := b.cron; old != nil {
+		// Its running jobs finish before the bot closes (Close waits for
+		// the WaitGroup), without holding the lock Close needs meanwhile.
+		stopped := old.Stop()
+		b.wg.Add(1)
+		go func() {
+			defer b.wg.Done()
+			<-stopped.Done()
+		}()
 	}
 	b.cron = c
 	c.Start()

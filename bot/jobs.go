@@ -9,12 +9,12 @@ import (
 
 // expire releases the requests whose window closed more than ExpiryGrace
 // ago and before the expiry horizon (every message posted before it is
-// read: a confirmation sent in time still counts). When polling stalls
-// (a channel's budget or credentials), units are released all the same
-// once their window closed maxPollStall ago: stock cannot be held for
-// ever on the chance of an unread confirmation. A buyer arriving just
-// after a window closed does not wait for this job: processing their
-// message releases what may be released.
+// read: a confirmation sent in time still counts). Whatever holds them
+// (polling stalled, a request never delivered, a message stuck), units are
+// released all the same once their window closed maxPollStall ago: stock
+// cannot be held for ever on the chance of an unread confirmation. A
+// buyer arriving just after a window closed does not wait for this job:
+// processing their message releases what may be released.
 func (b *Bot) expire() {
 	ctx := b.work
 	now := b.now()
@@ -24,14 +24,8 @@ func (b *Bot) expire() {
 		b.log.Error("read poll cursors", "component", "expiry", "err", err)
 		return
 	}
-	before := now.Add(-b.opt.ExpiryGrace)
-	if h := b.expiryHorizon(mc, dc); h.Before(before) {
-		before = h
-		if stalled := now.Add(-maxPollStall); before.Before(stalled) {
-			before = stalled
-		}
-	}
-	n, err := b.db.ExpireDue(ctx, before, now)
+	before := minTime(now.Add(-b.opt.ExpiryGrace), b.expiryHorizon(mc, dc, now))
+	n, err := b.db.ExpireDue(ctx, before, now.Add(-maxPollStall), now)
 	if err != nil {
 		b.log.Error("expire requests", "component", "expiry", "err", err)
 		return
@@ -41,8 +35,9 @@ func (b *Bot) expire() {
 	}
 }
 
-// maxPollStall is how long after a window closed its unit is released even
-// though polling has stalled.
+// maxPollStall is how long after a window closed its unit is released
+// whatever holds it, and how old a channel's last complete poll may be
+// before the expiry horizon stops waiting for that channel.
 const maxPollStall = 10 * time.Minute
 
 // announce queues the tweet of every offer whose announcement time has

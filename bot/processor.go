@@ -65,7 +65,7 @@ func (b *Bot) processNext() (bool, time.Duration) {
 	// message of both channels is read, so that a confirmation sent in
 	// time by the other channel is never beaten to it.
 	expireBefore := minTime(m.PostedAt, now, horizon)
-	d, err := b.db.Process(ctx, m, expireBefore, now, func(f storage.Facts) conversations.Decision {
+	d, err := b.db.Process(ctx, m, expireBefore, now.Add(-maxPollStall), now, func(f storage.Facts) conversations.Decision {
 		if f.RequestInFlight && (intent.Kind == conversations.ConfirmTag || intent.Kind == conversations.Yes) {
 			return conversations.Decision{Action: "wait"}
 		}
@@ -167,20 +167,31 @@ func (b *Bot) inboxLimits(ctx context.Context) (map[conversations.Channel]int64,
 	if err != nil {
 		return nil, time.Time{}, err
 	}
-	return map[conversations.Channel]int64{conversations.Tweet: mc.SinceID, conversations.DM: dc.HighWater}, b.expiryHorizon(mc, dc), nil
+	return map[conversations.Channel]int64{conversations.Tweet: mc.SinceID, conversations.DM: dc.HighWater}, b.expiryHorizon(mc, dc, b.now()), nil
 }
 
 // expiryHorizon is the moment before which every mention and DM has been
 // read: the start of the older of the two channels' last complete polls,
 // less PollLag for Twitter's indexing and clocks. No request expires
-// later than it (see Bot.expire for the scheduled job's bound), so a
-// confirmation posted in time is always read before its request is
-// released. Zero until both channels have been polled.
-func (b *Bot) expiryHorizon(mc mentionCursor, dc dmCursor) time.Time {
-	if mc.PolledAt.IsZero() || dc.PolledAt.IsZero() {
-		return time.Time{}
+// later than it, so a confirmation posted in time is read before its
+// request is released. A channel whose last complete poll is older than
+// maxPollStall (its budget, its credentials, a first walk through a long
+// history) is not waited for: its unread confirmations are as late as
+// Bot.expire's bound allows anyway. Zero when neither channel counts.
+func (b *Bot) expiryHorizon(mc mentionCursor, dc dmCursor, now time.Time) time.Time {
+	var h time.Time
+	for _, polled := range []time.Time{mc.PolledAt, dc.PolledAt} {
+		if polled.IsZero() || now.Sub(polled) > maxPollStall {
+			continue
+		}
+		if h.IsZero() || polled.Before(h) {
+			h = polled
+		}
 	}
-	return minTime(mc.PolledAt, dc.PolledAt).Add(-b.opt.PollLag)
+	if h.IsZero() {
+		return h
+	}
+	return h.Add(-b.opt.PollLag)
 }
 
 // mayWaitForHorizon reports whether a buy may still wait for the expiry
@@ -206,20 +217,39 @@ func (b *Bot) mayWaitForHorizon(m storage.InboxMessage) bool {
 // (a DM poll that keeps failing must not hold a buyer for ever).
 const maxHorizonWait = 30 * time.Second
 
-// pokePolls starts a poll of both channels now, at most once a second, so
-// that the horizon catches up with a waiting buyer.
+// pokePolls starts a poll of both channels now, so that the horizon
+// catches up with a waiting buyer: at most every pokeEvery, and only a
+// channel with budget to spare beyond what its schedule and the sender
+// need, so that waiting buyers never starve the DM list.
 func (b *Bot) pokePolls() {
-	if time.Since(b.lastPoke) < time.Second {
+	if time.Since(b.lastPoke) < pokeEvery {
 		return
 	}
 	b.lastPoke = time.Now()
+	spare := func(endpoint string, keep int) bool {
+		l, ok := b.tw.Limit(endpoint)
+		return !ok || l.Remaining > keep || !b.now().Before(l.Reset)
+	}
+	dms, mentions := spare("direct_messages/events/list", pokeReserve), spare("statuses/mentions_timeline", pokeReserve)
 	b.wg.Add(1)
 	go func() {
 		defer b.wg.Done()
-		b.pollDMs()
-		b.pollMentions()
+		if dms {
+			b.pollDMs()
+		}
+		if mentions {
+			b.pollMentions()
+		}
 	}()
 }
+
+// pokeEvery and pokeReserve pace the polls a waiting buyer asks for: one
+// every few seconds, and none that would leave a channel fewer calls than
+// its schedule and the sender's searches need.
+const (
+	pokeEvery   = 5 * time.Second
+	pokeReserve = 5
+)
 
 func minTime(ts ...time.Time) time.Time {
 	var out time.Time

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"html"
 	"log/slog"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -173,6 +174,16 @@ func (s *sender) send(ctx context.Context, m storage.OutboxMessage) {
 		log.Error("TWITTER REFUSES THE ACCOUNT THIS: posting paused, everything stays queued; an operator must look", "err", err)
 		s.pause(m.Channel, at, err.Error())
 		s.reschedule(ctx, log, m, at, true, err)
+	case twitterapi.KindUnexpected:
+		// A refusal Twitter's documentation does not explain: maybe this
+		// message's (a reply its author does not allow), maybe passing.
+		// Only this message waits; after a few tries it counts as refused.
+		if m.Attempts >= unexpectedTries {
+			s.refused(ctx, log, m, err)
+			return
+		}
+		log.Error("Twitter refuses this message with an unexpected error; it is tried again", "err", err)
+		s.reschedule(ctx, log, m, now.Add(time.Minute), true, err)
 	case twitterapi.KindRateLimited:
 		at := s.retryAt(m, err)
 		s.pause(m.Channel, at, "rate limited")
@@ -201,15 +212,20 @@ func (s *sender) send(ctx context.Context, m storage.OutboxMessage) {
 // their money: they must reach them even when the way first chosen fails.
 var outcomeKinds = map[string]bool{
 	string(messages.Receipt): true, string(messages.Declined): true, string(messages.ChargeFailed): true,
-	string(messages.ReceiptPointer): true, string(messages.Refunded): true,
+	string(messages.ReceiptPointer): true, string(messages.Refunded): true, string(messages.DMUndeliverable): true,
 }
+
+// unexpectedTries is how many times a message Twitter refuses with an
+// unexpected error is tried before it counts as refused.
+const unexpectedTries = 3
 
 // refused handles a message Twitter will never accept as it is. A reply
 // to a tweet since deleted (385) that tells of money is posted as a plain
-// mention instead; a DM that cannot be delivered (closed DMs) and tells
-// of money is replaced by a public note that holds nothing private. The
-// rest is recorded as failed: a request that cannot be delivered releases
-// its unit.
+// mention instead. The rest is recorded as failed (a request that cannot
+// be delivered releases its unit); when it was a DM about an order (its
+// request, or what became of the money) that the cardholder's closed DMs
+// refused, a public note that holds nothing private tells them, queued in
+// the same commit so that a crash cannot lose it.
 func (s *sender) refused(ctx context.Context, log *slog.Logger, m storage.OutboxMessage, cause error) {
 	b := s.b
 	ctx = context.WithoutCancel(ctx)
@@ -221,30 +237,24 @@ func (s *sender) refused(ctx context.Context, log *slog.Logger, m storage.Outbox
 		s.reschedule(ctx, log, m, b.now(), true, cause)
 		return
 	}
-	log.Error("Twitter refuses this message for good; it will not be sent", "err", cause)
-	if err := b.db.MarkFailed(ctx, m.ID, cause.Error()); err != nil {
+	var notes []conversations.Reply
+	if m.Channel == conversations.DM && m.OrderID != "" && (outcomeKinds[m.Kind] || m.IsRequest) {
+		o, err := b.db.Order(ctx, m.OrderID)
+		if err != nil {
+			log.Error("read the order to tell its cardholder; tried again later", "err", err)
+			s.reschedule(ctx, log, m, b.now().Add(time.Minute), true, cause)
+			return
+		}
+		if o.ScreenName == "" {
+			log.Error("ALERT: a direct message about a cardholder's order could not be delivered, and no screen name is known to tell them in public", "order", o.ID)
+		} else {
+			notes = append(notes, conversations.UndeliverableReply(b.settings().messages, o))
+		}
+	}
+	log.Error("Twitter refuses this message for good; it will not be sent", "err", cause, "public_note", len(notes) > 0)
+	if err := b.db.MarkFailed(ctx, m.ID, cause.Error(), notes...); err != nil {
 		log.Error("mark failed", "err", err)
-		return
 	}
-	if outcomeKinds[m.Kind] && m.Channel == conversations.DM && m.OrderID != "" {
-		s.dmUndeliverable(ctx, log, m)
-	}
-}
-
-// dmUndeliverable tells a cardholder in public, without amounts or card
-// digits, that a direct message about their order could not reach them.
-func (s *sender) dmUndeliverable(ctx context.Context, log *slog.Logger, m storage.OutboxMessage) {
-	o, err := s.b.db.Order(ctx, m.OrderID)
-	if err != nil || o.ScreenName == "" {
-		log.Error("ALERT: a message about a cardholder's money could not be delivered and they have no known screen name to tell in public", "order", m.OrderID, "err", err)
-		return
-	}
-	r := conversations.UndeliverableReply(s.b.settings().messages, o)
-	if err := s.b.db.Enqueue(ctx, []conversations.Reply{r}); err != nil {
-		log.Error("queue the public note", "err", err)
-		return
-	}
-	log.Warn("direct message undeliverable; the cardholder is told in public, without details", "order", o.ID)
 }
 
 func (s *sender) retryAt(m storage.OutboxMessage, err error) time.Time {
@@ -297,8 +307,9 @@ var errNotSettled = errors.New("the search for an interrupted post has not yet r
 const findPages = 5
 
 // clockSkew is how much earlier than our clock says Twitter may date a
-// message we posted.
-const clockSkew = 10 * time.Second
+// message we posted: generous, since the search resumes rather than
+// restarts, and a message missed for want of it would be posted twice.
+const clockSkew = time.Minute
 
 // search is where an unfinished search for an outbox message stopped.
 type search struct {
@@ -326,7 +337,10 @@ func (s *sender) find(m storage.OutboxMessage) (int64, bool, error) {
 		return !taken, err
 	}
 	done := func(id int64, found bool, err error) (int64, bool, error) {
-		if err == nil || errors.Is(err, errNotSettled) {
+		var te *twitterapi.Error
+		if err == nil || errors.Is(err, errNotSettled) || (errors.As(err, &te) && te.Status == http.StatusBadRequest) {
+			// Settled, or going on from here, or a saved cursor Twitter no
+			// longer takes: the next search starts from the newest.
 			delete(s.searches, m.ID)
 		}
 		if errors.Is(err, errNotSettled) {

@@ -185,13 +185,13 @@ func confirm(s Situation, m Inbound, o Order, byTag bool) Decision {
 	note := messages.OrderNote{ScreenName: m.ScreenName, DM: m.Channel == DM, Offer: orderOffer(o), OrderID: o.ID, Ref: ref(m)}
 	switch o.State {
 	case Pending:
+		if o.RequestMessageID == 0 || m.ID <= o.RequestMessageID {
+			return reply(s, m, "too-early", messages.TooEarly, o.OfferID, o.ID, note)
+		}
 		if expiredAt(o, m.PostedAt) {
 			d := reply(s, m, "request-expired", messages.RequestExpired, o.OfferID, o.ID, note)
 			d.Transitions = []Transition{{OrderID: o.ID, From: Pending, To: Expired, At: s.Now}}
 			return d
-		}
-		if o.RequestMessageID == 0 || m.ID <= o.RequestMessageID {
-			return reply(s, m, "too-early", messages.TooEarly, o.OfferID, o.ID, note)
 		}
 		return Decision{Action: "confirm", Transitions: []Transition{{
 			OrderID: o.ID, From: Pending, To: Confirmed, At: s.Now,
@@ -307,7 +307,10 @@ func ref(m Inbound) string {
 	return strconv.FormatInt(m.ID%2176782336, 36) // 36^6: at most six characters
 }
 
-func expiredAt(o Order, t time.Time) bool { return t.After(o.ExpiresAt) }
+// expiredAt reports whether pending order o's window had closed at t. A
+// request not yet delivered has not started its window (it starts on
+// delivery), so it is never expired: it still holds its unit.
+func expiredAt(o Order, t time.Time) bool { return o.RequestMessageID != 0 && t.After(o.ExpiresAt) }
 
 func newestOrder(orders []Order, keep func(Order) bool) (Order, bool) {
 	for _, o := range orders {

@@ -71,6 +71,12 @@ func TestDecide(t *testing.T) {
 	expired.ExpiresAt = t0.Add(-time.Second)
 	unsent := order(Pending)
 	unsent.RequestMessageID = 0
+	unsentLongAgo := unsent
+	unsentLongAgo.ExpiresAt = t0.Add(-40 * time.Minute)
+	unsentLongAgoGift := unsentLongAgo
+	unsentLongAgoGift.ID, unsentLongAgoGift.OfferID, unsentLongAgoGift.ConfirmHashtag = "ord_g1", "gift-card", "ConfirmGiftCard"
+	unsentLongAgoGift2 := unsentLongAgoGift
+	unsentLongAgoGift2.ID = "ord_g2"
 	soldOut := situation()
 	soldOut.Taken["kindle-fire-hd"] = 5
 	notStarted := kindle()
@@ -105,6 +111,12 @@ func TestDecide(t *testing.T) {
 			want{action: "repeat-request", replies: []string{"tweet:confirm_request"}, textHas: []string{"ord_1", "10 min"}}},
 		{"buy: repeat after the window reserves anew", nil, []Order{expired}, tweet(300, "", "BuyKindleFireHD"),
 			want{action: "reserve", replies: []string{"tweet:confirm_request"}, newOrder: true}},
+		{"buy: repeat while the first request is undelivered, long after", func(s *Situation) { s.Now = t0.Add(time.Hour) },
+			[]Order{unsentLongAgo}, tweet(300, "", "BuyKindleFireHD"),
+			want{action: "repeat-request", replies: []string{"tweet:confirm_request"}}},
+		{"buy: an undelivered request counts against the limit", func(s *Situation) { s.Now = t0.Add(time.Hour) },
+			[]Order{unsentLongAgoGift, unsentLongAgoGift2}, tweet(300, "", "BuyGiftCard"),
+			want{action: "repeat-request", replies: []string{"tweet:confirm_request"}}},
 		{"buy: happy path", nil, nil, tweet(300, "@AmexOffers #BuyKindleFireHD", "BuyKindleFireHD"),
 			want{action: "reserve", replies: []string{"tweet:confirm_request"}, newOrder: true,
 				textHas: []string{"@alice ", "Kindle Fire HD", "199.00 USD", "1005", "#ConfirmKindleFireHD", "15 min", "ord_new"}}},

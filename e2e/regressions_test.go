@@ -115,18 +115,19 @@ func TestReceiptDMUndeliverable(t *testing.T) {
 	}
 }
 
-// A DM confirmation sent in time but read late (the DM list failing)
-// still counts: another cardholder's mention after the window must not
-// release the request first.
+// A DM confirmation sent in time but read late (the DM list failing for
+// the last moments of the window) still counts: another cardholder's
+// mention after the window must not release the request first.
 func TestConfirmationInTimeReadLate(t *testing.T) {
 	r := newRig(t)
 	buy := r.tweet(alice, "@AmexOffers #BuyKindleFireHD")
 	r.settle()
 	r.reply(buy.ID)
-	r.clock.Advance(10 * time.Minute)
-	r.dm(alice, "yes") // well within the window
+	r.clock.Advance(14*time.Minute + 50*time.Second)
+	r.d.Bot.PollNow()  // both channels read, nothing new
+	r.dm(alice, "yes") // within the window, which closes ten seconds later
 	r.tw.InjectFault(twitteremu.Fault{Endpoint: "GET direct_messages/events/list", Status: 503, Times: -1})
-	r.clock.Advance(5*time.Minute + 10*time.Second)
+	r.clock.Advance(15 * time.Second)
 	r.tweet(bob, "@AmexOffers hello") // a mention after the window
 	r.d.Bot.PollNow()
 	r.waitFor("bob's mention processed", func() bool {
@@ -151,13 +152,88 @@ func TestLateBuyerWaitsForBothChannels(t *testing.T) {
 	buy := r.tweet(alice, "@AmexOffers #BuyKindleFireHD")
 	r.settle()
 	r.reply(buy.ID)
-	r.clock.Advance(15*time.Minute + 5*time.Second)
+	r.clock.Advance(14*time.Minute + 55*time.Second)
+	r.d.Bot.PollNow() // the DM list is last read here, before the window closes
+	r.clock.Advance(10 * time.Second)
 	late := r.tweet(bob, "@AmexOffers #BuyKindleFireHD")
-	// Only the mentions are polled here; the DM list was last read at the
-	// start, before alice's window closed.
+	// Only the mentions are polled here.
 	// Nothing here polls the DM list: the bot must read it itself.
 	r.d.Bot.PollMentionsNow()
 	r.waitFor("bob's answer", func() bool { return len(r.repliesTo(late.ID)) > 0 })
 	mustContain(t, "bob's answer", r.reply(late.ID).Text, "#ConfirmKindleFireHD")
 	mustContain(t, "log", r.logs.String(), "both channels are read up to now")
+}
+
+// While posting is refused, a second buy does not make a second order:
+// the first request, undelivered, is still live. Once posting is back,
+// one confirmation charges once, and the per-user limit holds.
+func TestUndeliveredRequestIsRepeatedNotDoubled(t *testing.T) {
+	r := newRig(t)
+	r.d.Bot.PollNow()
+	r.tw.InjectFault(twitteremu.Fault{Endpoint: "POST statuses/update", Status: 403, Code: 326, Message: "locked", Times: 1})
+	first := r.tweet(alice, "@AmexOffers #BuyKindleFireHD")
+	r.d.Bot.PollNow()
+	r.waitFaulted("POST statuses/update", 0)
+	r.clock.Advance(16 * time.Minute) // past the first order's original window, and the pause
+	second := r.tweet(alice, "@AmexOffers #BuyKindleFireHD again")
+	r.settle()
+	a, b := r.reply(first.ID), r.reply(second.ID)
+	if orderIn(t, a.Text) != orderIn(t, b.Text) {
+		t.Fatalf("two orders for one cardholder with a limit of one: %q and %q", a.Text, b.Text)
+	}
+	confirm := r.tweet(alice, "@AmexOffers #ConfirmKindleFireHD", b.ID)
+	r.settle()
+	mustContain(t, "receipt", r.reply(confirm.ID).Text, "Done!")
+	third := r.tweet(alice, "@AmexOffers #BuyKindleFireHD once more")
+	r.settle()
+	mustContain(t, "third answer", r.reply(third.ID).Text, "already bought 1")
+	if n := len(r.purchases(alice)); n != 1 {
+		t.Errorf("purchases = %d, want 1", n)
+	}
+}
+
+// A refusal Twitter does not explain holds up only the message refused,
+// not everyone's replies.
+func TestUnexpectedRefusalHoldsUpOnlyItsMessage(t *testing.T) {
+	r := newRig(t)
+	r.tw.InjectFault(twitteremu.Fault{Endpoint: "POST statuses/update", Status: 403, Code: 433, Message: "The original Tweet author restricted who can reply.", Times: 1})
+	a := r.tweet(alice, "@AmexOffers #BuyGiftCard")
+	r.d.Bot.PollNow()
+	r.waitFaulted("POST statuses/update", 0)
+	b := r.tweet(bob, "@AmexOffers #BuyGiftCard")
+	r.d.Bot.PollNow()
+	r.waitFor("bob's request, while alice's waits", func() bool { return len(r.repliesTo(b.ID)) == 1 })
+	if len(r.repliesTo(a.ID)) != 0 {
+		t.Fatalf("alice's refused reply went out at once")
+	}
+	r.clock.Advance(time.Minute + time.Second)
+	r.settle()
+	r.reply(a.ID)
+}
+
+// In privacy mode, a request that cannot reach a cardholder whose DMs are
+// closed releases its unit, and they are told in public, without details.
+func TestRequestDMUndeliverable(t *testing.T) {
+	r := newRig(t, rigOption(func(c *cfgT) {
+		c.Privacy = config.PrivacyDM
+		c.Offers[0].Quantity = qty(1)
+	}))
+	r.tw.InjectFault(twitteremu.Fault{Endpoint: "POST direct_messages/events/new", Status: 403, Code: 349, Message: "You cannot send messages to this user.", Times: 1})
+	buy := r.tweet(alice, "@AmexOffers #BuyKindleFireHD")
+	r.settle()
+	pointer := r.reply(buy.ID)
+	var note string
+	for _, tw := range r.tw.TweetsBy(botUser.ID) {
+		mustNotContain(t, "public tweet", tw.Text, "1005", "199.00")
+		if strings.Contains(tw.Text, "could not send you a direct message") {
+			note = tw.Text
+		}
+	}
+	if !strings.HasPrefix(note, "@alice ") || !strings.Contains(note, orderIn(t, pointer.Text)) {
+		t.Errorf("note = %q", note)
+	}
+	// The unit is back: bob can have it.
+	r.tweet(bob, "@AmexOffers #BuyKindleFireHD")
+	r.settle()
+	mustContain(t, "bob's request", r.lastDM(bob).Text, "#ConfirmKindleFireHD")
 }

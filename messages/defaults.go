@@ -64,7 +64,7 @@ Send "yes" to confirm your newest request, "cancel" to cancel it, "orders" to se
 	UnknownCommand: {typeOf[Note](), false, true,
 		`Sorry, I did not understand that. Send "help" to see what I can do.`},
 	DMUndeliverable: {typeOf[Pointer](), true, false,
-		`We could not send you a direct message about order {{.OrderID}} ({{.Offer.Title}}). Please allow direct messages from us, then send us "orders".`},
+		`We could not send you a direct message about order {{.OrderID}} ({{.Offer.Title}}). Please allow direct messages from us, then send us "orders" to see where it stands.`},
 	Refunded: {typeOf[RefundData](), true, true,
 		`We have refunded {{.Refunded}} of order {{.OrderID}} ({{.Offer.Title}}) to your card.`},
 }

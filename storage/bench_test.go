@@ -34,7 +34,7 @@ func BenchmarkProcessReserve(b *testing.B) {
 		}
 		o := pendingOrder(fmt.Sprintf("ord_%d", i), m.UserID, t0.Add(time.Hour))
 		reply := conversations.Reply{Channel: conversations.Tweet, UserID: m.UserID, Kind: "confirm_request", OrderID: o.ID, Request: true, Text: "confirm?"}
-		if _, err := db.Process(ctx, m, t0, t0, func(Facts) conversations.Decision {
+		if _, err := db.Process(ctx, m, t0, time.Time{}, t0, func(Facts) conversations.Decision {
 			return conversations.Decision{Action: "reserve", NewOrder: &o, Replies: []conversations.Reply{reply}}
 		}); err != nil {
 			b.Fatal(err)

@@ -107,12 +107,13 @@ func (tx *Tx) countByOffer(query string, args ...any) (map[string]int64, error) 
 // message posted within the window (it may be the confirmation), nor
 // before the request itself was delivered: its window starts then (see
 // MarkSent), and one that can never be delivered is released by
-// MarkFailed.
-func (tx *Tx) expireDue(before time.Time) (int64, error) {
+// MarkFailed. Whatever holds it, a request whose window closed before
+// hard is released: stock is never held for ever on a chance.
+func (tx *Tx) expireDue(before, hard time.Time) (int64, error) {
 	res, err := tx.tx.Exec(`UPDATE orders SET state = 'expired', updated_at = ?1
-		WHERE state = 'pending' AND expires_at < ?2 AND request_message_id != 0
-		  AND NOT EXISTS (SELECT 1 FROM inbox i WHERE i.state = 'pending' AND i.user_id = orders.user_id AND i.posted_at <= orders.expires_at)`,
-		ms(tx.now), ms(before))
+		WHERE state = 'pending' AND (expires_at < ?3 OR (expires_at < ?2 AND request_message_id != 0
+		  AND NOT EXISTS (SELECT 1 FROM inbox i WHERE i.state = 'pending' AND i.user_id = orders.user_id AND i.posted_at <= orders.expires_at)))`,
+		ms(tx.now), ms(before), ms(hard))
 	if err != nil {
 		return 0, fmt.Errorf("expire: %w", err)
 	}
@@ -120,14 +121,14 @@ func (tx *Tx) expireDue(before time.Time) (int64, error) {
 }
 
 // ExpireDue releases every pending request whose window closed before
-// before (see expireDue), and returns how many it released. now is the
-// time of the release, for the record.
-func (db *DB) ExpireDue(ctx context.Context, before, now time.Time) (int64, error) {
+// before, or before hard whatever holds it (see expireDue), and returns
+// how many it released. now is the time of the release, for the record.
+func (db *DB) ExpireDue(ctx context.Context, before, hard, now time.Time) (int64, error) {
 	var n int64
 	err := db.update(ctx, func(tx *Tx) error {
 		tx.now = now
 		var err error
-		n, err = tx.expireDue(before)
+		n, err = tx.expireDue(before, hard)
 		return err
 	})
 	return n, err

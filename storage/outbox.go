@@ -148,10 +148,15 @@ func (db *DB) MarkSent(ctx context.Context, id, sentID int64) error {
 }
 
 // MarkFailed records that Twitter refused message id for good (a reply to
-// a deleted tweet, say). A confirmation request that cannot be delivered
-// releases its order's unit: nobody can confirm what they never saw.
-func (db *DB) MarkFailed(ctx context.Context, id int64, why string) error {
+// a deleted tweet, say), and queues notes (what to tell the cardholder
+// instead) in the same commit. A confirmation request that cannot be
+// delivered releases its order's unit: nobody can confirm what they never
+// saw.
+func (db *DB) MarkFailed(ctx context.Context, id int64, why string, notes ...conversations.Reply) error {
 	err := db.update(ctx, func(tx *Tx) error {
+		if err := tx.enqueue(notes); err != nil {
+			return err
+		}
 		res, err := tx.tx.Exec(`UPDATE outbox SET state = 'failed', last_error = ? WHERE id = ? AND state IN ('pending', 'sending')`, why, id)
 		if err != nil {
 			return err

@@ -37,20 +37,21 @@ type Facts struct {
 const RecentOrders = 20
 
 // Process decides about one inbox message and records the decision, in
-// one transaction: pending requests that expired before expireBefore are
-// released first (so that a buyer arriving after a window closed can have
-// its unit), then decide is called with the facts, and the new order, the
+// one transaction: pending requests that expired before expireBefore (or
+// before expireHard, whatever holds them; see expireDue) are released
+// first, so that a buyer arriving after a window closed can have its
+// unit; then decide is called with the facts, and the new order, the
 // order transitions, the replies and the message's done mark are written
 // together. decide must be pure: it may run again after a crash.
 //
 // When decide returns a Decision whose Action starts with "wait", nothing
 // is written and the message stays pending. It returns ErrConflict when an order was
 // not in the state a transition expected.
-func (db *DB) Process(ctx context.Context, m InboxMessage, expireBefore, now time.Time, decide func(Facts) conversations.Decision) (conversations.Decision, error) {
+func (db *DB) Process(ctx context.Context, m InboxMessage, expireBefore, expireHard, now time.Time, decide func(Facts) conversations.Decision) (conversations.Decision, error) {
 	var d conversations.Decision
 	err := db.update(ctx, func(tx *Tx) error {
 		tx.now = now
-		if _, err := tx.expireDue(expireBefore); err != nil {
+		if _, err := tx.expireDue(expireBefore, expireHard); err != nil {
 			return err
 		}
 		f, err := tx.facts(m)
@@ -83,7 +84,9 @@ func (tx *Tx) facts(m InboxMessage) (Facts, error) {
 	if f.Taken, err = tx.taken(); err != nil {
 		return f, err
 	}
-	if f.ExpiredHeld, err = tx.countByOffer(`SELECT offer_id, COUNT(*) FROM orders WHERE state = 'pending' AND expires_at < ? GROUP BY offer_id`, ms(m.PostedAt)); err != nil {
+	// Only delivered requests: an undelivered one is not expired at all.
+	if f.ExpiredHeld, err = tx.countByOffer(`SELECT offer_id, COUNT(*) FROM orders
+		WHERE state = 'pending' AND request_message_id != 0 AND expires_at < ? GROUP BY offer_id`, ms(m.PostedAt)); err != nil {
 		return f, err
 	}
 	if m.InReplyTo != 0 {

@@ -44,7 +44,7 @@ func TestStockNeverOversells(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			db := handles[i%2]
-			_, err := db.Process(ctx, m, t0, t0, func(f Facts) conversations.Decision {
+			_, err := db.Process(ctx, m, t0, time.Time{}, t0, func(f Facts) conversations.Decision {
 				if f.Taken["kindle"] >= quantity {
 					return conversations.Decision{Action: "sold-out"}
 				}

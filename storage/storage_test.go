@@ -138,7 +138,7 @@ func processOne(t *testing.T, db *DB, m conversations.Inbound, d conversations.D
 		t.Fatalf("NextInbox: %v %v", ok, err)
 	}
 	var facts Facts
-	_, err = db.Process(ctx, in, t0, t0, func(f Facts) conversations.Decision { facts = f; return d })
+	_, err = db.Process(ctx, in, t0, time.Time{}, t0, func(f Facts) conversations.Decision { facts = f; return d })
 	return facts, err
 }
 
@@ -198,8 +198,8 @@ func TestProcessFactsAndExpiry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.Taken["kindle"] != 1 || f.ExpiredHeld["kindle"] != 1 {
-		t.Errorf("taken = %d, expired but held = %d; want 1 and 1: an undelivered request does not expire", f.Taken["kindle"], f.ExpiredHeld["kindle"])
+	if f.Taken["kindle"] != 1 || f.ExpiredHeld["kindle"] != 0 {
+		t.Errorf("taken = %d, expired but held = %d; want 1 and 0: an undelivered request has not started its window", f.Taken["kindle"], f.ExpiredHeld["kindle"])
 	}
 	box, _ := db.Outbox(ctx)
 	// Delivered long ago (the clock is t0; the window ran from creation).
@@ -223,7 +223,7 @@ func TestProcessFactsAndExpiry(t *testing.T) {
 		t.Errorf("taken = %d; bob's unread message in time must keep his request", f.Taken["kindle"])
 	}
 	in, _, _ := db.NextInbox(ctx, map[conversations.Channel]int64{conversations.Tweet: 1 << 62}, nil)
-	if _, err := db.Process(ctx, in, t0, t0, func(Facts) conversations.Decision { return conversations.Decision{Action: "ignore"} }); err != nil {
+	if _, err := db.Process(ctx, in, t0, time.Time{}, t0, func(Facts) conversations.Decision { return conversations.Decision{Action: "ignore"} }); err != nil {
 		t.Fatal(err)
 	}
 	// Alice answers Bob's buy tweet: the facts say it is another's, and
@@ -246,6 +246,21 @@ func TestProcessFactsAndExpiry(t *testing.T) {
 	stats, _ := db.OfferStats(ctx)
 	if stats["kindle"].Reserved != 0 {
 		t.Errorf("stats = %+v", stats)
+	}
+}
+
+func TestStockIsNeverHeldForEver(t *testing.T) {
+	db, ctx := openTest(t), context.Background()
+	// A request never delivered, from a window that closed long ago.
+	o := pendingOrder("ord_1", 1, t0.Add(-time.Hour))
+	if _, err := processOne(t, db, mention(10, 1), conversations.Decision{Action: "reserve", NewOrder: &o}); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := db.ExpireDue(ctx, t0, t0.Add(-2*time.Hour), t0); n != 0 {
+		t.Errorf("released an undelivered request within the hard bound")
+	}
+	if n, _ := db.ExpireDue(ctx, t0, t0.Add(-10*time.Minute), t0); n != 1 {
+		t.Errorf("released %d requests past the hard bound, want 1", n)
 	}
 }
 

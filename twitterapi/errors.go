@@ -25,6 +25,10 @@ const (
 	CodeDMNotFollowing  = 150 // you cannot send messages to users who are not following you
 	CodeRecipientAbsent = 108 // cannot find specified user
 	CodeDMTooLong       = 354 // the text of the direct message is too long
+	CodeSuspended       = 64  // your account is suspended
+	CodeNoDMAccess      = 93  // this application is not allowed to access direct messages
+	CodeNotAllowed      = 220 // your credentials do not allow access to this resource
+	CodeCannotWrite     = 261 // this application cannot perform write actions
 )
 
 // Error is a failed call to Twitter.
@@ -65,10 +69,14 @@ const (
 	KindDuplicate         // 187: the account has posted this text before
 	KindPaused            // 226, 326: Twitter wants the account to slow down
 	KindRefused           // 186, 349, 150, 108, 354: this message will never be accepted
-	// KindAccount is any other 4xx (the app may not write, the account is
-	// suspended, an unknown code): about the account, not the message, so
-	// nothing is dropped; posting pauses and an operator must look.
+	// KindAccount is a refusal of the account or the app (64, 93, 220,
+	// 261): not the message's fault, so nothing is dropped; posting
+	// pauses and an operator must look.
 	KindAccount
+	// KindUnexpected is any other 4xx: not known to be about the account,
+	// nor to be final for the message. Tried again a few times, then
+	// treated as refused.
+	KindUnexpected
 )
 
 // Classify says what kind of failure err is; KindNone for nil and
@@ -100,8 +108,10 @@ func Classify(err error) Kind {
 		return KindUnknown
 	case e.Code == CodeTooLong || e.Code == CodeCannotDM || e.Code == CodeDMNotFollowing || e.Code == CodeRecipientAbsent || e.Code == CodeDMTooLong:
 		return KindRefused
-	case e.Status >= 400:
+	case e.Code == CodeSuspended || e.Code == CodeNoDMAccess || e.Code == CodeNotAllowed || e.Code == CodeCannotWrite:
 		return KindAccount
+	case e.Status >= 400:
+		return KindUnexpected
 	}
 	return KindUnknown
 }

@@ -32,7 +32,9 @@ func TestClassify(t *testing.T) {
 		{&Error{Status: 403, Code: 349}, KindRefused, false},
 		{&Error{Status: 403, Code: 261}, KindAccount, false}, // the app may not write: not this message's fault
 		{&Error{Status: 403, Code: 64}, KindAccount, false},
-		{&Error{Status: 404}, KindAccount, false},
+		{&Error{Status: 403, Code: 93}, KindAccount, false},
+		{&Error{Status: 403, Code: 433}, KindUnexpected, false}, // the author restricted who may reply: this tweet only
+		{&Error{Status: 404}, KindUnexpected, false},
 		{&Error{Err: errors.New("connection reset")}, KindUnknown, true},
 		{&Error{Status: 200, Err: errors.New("unexpected EOF")}, KindUnknown, true}, // a malformed success
 		{fmt.Errorf("wrapped: %w", &Error{Status: 503}), KindTransient, true},
