@@ -6,7 +6,6 @@ package e2e
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -317,8 +316,6 @@ func (w testWriter) Write(p []byte) (int, error) {
 }
 
 type logBuffer = testkit.Buffer
-
-var _ = fmt.Sprint
 
 type cfgT = config.Config
 
