@@ -82,14 +82,6 @@ func AllKinds() []Kind {
 // Known reports whether k names a message kind.
 func Known(k Kind) bool { _, ok := specs[k]; return ok }
 
-// Public reports whether a message of kind k may be sent as a public tweet.
-func Public(k Kind) bool { return specs[k].public }
-
-// DirectMessage reports whether a message of kind k may be sent as a DM.
-func DirectMessage(k Kind) bool { return specs[k].dm }
-
 // DataType returns the type a template of kind k is executed with.
 func DataType(k Kind) reflect.Type { return specs[k].data }
 
-// DefaultText returns the built-in template of kind k.
-func DefaultText(k Kind) string { return specs[k].text }
