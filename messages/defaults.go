@@ -84,4 +84,3 @@ func Known(k Kind) bool { _, ok := specs[k]; return ok }
 
 // DataType returns the type a template of kind k is executed with.
 func DataType(k Kind) reflect.Type { return specs[k].data }
-
