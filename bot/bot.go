@@ -112,6 +112,9 @@ type Bot struct {
 	horizonWaits map[int64]time.Time // buys waiting for the expiry horizon, since when (processor only)
 	lastPoke     time.Time           // when the processor last started polls (processor only)
 
+	announceMu sync.Mutex
+	announced  map[string]bool // announcements the database has recorded, by offer and time
+
 	ctx    context.Context // cancelled when the bot stops taking work
 	stop   context.CancelFunc
 	work   context.Context // cancelled when work in flight must be abandoned

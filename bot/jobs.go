@@ -44,10 +44,18 @@ const maxPollStall = 10 * time.Minute
 // come, once per offer and time, whatever restarts happen. An offer that
 // has ended is not announced.
 func (b *Bot) announce() {
+	b.announceMu.Lock()
+	defer b.announceMu.Unlock()
 	st := b.settings()
 	now := b.now()
 	for _, o := range st.catalog.Offers() {
 		if o.AnnounceAt.IsZero() || now.Before(o.AnnounceAt) || (!o.Ends.IsZero() && !now.Before(o.Ends)) {
+			continue
+		}
+		// The database decides once; this process remembers its answer,
+		// so that every tick after it costs no write transaction.
+		key := o.ID + "@" + o.AnnounceAt.UTC().Format(time.RFC3339Nano)
+		if b.announced[key] {
 			continue
 		}
 		queued, err := b.db.Announce(b.work, o.ID, o.AnnounceAt, conversations.AnnounceTweet(st.messages, o))
@@ -55,6 +63,10 @@ func (b *Bot) announce() {
 			b.log.Error("announce offer", "component", "announce", "offer", o.ID, "err", err)
 			continue
 		}
+		if b.announced == nil {
+			b.announced = map[string]bool{}
+		}
+		b.announced[key] = true
 		if queued {
 			b.log.Info("offer announced", "component", "announce", "offer", o.ID)
 			b.wake(b.wakeSender)

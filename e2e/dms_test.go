@@ -39,9 +39,7 @@ func TestMixedChannelPurchase(t *testing.T) {
 	r.dm(alice, "  Yes! ")
 	r.settle()
 	mustContain(t, "receipt DM", r.lastDM(alice).Text, orderID, "Done")
-	if n := len(r.purchases(alice)); n != 1 {
-		t.Errorf("purchases = %d", n)
-	}
+	r.charged(alice, 1)
 	if n := len(r.tw.TweetsBy(botUser.ID)); n != 1 {
 		t.Errorf("the bot tweeted %d times; the receipt of a DM confirmation goes by DM", n)
 	}
@@ -59,9 +57,8 @@ func TestDMConfirmHashtagAndWordConfirm(t *testing.T) {
 	r.dm(bob, "CONFIRM")
 	r.settle()
 	mustContain(t, "receipt", r.lastDM(bob).Text, "Done")
-	if len(r.purchases(alice)) != 1 || len(r.purchases(bob)) != 1 {
-		t.Errorf("purchases: alice %d, bob %d", len(r.purchases(alice)), len(r.purchases(bob)))
-	}
+	r.charged(alice, 1)
+	r.charged(bob, 1)
 }
 
 func TestYesWithNothingPending(t *testing.T) {
@@ -94,9 +91,7 @@ func TestCancelReleasesTheUnitToSomeoneElse(t *testing.T) {
 	r.settle()
 	mustContain(t, "alice's answer", r.lastDM(alice).Text, "Nothing is waiting")
 	r.noPurchases(alice)
-	if n := len(r.purchases(bob)); n != 1 {
-		t.Errorf("bob purchases = %d", n)
-	}
+	r.charged(bob, 1)
 	r.dm(alice, "cancel")
 	r.settle()
 	mustContain(t, "second cancel", r.lastDM(alice).Text, "nothing to cancel")
@@ -157,9 +152,7 @@ func TestPrivacyModeKeepsCardDigitsOutOfPublicTweets(t *testing.T) {
 	r.settle()
 	mustContain(t, "receipt DM", r.lastDM(alice).Text, "Done", orderID, "1005")
 	mustContain(t, "public note", r.reply(confirm.ID).Text, orderID, "direct messages")
-	if n := len(r.purchases(alice)); n != 1 {
-		t.Errorf("purchases = %d", n)
-	}
+	r.charged(alice, 1)
 	// A decline and a DM purchase too; then no public tweet holds digits or amounts.
 	r.buyAndConfirm(erin, "#BuyGiftCard", "#ConfirmGiftCard")
 	r.dm(bob, "#BuyGiftCard")

@@ -96,9 +96,7 @@ func TestPerUserLimit(t *testing.T) {
 	again := r.tweet(alice, "@AmexOffers #BuyKindleFireHD again")
 	r.settle()
 	mustContain(t, "answer", r.reply(again.ID).Text, "already bought 1")
-	if n := len(r.purchases(alice)); n != 1 {
-		t.Errorf("alice has %d purchases, want 1", n)
-	}
+	r.charged(alice, 1)
 }
 
 func TestRepeatBuyWhilePending(t *testing.T) {
@@ -121,9 +119,7 @@ func TestRepeatBuyWhilePending(t *testing.T) {
 	confirm := r.tweet(alice, "#ConfirmKindleFireHD @AmexOffers", b.ID)
 	r.settle()
 	mustContain(t, "receipt", r.reply(confirm.ID).Text, orderID)
-	if n := len(r.purchases(alice)); n != 1 {
-		t.Errorf("purchases = %d, want 1", n)
-	}
+	r.charged(alice, 1)
 }
 
 func TestConfirmationBySomeoneElse(t *testing.T) {
@@ -142,9 +138,7 @@ func TestConfirmationBySomeoneElse(t *testing.T) {
 	confirm := r.tweet(alice, "@AmexOffers #ConfirmKindleFireHD", req.ID)
 	r.settle()
 	mustContain(t, "receipt", r.reply(confirm.ID).Text, "Done")
-	if n := len(r.purchases(alice)); n != 1 {
-		t.Errorf("alice has %d purchases", n)
-	}
+	r.charged(alice, 1)
 }
 
 func TestConfirmationBeforeTheRequest(t *testing.T) {
@@ -216,15 +210,11 @@ func TestDoubleConfirmation(t *testing.T) {
 	r.settle()
 	mustContain(t, "receipt", r.reply(c1.ID).Text, "Done")
 	mustContain(t, "second answer", r.reply(c2.ID).Text, "already confirmed")
-	if n := len(r.purchases(alice)); n != 1 {
-		t.Errorf("purchases = %d, want 1", n)
-	}
+	r.charged(alice, 1)
 	c3 := r.tweet(alice, "@AmexOffers #ConfirmKindleFireHD!!", req.ID)
 	r.settle()
 	mustContain(t, "third answer", r.reply(c3.ID).Text, "already confirmed")
-	if n := len(r.purchases(alice)); n != 1 {
-		t.Errorf("purchases = %d, want 1", n)
-	}
+	r.charged(alice, 1)
 }
 
 func TestRetweetsAndQuotesAreNotActedOn(t *testing.T) {
@@ -257,9 +247,7 @@ func TestRetweetsAndQuotesAreNotActedOn(t *testing.T) {
 		}
 	}
 	r.noPurchases(bob)
-	if n := len(r.purchases(alice)); n != 1 {
-		t.Errorf("alice purchases = %d, want 1", n)
-	}
+	r.charged(alice, 1)
 	// But a quote tweet with its own buy hashtag is a buy.
 	own, err := r.tw.PostTweet(bob.ID, "@AmexOffers me too #BuyGiftCard", twitteremu.TweetOptions{QuoteOf: buy.ID})
 	if err != nil {

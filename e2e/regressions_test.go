@@ -25,9 +25,7 @@ func TestDMBuyConfirmedInPublic(t *testing.T) {
 		t.Errorf("receipt %q does not start with @alice", receipt.Text)
 	}
 	mustContain(t, "receipt", receipt.Text, orderID, "Done")
-	if n := len(r.purchases(alice)); n != 1 {
-		t.Errorf("purchases = %d", n)
-	}
+	r.charged(alice, 1)
 }
 
 // A cardholder with an old order of their own who answers another's
@@ -73,8 +71,8 @@ func TestReceiptAfterTheConfirmationWasDeleted(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.settleAdvancing()
-	if n := len(r.purchases(alice)); n != 1 {
-		t.Fatalf("purchases = %d", n)
+	if !r.charged(alice, 1) {
+		t.FailNow()
 	}
 	var receipts []twitteremu.Tweet
 	for _, tw := range r.tw.TweetsBy(botUser.ID) {
@@ -97,8 +95,8 @@ func TestReceiptDMUndeliverable(t *testing.T) {
 	r.tw.InjectFault(twitteremu.Fault{Endpoint: "POST direct_messages/events/new", Status: 403, Code: 349, Message: "You cannot send messages to this user.", Times: -1})
 	confirm := r.tweet(alice, "@AmexOffers #ConfirmKindleFireHD", pointer.ID)
 	r.settle()
-	if n := len(r.purchases(alice)); n != 1 {
-		t.Fatalf("purchases = %d", n)
+	if !r.charged(alice, 1) {
+		t.FailNow()
 	}
 	var note string
 	for _, tw := range r.tw.TweetsBy(botUser.ID) {
@@ -139,9 +137,7 @@ func TestConfirmationInTimeReadLate(t *testing.T) {
 	r.tw.ClearFaults()
 	r.settle()
 	mustContain(t, "alice's receipt", r.lastDM(alice).Text, "Done!")
-	if n := len(r.purchases(alice)); n != 1 {
-		t.Errorf("purchases = %d", n)
-	}
+	r.charged(alice, 1)
 }
 
 // A buyer a few seconds after a window closed gets the unit even when
@@ -187,9 +183,7 @@ func TestUndeliveredRequestIsRepeatedNotDoubled(t *testing.T) {
 	third := r.tweet(alice, "@AmexOffers #BuyKindleFireHD once more")
 	r.settle()
 	mustContain(t, "third answer", r.reply(third.ID).Text, "already bought 1")
-	if n := len(r.purchases(alice)); n != 1 {
-		t.Errorf("purchases = %d, want 1", n)
-	}
+	r.charged(alice, 1)
 }
 
 // A refusal Twitter does not explain holds up only the message refused,

@@ -268,6 +268,24 @@ func (r *rig) purchases(u twitteremu.User) []issuersandbox.Purchase {
 	return out
 }
 
+// charged checks that the issuer made exactly n purchases for u, every
+// one approved, and reports whether it did.
+func (r *rig) charged(u twitteremu.User, n int) bool {
+	r.t.Helper()
+	ps := r.purchases(u)
+	approved := 0
+	for _, p := range ps {
+		if p.Status == "approved" {
+			approved++
+		}
+	}
+	if len(ps) != n || approved != n {
+		r.t.Errorf("%s has %d purchases, %d approved; want %d approved", u.ScreenName, len(ps), approved, n)
+		return false
+	}
+	return true
+}
+
 func (r *rig) noPurchases(u twitteremu.User) {
 	r.t.Helper()
 	if ps := r.purchases(u); len(ps) > 0 {
