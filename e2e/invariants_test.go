@@ -372,6 +372,7 @@ func checkInvariants(t *testing.T, tw *twitteremu.Server, iss *issuersandbox.Ser
 	if s, err := db.IntegrityCheck(ctx); err != nil || s != "ok" {
 		t.Errorf("PRAGMA integrity_check = %q, %v", s, err)
 	}
+	checkCounters(t, db)
 
 	// What the bot made visible.
 	botTweets := tw.TweetsBy(botUser.ID)
@@ -568,6 +569,19 @@ func checkInvariants(t *testing.T, tw *twitteremu.Server, iss *issuersandbox.Ser
 		if n != 1 {
 			t.Errorf("the bot's message %s is the sent record of %d outbox messages, want 1", k, n)
 		}
+	}
+}
+
+// checkCounters fails the test when a stock or holding counter disagrees
+// with a recount of the orders.
+func checkCounters(t *testing.T, db *storage.DB) {
+	t.Helper()
+	drift, err := db.CounterDrift(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range drift {
+		t.Errorf("counters: %s", d)
 	}
 }
 

@@ -151,6 +151,7 @@ func TestQuantityLoweredDuringSales(t *testing.T) {
 	confirm := r.tweet(bob, "@AmexOffers #ConfirmKindleFireHD", bobReq.ID)
 	r.settle()
 	mustContain(t, "bob's receipt", r.reply(confirm.ID).Text, "Done")
+	checkCounters(t, r.d.DB)
 }
 
 // frankUser is one more enrolled cardholder.

@@ -10,6 +10,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"sort"
 	"strconv"
@@ -29,6 +30,10 @@ var (
 	// someone else moved it first.
 	ErrConflict = errors.New("conflict")
 )
+
+// driverName is the database/sql driver Open uses: mattn/go-sqlite3,
+// which a test wraps to see every statement the bot runs.
+var driverName = "sqlite3"
 
 // DB is the bot's database.
 type DB struct {
@@ -51,6 +56,12 @@ type DB struct {
 // position in Twitter's streams, so there is no table where NORMAL's "may
 // lose the last commits on power loss" would be acceptable.
 func Open(path string, now func() time.Time) (*DB, error) {
+	return open(path, now, math.MaxInt)
+}
+
+// open is Open with the schema brought up to migration upTo only, so that
+// a test can make a database as an older version left it.
+func open(path string, now func() time.Time, upTo int) (*DB, error) {
 	if now == nil {
 		now = time.Now
 	}
@@ -60,7 +71,7 @@ func Open(path string, now func() time.Time) (*DB, error) {
 	q.Set("_foreign_keys", "on")
 	q.Set("_txlock", "immediate")
 	q.Set("_synchronous", "FULL")
-	sqldb, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	sqldb, err := sql.Open(driverName, "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -68,7 +79,7 @@ func Open(path string, now func() time.Time) (*DB, error) {
 	// daemon's own components.
 	sqldb.SetMaxOpenConns(1)
 	db := &DB{db: sqldb, now: now}
-	if err := db.migrate(context.Background()); err != nil {
+	if err := db.migrate(context.Background(), upTo); err != nil {
 		sqldb.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -76,7 +87,7 @@ func Open(path string, now func() time.Time) (*DB, error) {
 	// listing orders never holds up the daemon's writes.
 	q.Del("_txlock")
 	q.Set("_query_only", "true")
-	if db.ro, err = sql.Open("sqlite3", "file:"+path+"?"+q.Encode()); err != nil {
+	if db.ro, err = sql.Open(driverName, "file:"+path+"?"+q.Encode()); err != nil {
 		sqldb.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -124,7 +135,7 @@ func (db *DB) view(ctx context.Context, fn func(tx *Tx) error) error {
 	return fn(&Tx{tx: tx, now: db.now()})
 }
 
-func (db *DB) migrate(ctx context.Context) error {
+func (db *DB) migrate(ctx context.Context, upTo int) error {
 	return db.update(ctx, func(tx *Tx) error {
 		if _, err := tx.tx.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
 			return err
@@ -147,7 +158,7 @@ func (db *DB) migrate(ctx context.Context) error {
 			if err != nil {
 				return fmt.Errorf("migration %s: name must start with its number", name)
 			}
-			if version <= current {
+			if version <= current || version > upTo {
 				continue
 			}
 			body, err := migrations.ReadFile("migrations/" + name)

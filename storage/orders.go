@@ -79,8 +79,10 @@ func (tx *Tx) userOrders(userID int64) ([]conversations.Order, error) {
 		ORDER BY created_at DESC, id DESC`, userID, RecentOrders)
 }
 
+// taken reads the units held per offer from the counters (migration
+// 0007): one row per offer, however many orders.
 func (tx *Tx) taken() (map[string]int64, error) {
-	return tx.countByOffer(`SELECT offer_id, COUNT(*) FROM orders WHERE state IN ('pending', 'confirmed', 'parked', 'paid') GROUP BY offer_id`)
+	return tx.countByOffer(`SELECT offer_id, reserved + sold FROM offer_stock`)
 }
 
 // countByOffer runs a query of (offer id, count) rows into a map.
@@ -199,13 +201,9 @@ type OfferStats struct {
 func (db *DB) OfferStats(ctx context.Context) (map[string]OfferStats, error) {
 	out := map[string]OfferStats{}
 	err := db.view(ctx, func(tx *Tx) error {
-		rows, err := tx.tx.Query(`SELECT offer_id,
-			SUM(CASE WHEN state IN ('pending', 'confirmed', 'parked') THEN 1 ELSE 0 END),
-			SUM(CASE WHEN state IN ('confirmed', 'parked') THEN 1 ELSE 0 END),
-			SUM(CASE WHEN state = 'paid' THEN 1 ELSE 0 END),
-			SUM(CASE WHEN state = 'paid' THEN amount - refunded_amount ELSE 0 END),
-			MAX(currency)
-			FROM orders GROUP BY offer_id`)
+		// Counters kept by migration 0007's triggers: one row per offer,
+		// however many orders it has.
+		rows, err := tx.tx.Query(`SELECT offer_id, reserved, charging, sold, revenue, currency FROM offer_stock`)
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,304 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+
+	"github.com/paybytweet/paybytweet/conversations"
+)
+
+// statementLog records every statement run through the "sqlite3_logged"
+// driver while on, with the arguments of its first run.
+type statementLog struct {
+	mu   sync.Mutex
+	on   bool
+	seen map[string][]driver.NamedValue
+	list []string
+}
+
+func (l *statementLog) record(query string, args []driver.NamedValue) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.on {
+		return
+	}
+	if _, ok := l.seen[query]; !ok {
+		l.seen[query] = args
+		l.list = append(l.list, query)
+	}
+}
+
+var statements = &statementLog{seen: map[string][]driver.NamedValue{}}
+
+func init() {
+	sql.Register("sqlite3_logged", loggedDriver{&sqlite3.SQLiteDriver{}})
+}
+
+type loggedDriver struct{ d *sqlite3.SQLiteDriver }
+
+func (d loggedDriver) Open(name string) (driver.Conn, error) {
+	c, err := d.d.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	return loggedConn{c.(*sqlite3.SQLiteConn)}, nil
+}
+
+type loggedConn struct{ c *sqlite3.SQLiteConn }
+
+func (c loggedConn) Prepare(q string) (driver.Stmt, error) { return c.c.Prepare(q) }
+func (c loggedConn) Close() error                          { return c.c.Close() }
+func (c loggedConn) Begin() (driver.Tx, error)             { return c.c.Begin() }
+func (c loggedConn) BeginTx(ctx context.Context, o driver.TxOptions) (driver.Tx, error) {
+	return c.c.BeginTx(ctx, o)
+}
+func (c loggedConn) PrepareContext(ctx context.Context, q string) (driver.Stmt, error) {
+	return c.c.PrepareContext(ctx, q)
+}
+func (c loggedConn) ExecContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
+	statements.record(q, args)
+	return c.c.ExecContext(ctx, q, args)
+}
+func (c loggedConn) QueryContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
+	statements.record(q, args)
+	return c.c.QueryContext(ctx, q, args)
+}
+
+// liveIndexes are partial indexes holding only rows with work left (a
+// message pending, a reply not yet sent): a scan of one reads the work
+// to do, never the history.
+var liveIndexes = map[string]bool{
+	"inbox_pending": true, "inbox_pending_channel": true, "inbox_pending_user": true,
+	"outbox_open": true, "outbox_open_id": true, "outbox_sending": true,
+}
+
+// smallTables hold a row per offer, per cardholder or per poller: a scan
+// of one reads no history.
+var smallTables = map[string]bool{"CONSTANT ROW": true, "offer_stock": true, "cursors": true}
+
+var (
+	scanOf   = regexp.MustCompile(`^SCAN (\w+(?: ROW)?|\(subquery-\d+\))(?: USING (?:COVERING )?INDEX (\w+))?`)
+	searchOf = regexp.MustCompile(`^SEARCH (\w+) USING (?:COVERING )?INDEX (\w+) \((.*)\)`)
+	// rangeOK are indexes a range may run over: expires_at under one
+	// state ('pending', live), a posting budget's window of sent_at.
+	rangeOK = map[string]bool{"orders_state_expires": true, "outbox_sent_at": true}
+	// historyStates are the states orders stay in for ever.
+	stateTerm     = regexp.MustCompile(`(?:WHERE|AND|OR|\()\s*(?:\w+\.)?state\s*(?:=\s*'\w+'|IN\s*\([^)]*\))`)
+	historyStates = regexp.MustCompile(`'(paid|declined|failed|expired|cancelled)'`)
+)
+
+// historyRead says how a plan line reads rows that are history, or "".
+func historyRead(query, line string) string {
+	if m := scanOf.FindStringSubmatch(line); m != nil {
+		if smallTables[m[1]] || strings.HasPrefix(m[1], "(subquery") || liveIndexes[m[2]] {
+			return ""
+		}
+		return "a scan"
+	}
+	if m := searchOf.FindStringSubmatch(line); m != nil {
+		index, cond := m[2], m[3]
+		if liveIndexes[index] {
+			return ""
+		}
+		if strings.ContainsAny(cond, "<>") && !rangeOK[index] {
+			return "a range over an index of every row"
+		}
+		if strings.HasPrefix(cond, "state=?") && historyStates.MatchString(strings.Join(stateTerm.FindAllString(query, -1), " ")) {
+			return "a search by a state orders stay in for ever"
+		}
+	}
+	return ""
+}
+
+// TestMessagePathUsesIndexes runs the bot's whole message path (a poll
+// stored; a buy decided, its request sent, a confirmation decided, the
+// charge made and its receipt sent; expiry) on a database with history,
+// records every statement it runs, and asks SQLite how it runs each: a
+// scan of orders, inbox or outbox reads the history, so a campaign's
+// millionth message would cost more than its first. Searches by an index
+// read the rows they need.
+func TestMessagePathUsesIndexes(t *testing.T) {
+	driverName = "sqlite3_logged"
+	defer func() { driverName = "sqlite3" }()
+	db, ctx := openTest(t), context.Background()
+	seedOrders(t, db, 2000, "kindle")
+
+	statements.mu.Lock()
+	statements.on = true
+	statements.mu.Unlock()
+	defer func() {
+		statements.mu.Lock()
+		statements.on = false
+		statements.mu.Unlock()
+	}()
+
+	limits := map[conversations.Channel]int64{conversations.Tweet: 1 << 62, conversations.DM: 1 << 62}
+	step := func(m conversations.Inbound, decide func(Facts) conversations.Decision) {
+		t.Helper()
+		if _, err := db.SavePage(ctx, []conversations.Inbound{m}, "mentions", m.ID); err != nil {
+			t.Fatal(err)
+		}
+		in, ok, err := db.NextInbox(ctx, limits, []int64{999})
+		if err != nil || !ok {
+			t.Fatalf("NextInbox = %v, %v", ok, err)
+		}
+		if _, err := db.Process(ctx, in, t0, t0.Add(-time.Hour), t0, decide); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o := pendingOrder("ord_new", 7, t0.Add(time.Hour))
+	buy := mention(1<<40, 7, "BuyKindle")
+	buy.InReplyTo = 55
+	step(buy, func(f Facts) conversations.Decision {
+		return conversations.Decision{Action: "reserve", NewOrder: &o, Replies: []conversations.Reply{{
+			Channel: conversations.Tweet, UserID: 7, InReplyTo: buy.ID, Kind: "confirm_request", OrderID: o.ID, Request: true, Text: "confirm?"}}}
+	})
+	box, err := db.NextOutbox(ctx, t0, 20)
+	if err != nil || len(box) != 1 {
+		t.Fatalf("NextOutbox = %v, %v", box, err)
+	}
+	if err := db.MarkSending(ctx, box[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SentIDRecorded(ctx, conversations.Tweet, 1<<41); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.MarkSent(ctx, box[0].ID, 1<<41); err != nil {
+		t.Fatal(err)
+	}
+	db.SentSince(ctx, conversations.Tweet, t0.Add(-3*time.Hour))
+	db.OldestSentSince(ctx, conversations.Tweet, t0.Add(-3*time.Hour))
+	confirm := mention(1<<42, 7, "ConfirmKindle")
+	confirm.InReplyTo = 1 << 41
+	step(confirm, func(f Facts) conversations.Decision {
+		return conversations.Decision{Action: "confirm", Transitions: []conversations.Transition{{OrderID: o.ID, From: conversations.Pending, To: conversations.Confirmed,
+			ConfirmMessageID: confirm.ID, ConfirmChannel: conversations.Tweet, IdempotencyKey: "pbt-" + o.ID, At: t0}}}
+	})
+	if err := db.Skip(ctx, 0, "nothing"); err != nil {
+		t.Fatal(err)
+	}
+	due, err := db.DueCharges(ctx, t0, 1)
+	if err != nil || len(due) != 1 {
+		t.Fatalf("DueCharges = %v, %v", due, err)
+	}
+	db.NextChargeAt(ctx)
+	attempt, err := db.StartCharge(ctx, o.ID, "purchase", t0.Add(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.DeferCharge(ctx, o.ID, attempt, t0, "unknown", "timeout"); err != nil {
+		t.Fatal(err)
+	}
+	receipt := conversations.Reply{Channel: conversations.Tweet, UserID: 7, InReplyTo: confirm.ID, Kind: "receipt", OrderID: o.ID, Text: "paid"}
+	if err := db.SettleCharge(ctx, o.ID, attempt, conversations.Outcome{State: conversations.Paid, PurchaseID: "pur"}, "", []conversations.Reply{receipt}); err != nil {
+		t.Fatal(err)
+	}
+	box, _ = db.NextOutbox(ctx, t0, 20)
+	if len(box) != 1 {
+		t.Fatalf("receipt not due: %v", box)
+	}
+	if err := db.Reschedule(ctx, box[0].ID, t0, true, "503"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.MarkFailed(ctx, box[0].ID, "gone"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExpireDue(ctx, t0, t0.Add(-time.Hour), t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Quiet(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	statements.mu.Lock()
+	list := append([]string(nil), statements.list...)
+	statements.on = false
+	statements.mu.Unlock()
+	if len(list) < 20 {
+		t.Fatalf("only %d statements recorded: the log is not seeing the message path", len(list))
+	}
+	for _, q := range list {
+		if strings.HasPrefix(strings.TrimSpace(q), "PRAGMA") {
+			continue
+		}
+		plan, err := queryPlan(db, q, statements.seen[q])
+		if err != nil {
+			t.Errorf("EXPLAIN QUERY PLAN %s: %v", q, err)
+			continue
+		}
+		for _, line := range plan {
+			if why := historyRead(q, line); why != "" {
+				t.Errorf("%s\n  reads the history, by %s: %s\n  plan: %s", oneLine(q), why, line, strings.Join(plan, "; "))
+			}
+		}
+	}
+}
+
+func queryPlan(db *DB, q string, args []driver.NamedValue) ([]string, error) {
+	vals := make([]any, len(args))
+	for i, a := range args {
+		if a.Name != "" {
+			vals[i] = sql.Named(a.Name, a.Value)
+		} else {
+			vals[i] = a.Value
+		}
+	}
+	rows, err := db.db.Query("EXPLAIN QUERY PLAN "+q, vals...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			return nil, err
+		}
+		out = append(out, detail)
+	}
+	return out, rows.Err()
+}
+
+func oneLine(q string) string { return strings.Join(strings.Fields(q), " ") }
+
+// seedOrders adds n paid orders of offer to db in one statement, each its
+// own cardholder's, with their inbox and outbox rows: history for a plan
+// or a benchmark to run against.
+func seedOrders(tb testing.TB, db *DB, n int, offer string) {
+	tb.Helper()
+	base := ms(t0.Add(-24 * time.Hour))
+	stmts := []string{
+		fmt.Sprintf(`WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < %d)
+		INSERT INTO orders (id, offer_id, user_id, screen_name, state, channel, buy_message_id, request_message_id, title, buy_hashtag,
+			confirm_hashtag, amount, currency, merchant, cardholder, card_last4, created_at, expires_at, confirm_message_id, confirm_channel,
+			confirmed_at, idempotency_key, purchase_id, settled_at, updated_at)
+		SELECT printf('ord_seed%%09d', i), '%s', 1000000 + i, 'u' || i, 'paid', 'tweet', 3000000000 + i * 4, 3000000000 + i * 4 + 1, 'Kindle', 'BuyKindle',
+			'ConfirmKindle', 19900, 'USD', 'mer', 'chd', '1005', %d + i, %d + i + 900000, 3000000000 + i * 4 + 2, 'tweet',
+			%d + i, printf('pbt-ord_seed%%09d', i), printf('pur_%%09d', i), %d + i, %d + i FROM seq`, n, offer, base, base, base, base, base),
+		fmt.Sprintf(`WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < %d)
+		INSERT INTO inbox (channel, message_id, user_id, screen_name, text, hashtags, posted_at, received_at, state, action, processed_at)
+		SELECT 'tweet', 3000000000 + i * 4 + k, 1000000 + i, 'u' || i, '@AmexOffers #BuyKindle', '["BuyKindle"]', %d + i, %d + i, 'done',
+			CASE k WHEN 0 THEN 'reserve' ELSE 'confirm' END, %d + i
+		FROM seq, (SELECT 0 AS k UNION ALL SELECT 2)`, n, base, base, base),
+		fmt.Sprintf(`WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < %d)
+		INSERT INTO outbox (channel, user_id, screen_name, in_reply_to, kind, order_id, is_request, text, state, attempts, sending_since, sent_id, created_at, sent_at)
+		SELECT 'tweet', 1000000 + i, 'u' || i, 3000000000 + i * 4 + k, CASE k WHEN 0 THEN 'confirm_request' ELSE 'receipt' END,
+			printf('ord_seed%%09d', i), k = 0, '@u' || i || ' reply ' || k, 'sent', 1, %d + i, 3000000000 + i * 4 + k + 1, %d + i, %d + i
+		FROM seq, (SELECT 0 AS k UNION ALL SELECT 2)`, n, base, base, base),
+	}
+	for _, s := range stmts {
+		if _, err := db.db.Exec(s); err != nil {
+			tb.Fatalf("seed: %v", err)
+		}
+	}
+}
