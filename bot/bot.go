@@ -295,6 +295,7 @@ func (b *Bot) schedule() error {
 		{cfg.Twitter.Poll.DirectMessages, "poll direct messages", b.pollDMs},
 		{cfg.Schedules.Expiry, "expiry", b.expire},
 		{cfg.Schedules.Announce, "announce", b.announce},
+		{compactSchedule, "retention", b.compact},
 	}
 	for _, j := range jobs {
 		if _, err := c.AddFunc(j.spec, j.run); err != nil {

@@ -20,6 +20,9 @@ type Config struct {
 	}
 	Storage struct {
 		Path string
+		// Retention is how long processed messages and sent replies keep
+		// their text; after it only what dedupe needs is kept.
+		Retention time.Duration
 	}
 	Twitter struct {
 		APIURL         string

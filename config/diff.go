@@ -111,6 +111,7 @@ func settings() []setting {
 	return []setting{
 		{"bot.screen_name", func(c *Config) string { return c.Bot.ScreenName }, true, false},
 		{"storage.path", func(c *Config) string { return c.Storage.Path }, true, false},
+		{"storage.retention", func(c *Config) string { return d(c.Storage.Retention) }, false, false},
 		{"twitter.api_url", func(c *Config) string { return c.Twitter.APIURL }, true, false},
 		{"twitter.consumer_key", func(c *Config) string { return c.Twitter.ConsumerKey }, true, true},
 		{"twitter.consumer_secret", func(c *Config) string { return c.Twitter.ConsumerSecret }, true, true},

@@ -179,6 +179,10 @@ func TestValues(t *testing.T) {
 			func(c *Config) bool {
 				return len(c.Offers) == 2 && c.Offers[1].ID == "b" && c.Offers[1].Merchant == "mer_shared" && c.Offers[1].Title == "A"
 			}},
+		{"retention by default", doc(offer("a", "A"), ""), nil,
+			func(c *Config) bool { return c.Storage.Retention == 90*24*time.Hour }},
+		{"retention set", strings.Replace(doc(offer("a", "A"), ""), "  path: test.db\n", "  path: test.db\n  retention: 720h\n", 1), nil,
+			func(c *Config) bool { return c.Storage.Retention == 30*24*time.Hour }},
 		{"privacy dm and other settings", doc(offer("a", "A"), "privacy: dm\nconfirmation:\n  window: 90s\nhealth:\n  listen: 127.0.0.1:8080\nschedules:\n  expiry: \"*/1 * * * *\"\n"), nil,
 			func(c *Config) bool {
 				return c.Privacy == PrivacyDM && c.Confirmation.Window == 90*time.Second && c.Health.Listen == "127.0.0.1:8080" && c.Schedules.Expiry == "*/1 * * * *"

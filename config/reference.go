@@ -11,6 +11,9 @@ durations (15m, 90s); schedules are robfig/cron specs ("@every 15s",
 
 bot.screen_name            required  the bot's own account, without @ (contract; restart)
 storage.path               required  SQLite file, created if missing (contract; restart)
+storage.retention          2160h     how long processed messages and sent replies keep their
+                                     text (90 days; at least 24h); after it, only what
+                                     dedupe needs is kept. Orders, charges, refunds: for ever
 
 twitter.api_url            required  base URL of the Twitter API v1.1; a trailing / is
                                      added if missing (contract; restart)

@@ -158,6 +158,10 @@ func TestRules(t *testing.T) {
 			nil, []string{`17:20: environment variable EDITION is not set`}},
 		{"URL from the environment is not shown", strings.Replace(doc(offer("a", "A"), ""), "enroll_url: https://issuer.example/link-twitter", "enroll_url: ${ENROLL}", 1),
 			[]string{"ENROLL", "https://[::1"}, []string{`14:15: issuer.enroll_url "${ENROLL}" is not a URL: parse "${ENROLL}": missing ']' in host`}},
+		{"retention below a day", strings.Replace(doc(offer("a", "A"), ""), "  path: test.db\n", "  path: test.db\n  retention: 90m\n", 1),
+			nil, []string{`5:14: storage.retention must be at least 24h0m0s, not "90m" (write days as hours: 90 days is 2160h)`}},
+		{"retention not a duration", strings.Replace(doc(offer("a", "A"), ""), "  path: test.db\n", "  path: test.db\n  retention: 90d\n", 1),
+			nil, []string{`5:14: storage.retention "90d" is not a duration (write one such as 15m, 90s or 1h30m)`}},
 		{"two documents", doc(offer("a", "A"), "---\nprivacy: dm\n"),
 			nil, []string{`23:1: only one YAML document is allowed; remove the second '---'`}},
 	}

@@ -19,6 +19,10 @@ const (
 	DefaultWindow             = 15 * time.Minute
 	DefaultExpirySchedule     = "@every 5s"
 	DefaultAnnounceSchedule   = "@every 30s"
+	DefaultRetention          = 90 * 24 * time.Hour
+	// MinRetention keeps a day of text at least: what the bot said and
+	// read yesterday is what an operator asked about today looks up.
+	MinRetention = 24 * time.Hour
 )
 
 // withDefaults is a Config holding every default, which the file then
@@ -34,6 +38,7 @@ func withDefaults(path string) *Config {
 	c.Confirmation.Window = DefaultWindow
 	c.Schedules.Expiry = DefaultExpirySchedule
 	c.Schedules.Announce = DefaultAnnounceSchedule
+	c.Storage.Retention = DefaultRetention
 	return c
 }
 
@@ -121,6 +126,17 @@ func (p *parser) storageFields(c *Config) []field {
 	return []field{
 		{name: "path", required: true, decode: func(_, n *yaml.Node) {
 			p.text("storage.path", n, &c.Storage.Path, true)
+		}},
+		{name: "retention", decode: func(_, n *yaml.Node) {
+			var d time.Duration
+			p.duration("storage.retention", n, &d)
+			if d > 0 && d < MinRetention {
+				p.add(n, "storage.retention must be at least %s, not %q (write days as hours: 90 days is 2160h)", MinRetention, n.Value)
+				return
+			}
+			if d > 0 {
+				c.Storage.Retention = d
+			}
 		}},
 	}
 }
