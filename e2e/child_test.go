@@ -149,7 +149,7 @@ loop:
 // daemonProc runs child daemons one after another on one database, as a
 // supervisor would, and keeps every run's output in one log file.
 type daemonProc struct {
-	t        *testing.T
+	t        testing.TB
 	spec     childSpec
 	specPath string
 	logPath  string
@@ -162,7 +162,7 @@ type daemonProc struct {
 	runs    int
 }
 
-func newDaemonProc(t *testing.T, dir string, spec childSpec) *daemonProc {
+func newDaemonProc(t testing.TB, dir string, spec childSpec) *daemonProc {
 	t.Helper()
 	spec.DB = filepath.Join(dir, "paybytweet.db")
 	spec.StatusFile = filepath.Join(dir, "status.json")
@@ -236,6 +236,13 @@ func (p *daemonProc) start(crashAt string) {
 		p.mu.Unlock()
 		close(done)
 	}()
+}
+
+// pid is the current child's process id.
+func (p *daemonProc) pid() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.cmd.Process.Pid
 }
 
 // exited returns the channel closed when the current child exits.

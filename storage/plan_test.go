@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
-	"fmt"
 	"regexp"
 	"strings"
 	"sync"
@@ -14,6 +13,7 @@ import (
 	"github.com/mattn/go-sqlite3"
 
 	"github.com/paybytweet/paybytweet/conversations"
+	"github.com/paybytweet/paybytweet/internal/benchdb"
 )
 
 // statementLog records every statement run through the "sqlite3_logged"
@@ -275,34 +275,17 @@ func queryPlan(db *DB, q string, args []driver.NamedValue) ([]string, error) {
 
 func oneLine(q string) string { return strings.Join(strings.Fields(q), " ") }
 
-// seedOrders adds n paid orders of offer to db in one statement, each its
-// own cardholder's, with their inbox and outbox rows: history for a plan
-// or a benchmark to run against.
+// seedOrders adds n paid orders of offer to db (see benchdb.Seed), each
+// its own cardholder's, with their inbox and outbox rows: history for a
+// plan or a test to run against.
 func seedOrders(tb testing.TB, db *DB, n int, offer string) {
 	tb.Helper()
-	base := ms(t0.Add(-24 * time.Hour))
-	stmts := []string{
-		fmt.Sprintf(`WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < %d)
-		INSERT INTO orders (id, offer_id, user_id, screen_name, state, channel, buy_message_id, request_message_id, title, buy_hashtag,
-			confirm_hashtag, amount, currency, merchant, cardholder, card_last4, created_at, expires_at, confirm_message_id, confirm_channel,
-			confirmed_at, idempotency_key, purchase_id, settled_at, updated_at)
-		SELECT printf('ord_seed%%09d', i), '%s', 1000000 + i, 'u' || i, 'paid', 'tweet', 3000000000 + i * 4, 3000000000 + i * 4 + 1, 'Kindle', 'BuyKindle',
-			'ConfirmKindle', 19900, 'USD', 'mer', 'chd', '1005', %d + i, %d + i + 900000, 3000000000 + i * 4 + 2, 'tweet',
-			%d + i, printf('pbt-ord_seed%%09d', i), printf('pur_%%09d', i), %d + i, %d + i FROM seq`, n, offer, base, base, base, base, base),
-		fmt.Sprintf(`WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < %d)
-		INSERT INTO inbox (channel, message_id, user_id, screen_name, text, hashtags, posted_at, received_at, state, action, processed_at)
-		SELECT 'tweet', 3000000000 + i * 4 + k, 1000000 + i, 'u' || i, '@AmexOffers #BuyKindle', '["BuyKindle"]', %d + i, %d + i, 'done',
-			CASE k WHEN 0 THEN 'reserve' ELSE 'confirm' END, %d + i
-		FROM seq, (SELECT 0 AS k UNION ALL SELECT 2)`, n, base, base, base),
-		fmt.Sprintf(`WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < %d)
-		INSERT INTO outbox (channel, user_id, screen_name, in_reply_to, kind, order_id, is_request, text, state, attempts, sending_since, sent_id, created_at, sent_at)
-		SELECT 'tweet', 1000000 + i, 'u' || i, 3000000000 + i * 4 + k, CASE k WHEN 0 THEN 'confirm_request' ELSE 'receipt' END,
-			printf('ord_seed%%09d', i), k = 0, '@u' || i || ' reply ' || k, 'sent', 1, %d + i, 3000000000 + i * 4 + k + 1, %d + i, %d + i
-		FROM seq, (SELECT 0 AS k UNION ALL SELECT 2)`, n, base, base, base),
+	var seq int
+	var name, path string
+	if err := db.db.QueryRow(`PRAGMA database_list`).Scan(&seq, &name, &path); err != nil {
+		tb.Fatal(err)
 	}
-	for _, s := range stmts {
-		if _, err := db.db.Exec(s); err != nil {
-			tb.Fatalf("seed: %v", err)
-		}
+	if err := benchdb.Seed(path, n, offer); err != nil {
+		tb.Fatal(err)
 	}
 }
