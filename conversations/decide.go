@@ -4,7 +4,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/paybytweet/paybytweet/config"
 	"github.com/paybytweet/paybytweet/messages"
 	"github.com/paybytweet/paybytweet/money"
 	"github.com/paybytweet/paybytweet/twittertext"
@@ -15,7 +14,7 @@ type Situation struct {
 	Now       time.Time
 	Catalog   *Catalog
 	Messages  *messages.Set
-	Privacy   string // config.PrivacyPublic or config.PrivacyDM
+	Privacy   Privacy
 	Window    time.Duration
 	EnrollURL string
 
@@ -108,7 +107,7 @@ func decide(s Situation, m Inbound, intent Intent) Decision {
 
 // buy answers a buy hashtag: the rows of the buying table in
 // conversation.md, in order.
-func buy(s Situation, m Inbound, offer config.Offer) Decision {
+func buy(s Situation, m Inbound, offer Offer) Decision {
 	note := func(reason string) messages.OfferNote { return offerNote(s, m, offer, reason) }
 	if !s.Enrollment.Enrolled || !s.Enrollment.Active {
 		return reply(s, m, "not-enrolled", messages.NotEnrolled, offer.ID, "", messages.Enroll{
@@ -165,7 +164,7 @@ func request(s Situation, m Inbound, o Order) Decision {
 		TimeLeft: messages.FormatDuration(o.ExpiresAt.Sub(s.Now)), ExpiresAt: messages.FormatTime(o.ExpiresAt),
 	}
 	var d Decision
-	if m.Channel == Tweet && s.Privacy == config.PrivacyDM {
+	if m.Channel == Tweet && s.Privacy == PrivacyDM {
 		d.Replies = append(d.Replies, render(s, Reply{Channel: Tweet, UserID: m.UserID, ScreenName: m.ScreenName, InReplyTo: m.ID,
 			Kind: messages.RequestPointer, OrderID: o.ID}, o.OfferID, messages.Pointer{ScreenName: m.ScreenName, Offer: orderOffer(o), OrderID: o.ID}))
 		data.DM = true
@@ -207,7 +206,7 @@ func confirm(s Situation, m Inbound, o Order, byTag bool) Decision {
 	}
 	offer, ok := s.Catalog.Offer(o.OfferID)
 	if !ok {
-		offer = config.Offer{ID: o.OfferID, Title: o.Title, BuyHashtag: o.BuyHashtag, ConfirmHashtag: o.ConfirmHashtag, Price: o.Amount, Currency: o.Currency}
+		offer = Offer{ID: o.OfferID, Title: o.Title, BuyHashtag: o.BuyHashtag, ConfirmHashtag: o.ConfirmHashtag, Price: o.Amount, Currency: o.Currency}
 	}
 	return reply(s, m, "no-request", messages.NoRequest, o.OfferID, "", offerNote(s, m, offer, ""))
 }
@@ -253,20 +252,6 @@ func ordersList(s Situation, m Inbound) messages.OrdersData {
 	return od
 }
 
-// Availability says why an offer cannot be bought at t with taken units
-// held: "not_started", "ended", "sold_out", or "" when it can.
-func Availability(o config.Offer, taken int64, t time.Time) string {
-	switch {
-	case !o.Starts.IsZero() && t.Before(o.Starts):
-		return "not_started"
-	case !o.Ends.IsZero() && !t.Before(o.Ends):
-		return "ended"
-	case o.Quantity != nil && taken >= *o.Quantity:
-		return "sold_out"
-	}
-	return ""
-}
-
 // reply answers m in its own channel with one message.
 func reply(s Situation, m Inbound, action string, kind messages.Kind, offerID, orderID string, data any) Decision {
 	return Decision{Action: action, Replies: []Reply{render(s, Reply{
@@ -297,7 +282,7 @@ func inReplyTo(m Inbound) int64 {
 	return 0
 }
 
-func offerNote(s Situation, m Inbound, offer config.Offer, reason string) messages.OfferNote {
+func offerNote(s Situation, m Inbound, offer Offer, reason string) messages.OfferNote {
 	return messages.OfferNote{ScreenName: m.ScreenName, DM: m.Channel == DM, Offer: messageOffer(offer), Reason: reason, Ref: ref(m)}
 }
 
@@ -341,7 +326,7 @@ func orderByConfirmTag(orders []Order, tags []string) (Order, bool) {
 	})
 }
 
-func messageOffer(o config.Offer) messages.Offer {
+func messageOffer(o Offer) messages.Offer {
 	return messages.Offer{
 		ID: o.ID, Title: o.Title, BuyHashtag: "#" + o.BuyHashtag, ConfirmHashtag: "#" + o.ConfirmHashtag,
 		Price: money.Format(o.Price, o.Currency), Starts: messages.FormatTime(o.Starts), Ends: messages.FormatTime(o.Ends),
