@@ -18,9 +18,6 @@ func (c *Config) Offer(id string) (Offer, bool) {
 	return Offer{}, false
 }
 
-// Unlimited reports whether the offer has no quantity limit. It never fails.
-func (o Offer) Unlimited() bool { return o.Quantity == nil }
-
 // MessageOffer returns what a message may say about o: hashtags with their
 // '#', the price with its currency, times as messages show them. It never
 // fails; an unknown currency is shown with two decimals.

@@ -128,7 +128,10 @@ type Transition struct {
 
 // Decision is what the bot does about one inbound message.
 type Decision struct {
-	Action      string // short name for logs and tests, such as "reserve" or "confirm"
+	Action string // short name for logs and tests, such as "reserve" or "confirm"
+	// Wait, when set, says the message cannot be decided yet: nothing is
+	// written and it is decided again later.
+	Wait        Wait
 	NewOrder    *Order
 	Transitions []Transition
 	Replies     []Reply

@@ -1,3 +1,5 @@
+//go:build crashpoint
+
 package e2e
 
 import (

@@ -489,7 +489,7 @@ func checkInvariants(t *testing.T, tw *twitteremu.Server, iss *issuersandbox.Ser
 	}
 
 	// Every mention and DM to the bot is stored once and acted on.
-	inbox, err := db.InboxMessages(ctx)
+	inbox, err := db.Inbox(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,7 +30,7 @@ func TestRetentionCompactsOldTextOnly(t *testing.T) {
 			t.Errorf("outbox %d to %d (%s, sent as %d): text %q; want text only on bob's", m.ID, m.UserID, m.State, m.SentID, m.Text)
 		}
 	}
-	inbox, _ := r.d.DB.InboxMessages(ctx)
+	inbox, _ := r.d.DB.Inbox(ctx, "")
 	for _, m := range inbox {
 		if old := m.UserID == alice.ID; old != (m.Text == "") {
 			t.Errorf("inbox %d of %d: text %q; want text only on bob's", m.Inbound.ID, m.UserID, m.Text)

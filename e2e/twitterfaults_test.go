@@ -69,7 +69,7 @@ func (r *rig) settleAdvancing() {
 func (r *rig) postponed() (next time.Time, dueNow bool) {
 	ctx := context.Background()
 	now := r.clock.Now()
-	if n, err := r.d.DB.PendingInbox(ctx); err != nil || n > 0 {
+	if pending, err := r.d.DB.Inbox(ctx, storage.InboxPending); err != nil || len(pending) > 0 {
 		dueNow = true
 	}
 	later := func(at time.Time) {
@@ -155,8 +155,8 @@ func (r *rig) markerDM() {
 	for len(r.dmsTo(bob)) == before {
 		r.d.Bot.PollNow()
 		waitFor(r.t, 2*time.Second, "bob's help DM to be processed", func() bool {
-			n, _ := r.d.DB.PendingInbox(context.Background())
-			return n == 0
+			pending, _ := r.d.DB.Inbox(context.Background(), storage.InboxPending)
+			return len(pending) == 0
 		})
 		if time.Now().After(deadline) {
 			r.t.Fatal("bob's help was never answered")
@@ -179,7 +179,7 @@ func TestTwitterRateLimitedMentions(t *testing.T) {
 			buy := r.tweet(alice, "@AmexOffers #BuyGiftCard")
 			r.d.Bot.PollNow()
 			r.waitFaulted(ep, from)
-			if msgs, _ := r.d.DB.InboxMessages(context.Background()); len(msgs) != 0 {
+			if msgs, _ := r.d.DB.Inbox(context.Background(), ""); len(msgs) != 0 {
 				t.Errorf("a rate-limited poll stored %+v", msgs)
 			}
 			limit, ok := r.d.Twitter.Limit("statuses/mentions_timeline")
@@ -603,7 +603,7 @@ func TestTwitterMalformedMentions(t *testing.T) {
 	buy := r.tweet(alice, "@AmexOffers #BuyGiftCard")
 	r.d.Bot.PollNow()
 	r.waitFaulted(ep, from)
-	if msgs, _ := r.d.DB.InboxMessages(context.Background()); len(msgs) != 0 {
+	if msgs, _ := r.d.DB.Inbox(context.Background(), ""); len(msgs) != 0 {
 		t.Errorf("an unreadable timeline stored %+v", msgs)
 	}
 	var after any

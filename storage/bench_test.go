@@ -59,13 +59,13 @@ func BenchmarkProcessReserve(b *testing.B) {
 				if _, err := db.SavePage(ctx, []conversations.Inbound{mention(int64(i), int64(i))}, "c", i); err != nil {
 					b.Fatal(err)
 				}
-				m, _, err := db.NextInbox(ctx, limits, nil)
+				m, _, err := db.NextInbox(ctx, limits, nil, time.Time{})
 				if err != nil {
 					b.Fatal(err)
 				}
 				o := pendingOrder(fmt.Sprintf("ord_%d", i), m.UserID, t0.Add(time.Hour))
 				reply := conversations.Reply{Channel: conversations.Tweet, UserID: m.UserID, Kind: "confirm_request", OrderID: o.ID, Request: true, Text: "confirm?"}
-				if _, err := db.Process(ctx, m, t0, time.Time{}, t0, func(f Facts) conversations.Decision {
+				if _, err := db.Process(ctx, m, conversations.ExpiryBounds{Before: t0}, t0, func(f Facts) conversations.Decision {
 					if f.Taken["kindle"] < int64(n) {
 						b.Fatalf("taken = %d, the history has %d", f.Taken["kindle"], n)
 					}
@@ -98,10 +98,10 @@ func BenchmarkOpen(b *testing.B) {
 		if _, err := db.Quiet(ctx); err != nil {
 			b.Fatal(err)
 		}
-		if _, _, err := db.NextInbox(ctx, limits, nil); err != nil {
+		if _, _, err := db.NextInbox(ctx, limits, nil, time.Time{}); err != nil {
 			b.Fatal(err)
 		}
-		if _, err := db.NextOutbox(ctx, t0, 20); err != nil {
+		if _, err := db.NextOutbox(ctx, t0, 20, []string{"receipt"}); err != nil {
 			b.Fatal(err)
 		}
 		if _, err := db.DueCharges(ctx, t0, 1); err != nil {

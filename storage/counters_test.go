@@ -110,7 +110,7 @@ func TestCountersFollowEveryTransition(t *testing.T) {
 	if err := db.MarkSent(ctx, requests["ord_6"], 9001); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := db.ExpireDue(ctx, t0.Add(2*time.Hour), time.Time{}, t0.Add(2*time.Hour)); err != nil || n != 1 {
+	if n, err := db.ExpireDue(ctx, conversations.ExpiryBounds{Before: t0.Add(2 * time.Hour)}, t0.Add(2*time.Hour)); err != nil || n != 1 {
 		t.Fatalf("ExpireDue = %d, %v; want 1", n, err)
 	}
 	checkCounters(t, db, "expiry")

@@ -148,11 +148,11 @@ func TestMessagePathUsesIndexes(t *testing.T) {
 		if _, err := db.SavePage(ctx, []conversations.Inbound{m}, "mentions", m.ID); err != nil {
 			t.Fatal(err)
 		}
-		in, ok, err := db.NextInbox(ctx, limits, []int64{999})
+		in, ok, err := db.NextInbox(ctx, limits, []int64{999}, t0)
 		if err != nil || !ok {
 			t.Fatalf("NextInbox = %v, %v", ok, err)
 		}
-		if _, err := db.Process(ctx, in, t0, t0.Add(-time.Hour), t0, decide); err != nil {
+		if _, err := db.Process(ctx, in, conversations.ExpiryBounds{Before: t0, Hard: t0.Add(-time.Hour)}, t0, decide); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -163,7 +163,7 @@ func TestMessagePathUsesIndexes(t *testing.T) {
 		return conversations.Decision{Action: "reserve", NewOrder: &o, Replies: []conversations.Reply{{
 			Channel: conversations.Tweet, UserID: 7, InReplyTo: buy.ID, Kind: "confirm_request", OrderID: o.ID, Request: true, Text: "confirm?"}}}
 	})
-	box, err := db.NextOutbox(ctx, t0, 20)
+	box, err := db.NextOutbox(ctx, t0, 20, []string{"receipt"})
 	if err != nil || len(box) != 1 {
 		t.Fatalf("NextOutbox = %v, %v", box, err)
 	}
@@ -176,7 +176,7 @@ func TestMessagePathUsesIndexes(t *testing.T) {
 	if err := db.MarkSent(ctx, box[0].ID, 1<<41); err != nil {
 		t.Fatal(err)
 	}
-	db.SentSince(ctx, conversations.Tweet, t0.Add(-3*time.Hour))
+	db.SentByUserSince(ctx, conversations.Tweet, t0.Add(-3*time.Hour))
 	db.OldestSentSince(ctx, conversations.Tweet, t0.Add(-3*time.Hour))
 	confirm := mention(1<<42, 7, "ConfirmKindle")
 	confirm.InReplyTo = 1 << 41
@@ -203,7 +203,7 @@ func TestMessagePathUsesIndexes(t *testing.T) {
 	if err := db.SettleCharge(ctx, o.ID, attempt, conversations.Outcome{State: conversations.Paid, PurchaseID: "pur"}, "", []conversations.Reply{receipt}); err != nil {
 		t.Fatal(err)
 	}
-	box, _ = db.NextOutbox(ctx, t0, 20)
+	box, _ = db.NextOutbox(ctx, t0, 20, []string{"receipt"})
 	if len(box) != 1 {
 		t.Fatalf("receipt not due: %v", box)
 	}
@@ -213,7 +213,7 @@ func TestMessagePathUsesIndexes(t *testing.T) {
 	if err := db.MarkFailed(ctx, box[0].ID, "gone"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.ExpireDue(ctx, t0, t0.Add(-time.Hour), t0); err != nil {
+	if _, err := db.ExpireDue(ctx, conversations.ExpiryBounds{Before: t0, Hard: t0.Add(-time.Hour)}, t0); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.Quiet(ctx); err != nil {

@@ -107,8 +107,10 @@ CREATE INDEX outbox_open_id ON outbox (id) WHERE state IN ('pending', 'sending')
 
 -- Expiry asks, per pending request, whether its owner has a message
 -- waiting; a decision asks whether a request of theirs is being posted.
-CREATE INDEX inbox_pending_user ON inbox (user_id, posted_at) WHERE state = 'pending';
 CREATE INDEX outbox_sending ON outbox (user_id) WHERE state = 'sending';
+-- A decision counts the requests queued for the cardholder's pending
+-- orders, from those orders.
+CREATE INDEX outbox_requests ON outbox (order_id) WHERE is_request = 1;
 
 -- Retention finds what it has not compacted yet without reading history.
 CREATE INDEX inbox_compact ON inbox (processed_at) WHERE state = 'done' AND text != '';
