@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/paybytweet/paybytweet/conversations"
@@ -33,12 +34,16 @@ func newProcessor(b *Bot) *processor {
 	return &processor{b: b, log: b.log.With("component", "processor"), waiting: map[int64]time.Time{}, horizonWaits: map[int64]time.Time{}}
 }
 
-// step decides about the oldest message that may go now. A message whose
-// decision cannot be made yet (the issuer is down, a request's outcome is
-// not known) waits, and so do its cardholder's later ones; one whose
-// processing fails is tried again with a growing backoff and after
-// MessageAttempts is set aside as failed, holding back nobody else. It
-// returns an error only when the database failed.
+// step decides about the oldest messages that may go now: a run of
+// consecutive messages of different cardholders (at most
+// storage.MaxBatch), decided one after the other and committed together,
+// so that a burst of buyers costs one fsync per batch rather than one per
+// message. A message whose decision cannot be made yet (the issuer is
+// down, a request's outcome is not known) waits, and so do its
+// cardholder's later ones; one whose processing fails is tried again with
+// a growing backoff and after MessageAttempts is set aside as failed,
+// holding back nobody else. It returns an error only when the database
+// failed.
 func (p *processor) step() (bool, time.Duration, error) {
 	b := p.b
 	ctx := b.work
@@ -50,76 +55,128 @@ func (p *processor) step() (bool, time.Duration, error) {
 	// wall clock, not the business clock (which tests hold still).
 	wall := time.Now()
 	skip, nextWake := p.waitingUsers(wall)
-	m, ok, err := b.db.NextInbox(ctx, limits, skip, wall)
+	msgs, err := b.db.NextInboxBatch(ctx, limits, skip, wall, storage.MaxBatch)
 	if err != nil {
 		return false, 0, err
 	}
-	if !ok {
+	if len(msgs) == 0 {
 		return false, nextWake, nil
 	}
-	err = p.process(ctx, m, horizon)
-	switch {
-	case err == nil:
-		return true, 0, nil
-	case b.work.Err() != nil:
-		return false, 0, nil // shutting down: the message stays as it was
-	case storage.Unavailable(err):
-		return false, 0, err
-	}
-	return true, 0, p.failed(ctx, m, err)
+	return true, 0, p.processBatch(ctx, msgs, horizon)
 }
 
-// process decides about message m and records the decision. It returns
-// an error, also for a panic, when that failed.
-func (p *processor) process(ctx context.Context, m storage.InboxMessage, horizon time.Time) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("panic: %v", r)
-		}
-	}()
+// enrollmentLookups bounds the issuer calls a batch makes at once.
+const enrollmentLookups = 8
+
+// processBatch decides about msgs (of different cardholders) and records
+// the decisions in one commit. The issuer is asked for the enrollments the
+// messages need first, several at a time, outside the transaction. It
+// returns an error only when the database failed.
+func (p *processor) processBatch(ctx context.Context, msgs []storage.InboxMessage, horizon time.Time) error {
 	b := p.b
-	log := p.log.With("channel", m.Channel, "message_id", m.Inbound.ID, "user_id", m.UserID)
 	now := b.now()
-	if skip := p.skipReason(m, now); skip != "" {
-		if err := b.db.Skip(ctx, m.ID, skip); err != nil {
-			return fmt.Errorf("skip message: %w", err)
+	st := b.settings()
+	cfg := st.cfg
+	intents := make([]conversations.Intent, len(msgs))
+	enrollments := make([]conversations.Enrollment, len(msgs))
+	lookupErrs := make([]error, len(msgs))
+	skips := make([]string, len(msgs))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, enrollmentLookups)
+	for i, m := range msgs {
+		if skips[i] = p.skipReason(m, now); skips[i] != "" {
+			continue
 		}
-		log.Info("message not acted on", "why", skip)
+		intents[i] = conversations.Classify(m.Inbound, st.catalog)
+		if intents[i].NeedsEnrollment() {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				enrollments[i], lookupErrs[i] = p.enrollment(ctx, m.UserID)
+			}()
+		}
+	}
+	wg.Wait()
+	var items []storage.BatchItem
+	for i, m := range msgs {
+		if err := lookupErrs[i]; err != nil {
+			p.log.Warn("issuer enrollment lookup failed; this cardholder's messages wait", "channel", m.Channel, "message_id", m.Inbound.ID, "user_id", m.UserID, "err", err)
+			p.wait(m.UserID, time.Now().Add(2*time.Second))
+			continue
+		}
+		// Requests whose window closed before this message was posted
+		// are released first, so that a buyer arriving after a window
+		// closed can have the unit: but only up to the horizon, before
+		// which every message of both channels is read, so that a
+		// confirmation sent in time by the other channel is never beaten
+		// to it.
+		expiry := conversations.ExpiryBounds{Before: minTime(m.PostedAt, now, horizon), Hard: now.Add(-maxPollStall)}
+		mayWait := p.mayWaitForHorizon(m.ID)
+		enrollment, intent := enrollments[i], intents[i]
+		items = append(items, storage.BatchItem{Msg: m, Skip: skips[i], Expiry: expiry, Decide: func(f storage.Facts) (d conversations.Decision, err error) {
+			defer func() {
+				if r := recover(); r != nil {
+					err = fmt.Errorf("panic: %v", r)
+				}
+			}()
+			return conversations.Decide(conversations.Situation{
+				Now: now, Catalog: st.catalog, Messages: st.messages, Privacy: cfg.Privacy,
+				Window: cfg.Confirmation.Window, EnrollURL: cfg.Issuer.EnrollURL,
+				Enrollment: enrollment, Orders: f.Orders, Taken: f.Taken, Held: f.Held,
+				InReplyToOthers: f.InReplyToOthers, HelpPointerSent: f.HelpPointerSent,
+				RequestInFlight: f.RequestInFlight, InReplyToUnknown: f.InReplyToUnknown,
+				Lapsed: f.Lapsed, MayWaitForHorizon: mayWait, RequestsSent: f.RequestsSent,
+				NewOrderID: newOrderID(now),
+			}, m.Inbound, intent), nil
+		}})
+	}
+	if len(items) == 0 {
 		return nil
 	}
-	st := b.settings()
-	intent := conversations.Classify(m.Inbound, st.catalog)
-	var enrollment conversations.Enrollment
-	if intent.NeedsEnrollment() {
-		enrollment, err = p.enrollment(ctx, m.UserID)
-		if err != nil {
-			log.Warn("issuer enrollment lookup failed; this cardholder's messages wait", "err", err)
-			p.wait(m.UserID, time.Now().Add(2*time.Second))
-			return nil
+	results, err := b.db.ProcessBatch(ctx, items, now)
+	switch {
+	case err == nil:
+	case b.work.Err() != nil:
+		return nil // shutting down: the messages stay as they were
+	case storage.Unavailable(err):
+		return err
+	default:
+		for _, it := range items {
+			if err := p.failed(ctx, it.Msg, err); err != nil {
+				return err
+			}
 		}
+		return nil
 	}
-	cfg := st.cfg
-	// Requests whose window closed before this message was posted are
-	// released first, so that a buyer arriving after a window closed can
-	// have the unit: but only up to the horizon, before which every
-	// message of both channels is read, so that a confirmation sent in
-	// time by the other channel is never beaten to it.
-	expiry := conversations.ExpiryBounds{Before: minTime(m.PostedAt, now, horizon), Hard: now.Add(-maxPollStall)}
-	mayWait := p.mayWaitForHorizon(m.ID)
-	d, err := b.db.Process(ctx, m, expiry, now, func(f storage.Facts) conversations.Decision {
-		return conversations.Decide(conversations.Situation{
-			Now: now, Catalog: st.catalog, Messages: st.messages, Privacy: cfg.Privacy,
-			Window: cfg.Confirmation.Window, EnrollURL: cfg.Issuer.EnrollURL,
-			Enrollment: enrollment, Orders: f.Orders, Taken: f.Taken,
-			InReplyToOthers: f.InReplyToOthers, HelpPointerSent: f.HelpPointerSent,
-			RequestInFlight: f.RequestInFlight, InReplyToUnknown: f.InReplyToUnknown,
-			Lapsed: f.Lapsed, MayWaitForHorizon: mayWait, RequestsSent: f.RequestsSent,
-			NewOrderID: newOrderID(now),
-		}, m.Inbound, intent)
-	})
-	if err != nil {
-		return fmt.Errorf("process message: %w", err)
+	crashpoint.Hit(crashpoint.AfterProcess)
+	for i, r := range results {
+		m := items[i].Msg
+		if r.Err != nil {
+			if b.work.Err() != nil {
+				return nil
+			}
+			if err := p.failed(ctx, m, r.Err); err != nil {
+				return err
+			}
+			continue
+		}
+		if why := items[i].Skip; why != "" {
+			p.log.Info("message not acted on", "channel", m.Channel, "message_id", m.Inbound.ID, "user_id", m.UserID, "why", why)
+			continue
+		}
+		p.decided(m, r.Decision)
 	}
+	return nil
+}
+
+// decided logs a decision about m and sets off what it makes happen: the
+// sender for its replies, the charger for a confirmation, or the wait it
+// asked for.
+func (p *processor) decided(m storage.InboxMessage, d conversations.Decision) {
+	b := p.b
+	log := p.log.With("channel", m.Channel, "message_id", m.Inbound.ID, "user_id", m.UserID)
 	switch d.Wait {
 	case conversations.NoWait:
 	case conversations.WaitHorizon:
@@ -129,14 +186,13 @@ func (p *processor) process(ctx context.Context, m storage.InboxMessage, horizon
 		}
 		p.pokePolls()
 		p.wait(m.UserID, time.Now().Add(500*time.Millisecond))
-		return nil
+		return
 	default:
 		log.Info("waiting: a reply this message may answer is being sent, and its outcome is not known yet", "wait", d.Wait)
 		p.wait(m.UserID, time.Now().Add(500*time.Millisecond))
-		return nil
+		return
 	}
 	delete(p.horizonWaits, m.ID)
-	crashpoint.Hit(crashpoint.AfterProcess)
 	log.Info("processed", "action", d.Action, "replies", len(d.Replies))
 	if len(d.Replies) > 0 {
 		b.wake(b.wakeSender)
@@ -144,7 +200,6 @@ func (p *processor) process(ctx context.Context, m storage.InboxMessage, horizon
 	if len(d.Transitions) > 0 {
 		b.wake(b.wakeCharger)
 	}
-	return nil
 }
 
 // failed records that processing m failed with cause: its cardholder's

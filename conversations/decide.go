@@ -20,11 +20,17 @@ type Situation struct {
 
 	// Enrollment is the sender's, looked up when the intent needs it.
 	Enrollment Enrollment
-	// Orders are the sender's orders, newest first: every order that holds
-	// stock, and the most recent others.
+	// Orders are the sender's orders, newest first: every one still
+	// pending, confirmed or parked, and the most recent others (paid
+	// orders are history: Held counts them).
 	Orders []Order
 	// Taken counts, per offer id, the units all cardholders hold.
 	Taken map[string]int64
+	// Held counts, per offer id, the sender's orders that hold stock
+	// (HoldsStock), pending ones whatever their window: the per-user
+	// limit is Held less the sender's pending requests whose window
+	// closed, which Orders holds.
+	Held map[string]int64
 	// InReplyToOthers is true when the message answers a tweet that belongs
 	// to another cardholder's order (their buy tweet or the bot's request
 	// to them): a confirmation there is somebody else's, and not answered.
@@ -153,13 +159,13 @@ func buy(s Situation, m Inbound, offer Offer) Decision {
 	case offer.Quantity != nil && s.Taken[offer.ID] >= *offer.Quantity:
 		return reply(s, m, "sold-out", messages.NotAvailable, offer.ID, "", note("sold_out"))
 	}
-	held := 0
+	held := s.Held[offer.ID]
 	for _, o := range s.Orders {
-		if o.OfferID == offer.ID && o.State.HoldsStock() && !(o.State == Pending && ExpiredAt(o, s.Now)) {
-			held++
+		if o.OfferID == offer.ID && o.State == Pending && ExpiredAt(o, s.Now) {
+			held--
 		}
 	}
-	if held >= offer.PerUserLimit {
+	if held >= int64(offer.PerUserLimit) {
 		n := note("")
 		n.Limit = offer.PerUserLimit
 		return reply(s, m, "limit-reached", messages.LimitReached, offer.ID, "", n)

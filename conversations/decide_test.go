@@ -54,6 +54,17 @@ func order(s State) Order {
 		CreatedAt: t0.Add(-5 * time.Minute), ExpiresAt: t0.Add(10 * time.Minute)}
 }
 
+// heldBy counts orders holding stock per offer, as storage's counters do.
+func heldBy(orders []Order) map[string]int64 {
+	held := map[string]int64{}
+	for _, o := range orders {
+		if o.State.HoldsStock() {
+			held[o.OfferID]++
+		}
+	}
+	return held
+}
+
 type want struct {
 	action      string
 	replies     []string // "channel:kind", in order
@@ -216,7 +227,7 @@ func TestDecide(t *testing.T) {
 			if tt.mod != nil {
 				tt.mod(&s)
 			}
-			s.Orders = tt.orders
+			s.Orders, s.Held = tt.orders, heldBy(tt.orders)
 			d := Decide(s, tt.msg, Classify(tt.msg, s.Catalog))
 			if d.Action != tt.want.action {
 				t.Fatalf("action = %q, want %q", d.Action, tt.want.action)

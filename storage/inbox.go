@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/paybytweet/paybytweet/conversations"
@@ -111,28 +110,11 @@ func (tx *Tx) setCursor(name, value string) error {
 // one cardholder whose message must wait keeps their order without
 // holding up everyone else. ok is false when there is nothing to do.
 func (db *DB) NextInbox(ctx context.Context, limits map[conversations.Channel]int64, skip []int64, now time.Time) (m InboxMessage, ok bool, err error) {
-	query := `SELECT ` + inboxColumns + ` FROM inbox
-		WHERE state = 'pending' AND ((channel = 'tweet' AND message_id <= ?) OR (channel = 'dm' AND message_id <= ?))
-		  AND user_id NOT IN (SELECT user_id FROM inbox WHERE state = 'pending' AND retry_at > ?)`
-	args := []any{limits[conversations.Tweet], limits[conversations.DM], ms(now)}
-	if len(skip) > 0 {
-		query += ` AND user_id NOT IN (?` + strings.Repeat(", ?", len(skip)-1) + `)`
-		for _, u := range skip {
-			args = append(args, u)
-		}
+	msgs, err := db.NextInboxBatch(ctx, limits, skip, now, 1)
+	if err != nil || len(msgs) == 0 {
+		return InboxMessage{}, false, err
 	}
-	query += ` ORDER BY message_id LIMIT 1`
-	err = db.view(ctx, func(tx *Tx) error {
-		m, err = scanInbox(tx.tx.QueryRow(query, args...))
-		return err
-	})
-	if errors.Is(err, sql.ErrNoRows) {
-		return InboxMessage{}, false, nil
-	}
-	if err != nil {
-		return InboxMessage{}, false, fmt.Errorf("next inbox: %w", err)
-	}
-	return m, true, nil
+	return msgs[0], true, nil
 }
 
 // InboxFailed records that processing message id failed with why: it is

@@ -71,10 +71,11 @@ func (tx *Tx) transition(t conversations.Transition) error {
 }
 
 func (tx *Tx) userOrders(userID int64) ([]conversations.Order, error) {
-	// Every order holding stock (the per-user limit counts them all), and
-	// the most recent of the rest.
+	// Every order still live (a pending one may be confirmed, or have
+	// lapsed), and the most recent of the rest: a cardholder's paid
+	// orders are history, which the holdings counter counts.
 	return tx.queryOrders(`WHERE id IN (
-			SELECT id FROM orders WHERE user_id = ?1 AND state IN ('pending', 'confirmed', 'parked', 'paid')
+			SELECT id FROM orders WHERE user_id = ?1 AND state IN ('pending', 'confirmed', 'parked')
 			UNION SELECT id FROM (SELECT id FROM orders WHERE user_id = ?1 ORDER BY created_at DESC, id DESC LIMIT ?2))
 		ORDER BY created_at DESC, id DESC`, userID, RecentOrders)
 }

@@ -13,6 +13,7 @@ import (
 type Facts struct {
 	Orders          []conversations.Order // the sender's, newest first
 	Taken           map[string]int64      // units held per offer, all cardholders
+	Held            map[string]int64      // the sender's orders holding stock, per offer
 	InReplyToOthers bool
 	HelpPointerSent bool
 	// Lapsed are the pending requests, of all cardholders, whose window
@@ -49,32 +50,14 @@ const RecentOrders = 20
 // message stays pending. It returns ErrConflict when an order was not in
 // the state a transition expected.
 func (db *DB) Process(ctx context.Context, m InboxMessage, expiry conversations.ExpiryBounds, now time.Time, decide func(Facts) conversations.Decision) (conversations.Decision, error) {
-	var d conversations.Decision
-	err := db.update(ctx, func(tx *Tx) error {
-		tx.now = now
-		if _, err := tx.expireDue(expiry); err != nil {
-			return err
-		}
-		f, err := tx.facts(m)
-		if err != nil {
-			return err
-		}
-		d = decide(f)
-		if d.Wait != conversations.NoWait {
-			return errWait
-		}
-		return tx.apply(m, d)
-	})
-	if err == errWait {
-		return d, nil
-	}
+	res, err := db.ProcessBatch(ctx, []BatchItem{{Msg: m, Expiry: expiry, Decide: func(f Facts) (conversations.Decision, error) {
+		return decide(f), nil
+	}}}, now)
 	if err != nil {
-		return d, fmt.Errorf("process %s %d: %w", m.Channel, m.Inbound.ID, err)
+		return conversations.Decision{}, err
 	}
-	return d, nil
+	return res[0].Decision, res[0].Err
 }
-
-var errWait = fmt.Errorf("wait")
 
 func (tx *Tx) facts(m InboxMessage) (Facts, error) {
 	var f Facts
@@ -83,6 +66,9 @@ func (tx *Tx) facts(m InboxMessage) (Facts, error) {
 		return f, err
 	}
 	if f.Taken, err = tx.taken(); err != nil {
+		return f, err
+	}
+	if f.Held, err = tx.countByOffer(`SELECT offer_id, held FROM holdings WHERE user_id = ?`, m.UserID); err != nil {
 		return f, err
 	}
 	if f.Lapsed, err = tx.queryOrders(`WHERE state = 'pending' AND expires_at < ?`, ms(m.PostedAt)); err != nil {
@@ -172,13 +158,4 @@ func (tx *Tx) apply(m InboxMessage, d conversations.Decision) error {
 		return fmt.Errorf("inbox %d: %w", m.ID, ErrConflict)
 	}
 	return nil
-}
-
-// Skip marks a message done without acting on it (the bot's own, a
-// retweet, too old), recording why.
-func (db *DB) Skip(ctx context.Context, id int64, why string) error {
-	return db.update(ctx, func(tx *Tx) error {
-		_, err := tx.tx.Exec(`UPDATE inbox SET state = 'done', action = ?, processed_at = ? WHERE id = ? AND state = 'pending'`, "skip: "+why, ms(tx.now), id)
-		return err
-	})
 }

@@ -1,0 +1,142 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/paybytweet/paybytweet/conversations"
+)
+
+// MaxBatch bounds how many messages one ProcessBatch commits together:
+// enough that a burst of buyers costs a few fsyncs rather than one each,
+// few enough that the write lock is never held for long.
+const MaxBatch = 32
+
+// BatchItem is one message of a batch and how to decide about it.
+type BatchItem struct {
+	Msg InboxMessage
+	// Skip, when not empty, marks the message done without acting on it,
+	// recording why (see Skip).
+	Skip   string
+	Expiry conversations.ExpiryBounds
+	// Decide must be pure: it may run again after a crash. An error, or a
+	// decision that waits, writes nothing for this message.
+	Decide func(Facts) (conversations.Decision, error)
+}
+
+// BatchResult is what became of one item: its decision, or why nothing
+// was written for it.
+type BatchResult struct {
+	Decision conversations.Decision
+	Err      error
+}
+
+// ProcessBatch decides about several messages of different cardholders in
+// one transaction, one after the other, as Process would one at a time:
+// each message's expiry, facts and decision see every decision before it
+// in the batch, so stock is counted as if they were committed apart, and
+// the whole batch is committed with one fsync. A message whose decision
+// fails or waits is rolled back alone (a savepoint each), and the others
+// are kept. It returns an error, and writes nothing, when the transaction
+// itself fails; the results then say nothing.
+func (db *DB) ProcessBatch(ctx context.Context, items []BatchItem, now time.Time) ([]BatchResult, error) {
+	users := map[int64]bool{}
+	for _, it := range items {
+		if users[it.Msg.UserID] {
+			return nil, fmt.Errorf("process batch: two messages of cardholder %d: their order would depend on the batch", it.Msg.UserID)
+		}
+		users[it.Msg.UserID] = true
+	}
+	results := make([]BatchResult, len(items))
+	err := db.update(ctx, func(tx *Tx) error {
+		tx.now = now
+		for i, it := range items {
+			if _, err := tx.tx.Exec(`SAVEPOINT item`); err != nil {
+				return err
+			}
+			d, err := tx.processOne(it)
+			results[i] = BatchResult{Decision: d, Err: err}
+			if err != nil && Unavailable(err) {
+				return err
+			}
+			release := `RELEASE item`
+			if err != nil || d.Wait != conversations.NoWait {
+				release = `ROLLBACK TO item; RELEASE item`
+			}
+			if _, err := tx.tx.Exec(release); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("process batch: %w", err)
+	}
+	return results, nil
+}
+
+func (tx *Tx) processOne(it BatchItem) (conversations.Decision, error) {
+	m := it.Msg
+	if it.Skip != "" {
+		_, err := tx.tx.Exec(`UPDATE inbox SET state = 'done', action = ?, processed_at = ? WHERE id = ? AND state = 'pending'`, "skip: "+it.Skip, ms(tx.now), m.ID)
+		return conversations.Decision{Action: "skip: " + it.Skip}, err
+	}
+	fail := func(err error) error { return fmt.Errorf("process %s %d: %w", m.Channel, m.Inbound.ID, err) }
+	if _, err := tx.expireDue(it.Expiry); err != nil {
+		return conversations.Decision{}, fail(err)
+	}
+	f, err := tx.facts(m)
+	if err != nil {
+		return conversations.Decision{}, fail(err)
+	}
+	d, err := it.Decide(f)
+	if err != nil {
+		return d, fail(err)
+	}
+	if d.Wait != conversations.NoWait {
+		return d, nil
+	}
+	if err := tx.apply(m, d); err != nil {
+		return d, fail(err)
+	}
+	return d, nil
+}
+
+// NextInboxBatch returns the oldest unprocessed messages that may go now,
+// as NextInbox chooses them, up to n of them and stopping before the
+// first whose cardholder already has one in the batch: consecutive
+// messages of different cardholders, which ProcessBatch may decide
+// together without changing the order anyone's messages are decided in.
+func (db *DB) NextInboxBatch(ctx context.Context, limits map[conversations.Channel]int64, skip []int64, now time.Time, n int) ([]InboxMessage, error) {
+	query := `SELECT ` + inboxColumns + ` FROM inbox
+		WHERE state = 'pending' AND ((channel = 'tweet' AND message_id <= ?) OR (channel = 'dm' AND message_id <= ?))
+		  AND user_id NOT IN (SELECT user_id FROM inbox WHERE state = 'pending' AND retry_at > ?)`
+	args := []any{limits[conversations.Tweet], limits[conversations.DM], ms(now)}
+	if len(skip) > 0 {
+		query += ` AND user_id NOT IN (?` + strings.Repeat(", ?", len(skip)-1) + `)`
+		for _, u := range skip {
+			args = append(args, u)
+		}
+	}
+	query += ` ORDER BY message_id LIMIT ?`
+	args = append(args, n)
+	var msgs []InboxMessage
+	err := db.view(ctx, func(tx *Tx) error {
+		var err error
+		msgs, err = queryAll(tx, scanInbox, query, args...)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("next inbox: %w", err)
+	}
+	seen := map[int64]bool{}
+	for i, m := range msgs {
+		if seen[m.UserID] {
+			return msgs[:i], nil
+		}
+		seen[m.UserID] = true
+	}
+	return msgs, nil
+}

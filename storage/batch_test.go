@@ -1,0 +1,112 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/paybytweet/paybytweet/conversations"
+)
+
+var everything = map[conversations.Channel]int64{conversations.Tweet: 1 << 62, conversations.DM: 1 << 62}
+
+// TestNextInboxBatchKeepsEachCardholdersOrder: a batch is a run of
+// consecutive messages of different cardholders, so that deciding them
+// together changes nobody's order.
+func TestNextInboxBatchKeepsEachCardholdersOrder(t *testing.T) {
+	db, ctx := openTest(t), context.Background()
+	msgs := []conversations.Inbound{mention(1, 10), mention(2, 20), mention(3, 30), mention(4, 20), mention(5, 40)}
+	if _, err := db.SavePage(ctx, msgs, "c", 0); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.NextInboxBatch(ctx, everything, nil, t0, MaxBatch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids := inboundIDs(got); fmt.Sprint(ids) != "[1 2 3]" {
+		t.Errorf("batch = %v, want [1 2 3]: it stops before cardholder 20's second message", ids)
+	}
+	if got, _ := db.NextInboxBatch(ctx, everything, []int64{10}, t0, 2); fmt.Sprint(inboundIDs(got)) != "[2 3]" {
+		t.Errorf("batch skipping 10, at most 2 = %v, want [2 3]", inboundIDs(got))
+	}
+}
+
+func inboundIDs(ms []InboxMessage) []int64 {
+	var ids []int64
+	for _, m := range ms {
+		ids = append(ids, m.Inbound.ID)
+	}
+	return ids
+}
+
+// TestProcessBatchDecidesInOrderAndRollsBackOnlyWhatFails: buyers race
+// for the last units in one batch; each decision sees those before it, so
+// exactly the quantity is reserved; a decision that fails or waits writes
+// nothing and stays pending; the others are committed together.
+func TestProcessBatchDecidesInOrderAndRollsBackOnlyWhatFails(t *testing.T) {
+	db, ctx := openTest(t), context.Background()
+	const quantity = 3
+	var msgs []conversations.Inbound
+	for i := 1; i <= 8; i++ {
+		msgs = append(msgs, mention(int64(100+i), int64(i)))
+	}
+	if _, err := db.SavePage(ctx, msgs, "c", 0); err != nil {
+		t.Fatal(err)
+	}
+	batch, err := db.NextInboxBatch(ctx, everything, nil, t0, MaxBatch)
+	if err != nil || len(batch) != 8 {
+		t.Fatalf("batch = %d, %v", len(batch), err)
+	}
+	var items []BatchItem
+	for i, m := range batch {
+		items = append(items, BatchItem{Msg: m, Expiry: conversations.ExpiryBounds{Before: t0}, Decide: func(f Facts) (conversations.Decision, error) {
+			switch i {
+			case 0:
+				return conversations.Decision{}, errors.New("a bug")
+			case 1:
+				return conversations.Decision{Wait: conversations.WaitHorizon}, nil
+			}
+			if f.Taken["kindle"] >= quantity {
+				return conversations.Decision{Action: "sold-out", Replies: []conversations.Reply{{Channel: conversations.Tweet, UserID: m.UserID, Kind: "not_available", Text: "sold out"}}}, nil
+			}
+			o := pendingOrder(fmt.Sprintf("ord_%d", i), m.UserID, t0.Add(time.Hour))
+			return conversations.Decision{Action: "reserve", NewOrder: &o}, nil
+		}})
+	}
+	res, err := db.ProcessBatch(ctx, items, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, r := range res {
+		a := r.Decision.Action
+		if r.Err != nil {
+			a = "error"
+		} else if r.Decision.Wait != conversations.NoWait {
+			a = "wait"
+		}
+		actions = append(actions, a)
+	}
+	if fmt.Sprint(actions) != "[error wait reserve reserve reserve sold-out sold-out sold-out]" {
+		t.Errorf("actions = %v", actions)
+	}
+	stats, _ := db.OfferStats(ctx)
+	if stats["kindle"].Reserved != quantity {
+		t.Errorf("reserved %d, want %d", stats["kindle"].Reserved, quantity)
+	}
+	pending, _ := db.Inbox(ctx, InboxPending)
+	if fmt.Sprint(inboundIDs(pending)) != "[101 102]" {
+		t.Errorf("pending after the batch = %v, want the failed and the waiting one", inboundIDs(pending))
+	}
+	if box, _ := db.Outbox(ctx); len(box) != 3 {
+		t.Errorf("outbox has %d replies, want the 3 sold-out answers", len(box))
+	}
+	checkCounters(t, db, "a batch")
+
+	// A batch never holds two messages of one cardholder.
+	if _, err := db.ProcessBatch(ctx, []BatchItem{{Msg: pending[0]}, {Msg: pending[0]}}, t0); err == nil {
+		t.Errorf("a batch with two messages of one cardholder was accepted")
+	}
+}
