@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/paybytweet/paybytweet/conversations"
@@ -24,13 +25,19 @@ type charger struct {
 
 func newCharger(b *Bot) *charger { return &charger{b: b, log: b.log.With("component", "charger")} }
 
-// step makes the charge of the oldest confirmed order that is due. It
+// concurrentCharges bounds the issuer calls the charger has in flight at
+// once, each for a different cardholder.
+const concurrentCharges = 8
+
+// step makes the charges of the oldest confirmed orders that are due, up
+// to concurrentCharges at once and at most one per cardholder, so that a
+// cardholder's receipts come in the order of their confirmations. It
 // returns an error only when the database failed.
 func (ch *charger) step() (bool, time.Duration, error) {
 	b := ch.b
 	ctx := b.work
 	now := b.now()
-	due, err := b.db.DueCharges(ctx, now, 1)
+	due, err := b.db.DueCharges(ctx, now, 2*concurrentCharges)
 	if err != nil {
 		return false, 0, err
 	}
@@ -41,7 +48,22 @@ func (ch *charger) step() (bool, time.Duration, error) {
 		}
 		return false, at.Sub(now), nil
 	}
-	if err := ch.charge(ctx, ch.log.With("order", due[0].ID), due[0]); err != nil {
+	seen := map[int64]bool{}
+	var wg sync.WaitGroup
+	errs := make([]error, len(due))
+	for i, c := range due {
+		if seen[c.UserID] || len(seen) == concurrentCharges {
+			continue
+		}
+		seen[c.UserID] = true
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = ch.charge(ctx, ch.log.With("order", c.ID), c)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
 		return false, 0, err
 	}
 	return true, 0, nil

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -30,8 +31,14 @@ type sender struct {
 	mu     sync.Mutex
 	paused map[conversations.Channel]time.Time // no posting on a channel until then
 
-	searches map[int64]search // unfinished searches, by outbox id (sender goroutine only)
+	searchMu sync.Mutex
+	searches map[int64]search // unfinished searches, by outbox id
 }
+
+// concurrentPosts bounds the posts the sender has in flight at once: each
+// is a different cardholder's (NextOutbox gives one message per
+// recipient), so overlapping them keeps everyone's order.
+const concurrentPosts = 8
 
 func newSender(b *Bot) *sender {
 	return &sender{b: b, log: b.log.With("component", "sender"), paused: map[conversations.Channel]time.Time{}, searches: map[int64]search{}}
@@ -56,7 +63,8 @@ func (s *sender) pausedUntil(ch conversations.Channel, now time.Time) (time.Time
 // step sends the next messages that may go now: news about money first,
 // then the cardholders who have had the fewest posts in the window, so
 // that when the posting budget runs short one cardholder cannot spend it
-// for everyone. It returns how long until something may be due when there
+// for everyone. Each is a different cardholder's, and up to
+// concurrentPosts are posted at once. It returns how long until something may be due when there
 // is nothing to do now, and an error when the database failed.
 func (s *sender) step() (bool, time.Duration, error) {
 	b := s.b
@@ -83,7 +91,7 @@ func (s *sender) step() (bool, time.Duration, error) {
 		}
 		return budgets[mi.Channel].byUser[mi.UserID] < budgets[mj.Channel].byUser[mj.UserID]
 	})
-	did := false
+	var out []storage.OutboxMessage
 	for _, m := range msgs {
 		if b.ctx.Err() != nil || b.authBroken.Load() {
 			break
@@ -94,7 +102,7 @@ func (s *sender) step() (bool, time.Duration, error) {
 		bud := budgets[m.Channel]
 		if bud.spent() {
 			if err := s.pauseForBudget(ctx, m.Channel, bud, now); err != nil {
-				return did, 0, err
+				return false, 0, err
 			}
 			continue
 		}
@@ -107,12 +115,39 @@ func (s *sender) step() (bool, time.Duration, error) {
 		// been made, and the budget must not be overrun.
 		bud.used++
 		bud.byUser[m.UserID]++
-		if err := s.send(ctx, m); err != nil {
-			return true, 0, err
-		}
-		did = true
+		out = append(out, m)
 	}
-	return did, 0, nil
+	return len(out) > 0, 0, s.sendAll(ctx, out)
+}
+
+// sendAll sends msgs, up to concurrentPosts at a time, and returns the
+// first database failure.
+func (s *sender) sendAll(ctx context.Context, msgs []storage.OutboxMessage) error {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var first error
+	sem := make(chan struct{}, concurrentPosts)
+	for _, m := range msgs {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if s.b.ctx.Err() != nil || s.b.authBroken.Load() {
+				return
+			}
+			if _, paused := s.pausedUntil(m.Channel, s.b.now()); paused {
+				return // a post in flight beside it was told to stop
+			}
+			if err := s.send(ctx, m); err != nil {
+				mu.Lock()
+				first = cmp.Or(first, err)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return first
 }
 
 // budget is a channel's posting budget (twitter.limits) in its rolling
@@ -409,7 +444,9 @@ type search struct {
 func (s *sender) find(m storage.OutboxMessage) (int64, bool, error) {
 	b := s.b
 	since := m.SendingSince.Add(-clockSkew)
+	s.searchMu.Lock()
 	at := s.searches[m.ID]
+	s.searchMu.Unlock()
 	match := func(id int64, created time.Time, ok bool) (bool, error) {
 		if !ok || created.Before(since) {
 			return false, nil
@@ -419,6 +456,8 @@ func (s *sender) find(m storage.OutboxMessage) (int64, bool, error) {
 	}
 	done := func(id int64, found bool, err error) (int64, bool, error) {
 		var te *twitterapi.Error
+		s.searchMu.Lock()
+		defer s.searchMu.Unlock()
 		if err == nil || errors.Is(err, errNotSettled) || (errors.As(err, &te) && te.Status == http.StatusBadRequest) {
 			// Settled, or going on from here, or a saved cursor Twitter no
 			// longer takes: the next search starts from the newest.
