@@ -105,6 +105,12 @@ type cycle struct {
 	start     time.Time
 }
 
+// asked is the last request a shopper was sent, and how many times.
+type asked struct {
+	order string
+	times int
+}
+
 // driver plays the shoppers against the bot through the Twitter emulator
 // only: it sees what a cardholder sees.
 type driver struct {
@@ -120,6 +126,9 @@ type driver struct {
 	lastAction time.Time
 	seq        int
 	hijacker   bool
+	// asked is, per shopper, the order of the last request they were sent
+	// and how many times it was sent.
+	asked map[int64]asked
 
 	// What the bot made visible, read incrementally (the emulator's
 	// lists only grow in these tests): its first reply to each tweet, and
@@ -132,7 +141,7 @@ type driver struct {
 
 func newDriver(t *testing.T, tw *twitteremu.Server) *driver {
 	return &driver{t: t, tw: tw, active: map[int64]*cycle{}, confirmed: map[int64]int64{}, hijacked: map[int64]bool{},
-		replies: map[int64]twitteremu.Tweet{}, botDMs: map[int64][]twitteremu.DMEvent{}}
+		replies: map[int64]twitteremu.Tweet{}, botDMs: map[int64][]twitteremu.DMEvent{}, asked: map[int64]asked{}}
 }
 
 // refresh reads what the bot posted since the last refresh.
@@ -162,6 +171,11 @@ func (d *driver) begin(s *shopper) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if c := d.active[s.user.ID]; c != nil && c.stage != 3 {
+		return false
+	}
+	if a := d.asked[s.user.ID]; !s.confirms && a.times >= conversations.MaxRequestAnswers {
+		// The bot answers a pending request's repeats only so often: a
+		// shopper who never confirms has heard all they will of it.
 		return false
 	}
 	d.seq++
@@ -275,6 +289,14 @@ func (d *driver) step(c *cycle) {
 			return
 		}
 		c.answer, c.answerID = text, aid
+		if id := orderIDIn(text); id != "" && strings.Contains(text, s.confirm) {
+			a := d.asked[s.user.ID]
+			if a.order != id {
+				a = asked{order: id}
+			}
+			a.times++
+			d.asked[s.user.ID] = a
+		}
 		if !strings.Contains(text, s.confirm) || !strings.Contains(text, "ord_") || !s.confirms {
 			c.stage = 3
 			return
