@@ -111,6 +111,14 @@ func Copy(tb testing.TB, n int, offer string, create func(path string) error) st
 		if err := os.Rename(tmp, cached); err != nil {
 			tb.Fatal(err)
 		}
+		// Files seeded under an older schema are never read again, and a
+		// million orders take more than a gigabyte.
+		stale, _ := filepath.Glob(filepath.Join(os.TempDir(), fmt.Sprintf("paybytweet-bench-*-%s-%d.db", offer, n)))
+		for _, f := range stale {
+			if f != cached {
+				os.Remove(f)
+			}
+		}
 		tb.Logf("seeded %d orders in %s into %s", n, time.Since(start).Round(time.Millisecond), cached)
 	}
 	if err := copyFile(cached, dst); err != nil {
