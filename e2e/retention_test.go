@@ -2,11 +2,14 @@ package e2e
 
 import (
 	"context"
+	"database/sql"
 	"testing"
 	"time"
 
 	"github.com/paybytweet/paybytweet/config"
 	"github.com/paybytweet/paybytweet/storage"
+
+	_ "github.com/mattn/go-sqlite3" // the SQLite driver, for reading the file directly
 )
 
 // TestRetentionCompactsOldTextOnly runs two purchases two months apart,
@@ -23,13 +26,28 @@ func TestRetentionCompactsOldTextOnly(t *testing.T) {
 	r.clock.Advance(31 * 24 * time.Hour)
 	r.d.Bot.CompactNow()
 
-	box, _ := r.d.DB.Outbox(ctx)
-	for _, m := range box {
-		old := m.UserID == alice.ID
-		if m.State != storage.OutboxSent || old != (m.Text == "") || m.SentID == 0 {
-			t.Errorf("outbox %d to %d (%s, sent as %d): text %q; want text only on bob's", m.ID, m.UserID, m.State, m.SentID, m.Text)
+	// Read with SQL of its own: what is on disk, whatever the storage
+	// package shows.
+	raw, err := sql.Open("sqlite3", "file:"+r.cfg.Storage.Path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	rows, err := raw.QueryContext(ctx, `SELECT id, user_id, state, COALESCE(sent_id, 0), text FROM outbox`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id, user, sentID int64
+		var state, text string
+		if err := rows.Scan(&id, &user, &state, &sentID, &text); err != nil {
+			t.Fatal(err)
+		}
+		if old := user == alice.ID; state != storage.OutboxSent || old != (text == "") || sentID == 0 {
+			t.Errorf("outbox %d to %d (%s, sent as %d): text %q; want text only on bob's", id, user, state, sentID, text)
 		}
 	}
+	rows.Close()
 	inbox, _ := r.d.DB.Inbox(ctx, "")
 	for _, m := range inbox {
 		if old := m.UserID == alice.ID; old != (m.Text == "") {
