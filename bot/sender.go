@@ -121,25 +121,44 @@ func (s *sender) step() (bool, time.Duration, error) {
 }
 
 // sendAll sends msgs, up to concurrentPosts at a time, and returns the
-// first database failure.
+// first database failure. The posts of messages never tried are recorded
+// as begun all in one commit, before any of them is made.
 func (s *sender) sendAll(ctx context.Context, msgs []storage.OutboxMessage) error {
+	var fresh []int64
+	for _, m := range msgs {
+		if m.State == storage.OutboxPending {
+			fresh = append(fresh, m.ID)
+		}
+	}
+	marked, err := s.b.db.MarkSendingAll(ctx, fresh)
+	if err != nil {
+		return fmt.Errorf("mark sending: %w", err)
+	}
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var first error
 	sem := make(chan struct{}, concurrentPosts)
 	for _, m := range msgs {
+		if m.State == storage.OutboxPending && !marked[m.ID] {
+			continue // finished meanwhile
+		}
 		sem <- struct{}{}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			if s.b.ctx.Err() != nil || s.b.authBroken.Load() {
-				return
+			var err error
+			if marked[m.ID] {
+				// Its post is recorded as begun: made now, it costs no
+				// search of Twitter at the next start. Twitter's own
+				// refusals (a pause, a rate limit) put it back.
+				err = s.post(ctx, s.log.With("outbox", m.ID, "channel", m.Channel, "user_id", m.UserID, "kind", m.Kind), m)
+			} else if s.b.ctx.Err() == nil && !s.b.authBroken.Load() {
+				if _, paused := s.pausedUntil(m.Channel, s.b.now()); !paused {
+					err = s.send(ctx, m)
+				}
 			}
-			if _, paused := s.pausedUntil(m.Channel, s.b.now()); paused {
-				return // a post in flight beside it was told to stop
-			}
-			if err := s.send(ctx, m); err != nil {
+			if err != nil {
 				mu.Lock()
 				first = cmp.Or(first, err)
 				mu.Unlock()
@@ -246,6 +265,13 @@ func (s *sender) send(ctx context.Context, m storage.OutboxMessage) error {
 		}
 		return fmt.Errorf("mark sending: %w", err)
 	}
+	return s.post(ctx, log, m)
+}
+
+// post posts m, whose post is recorded as begun (MarkSending), and
+// records what came of it. It returns an error when the database failed.
+func (s *sender) post(ctx context.Context, log *slog.Logger, m storage.OutboxMessage) error {
+	b := s.b
 	crashpoint.Hit(crashpoint.BeforePost)
 	var id int64
 	var err error

@@ -140,3 +140,30 @@ func (db *DB) NextInboxBatch(ctx context.Context, limits map[conversations.Chann
 	}
 	return msgs, nil
 }
+
+// MarkSendingAll records, and commits, that the posts of the messages ids
+// are about to be made, as MarkSending does for one, in one transaction.
+// It returns the ids it marked: not those already finished.
+func (db *DB) MarkSendingAll(ctx context.Context, ids []int64) (map[int64]bool, error) {
+	marked := map[int64]bool{}
+	if len(ids) == 0 {
+		return marked, nil
+	}
+	err := db.update(ctx, func(tx *Tx) error {
+		for _, id := range ids {
+			res, err := tx.tx.Exec(`UPDATE outbox SET state = 'sending', attempts = attempts + 1, sending_since = ?
+				WHERE id = ? AND state IN ('pending', 'sending')`, ms(tx.now), id)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				marked[id] = true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("mark sending: %w", err)
+	}
+	return marked, nil
+}

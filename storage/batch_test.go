@@ -110,3 +110,29 @@ func TestProcessBatchDecidesInOrderAndRollsBackOnlyWhatFails(t *testing.T) {
 		t.Errorf("a batch with two messages of one cardholder was accepted")
 	}
 }
+
+// TestMarkSendingAllMarksOnlyUnfinished: the posts a sender step is about
+// to make are recorded as begun in one commit; one already finished is
+// left alone.
+func TestMarkSendingAllMarksOnlyUnfinished(t *testing.T) {
+	db, ctx := openTest(t), context.Background()
+	replies := []conversations.Reply{
+		{Channel: conversations.Tweet, UserID: 1, Kind: "help", Text: "one"},
+		{Channel: conversations.DM, UserID: 2, Kind: "help", Text: "two"},
+	}
+	if err := db.Enqueue(ctx, replies); err != nil {
+		t.Fatal(err)
+	}
+	box, _ := db.Outbox(ctx)
+	if err := db.MarkSent(ctx, box[1].ID, 77); err != nil {
+		t.Fatal(err)
+	}
+	marked, err := db.MarkSendingAll(ctx, []int64{box[0].ID, box[1].ID})
+	if err != nil || !marked[box[0].ID] || marked[box[1].ID] {
+		t.Fatalf("marked = %v, %v; want only the unsent one", marked, err)
+	}
+	box, _ = db.Outbox(ctx)
+	if box[0].State != OutboxSending || box[0].Attempts != 1 || box[0].SendingSince.IsZero() || box[1].State != OutboxSent {
+		t.Errorf("outbox = %+v", box)
+	}
+}

@@ -167,6 +167,9 @@ func TestMessagePathUsesIndexes(t *testing.T) {
 	if err != nil || len(box) != 1 {
 		t.Fatalf("NextOutbox = %v, %v", box, err)
 	}
+	if _, err := db.MarkSendingAll(ctx, []int64{box[0].ID}); err != nil {
+		t.Fatal(err)
+	}
 	if err := db.MarkSending(ctx, box[0].ID); err != nil {
 		t.Fatal(err)
 	}
