@@ -49,17 +49,40 @@ func (ch *charger) step() (bool, time.Duration, error) {
 		return false, at.Sub(now), nil
 	}
 	seen := map[int64]bool{}
-	var wg sync.WaitGroup
-	errs := make([]error, len(due))
-	for i, c := range due {
+	var batch []storage.Charge
+	fresh := map[string]time.Time{}
+	for _, c := range due {
 		if seen[c.UserID] || len(seen) == concurrentCharges {
 			continue
 		}
 		seen[c.UserID] = true
+		batch = append(batch, c)
+		if c.Attempts == 0 {
+			fresh[c.ID] = now.Add(backoff(1))
+		}
+	}
+	// The first attempts are recorded as begun in one commit, before any
+	// issuer call is made.
+	started, err := b.db.StartCharges(ctx, fresh)
+	if err != nil {
+		return false, 0, fmt.Errorf("record charge attempts: %w", err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(batch))
+	for i, c := range batch {
+		attempt, ok := started[c.ID]
+		if c.Attempts == 0 && !ok {
+			continue // no longer confirmed: somebody else settled it
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = ch.charge(ctx, ch.log.With("order", c.ID), c)
+			log := ch.log.With("order", c.ID)
+			if ok {
+				errs[i] = ch.purchase(ctx, log, c, attempt)
+			} else {
+				errs[i] = ch.charge(ctx, log, c)
+			}
 		}()
 	}
 	wg.Wait()
@@ -93,6 +116,14 @@ func (ch *charger) charge(ctx context.Context, log *slog.Logger, c storage.Charg
 	if err != nil {
 		return fmt.Errorf("record charge attempt: %w", err)
 	}
+	return ch.purchase(ctx, log, c, attempt)
+}
+
+// purchase asks the issuer for order c's purchase, whose attempt is
+// recorded as begun, and settles what came of it. It returns an error
+// when the database failed.
+func (ch *charger) purchase(ctx context.Context, log *slog.Logger, c storage.Charge, attempt int64) error {
+	b := ch.b
 	crashpoint.Hit(crashpoint.BeforeCharge)
 	cctx, cancel := context.WithTimeout(ctx, b.settings().cfg.Issuer.Timeout)
 	p, err := b.iss.CreatePurchase(cctx, c.IdempotencyKey, purchaseRequest(c.Order))

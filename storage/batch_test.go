@@ -136,3 +136,38 @@ func TestMarkSendingAllMarksOnlyUnfinished(t *testing.T) {
 		t.Errorf("outbox = %+v", box)
 	}
 }
+
+// TestStartChargesRecordsEachAttemptFirst: the first attempts of a
+// charger step are recorded in one commit; an order no longer confirmed
+// gets none.
+func TestStartChargesRecordsEachAttemptFirst(t *testing.T) {
+	db, ctx := openTest(t), context.Background()
+	err := db.update(ctx, func(tx *Tx) error {
+		for i, s := range []conversations.State{conversations.Confirmed, conversations.Confirmed, conversations.Paid} {
+			o := pendingOrder(fmt.Sprintf("ord_%d", i), int64(i+1), t0.Add(time.Hour))
+			o.State = s
+			if err := tx.insertOrder(o); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	later := t0.Add(time.Minute)
+	started, err := db.StartCharges(ctx, map[string]time.Time{"ord_0": later, "ord_1": later, "ord_2": later})
+	if err != nil || len(started) != 2 || started["ord_0"] == 0 || started["ord_1"] == 0 {
+		t.Fatalf("started = %v, %v; want attempts for the two confirmed orders", started, err)
+	}
+	if due, _ := db.DueCharges(ctx, t0, 10); len(due) != 0 {
+		t.Errorf("due while their attempts run = %+v", due)
+	}
+	due, _ := db.DueCharges(ctx, later, 10)
+	if len(due) != 2 || due[0].Attempts != 1 {
+		t.Errorf("due at the retry time = %+v", due)
+	}
+	if a, _ := db.ChargeAttempts(ctx, "ord_0"); len(a) != 1 || a[0].Kind != "purchase" || !a[0].FinishedAt.IsZero() {
+		t.Errorf("attempts of ord_0 = %+v", a)
+	}
+}

@@ -60,25 +60,30 @@ func (db *DB) NextChargeAt(ctx context.Context) (time.Time, bool, error) {
 func (db *DB) StartCharge(ctx context.Context, orderID, kind string, retryAt time.Time) (int64, error) {
 	var id int64
 	err := db.update(ctx, func(tx *Tx) error {
-		res, err := tx.tx.Exec(`UPDATE orders SET charge_attempts = charge_attempts + 1, next_charge_at = ?, updated_at = ?
-			WHERE id = ? AND state = 'confirmed'`, ms(retryAt), ms(tx.now), orderID)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return ErrConflict
-		}
-		res, err = tx.tx.Exec(`INSERT INTO charge_attempts (order_id, kind, started_at) VALUES (?, ?, ?)`, orderID, kind, ms(tx.now))
-		if err != nil {
-			return err
-		}
-		id, err = res.LastInsertId()
+		var err error
+		id, err = tx.startCharge(orderID, kind, retryAt)
 		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("start charge %s: %w", orderID, err)
 	}
 	return id, nil
+}
+
+func (tx *Tx) startCharge(orderID, kind string, retryAt time.Time) (int64, error) {
+	res, err := tx.tx.Exec(`UPDATE orders SET charge_attempts = charge_attempts + 1, next_charge_at = ?, updated_at = ?
+		WHERE id = ? AND state = 'confirmed'`, ms(retryAt), ms(tx.now), orderID)
+	if err != nil {
+		return 0, err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return 0, ErrConflict
+	}
+	res, err = tx.tx.Exec(`INSERT INTO charge_attempts (order_id, kind, started_at) VALUES (?, ?, ?)`, orderID, kind, ms(tx.now))
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
 }
 
 // SettleCharge records the final outcome of an order's charge (Paid,
