@@ -134,6 +134,7 @@ func (s *sender) sendAll(ctx context.Context, msgs []storage.OutboxMessage) erro
 	if err != nil {
 		return fmt.Errorf("mark sending: %w", err)
 	}
+	batch := &posted{msgs: map[int64]storage.OutboxMessage{}, ids: map[int64]int64{}}
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var first error
@@ -152,7 +153,7 @@ func (s *sender) sendAll(ctx context.Context, msgs []storage.OutboxMessage) erro
 				// Its post is recorded as begun: made now, it costs no
 				// search of Twitter at the next start. Twitter's own
 				// refusals (a pause, a rate limit) put it back.
-				err = s.post(ctx, s.log.With("outbox", m.ID, "channel", m.Channel, "user_id", m.UserID, "kind", m.Kind), m)
+				err = s.post(ctx, s.log.With("outbox", m.ID, "channel", m.Channel, "user_id", m.UserID, "kind", m.Kind), m, batch)
 			} else if s.b.ctx.Err() == nil && !s.b.authBroken.Load() {
 				if _, paused := s.pausedUntil(m.Channel, s.b.now()); !paused {
 					err = s.send(ctx, m)
@@ -166,8 +167,32 @@ func (s *sender) sendAll(ctx context.Context, msgs []storage.OutboxMessage) erro
 		}()
 	}
 	wg.Wait()
-	return first
+	return cmp.Or(first, s.recordSent(ctx, batch))
 }
+
+// recordSent records the posts of batch in one commit, and what follows
+// from each; when that commit fails, each is recorded on its own. It
+// returns an error when the database failed.
+func (s *sender) recordSent(ctx context.Context, batch *posted) error {
+	// Recorded even while shutting down: they are on Twitter now.
+	finished, err := s.b.db.MarkSentAll(context.WithoutCancel(ctx), batch.ids)
+	for outboxID, sentID := range batch.ids {
+		m := batch.msgs[outboxID]
+		log := s.log.With("outbox", m.ID, "channel", m.Channel, "user_id", m.UserID, "kind", m.Kind)
+		switch {
+		case err != nil:
+			if rerr := s.markSent(ctx, log, m, sentID, ""); rerr != nil {
+				return rerr
+			}
+		case finished[outboxID]:
+			log.Warn("already finished; not recorded twice", "sent_id", sentID)
+		default:
+			s.sent(log, m, sentID, "")
+		}
+	}
+	return nil
+}
+
 
 // budget is a channel's posting budget (twitter.limits) in its rolling
 // window: how much of it the bot used, and who it was used for.
@@ -265,12 +290,22 @@ func (s *sender) send(ctx context.Context, m storage.OutboxMessage) error {
 		}
 		return fmt.Errorf("mark sending: %w", err)
 	}
-	return s.post(ctx, log, m)
+	return s.post(ctx, log, m, nil)
+}
+
+// posted collects the posts of a step that went through, to record them
+// in one commit.
+type posted struct {
+	mu   sync.Mutex
+	msgs map[int64]storage.OutboxMessage
+	ids  map[int64]int64 // outbox id -> sent id
 }
 
 // post posts m, whose post is recorded as begun (MarkSending), and
-// records what came of it. It returns an error when the database failed.
-func (s *sender) post(ctx context.Context, log *slog.Logger, m storage.OutboxMessage) error {
+// records what came of it: a post that went through is added to batch to
+// be recorded with the others, or recorded at once when batch is nil. It
+// returns an error when the database failed.
+func (s *sender) post(ctx context.Context, log *slog.Logger, m storage.OutboxMessage, batch *posted) error {
 	b := s.b
 	crashpoint.Hit(crashpoint.BeforePost)
 	var id int64
@@ -281,6 +316,12 @@ func (s *sender) post(ctx context.Context, log *slog.Logger, m storage.OutboxMes
 		id, err = b.tw.Post(m.Text, m.InReplyTo)
 	}
 	crashpoint.Hit(crashpoint.AfterPost)
+	if err == nil && batch != nil {
+		batch.mu.Lock()
+		batch.msgs[m.ID], batch.ids[m.ID] = m, id
+		batch.mu.Unlock()
+		return nil
+	}
 	if err == nil {
 		return s.markSent(ctx, log, m, id, "")
 	}
@@ -429,12 +470,17 @@ func (s *sender) markSent(ctx context.Context, log *slog.Logger, m storage.Outbo
 		}
 		return fmt.Errorf("record sent: %w", err)
 	}
+	s.sent(log, m, id, note)
+	return nil
+}
+
+// sent is what follows a post's record.
+func (s *sender) sent(log *slog.Logger, m storage.OutboxMessage, id int64, note string) {
 	crashpoint.Hit(crashpoint.AfterSent)
 	log.Info("sent", "sent_id", id, "note", note)
 	if m.IsRequest {
 		s.b.wake(s.b.wakeProcessor) // a confirmation may be waiting on this
 	}
-	return nil
 }
 
 // errNotSettled says that find has not yet looked far enough back to tell

@@ -197,3 +197,31 @@ func (db *DB) StartCharges(ctx context.Context, retryAt map[string]time.Time) (m
 	}
 	return attempts, nil
 }
+
+// MarkSentAll records, as MarkSent does for one, that each outbox message
+// of sent (by id) is on Twitter as its value, in one transaction. It
+// returns the ids that were finished already, and so not recorded again;
+// on an error nothing is recorded.
+func (db *DB) MarkSentAll(ctx context.Context, sent map[int64]int64) (map[int64]bool, error) {
+	finished := map[int64]bool{}
+	if len(sent) == 0 {
+		return finished, nil
+	}
+	err := db.update(ctx, func(tx *Tx) error {
+		for id, sentID := range sent {
+			err := tx.markSent(id, sentID)
+			if errors.Is(err, ErrConflict) {
+				finished[id] = true
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("outbox %d: %w", id, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("mark sent: %w", err)
+	}
+	return finished, nil
+}

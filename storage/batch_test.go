@@ -171,3 +171,33 @@ func TestStartChargesRecordsEachAttemptFirst(t *testing.T) {
 		t.Errorf("attempts of ord_0 = %+v", a)
 	}
 }
+
+// TestMarkSentAllRecordsEachAsMarkSent: posts recorded together are each
+// recorded as one alone would be (a request delivered starts its order's
+// window), and one finished already is reported, not recorded again.
+func TestMarkSentAllRecordsEachAsMarkSent(t *testing.T) {
+	db, ctx := openTest(t), context.Background()
+	o := pendingOrder("ord_1", 1, t0.Add(15*time.Minute))
+	request := conversations.Reply{Channel: conversations.Tweet, UserID: 1, Kind: "confirm_request", OrderID: "ord_1", Request: true, Text: "confirm?"}
+	if _, err := processOne(t, db, mention(10, 1), conversations.Decision{Action: "reserve", NewOrder: &o, Replies: []conversations.Reply{request}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Enqueue(ctx, []conversations.Reply{{Channel: conversations.DM, UserID: 2, Kind: "help", Text: "help"}}); err != nil {
+		t.Fatal(err)
+	}
+	box, _ := db.Outbox(ctx)
+	if err := db.MarkFailed(ctx, box[1].ID, "refused"); err != nil {
+		t.Fatal(err)
+	}
+	finished, err := db.MarkSentAll(ctx, map[int64]int64{box[0].ID: 500, box[1].ID: 501})
+	if err != nil || !finished[box[1].ID] || finished[box[0].ID] {
+		t.Fatalf("finished = %v, %v; want only the failed one", finished, err)
+	}
+	box, _ = db.Outbox(ctx)
+	if box[0].State != OutboxSent || box[0].SentID != 500 || box[1].State != OutboxFailed {
+		t.Errorf("outbox = %+v", box)
+	}
+	if got, _ := db.Order(ctx, "ord_1"); got.RequestMessageID != 500 {
+		t.Errorf("the order's request = %d, want 500", got.RequestMessageID)
+	}
+}

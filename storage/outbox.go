@@ -120,30 +120,32 @@ func (db *DB) MarkSending(ctx context.Context, id int64) error {
 // conversations.Delivered). It returns ErrConflict when the
 // message was already finished.
 func (db *DB) MarkSent(ctx context.Context, id, sentID int64) error {
-	err := db.update(ctx, func(tx *Tx) error {
-		res, err := tx.tx.Exec(`UPDATE outbox SET state = 'sent', sent_id = ?, sent_at = ?, last_error = '' WHERE id = ? AND state IN ('pending', 'sending')`,
-			sentID, ms(tx.now), id)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return ErrConflict
-		}
-		o, ok, err := tx.requestOrder(id)
-		if err != nil || !ok {
-			return err
-		}
-		if o, ok = conversations.Delivered(o, sentID, tx.now); !ok {
-			return nil
-		}
-		_, err = tx.tx.Exec(`UPDATE orders SET request_message_id = ?, expires_at = ?, updated_at = ? WHERE id = ? AND state = 'pending'`,
-			o.RequestMessageID, ms(o.ExpiresAt), ms(tx.now), o.ID)
-		return err
-	})
+	err := db.update(ctx, func(tx *Tx) error { return tx.markSent(id, sentID) })
 	if err != nil {
 		return fmt.Errorf("mark sent %d: %w", id, err)
 	}
 	return nil
+}
+
+func (tx *Tx) markSent(id, sentID int64) error {
+	res, err := tx.tx.Exec(`UPDATE outbox SET state = 'sent', sent_id = ?, sent_at = ?, last_error = '' WHERE id = ? AND state IN ('pending', 'sending')`,
+		sentID, ms(tx.now), id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return ErrConflict
+	}
+	o, ok, err := tx.requestOrder(id)
+	if err != nil || !ok {
+		return err
+	}
+	if o, ok = conversations.Delivered(o, sentID, tx.now); !ok {
+		return nil
+	}
+	_, err = tx.tx.Exec(`UPDATE orders SET request_message_id = ?, expires_at = ?, updated_at = ? WHERE id = ? AND state = 'pending'`,
+		o.RequestMessageID, ms(o.ExpiresAt), ms(tx.now), o.ID)
+	return err
 }
 
 // MarkFailed records that Twitter refused message id for good (a reply to

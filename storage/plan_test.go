@@ -176,6 +176,9 @@ func TestMessagePathUsesIndexes(t *testing.T) {
 	if _, err := db.SentIDRecorded(ctx, conversations.Tweet, 1<<41); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := db.MarkSentAll(ctx, map[int64]int64{-1: 1 << 43}); err != nil {
+		t.Fatal(err)
+	}
 	if err := db.MarkSent(ctx, box[0].ID, 1<<41); err != nil {
 		t.Fatal(err)
 	}
