@@ -193,7 +193,6 @@ func (s *sender) recordSent(ctx context.Context, batch *posted) error {
 	return nil
 }
 
-
 // budget is a channel's posting budget (twitter.limits) in its rolling
 // window: how much of it the bot used, and who it was used for.
 type budget struct {
