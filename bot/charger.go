@@ -21,6 +21,17 @@ import (
 type charger struct {
 	b   *Bot
 	log *slog.Logger
+
+	// settling collects the outcomes of a step's charges, to record them
+	// in one commit; set by step while its charges run, nil otherwise.
+	settling *settling
+}
+
+// settling is the outcomes a step has learnt and not yet recorded.
+type settling struct {
+	mu   sync.Mutex
+	outs []storage.Settlement
+	logs map[string]*slog.Logger // by order id
 }
 
 func newCharger(b *Bot) *charger { return &charger{b: b, log: b.log.With("component", "charger")} }
@@ -67,6 +78,8 @@ func (ch *charger) step() (bool, time.Duration, error) {
 	if err != nil {
 		return false, 0, fmt.Errorf("record charge attempts: %w", err)
 	}
+	ch.settling = &settling{logs: map[string]*slog.Logger{}}
+	defer func() { ch.settling = nil }()
 	var wg sync.WaitGroup
 	errs := make([]error, len(batch))
 	for i, c := range batch {
@@ -86,10 +99,33 @@ func (ch *charger) step() (bool, time.Duration, error) {
 		}()
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	if err := errors.Join(append(errs, ch.recordSettled(ch.settling))...); err != nil {
 		return false, 0, err
 	}
 	return true, 0, nil
+}
+
+// recordSettled records the outcomes of batch in one commit, and what
+// follows from each; when that commit fails, each is recorded on its
+// own. It returns an error when the database failed.
+func (ch *charger) recordSettled(batch *settling) error {
+	b := ch.b
+	// Recorded even while shutting down: they are known now and would
+	// otherwise cost lookups at the next start.
+	gone, err := b.db.SettleCharges(context.WithoutCancel(b.work), batch.outs)
+	var errs []error
+	for _, s := range batch.outs {
+		log := batch.logs[s.OrderID]
+		switch {
+		case err != nil:
+			errs = append(errs, ch.record(log, s))
+		case gone[s.OrderID]:
+			log.Warn("order no longer confirmed; its outcome is not recorded twice", "outcome", s.Outcome.State)
+		default:
+			ch.settled(log, s)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // charge settles one order's charge, or records why it must wait.
@@ -232,19 +268,38 @@ func (ch *charger) settle(log *slog.Logger, c storage.Charge, attempt int64, out
 	if out.State != conversations.Parked {
 		replies = conversations.OutcomeReplies(st.messages, st.cfg.Privacy, c.Order, out)
 	}
+	s := storage.Settlement{OrderID: c.ID, AttemptID: attempt, Outcome: out, Detail: detail, Replies: replies}
+	if batch := ch.settling; batch != nil {
+		batch.mu.Lock()
+		batch.outs = append(batch.outs, s)
+		batch.logs[c.ID] = log
+		batch.mu.Unlock()
+		return nil
+	}
+	return ch.record(log, s)
+}
+
+// record records one outcome on its own. It returns an error when the
+// database failed.
+func (ch *charger) record(log *slog.Logger, s storage.Settlement) error {
 	// The outcome is recorded even while shutting down: it is known now
 	// and would otherwise cost a lookup at the next start.
-	if err := b.db.SettleCharge(context.WithoutCancel(b.work), c.ID, attempt, out, detail, replies); err != nil {
+	if err := ch.b.db.SettleCharge(context.WithoutCancel(ch.b.work), s.OrderID, s.AttemptID, s.Outcome, s.Detail, s.Replies); err != nil {
 		if errors.Is(err, storage.ErrConflict) {
-			log.Warn("order no longer confirmed; its outcome is not recorded twice", "outcome", out.State, "err", err)
+			log.Warn("order no longer confirmed; its outcome is not recorded twice", "outcome", s.Outcome.State, "err", err)
 			return nil
 		}
-		return fmt.Errorf("record charge outcome %s: %w", out.State, err)
+		return fmt.Errorf("record charge outcome %s: %w", s.Outcome.State, err)
 	}
-	crashpoint.Hit(crashpoint.AfterChargeSettled)
-	log.Info("charge settled", "outcome", out.State, "purchase", out.PurchaseID, "decline_code", out.DeclineCode)
-	b.wake(b.wakeSender)
+	ch.settled(log, s)
 	return nil
+}
+
+// settled is what follows an outcome's record.
+func (ch *charger) settled(log *slog.Logger, s storage.Settlement) {
+	crashpoint.Hit(crashpoint.AfterChargeSettled)
+	log.Info("charge settled", "outcome", s.Outcome.State, "purchase", s.Outcome.PurchaseID, "decline_code", s.Outcome.DeclineCode)
+	ch.b.wake(ch.b.wakeSender)
 }
 
 // deferCharge records an attempt whose outcome is not known, or that the

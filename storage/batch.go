@@ -225,3 +225,30 @@ func (db *DB) MarkSentAll(ctx context.Context, sent map[int64]int64) (map[int64]
 	}
 	return finished, nil
 }
+
+// SettleCharges records several charges' outcomes, as SettleCharge does
+// for one, in one transaction. It returns the order ids no longer
+// confirmed, for which nothing is written; on an error nothing is.
+func (db *DB) SettleCharges(ctx context.Context, settled []Settlement) (map[string]bool, error) {
+	gone := map[string]bool{}
+	if len(settled) == 0 {
+		return gone, nil
+	}
+	err := db.update(ctx, func(tx *Tx) error {
+		for _, s := range settled {
+			err := tx.settleCharge(s)
+			if errors.Is(err, ErrConflict) {
+				gone[s.OrderID] = true
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("order %s: %w", s.OrderID, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("settle charges: %w", err)
+	}
+	return gone, nil
+}

@@ -201,3 +201,50 @@ func TestMarkSentAllRecordsEachAsMarkSent(t *testing.T) {
 		t.Errorf("the order's request = %d, want 500", got.RequestMessageID)
 	}
 }
+
+// TestSettleChargesRecordsEachAsSettleCharge: outcomes recorded together
+// are each recorded as one alone would be, receipts queued with them; an
+// order no longer confirmed is reported and left alone.
+func TestSettleChargesRecordsEachAsSettleCharge(t *testing.T) {
+	db, ctx := openTest(t), context.Background()
+	err := db.update(ctx, func(tx *Tx) error {
+		for i, s := range []conversations.State{conversations.Confirmed, conversations.Confirmed, conversations.Expired} {
+			o := pendingOrder(fmt.Sprintf("ord_%d", i), int64(i+1), t0.Add(time.Hour))
+			o.State = s
+			if err := tx.insertOrder(o); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	started, err := db.StartCharges(ctx, map[string]time.Time{"ord_0": t0, "ord_1": t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	receipt := func(user int64) []conversations.Reply {
+		return []conversations.Reply{{Channel: conversations.Tweet, UserID: user, Kind: "receipt", Text: "paid"}}
+	}
+	gone, err := db.SettleCharges(ctx, []Settlement{
+		{OrderID: "ord_0", AttemptID: started["ord_0"], Outcome: conversations.Outcome{State: conversations.Paid, PurchaseID: "pur_0"}, Replies: receipt(1)},
+		{OrderID: "ord_1", AttemptID: started["ord_1"], Outcome: conversations.Outcome{State: conversations.Declined, DeclineCode: "insufficient_funds"}, Replies: receipt(2)},
+		{OrderID: "ord_2", Outcome: conversations.Outcome{State: conversations.Paid}, Replies: receipt(3)},
+	})
+	if err != nil || len(gone) != 1 || !gone["ord_2"] {
+		t.Fatalf("gone = %v, %v; want only the expired order", gone, err)
+	}
+	for id, want := range map[string]conversations.State{"ord_0": conversations.Paid, "ord_1": conversations.Declined, "ord_2": conversations.Expired} {
+		if o, _ := db.Order(ctx, id); o.State != want {
+			t.Errorf("%s is %s, want %s", id, o.State, want)
+		}
+	}
+	if box, _ := db.Outbox(ctx); len(box) != 2 {
+		t.Errorf("outbox has %d replies, want the two settled orders'", len(box))
+	}
+	if a, _ := db.ChargeAttempts(ctx, "ord_0"); len(a) != 1 || a[0].Outcome != "paid" {
+		t.Errorf("attempts of ord_0 = %+v", a)
+	}
+	checkCounters(t, db, "settled together")
+}

@@ -92,24 +92,37 @@ func (tx *Tx) startCharge(orderID, kind string, retryAt time.Time) (int64, error
 // order is no longer confirmed, and then writes nothing.
 func (db *DB) SettleCharge(ctx context.Context, orderID string, attemptID int64, out conversations.Outcome, detail string, replies []conversations.Reply) error {
 	err := db.update(ctx, func(tx *Tx) error {
-		res, err := tx.tx.Exec(`UPDATE orders SET state = ?, purchase_id = ?, decline_code = ?, settled_at = ?, last_error = ?, updated_at = ?
-			WHERE id = ? AND state = 'confirmed'`,
-			out.State, out.PurchaseID, out.DeclineCode, ms(tx.now), detail, ms(tx.now), orderID)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return ErrConflict
-		}
-		if err := tx.finishAttempt(attemptID, string(out.State), detail); err != nil {
-			return err
-		}
-		return tx.enqueue(replies)
+		return tx.settleCharge(Settlement{OrderID: orderID, AttemptID: attemptID, Outcome: out, Detail: detail, Replies: replies})
 	})
 	if err != nil {
 		return fmt.Errorf("settle charge %s: %w", orderID, err)
 	}
 	return nil
+}
+
+// Settlement is one charge's final outcome, as SettleCharge records it.
+type Settlement struct {
+	OrderID   string
+	AttemptID int64
+	Outcome   conversations.Outcome
+	Detail    string
+	Replies   []conversations.Reply
+}
+
+func (tx *Tx) settleCharge(s Settlement) error {
+	res, err := tx.tx.Exec(`UPDATE orders SET state = ?, purchase_id = ?, decline_code = ?, settled_at = ?, last_error = ?, updated_at = ?
+		WHERE id = ? AND state = 'confirmed'`,
+		s.Outcome.State, s.Outcome.PurchaseID, s.Outcome.DeclineCode, ms(tx.now), s.Detail, ms(tx.now), s.OrderID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return ErrConflict
+	}
+	if err := tx.finishAttempt(s.AttemptID, string(s.Outcome.State), s.Detail); err != nil {
+		return err
+	}
+	return tx.enqueue(s.Replies)
 }
 
 // DeferCharge records an attempt whose outcome is not known, or that must

@@ -209,6 +209,9 @@ func TestMessagePathUsesIndexes(t *testing.T) {
 		t.Fatal(err)
 	}
 	receipt := conversations.Reply{Channel: conversations.Tweet, UserID: 7, InReplyTo: confirm.ID, Kind: "receipt", OrderID: o.ID, Text: "paid"}
+	if _, err := db.SettleCharges(ctx, []Settlement{{OrderID: "ord_none", Outcome: conversations.Outcome{State: conversations.Paid}}}); err != nil {
+		t.Fatal(err)
+	}
 	if err := db.SettleCharge(ctx, o.ID, attempt, conversations.Outcome{State: conversations.Paid, PurchaseID: "pur"}, "", []conversations.Reply{receipt}); err != nil {
 		t.Fatal(err)
 	}
