@@ -79,7 +79,7 @@ func (p *processor) processBatch(ctx context.Context, msgs []storage.InboxMessag
 	cfg := st.cfg
 	intents := make([]conversations.Intent, len(msgs))
 	enrollments := make([]conversations.Enrollment, len(msgs))
-	lookupErrs := make([]error, len(msgs))
+	prepErrs := make([]error, len(msgs))
 	skips := make([]string, len(msgs))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, enrollmentLookups)
@@ -87,21 +87,29 @@ func (p *processor) processBatch(ctx context.Context, msgs []storage.InboxMessag
 		if skips[i] = p.skipReason(m, now); skips[i] != "" {
 			continue
 		}
-		intents[i] = conversations.Classify(m.Inbound, st.catalog)
+		if intents[i], prepErrs[i] = classify(m, st.catalog); prepErrs[i] != nil {
+			continue
+		}
 		if intents[i].NeedsEnrollment() {
 			wg.Add(1)
 			sem <- struct{}{}
 			go func() {
 				defer wg.Done()
 				defer func() { <-sem }()
-				enrollments[i], lookupErrs[i] = p.enrollment(ctx, m.UserID)
+				enrollments[i], prepErrs[i] = p.enrollment(ctx, m.UserID)
 			}()
 		}
 	}
 	wg.Wait()
 	var items []storage.BatchItem
 	for i, m := range msgs {
-		if err := lookupErrs[i]; err != nil {
+		if err := prepErrs[i]; errors.Is(err, errPanic) {
+			if err := p.failed(ctx, m, err); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := prepErrs[i]; err != nil {
 			p.log.Warn("issuer enrollment lookup failed; this cardholder's messages wait", "channel", m.Channel, "message_id", m.Inbound.ID, "user_id", m.UserID, "err", err)
 			p.wait(m.UserID, time.Now().Add(2*time.Second))
 			continue
@@ -118,7 +126,7 @@ func (p *processor) processBatch(ctx context.Context, msgs []storage.InboxMessag
 		items = append(items, storage.BatchItem{Msg: m, Skip: skips[i], Expiry: expiry, Decide: func(f storage.Facts) (d conversations.Decision, err error) {
 			defer func() {
 				if r := recover(); r != nil {
-					err = fmt.Errorf("panic: %v", r)
+					err = fmt.Errorf("%w: %v", errPanic, r)
 				}
 			}()
 			return conversations.Decide(conversations.Situation{
@@ -169,6 +177,21 @@ func (p *processor) processBatch(ctx context.Context, msgs []storage.InboxMessag
 		p.decided(m, r.Decision)
 	}
 	return nil
+}
+
+// errPanic marks a message whose processing panicked: it is set aside
+// like one whose processing failed, and holds back nobody else.
+var errPanic = errors.New("panic")
+
+// classify reads what message m asks for, and returns an errPanic error
+// when that panicked.
+func classify(m storage.InboxMessage, catalog *conversations.Catalog) (intent conversations.Intent, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %v", errPanic, r)
+		}
+	}()
+	return conversations.Classify(m.Inbound, catalog), nil
 }
 
 // decided logs a decision about m and sets off what it makes happen: the
