@@ -40,9 +40,9 @@ func TestProcessorBatchSetsAsidePanicAndKeepsTheRest(t *testing.T) {
 	ctx := context.Background()
 	msgs := []conversations.Inbound{
 		{Channel: conversations.Tweet, ID: 100, UserID: 2, ScreenName: "two", Text: "@bot hello", PostedAt: now},                   // ignored: no reply
-		{Channel: conversations.DM, ID: 101, UserID: 1, Text: "help", PostedAt: now},                                              // needs a reply: panics
+		{Channel: conversations.DM, ID: 101, UserID: 1, Text: "help", PostedAt: now},                                               // needs a reply: panics
 		{Channel: conversations.Tweet, ID: 102, UserID: 3, ScreenName: "three", Text: "@bot hi", PostedAt: now},                    // ignored
-		{Channel: conversations.Tweet, ID: 103, UserID: 2, ScreenName: "two", Text: "@bot again", PostedAt: now.Add(time.Second)}, // two's second: next step
+		{Channel: conversations.Tweet, ID: 103, UserID: 2, ScreenName: "two", Text: "@bot again", PostedAt: now.Add(time.Second)},  // two's second: next step
 		{Channel: conversations.Tweet, ID: 104, UserID: 4, ScreenName: "four", Text: "@bot later", PostedAt: now.Add(time.Second)}, // after it: next step too
 	}
 	if _, err := db.SavePage(ctx, msgs, cursorDMs, dmCursor{HighWater: 1000, PolledAt: now}); err != nil {
