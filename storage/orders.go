@@ -74,14 +74,23 @@ func (tx *Tx) userOrders(userID int64) ([]conversations.Order, error) {
 	// Every order holding stock (the per-user limit counts them all), and
 	// the most recent of the rest.
 	return tx.queryOrders(`WHERE id IN (
-			SELECT id FROM orders WHERE user_id = ?1 AND state IN ('pending', 'confirmed', 'parked', 'paid')
+			SELECT id FROM orders WHERE user_id = ?1 AND state IN `+stockStates+`
 			UNION SELECT id FROM (SELECT id FROM orders WHERE user_id = ?1 ORDER BY created_at DESC, id DESC LIMIT ?2))
 		ORDER BY created_at DESC, id DESC`, userID, RecentOrders)
 }
 
 func (tx *Tx) taken() (map[string]int64, error) {
-	return tx.countByOffer(`SELECT offer_id, COUNT(*) FROM orders WHERE state IN ('pending', 'confirmed', 'parked', 'paid') GROUP BY offer_id`)
+	return tx.countByOffer(`SELECT offer_id, COUNT(*) FROM orders WHERE state IN ` + stockStates + ` GROUP BY offer_id`)
 }
+
+// stockStates is conversations.StockStates as an SQL list.
+var stockStates = func() string {
+	quoted := make([]string, len(conversations.StockStates))
+	for i, s := range conversations.StockStates {
+		quoted[i] = "'" + string(s) + "'"
+	}
+	return "(" + strings.Join(quoted, ", ") + ")"
+}()
 
 // countByOffer runs a query of (offer id, count) rows into a map.
 func (tx *Tx) countByOffer(query string, args ...any) (map[string]int64, error) {
