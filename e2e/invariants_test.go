@@ -116,6 +116,9 @@ type driver struct {
 	active     map[int64]*cycle // per user id
 	confirmed  map[int64]int64  // confirming message id -> user id
 	hijacks    []int64          // mallory's confirmations of other people's requests
+	repeats    []int64          // buys repeating a request already answered twice: not answered again
+	asked      map[string]int   // per order id, the answers that were its confirmation request
+	askedAt    map[string]time.Time
 	hijacked   map[int64]bool   // requests mallory answered
 	lastAction time.Time
 	seq        int
@@ -132,6 +135,7 @@ type driver struct {
 
 func newDriver(t *testing.T, tw *twitteremu.Server) *driver {
 	return &driver{t: t, tw: tw, active: map[int64]*cycle{}, confirmed: map[int64]int64{}, hijacked: map[int64]bool{},
+		asked: map[string]int{}, askedAt: map[string]time.Time{},
 		replies: map[int64]twitteremu.Tweet{}, botDMs: map[int64][]twitteremu.DMEvent{}}
 }
 
@@ -269,12 +273,27 @@ func (d *driver) step(c *cycle) {
 			c.buyID = d.tweet(s.user, "@AmexOffers "+text, 0)
 		}
 		c.stage = 1
+		if d.askedTwice(s) {
+			// Its pending request was sent, and sent again: the bot
+			// answers a repeat once at most, so this one must go
+			// unanswered (conversation.md).
+			d.repeats = append(d.repeats, c.buyID)
+			c.stage = 3
+		}
 	case 1:
 		aid, text, ok := d.answerTo(c, c.buyID)
 		if !ok {
 			return
 		}
 		c.answer, c.answerID = text, aid
+		if strings.Contains(text, s.confirm) && strings.Contains(text, "ord_") {
+			oid := orderIDIn(text)
+			if d.asked[oid] == 0 {
+				d.askedAt[oid] = time.Now()
+			}
+			d.asked[oid]++
+			c.orderID = oid
+		}
 		if !strings.Contains(text, s.confirm) || !strings.Contains(text, "ord_") || !s.confirms {
 			c.stage = 3
 			return
@@ -313,6 +332,29 @@ func (d *driver) hijack() {
 			d.hijacks = append(d.hijacks, id)
 		}
 	}
+}
+
+// askedTwice reports whether the newest order shopper s was asked to
+// confirm, and did not, was asked twice already and is still well within
+// its window: a buy of it now must not be answered.
+func (d *driver) askedTwice(s *shopper) bool {
+	if s.confirms {
+		return false
+	}
+	for i := len(d.cycles) - 1; i >= 0; i-- {
+		if c := d.cycles[i]; c.s == s && c.orderID != "" {
+			return d.asked[c.orderID] >= 2 && time.Since(d.askedAt[c.orderID]) < 10*time.Minute
+		}
+	}
+	return false
+}
+
+// mustNotAnswer returns the messages the bot must never answer: mallory's
+// hijacks and the repeated buys beyond the one answered.
+func (d *driver) mustNotAnswer() []int64 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append(append([]int64(nil), d.hijacks...), d.repeats...)
 }
 
 // orderIDIn finds an order id in a text, or "".
