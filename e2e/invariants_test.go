@@ -119,7 +119,7 @@ type driver struct {
 	repeats    []int64          // buys repeating a request already answered twice: not answered again
 	asked      map[string]int   // per order id, the answers that were its confirmation request
 	askedAt    map[string]time.Time
-	hijacked   map[int64]bool   // requests mallory answered
+	hijacked   map[int64]bool // requests mallory answered
 	lastAction time.Time
 	seq        int
 	hijacker   bool
