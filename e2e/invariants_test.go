@@ -113,13 +113,13 @@ type driver struct {
 
 	mu         sync.Mutex
 	cycles     []*cycle
-	active     map[int64]*cycle // per user id
-	confirmed  map[int64]int64  // confirming message id -> user id
-	hijacks    []int64          // mallory's confirmations of other people's requests
-	repeats    []int64          // buys repeating a request already answered twice: not answered again
-	asked      map[string]int   // per order id, the answers that were its confirmation request
-	askedAt    map[string]time.Time
-	hijacked   map[int64]bool // requests mallory answered
+	active     map[int64]*cycle     // per user id
+	confirmed  map[int64]int64      // confirming message id -> user id
+	hijacks    []int64              // mallory's confirmations of other people's requests
+	repeats    []int64              // buys repeating a request already answered twice: not answered again
+	asked      map[string]int       // per order id, the answers that were its confirmation request
+	askedAt    map[string]time.Time // when each was first seen
+	hijacked   map[int64]bool       // requests mallory answered
 	lastAction time.Time
 	seq        int
 	hijacker   bool
