@@ -104,9 +104,8 @@ type Bot struct {
 
 	wakeProcessor, wakeCharger, wakeSender chan struct{}
 
-	cronMu   sync.Mutex
-	cron     *cron.Cron
-	cronJobs []cron.EntryID
+	cronMu sync.Mutex
+	cron   *cron.Cron
 
 	processor *processor
 	charger   *charger

@@ -30,9 +30,6 @@ type Offer struct {
 	Line      int // where the offer starts in its configuration file, for messages about it
 }
 
-// Unlimited reports whether the offer has no quantity limit.
-func (o Offer) Unlimited() bool { return o.Quantity == nil }
-
 // Privacy says where card digits, amounts and receipts may be shown.
 type Privacy string
 

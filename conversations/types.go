@@ -37,9 +37,20 @@ const (
 	Cancelled State = "cancelled" // cancelled by the cardholder
 )
 
+// StockStates are the states in which an order counts against the
+// offer's quantity (and the per-user limit).
+var StockStates = []State{Pending, Confirmed, Parked, Paid}
+
 // HoldsStock reports whether an order in state s counts against the offer's
 // quantity.
-func (s State) HoldsStock() bool { return s == Pending || s == Confirmed || s == Parked || s == Paid }
+func (s State) HoldsStock() bool {
+	for _, h := range StockStates {
+		if s == h {
+			return true
+		}
+	}
+	return false
+}
 
 // Order is an order as the conversation sees it. Its terms (title, amount,
 // hashtags, merchant) are a copy taken when it was requested, so that an

@@ -71,11 +71,6 @@ func (tx *Tx) enqueueOne(r conversations.Reply) (int64, error) {
 	return res.LastInsertId()
 }
 
-// Enqueue queues replies on their own, in one transaction.
-func (db *DB) Enqueue(ctx context.Context, replies []conversations.Reply) error {
-	return db.update(ctx, func(tx *Tx) error { return tx.enqueue(replies) })
-}
-
 // NextOutbox returns up to limit messages that may be sent now: each the
 // oldest unfinished message of its recipient (so that each cardholder's
 // messages keep their order), due by now, those of the kinds in first
@@ -298,17 +293,6 @@ func (db *DB) OldestSentSince(ctx context.Context, ch conversations.Channel, t t
 		return time.Time{}, err
 	}
 	return fromMS(*at), nil
-}
-
-// Outbox lists every outbox message, oldest first: for tests and admins.
-func (db *DB) Outbox(ctx context.Context) ([]OutboxMessage, error) {
-	var out []OutboxMessage
-	err := db.view(ctx, func(tx *Tx) error {
-		var err error
-		out, err = queryAll(tx, scanOutbox, `SELECT `+outboxColumns+` FROM outbox ORDER BY id`)
-		return err
-	})
-	return out, err
 }
 
 // Announce queues the tweet that announces an offer, once per offer and
