@@ -91,10 +91,10 @@ CREATE TRIGGER orders_count_delete AFTER DELETE ON orders BEGIN
 		WHERE OLD.state IN ('pending', 'confirmed', 'parked', 'paid') AND user_id = OLD.user_id AND offer_id = OLD.offer_id;
 END;
 
--- The admin listing, newest first, reads only the rows it prints (with a
--- filter, it reads newest first until it has enough: an index per filter
--- would cost every order's every change).
+-- The admin listings, newest first, read only the rows they print.
 CREATE INDEX orders_created ON orders (created_at, id);
+CREATE INDEX orders_offer_created ON orders (offer_id, created_at, id);
+CREATE INDEX orders_state_created ON orders (state, created_at, id);
 -- The counters answer what this one was for (stock per offer).
 DROP INDEX orders_offer_state;
 -- A cardholder's orders that are still live, without their history.
