@@ -89,7 +89,11 @@ func (m *Main) orders(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	return admin.WriteOrders(m.Stdout, orders, *asJSON)
+	notes, err := admin.OrderNotes(ctx, db, orders)
+	if err != nil {
+		return err
+	}
+	return admin.WriteOrders(m.Stdout, orders, notes, *asJSON)
 }
 
 func validState(s string) bool {

@@ -82,8 +82,9 @@ func (b *Bot) lookup(ctx context.Context, log *slog.Logger, c storage.Charge) (b
 	var approved, declined *issuer.Purchase
 	for i := range found {
 		p := &found[i]
-		if p.Reference != c.ID {
-			continue // not ours, whatever the server thinks
+		if err := issuer.CheckPurchase(purchaseRequest(c.Order), *p); err != nil {
+			b.parkMismatch(log, c, attempt, err)
+			return true, nil
 		}
 		switch p.Status {
 		case issuer.PurchaseApproved:
@@ -117,6 +118,10 @@ func (b *Bot) lookup(ctx context.Context, log *slog.Logger, c storage.Charge) (b
 func (b *Bot) settlePurchase(log *slog.Logger, c storage.Charge, attempt int64, p issuer.Purchase, err error) {
 	switch issuer.Outcome(err) {
 	case issuer.OK:
+		if err := issuer.CheckPurchase(purchaseRequest(c.Order), p); err != nil {
+			b.parkMismatch(log, c, attempt, err)
+			return
+		}
 		switch p.Status {
 		case issuer.PurchaseApproved:
 			b.settle(log, c, attempt, conversations.Outcome{State: conversations.Paid, PurchaseID: p.ID}, "approved")
@@ -131,6 +136,10 @@ func (b *Bot) settlePurchase(log *slog.Logger, c storage.Charge, attempt int64, 
 		if e != nil && e.Code == issuer.CodeCardDeclined {
 			id := ""
 			if e.Purchase != nil {
+				if err := issuer.CheckPurchase(purchaseRequest(c.Order), *e.Purchase); err != nil {
+					b.parkMismatch(log, c, attempt, err)
+					return
+				}
 				id = e.Purchase.ID
 			}
 			b.settle(log, c, attempt, conversations.Outcome{State: conversations.Declined, PurchaseID: id, DeclineCode: e.DeclineCode}, "declined")
@@ -152,6 +161,14 @@ func (b *Bot) settlePurchase(log *slog.Logger, c storage.Charge, attempt int64, 
 	default: // Unknown, RetryLater
 		b.deferCharge(log, c, attempt, err)
 	}
+}
+
+// parkMismatch parks an order whose purchase, as the issuer answered it, is
+// not the one asked for: nothing is told to the cardholder, and the
+// issuer's answer is kept on the order for an operator.
+func (b *Bot) parkMismatch(log *slog.Logger, c storage.Charge, attempt int64, mismatch error) {
+	log.Error("ALERT: the issuer's purchase does not match the order; order parked for an operator", "alert", "issuer_mismatch", "err", mismatch)
+	b.settle(log, c, attempt, conversations.Outcome{State: conversations.Parked}, "issuer_mismatch: "+mismatch.Error())
 }
 
 // settle records a final outcome and queues what the cardholder is told.
