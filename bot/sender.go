@@ -147,6 +147,9 @@ func (s *sender) send(ctx context.Context, m storage.OutboxMessage) {
 		s.markSent(ctx, log, m, id, "")
 		return
 	}
+	if s.shortenTooLong(ctx, log, m, err) {
+		return
+	}
 	now := b.now()
 	switch twitterapi.Classify(err) {
 	case twitterapi.KindDuplicate:
