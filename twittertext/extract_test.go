@@ -43,6 +43,7 @@ func TestExtractHashtags(t *testing.T) {
 		{"lone sign", "# #", nil},
 		{"url fragment", "https://example.com/page#BuyX", nil},
 		{"url slash fragment", "https://example.com/#BuyX", nil},
+		{"fragment of a url without protocol", "shop.example.com/#BuyX", nil},
 		{"after url", "https://example.com/page #BuyX", []Hashtag{{"BuyX", 25, 30}}},
 		{"cjk", "#日本語 ok", []Hashtag{{"日本語", 0, 4}}},
 		{"accented with combining mark", "#cafe\u0301", []Hashtag{{"cafe\u0301", 0, 6}}},
