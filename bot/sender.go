@@ -83,31 +83,41 @@ func (s *sender) sendDue() (bool, time.Duration) {
 }
 
 // withinBudget checks the bot's own count of what it posted against the
-// configured budgets (tweets per window, DMs per day), and pauses the
-// channel until budget comes back when it is used up.
+// configured budgets (posts per window; DMs per window and per day), and
+// pauses the channel until budget comes back when one is used up.
 func (s *sender) withinBudget(ctx context.Context, ch conversations.Channel, now time.Time) bool {
-	cfg := s.b.settings().cfg
-	limit, window := cfg.Twitter.Limits.TweetsPerWindow, cfg.Twitter.Limits.TweetWindow
+	l := s.b.settings().cfg.Twitter.Limits
+	budgets := []struct {
+		limit  int
+		window time.Duration
+	}{{l.TweetsPerWindow, l.TweetWindow}}
 	if ch == conversations.DM {
-		limit, window = cfg.Twitter.Limits.DMsPerDay, 24*time.Hour
+		budgets = []struct {
+			limit  int
+			window time.Duration
+		}{{l.DMsPerWindow, l.DMWindow}, {l.DMsPerDay, 24 * time.Hour}}
 	}
-	if limit <= 0 {
-		return true
-	}
-	n, err := s.b.db.SentSince(ctx, ch, now.Add(-window))
-	if err != nil {
-		s.log.Error("count sent messages", "err", err)
+	for _, bu := range budgets {
+		limit, window := bu.limit, bu.window
+		if limit <= 0 || window <= 0 {
+			continue
+		}
+		n, err := s.b.db.SentSince(ctx, ch, now.Add(-window))
+		if err != nil {
+			s.log.Error("count sent messages", "err", err)
+			return false
+		}
+		if n < limit {
+			continue
+		}
+		oldest, err := s.b.db.OldestSentSince(ctx, ch, now.Add(-window))
+		if err != nil || oldest.IsZero() {
+			oldest = now
+		}
+		s.pause(ch, oldest.Add(window), "posting budget used up: "+strconv.Itoa(n)+" in "+window.String())
 		return false
 	}
-	if n < limit {
-		return true
-	}
-	oldest, err := s.b.db.OldestSentSince(ctx, ch, now.Add(-window))
-	if err != nil || oldest.IsZero() {
-		oldest = now
-	}
-	s.pause(ch, oldest.Add(window), "posting budget used up: "+strconv.Itoa(n)+" in "+window.String())
-	return false
+	return true
 }
 
 func (s *sender) send(ctx context.Context, m storage.OutboxMessage) {
@@ -199,6 +209,16 @@ func (s *sender) send(ctx context.Context, m storage.OutboxMessage) {
 		at := now.Add(15 * time.Minute)
 		log.Error("Twitter asks the account to pause (226/326); posting paused", "err", err)
 		s.pause(m.Channel, at, err.Error())
+		s.reschedule(ctx, log, m, at, true, err)
+	case twitterapi.KindCapped:
+		at := now.Add(15 * time.Minute)
+		if e := (*twitterapi.Error)(nil); errors.As(err, &e) && e.ResetAt.After(now) {
+			at = e.ResetAt
+		}
+		if !twitterapi.NotSent(err) {
+			log.Error("ALERT: the API's usage cap or pay-per-use credits are used up: posting on this channel paused, everything stays queued; an operator must raise the cap or add credits", "until", at.Format(time.RFC3339), "err", err)
+		}
+		s.pause(m.Channel, at, "usage cap or credits used up")
 		s.reschedule(ctx, log, m, at, true, err)
 	case twitterapi.KindAuth:
 		b.twitterFailed("post", err)
@@ -311,10 +331,10 @@ const findPages = 5
 // restarts, and a message missed for want of it would be posted twice.
 const clockSkew = time.Minute
 
-// search is where an unfinished search for an outbox message stopped.
+// search is where an unfinished search for an outbox message stopped:
+// the next page's token of the DM list or of the bot's own tweets.
 type search struct {
-	cursor string // the DM list's next cursor
-	maxID  int64  // the user timeline's next max_id
+	token string
 }
 
 // find looks on Twitter for message m, whose post may or may not have
@@ -350,7 +370,7 @@ func (s *sender) find(m storage.OutboxMessage) (int64, bool, error) {
 	}
 	if m.Channel == conversations.DM {
 		for page := 0; page < findPages; page++ {
-			events, next, err := b.tw.DMEvents(at.cursor, dmPageSize)
+			events, next, err := b.tw.DMEvents(at.token)
 			if err != nil {
 				return done(0, false, err)
 			}
@@ -363,13 +383,13 @@ func (s *sender) find(m storage.OutboxMessage) (int64, bool, error) {
 			if next == "" || len(events) == 0 || events[len(events)-1].CreatedAt.Before(since) {
 				return done(0, false, nil)
 			}
-			at.cursor = next
+			at.token = next
 		}
 		return done(0, false, errNotSettled)
 	}
 	sinceID := m.InReplyTo // our reply is newer than the tweet it answers
 	for page := 0; page < findPages; page++ {
-		p, err := b.tw.UserTimeline(b.botID.Load(), sinceID, at.maxID, 200)
+		p, err := b.tw.OwnTweets(b.botID.Load(), sinceID, at.token)
 		if err != nil {
 			return done(0, false, err)
 		}
@@ -379,10 +399,10 @@ func (s *sender) find(m storage.OutboxMessage) (int64, bool, error) {
 				return done(t.ID, ok, err)
 			}
 		}
-		if p.Count == 0 || (len(p.Tweets) > 0 && p.Tweets[len(p.Tweets)-1].CreatedAt.Before(since)) {
+		if p.Count == 0 || p.Next == "" || (len(p.Tweets) > 0 && p.Tweets[len(p.Tweets)-1].CreatedAt.Before(since)) {
 			return done(0, false, nil)
 		}
-		at.maxID = p.Oldest - 1
+		at.token = p.Next
 	}
 	return done(0, false, errNotSettled)
 }

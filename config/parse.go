@@ -46,6 +46,8 @@ func Parse(data []byte, path string, lookupEnv func(string) (string, bool)) (*Co
 	if root != nil {
 		p.top(root, c)
 	}
+	c.limitsSet = c.Twitter.Limits
+	c.Twitter.Limits = c.Twitter.Limits.withAPIDefaults(c.Twitter.API)
 	p.crossCheckOffers(c)
 	p.compileTemplates(c, root)
 	if len(p.problems) > 0 {

@@ -12,9 +12,6 @@ import (
 const (
 	DefaultPollMentions       = "@every 15s"
 	DefaultPollDirectMessages = "@every 1m"
-	DefaultTweetsPerWindow    = 300
-	DefaultTweetWindow        = 3 * time.Hour
-	DefaultDMsPerDay          = 1000
 	DefaultIssuerTimeout      = 10 * time.Second
 	DefaultWindow             = 15 * time.Minute
 	DefaultExpirySchedule     = "@every 5s"
@@ -27,9 +24,7 @@ func withDefaults(path string) *Config {
 	c := &Config{Path: path, Privacy: PrivacyPublic}
 	c.Twitter.Poll.Mentions = DefaultPollMentions
 	c.Twitter.Poll.DirectMessages = DefaultPollDirectMessages
-	c.Twitter.Limits.TweetsPerWindow = DefaultTweetsPerWindow
-	c.Twitter.Limits.TweetWindow = DefaultTweetWindow
-	c.Twitter.Limits.DMsPerDay = DefaultDMsPerDay
+	c.Twitter.API = APIv1
 	c.Issuer.Timeout = DefaultIssuerTimeout
 	c.Confirmation.Window = DefaultWindow
 	c.Schedules.Expiry = DefaultExpirySchedule
@@ -128,6 +123,9 @@ func (p *parser) storageFields(c *Config) []field {
 func (p *parser) twitterFields(c *Config) []field {
 	t := &c.Twitter
 	return []field{
+		{name: "api", decode: func(_, n *yaml.Node) {
+			p.oneOf("twitter.api", n, &t.API, APIv1, APIv2)
+		}},
 		{name: "api_url", required: true, decode: func(_, n *yaml.Node) {
 			p.url("twitter.api_url", n, &t.APIURL)
 			// The Twitter client resolves paths against this base, which
@@ -165,6 +163,12 @@ func (p *parser) twitterFields(c *Config) []field {
 				}},
 				{name: "tweet_window", decode: func(_, n *yaml.Node) {
 					p.duration("twitter.limits.tweet_window", n, &t.Limits.TweetWindow)
+				}},
+				{name: "dms_per_window", decode: func(_, n *yaml.Node) {
+					p.count("twitter.limits.dms_per_window", n, &t.Limits.DMsPerWindow)
+				}},
+				{name: "dm_window", decode: func(_, n *yaml.Node) {
+					p.duration("twitter.limits.dm_window", n, &t.Limits.DMWindow)
 				}},
 				{name: "dms_per_day", decode: func(_, n *yaml.Node) {
 					p.count("twitter.limits.dms_per_day", n, &t.Limits.DMsPerDay)

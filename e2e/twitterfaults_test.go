@@ -15,6 +15,7 @@ import (
 	"github.com/paybytweet/paybytweet/emulators/twitteremu"
 	"github.com/paybytweet/paybytweet/messages"
 	"github.com/paybytweet/paybytweet/storage"
+	"github.com/paybytweet/paybytweet/twitterapi"
 	"github.com/paybytweet/paybytweet/twittertext"
 )
 
@@ -182,7 +183,7 @@ func TestTwitterRateLimitedMentions(t *testing.T) {
 			if msgs, _ := r.d.DB.InboxMessages(context.Background()); len(msgs) != 0 {
 				t.Errorf("a rate-limited poll stored %+v", msgs)
 			}
-			limit, ok := r.d.Twitter.Limit("statuses/mentions_timeline")
+			limit, ok := r.d.Twitter.Limit(twitterapi.CallMentions)
 			if !ok || limit.Remaining != 0 || !limit.Reset.After(r.clock.Now()) {
 				t.Fatalf("the client did not take the reset from the 429: %+v %v", limit, ok)
 			}
