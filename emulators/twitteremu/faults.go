@@ -1,6 +1,7 @@
 package twitteremu
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"net/http"
@@ -183,15 +184,23 @@ func corruptFirstEntry(c *call) {
 	var page map[string]json.RawMessage
 	var list []map[string]any
 	switch {
-	case json.Unmarshal(c.resp.body, &list) == nil && len(list) > 0:
+	case decodeNumbers(c.resp.body, &list) == nil && len(list) > 0:
 		list[0]["id"], list[0]["id_str"] = badID, badID
 		c.resp.body, _ = json.Marshal(list)
 	case json.Unmarshal(c.resp.body, &page) == nil && len(page["data"]) > 0:
-		if json.Unmarshal(page["data"], &list) != nil || len(list) == 0 {
+		if decodeNumbers(page["data"], &list) != nil || len(list) == 0 {
 			return
 		}
 		list[0]["id"] = badID
 		page["data"], _ = json.Marshal(list)
 		c.resp.body, _ = json.Marshal(page)
 	}
+}
+
+// decodeNumbers decodes keeping numbers as written, so that 64-bit ids
+// survive re-encoding.
+func decodeNumbers(b []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	return d.Decode(v)
 }
