@@ -115,8 +115,7 @@ func parseV2ID(s string) (int64, bool) {
 }
 
 // checkV2Query answers 400 with an errors array for every query parameter
-// the route does not know, repeats, or whose value X would refuse; false
-// when it did.
+// the route does not know or whose value X would refuse; false when it did.
 func checkV2Query(c *call) bool {
 	names := make([]string, 0, len(c.query))
 	for k := range c.query {
@@ -131,8 +130,6 @@ func checkV2Query(c *call) bool {
 		switch {
 		case !ok:
 			msg = fmt.Sprintf("The query parameter [%s] is not one of [%s]", k, strings.Join(allowedParams(c.route), ","))
-		case len(vs) > 1:
-			msg = fmt.Sprintf("Duplicate parameters are not allowed:  the `%s` query parameter", k)
 		default:
 			msg = spec(k, vs[0])
 		}
