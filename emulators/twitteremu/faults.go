@@ -168,11 +168,14 @@ func (s *Server) faultResponse(c *call, f *Fault, worked *response) {
 		}
 		c.fail(e)
 	}
-	if c.resp.status == http.StatusTooManyRequests {
-		s.mu.Lock()
+	s.mu.Lock()
+	switch {
+	case c.resp.status == http.StatusTooManyRequests:
 		s.faultRateHeaders(c)
-		s.mu.Unlock()
+	case c.isV2():
+		s.currentRateHeaders(c) // every v2 answer carries them
 	}
+	s.mu.Unlock()
 }
 
 // badID is what BadEntry puts in place of an id.

@@ -87,6 +87,17 @@ func (s *Server) faultRateHeaders(c *call) {
 	setRateHeaders(c, limit, 0, s.window(c.route.name, c.now).reset)
 }
 
+// currentRateHeaders gives an injected answer the headers of its
+// endpoint's window as it stands, without counting the request.
+func (s *Server) currentRateHeaders(c *call) {
+	if c.route == nil || !c.route.rateLimited {
+		return
+	}
+	limit := s.opts.RateLimits[c.route.name]
+	w := s.window(c.route.name, c.now)
+	setRateHeaders(c, limit, limit-w.used, w.reset)
+}
+
 // overBudget reports whether user has used up a sliding-window budget
 // (posting or DM sending) at now, forgetting uses that left the window.
 func overBudget(logs map[int64][]time.Time, user int64, now time.Time, limit int, window time.Duration) bool {

@@ -49,6 +49,11 @@ func TestV2FaultStatusAndAfterWork(t *testing.T) {
 	if !twitterv2.IsServerError(err) || ae.Type != "about:blank" || ae.Detail != "Service Unavailable" {
 		t.Errorf("503: %v", err)
 	}
+	// Every v2 answer carries the rate-limit headers, an injected one too;
+	// the work done before it counted.
+	if ae.RateLimit.Limit != 100 || ae.RateLimit.Remaining != 99 {
+		t.Errorf("503 rate limit = %+v", ae.RateLimit)
+	}
 	mine := e.srv.TweetsBy(e.bot.ID)
 	if len(mine) != 1 || mine[0].Text != "@alice receipt A1" {
 		t.Fatalf("the post should exist although the answer was 503: %+v", mine)

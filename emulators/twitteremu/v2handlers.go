@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -45,9 +46,9 @@ func (s *Server) pathUser(c *call) (int64, bool) {
 // until_id and pagination_token of kind; it returns the page and the
 // next token ("" on the last page).
 func timelinePage(c *call, ts []*tweet, kind byte) ([]*tweet, string) {
-	count := 10
-	if v := c.query.Get("max_results"); v != "" {
-		fmt.Sscan(v, &count)
+	count := 10 // X's default; a given value was checked by checkV2Query
+	if n, err := strconv.Atoi(c.query.Get("max_results")); err == nil {
+		count = n
 	}
 	since, _ := parseV2ID(c.query.Get("since_id"))
 	var below int64 // exclusive upper bound; 0 = none
@@ -293,9 +294,9 @@ func (s *Server) handleV2DMEvents(c *call) {
 		return
 	}
 	types := c.fieldSet("event_types")
-	count := 100
-	if v := c.query.Get("max_results"); v != "" {
-		fmt.Sscan(v, &count)
+	count := 100 // X's default
+	if n, err := strconv.Atoi(c.query.Get("max_results")); err == nil {
+		count = n
 	}
 	below := int64(0)
 	if tok := c.query.Get("pagination_token"); tok != "" {

@@ -123,9 +123,10 @@ func (s *Server) v2Entities(r renderedText) *v2EntitiesJSON {
 	return e
 }
 
-// conversationRoot is the first post of t's reply chain.
+// conversationRoot is the first post of t's reply chain (a parent always
+// has a smaller id, so the walk ends).
 func (s *Server) conversationRoot(t *tweet) int64 {
-	for seen := 0; t.inReplyTo != 0 && seen < 10000; seen++ {
+	for t.inReplyTo != 0 {
 		p := s.st.tweetByID[t.inReplyTo]
 		if p == nil {
 			break
