@@ -9,7 +9,11 @@ import (
 // DMs a day: the third waits until budget comes back, and is then sent,
 // after the two before it.
 func TestDMSendingBudgetWaitsAndDropsNothing(t *testing.T) {
-	r := newRig(t, rigOption(func(c *cfgT) { c.Twitter.Limits.DMsPerDay = 2 }))
+	eachAPI(t, testDMSendingBudgetWaitsAndDropsNothing)
+}
+
+func testDMSendingBudgetWaitsAndDropsNothing(t *testing.T, api string) {
+	r := newRig(t, api, rigOption(func(c *cfgT) { c.Twitter.Limits.DMsPerDay = 2 }))
 	r.dm(alice, "help")
 	r.dm(alice, "orders")
 	r.dm(alice, "#BuyGiftCard")
@@ -36,8 +40,10 @@ func TestDMSendingBudgetWaitsAndDropsNothing(t *testing.T) {
 
 // TestTweetBudgetWaitsAndKeepsOrder does the same for tweets, per the
 // configured window.
-func TestTweetBudgetWaitsAndKeepsOrder(t *testing.T) {
-	r := newRig(t, rigOption(func(c *cfgT) {
+func TestTweetBudgetWaitsAndKeepsOrder(t *testing.T) { eachAPI(t, testTweetBudgetWaitsAndKeepsOrder) }
+
+func testTweetBudgetWaitsAndKeepsOrder(t *testing.T, api string) {
+	r := newRig(t, api, rigOption(func(c *cfgT) {
 		c.Twitter.Limits.TweetsPerWindow = 1
 		c.Twitter.Limits.TweetWindow = time.Hour
 	}))

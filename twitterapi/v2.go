@@ -150,6 +150,12 @@ func v2Error(call Call, err error) *Error {
 		e.Code = CodeReplyToDeleted
 	case ae.Status == http.StatusNotFound && call == CallSendDM:
 		e.Code = CodeRecipientAbsent
+	case (ae.Status == http.StatusBadRequest || ae.Status == http.StatusForbidden) && strings.Contains(detail, "too long"):
+		if call == CallSendDM {
+			e.Code = CodeDMTooLong
+		} else {
+			e.Code = CodeTooLong
+		}
 	case ae.Status == http.StatusForbidden && strings.HasSuffix(ae.Type, "/client-forbidden"),
 		ae.Status == http.StatusForbidden && strings.HasSuffix(ae.Type, "/unsupported-authentication"):
 		e.Code = CodeNotAllowed // the app's access or permissions: not this message's fault
@@ -157,10 +163,6 @@ func v2Error(call Call, err error) *Error {
 		e.Code = CodeSuspended
 	case ae.Status == http.StatusForbidden && call == CallSendDM && strings.Contains(detail, "send"):
 		e.Code = CodeCannotDM // the cardholder's DMs are closed to the bot
-	case ae.Status == http.StatusBadRequest && strings.Contains(detail, "too long") && call == CallPost:
-		e.Code = CodeTooLong
-	case ae.Status == http.StatusBadRequest && strings.Contains(detail, "too long") && call == CallSendDM:
-		e.Code = CodeDMTooLong
 	}
 	return e
 }
