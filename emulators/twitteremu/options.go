@@ -96,8 +96,8 @@ type Options struct {
 	DailyLimits map[string]int
 	// NoSummonedReplyRule turns off X's rule for self-serve apps that a v2
 	// reply is allowed only to a post whose author mentioned the bot or
-	// quoted one of its posts (or to the bot's own posts). The rule is on
-	// by default, as on X today.
+	// quoted one of its posts (X's docs make no exception for the bot's
+	// own posts). The rule is on by default, as on X today.
 	NoSummonedReplyRule bool
 	// Logger receives the emulator's logs; default discards them.
 	Logger *slog.Logger

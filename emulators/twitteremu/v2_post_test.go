@@ -16,7 +16,7 @@ func TestV2ReplyFollowsTheSummonedRule(t *testing.T) {
 	quote := e.mustPost(t, bob.ID, "look at this", TweetOptions{QuoteOf: botTweet.ID})
 	unsummoned := e.mustPost(t, alice.ID, "just talking #BuyX", TweetOptions{})
 
-	for name, parent := range map[string]int64{"a mention": mention.ID, "a quote of the bot": quote.ID, "the bot's own post": botTweet.ID} {
+	for name, parent := range map[string]int64{"a mention": mention.ID, "a quote of the bot": quote.ID} {
 		r, err := c.PostTweet(ctx, "receipt for "+name, parent)
 		if err != nil {
 			t.Errorf("reply to %s: %v", name, err)
@@ -34,10 +34,14 @@ func TestV2ReplyFollowsTheSummonedRule(t *testing.T) {
 		}
 	}
 
-	_, err := c.PostTweet(ctx, "unasked reply", unsummoned.ID)
-	ae := wantAPIStatus(t, err, http.StatusForbidden)
-	if !twitterv2.IsReplyNotAllowed(err) || twitterv2.IsDuplicate(err) || ae.Detail != DetailReplyRefused {
-		t.Errorf("unsummoned reply: %v", err)
+	// Neither a post that does not mention the bot nor the bot's own post
+	// (X's rule has no exception for it) summons the bot.
+	for name, parent := range map[string]int64{"an unsummoned post": unsummoned.ID, "the bot's own post": botTweet.ID} {
+		_, err := c.PostTweet(ctx, "unasked reply", parent)
+		ae := wantAPIStatus(t, err, http.StatusForbidden)
+		if !twitterv2.IsReplyNotAllowed(err) || twitterv2.IsDuplicate(err) || ae.Detail != DetailReplyRefused {
+			t.Errorf("reply to %s: %v", name, err)
+		}
 	}
 	for _, tw := range e.srv.TweetsBy(e.bot.ID) {
 		if tw.Text == "unasked reply" {
@@ -48,7 +52,7 @@ func TestV2ReplyFollowsTheSummonedRule(t *testing.T) {
 	if err := e.srv.DeleteTweet(mention.ID); err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.PostTweet(ctx, "too late", mention.ID)
+	_, err := c.PostTweet(ctx, "too late", mention.ID)
 	if wantAPIStatus(t, err, http.StatusNotFound); !twitterv2.IsNotFound(err) {
 		t.Errorf("reply to a deleted post: %v", err)
 	}

@@ -251,7 +251,7 @@ func (s *Server) handleV2PostTweet(c *call) {
 			c.problem(problemFor(http.StatusNotFound, fmt.Sprintf("Could not find tweet with in_reply_to_tweet_id: [%d].", id)))
 			return
 		}
-		if !s.opts.NoSummonedReplyRule && parent.author != bot && !s.summoned(parent, bot) {
+		if !s.opts.NoSummonedReplyRule && !s.summoned(parent, bot) {
 			c.problem(problemFor(http.StatusForbidden, DetailReplyRefused))
 			return
 		}
@@ -279,6 +279,8 @@ func (s *Server) handleV2PostTweet(c *call) {
 
 // summoned reports X's summoned-reply rule for a reply by bot to parent:
 // its author mentioned the bot in it, or it quotes one of the bot's posts.
+// X's documentation makes no exception for replying to one's own posts,
+// so neither does the emulator.
 func (s *Server) summoned(parent *tweet, bot int64) bool {
 	if slices.Contains(parent.mentionedUsers, bot) {
 		return true
