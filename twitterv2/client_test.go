@@ -123,3 +123,23 @@ func TestPartialErrorsAndSkippedEntriesAreLogged(t *testing.T) {
 		t.Errorf("log = %q", buf.String())
 	}
 }
+
+func TestConcurrentCallsShareTheRateTracker(t *testing.T) {
+	srv, c := start(t, twitteremu.Options{}, nil)
+	done := make(chan error)
+	for range 8 {
+		go func() {
+			_, err := c.Mentions(ctx, srv.Bot().ID, twitterv2.TimelineParams{})
+			done <- err
+		}()
+	}
+	for range 8 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+	rl, ok := c.RateLimit(twitterv2.EndpointMentions)
+	if !ok || rl.Limit != 300 || rl.Remaining < 292 || rl.Remaining > 299 {
+		t.Errorf("after 8 calls: %+v %v", rl, ok)
+	}
+}

@@ -15,9 +15,10 @@ const (
 	userFields  = "username"
 )
 
-// Tweet is a post. RetweetedID, QuotedID and RepliedToID come from
-// referenced_tweets (0 when absent); Entities are the post's own, so a
-// quote tweet's hold only its own text's.
+// Tweet is a post. Text is as X sends it: links as t.co URLs (Entities.URLs
+// has their expansions) and &, <, > HTML-escaped. RetweetedID, QuotedID and
+// RepliedToID come from referenced_tweets (0 when absent); Entities are the
+// post's own, so a quote tweet's hold only its own text's.
 type Tweet struct {
 	ID              int64
 	Text            string
