@@ -30,7 +30,8 @@ type Fault struct {
 	ProblemType string
 	// UsageCapped answers a v2 endpoint 429 with X's usage-capped problem
 	// (type ProblemUsageCapped unless ProblemType says otherwise), as when
-	// the app's monthly cap or spending limit is reached.
+	// the app's monthly cap or spending limit is reached. v1.1 has no such
+	// answer: there it is a plain 429 code 88.
 	UsageCapped bool
 	// EmptyBody answers Status (default 503) with no body at all; a 429
 	// like that is what go-twitter returns as err == nil.
