@@ -159,3 +159,10 @@ func TestFaultBadEntryOnV11Timeline(t *testing.T) {
 		t.Errorf("after the fault: %d tweets, %v", len(ts), err)
 	}
 }
+
+func TestFaultUsageCappedOnV11IsAPlain429(t *testing.T) {
+	e := newEnv(t, Options{})
+	e.srv.InjectFault(Fault{Endpoint: "POST statuses/update", UsageCapped: true})
+	_, resp, err := e.client.Statuses.Update("capped", nil)
+	wantCode(t, resp, err, http.StatusTooManyRequests, CodeRateLimitExceeded)
+}
