@@ -72,6 +72,7 @@ commands:
   offers -config FILE [-json] show each offer's live state: stock, sales, revenue
   refund -config FILE [-amount 12.50] [-again] ORDER_ID
                               refund a paid order through the issuer and tell the cardholder
+  usage -config FILE [-json]  what the bot read and wrote on Twitter, per day and offer, and its cost
 `
 
 // Run runs the command in args and returns the process's exit code.
@@ -87,6 +88,7 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		"orders":       m.orders,
 		"offers":       m.offers,
 		"refund":       m.refund,
+		"usage":        m.usageReport,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {

@@ -156,7 +156,8 @@ func New(opt Options) *Bot {
 		opt.PollLag = 2 * time.Second
 	}
 	b := &Bot{
-		opt: opt, db: opt.DB, tw: opt.Twitter, iss: opt.Issuer, now: opt.Now, log: opt.Logger,
+		opt: opt, db: opt.DB, iss: opt.Issuer, now: opt.Now, log: opt.Logger,
+		tw:            meteredTwitter{Twitter: opt.Twitter, db: opt.DB, now: opt.Now, log: opt.Logger.With("component", "usage")},
 		wakeProcessor: make(chan struct{}, 1), wakeCharger: make(chan struct{}, 1), wakeSender: make(chan struct{}, 1),
 	}
 	b.sender = newSender(b)
