@@ -37,6 +37,19 @@ func TestTwitterAPIMustBeKnown(t *testing.T) {
 	}
 }
 
+func TestTwitterAPIURLMustBeThatAPIs(t *testing.T) {
+	for _, tt := range []struct{ name, file, want string }{
+		{"v2 with a v1.1 address", strings.Replace(v2Doc(""), "https://api.x.com/2/", "https://api.twitter.com/1.1/", 1), "7:12: twitter.api_url https://api.twitter.com/1.1/ is a v1.1 address, but twitter.api is v2"},
+		{"v1.1 with a v2 address", strings.Replace(doc(offer("a", "A"), ""), "https://api.twitter.com/1.1/", "https://api.x.com/2/", 1), "6:12: twitter.api_url https://api.x.com/2/ is a v2 address, but twitter.api is v1.1"},
+	} {
+		_, err := load(t, tt.file, lookup())
+		lines := problemLines(t, err)
+		if len(lines) != 1 || !strings.HasPrefix(lines[0], tt.want) {
+			t.Errorf("%s: problems = %q, want one starting %q", tt.name, lines, tt.want)
+		}
+	}
+}
+
 // A reload cannot switch APIs under a running bot: the running API stays,
 // with its own default budgets, and the change is reported as needing a
 // restart.

@@ -127,6 +127,7 @@ func (p *parser) twitterFields(c *Config) []field {
 			p.oneOf("twitter.api", n, &t.API, APIv1, APIv2)
 		}},
 		{name: "api_url", required: true, decode: func(_, n *yaml.Node) {
+			p.apiURLNode = n
 			p.url("twitter.api_url", n, &t.APIURL)
 			// The Twitter client resolves paths against this base, which
 			// only works with the trailing slash.
@@ -175,6 +176,19 @@ func (p *parser) twitterFields(c *Config) []field {
 				}},
 			})
 		}},
+	}
+}
+
+// checkAPIURL refuses an API address that plainly belongs to the other
+// API (a path ending in /1.1/ with api v2, or in /2/ with v1.1): every
+// request would fail, and only at run time.
+func (p *parser) checkAPIURL(c *Config) {
+	u := c.Twitter.APIURL
+	switch {
+	case c.Twitter.API == APIv2 && strings.HasSuffix(u, "/1.1/"):
+		p.add(p.apiURLNode, "twitter.api_url %s is a v1.1 address, but twitter.api is v2: use the v2 base, such as https://api.x.com/2/", u)
+	case c.Twitter.API == APIv1 && strings.HasSuffix(u, "/2/"):
+		p.add(p.apiURLNode, "twitter.api_url %s is a v2 address, but twitter.api is v1.1: set twitter.api: v2, or use https://api.twitter.com/1.1/", u)
 	}
 }
 
