@@ -109,6 +109,8 @@ func (r *rig) refusal(call twitterapi.Call, code int) twitteremu.Fault {
 		f.Message = "You cannot send messages to this user."
 	case 433:
 		f.Message = "You are not permitted to perform this action."
+	case 385:
+		f.Message = twitteremu.DetailReplyRefused // the summoned-reply rule
 	case 185, 326:
 		f = twitteremu.Fault{Endpoint: r.ep(call), UsageCapped: true}
 	default:
@@ -122,6 +124,7 @@ var v1Messages = map[int]string{
 	187: "Status is a duplicate.",
 	326: "To protect our users from spam and other malicious activity, this account is temporarily locked.",
 	349: "You cannot send messages to this user.",
+	385: "You attempted to reply to a Tweet that is deleted or not visible to you.",
 	433: "The original Tweet author restricted who can reply.",
 }
 
