@@ -61,3 +61,30 @@ func testTweetBudgetWaitsAndKeepsOrder(t *testing.T, api string) {
 	r.settle()
 	r.reply(b.ID)
 }
+
+// TestDMWindowBudgetWaitsAndDropsNothing: the DM budget of a short window
+// (v2's default is 15 per 15 minutes, beside 1,440 a day), here two per
+// 15 minutes: the third DM waits for the window, not for the day.
+func TestDMWindowBudgetWaitsAndDropsNothing(t *testing.T) {
+	eachAPI(t, testDMWindowBudgetWaitsAndDropsNothing)
+}
+
+func testDMWindowBudgetWaitsAndDropsNothing(t *testing.T, api string) {
+	r := newRig(t, api, rigOption(func(c *cfgT) {
+		c.Twitter.Limits.DMsPerWindow, c.Twitter.Limits.DMWindow, c.Twitter.Limits.DMsPerDay = 2, 15*time.Minute, 1000
+	}))
+	r.dm(alice, "help")
+	r.dm(alice, "orders")
+	r.dm(alice, "#BuyGiftCard")
+	r.d.Bot.PollNow()
+	r.waitFor("two DMs", func() bool { return len(r.dmsTo(alice)) == 2 })
+	r.d.Bot.PollNow()
+	time.Sleep(100 * time.Millisecond) // give a wrong sender every chance to send the third
+	if n := len(r.dmsTo(alice)); n != 2 {
+		t.Fatalf("sent %d DMs within a budget of 2 per 15 minutes", n)
+	}
+	r.clock.Advance(15*time.Minute + time.Second)
+	r.d.Bot.PollNow()
+	r.waitFor("the third DM", func() bool { return len(r.dmsTo(alice)) == 3 })
+	mustContain(t, "third", r.lastDM(alice).Text, "Gift Card", "#ConfirmGiftCard")
+}
