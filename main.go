@@ -73,6 +73,9 @@ commands:
   refund -config FILE [-amount 12.50] [-again] ORDER_ID
                               refund a paid order through the issuer and tell the cardholder
   usage -config FILE [-json]  what the bot read and wrote on Twitter, per day and offer, and its cost
+  inbox -config FILE [-state S] [-json]
+                              list the mentions and DMs read; -state failed: those set aside
+  inbox retry -config FILE ID put a failed message back in line
 `
 
 // Run runs the command in args and returns the process's exit code.
@@ -89,6 +92,7 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		"offers":       m.offers,
 		"refund":       m.refund,
 		"usage":        m.usageReport,
+		"inbox":        m.inbox,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {

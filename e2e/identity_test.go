@@ -21,7 +21,7 @@ func testCredentialsOfAnotherAccountLoseNothing(t *testing.T, api string) {
 	r := newRig(t, api, rigOption(func(c *cfgT) { c.Bot.ScreenName = "SomeOtherBot" }))
 	buy := r.tweet(alice, "@AmexOffers #BuyKindleFireHD")
 	r.d.Bot.PollNow()
-	if msgs, _ := r.d.DB.InboxMessages(context.Background()); len(msgs) != 0 {
+	if msgs, _ := r.d.DB.Inbox(context.Background(), ""); len(msgs) != 0 {
 		t.Fatalf("polled under the wrong account: %d messages stored", len(msgs))
 	}
 	if !strings.Contains(r.logs.String(), "ANOTHER ACCOUNT") {
@@ -40,7 +40,7 @@ func testCredentialsOfAnotherAccountLoseNothing(t *testing.T, api string) {
 	db.Close()
 	r.start()
 	r.d.Bot.PollNow()
-	if msgs, _ := r.d.DB.InboxMessages(context.Background()); len(msgs) != 0 {
+	if msgs, _ := r.d.DB.Inbox(context.Background(), ""); len(msgs) != 0 {
 		t.Fatalf("polled for a database made for another account: %d messages stored", len(msgs))
 	}
 	r.stop()

@@ -194,12 +194,12 @@ func testExpiry(t *testing.T, api string) {
 func TestScheduledExpiryReleasesTheUnit(t *testing.T) { eachAPI(t, testScheduledExpiryReleasesTheUnit) }
 
 func testScheduledExpiryReleasesTheUnit(t *testing.T, api string) {
-	r := newRig(t, api)
+	r := newRig(t, api, rigOption(func(c *cfgT) { c.Schedules.Expiry = "@every 1s" }))
 	r.tweet(alice, "@AmexOffers #BuyKindleFireHD")
 	r.settle()
 	r.clock.Advance(17 * time.Minute) // the window and the grace
 	r.d.Bot.PollNow()                 // nothing was sent in time: the horizon passes the window
-	r.d.Bot.ExpireNow()
+	r.awaitJob("expiry done")
 	stats, _ := r.d.DB.OfferStats(context.Background())
 	if s := stats["kindle-fire-hd"]; s.Reserved != 0 {
 		t.Errorf("reserved = %d after expiry, want 0", s.Reserved)
@@ -369,7 +369,7 @@ func testMoreThanAPageOfMentionsBetweenPolls(t *testing.T, api string) {
 	}
 	buyFirst := r.tweet(alice, "@AmexOffers #BuyGiftCard")
 	r.settle()
-	msgs, _ := r.d.DB.InboxMessages(context.Background())
+	msgs, _ := r.d.DB.Inbox(context.Background(), "")
 	if len(msgs) != n+1 {
 		t.Fatalf("stored %d mentions, want %d", len(msgs), n+1)
 	}

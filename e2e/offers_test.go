@@ -20,6 +20,7 @@ func testAnnounceOnceAcrossRestarts(t *testing.T, api string) {
 	r := newRig(t, api, rigOption(func(c *cfgT) {
 		c.Offers[1].Starts = opens
 		c.Offers[1].AnnounceAt = opens
+		c.Schedules.Announce = "@every 1s"
 	}))
 	announcements := func() []twitteremu.Tweet {
 		var out []twitteremu.Tweet
@@ -30,13 +31,13 @@ func testAnnounceOnceAcrossRestarts(t *testing.T, api string) {
 		}
 		return out
 	}
-	r.d.Bot.AnnounceNow()
+	r.awaitJob("announcements done")
 	r.settle()
 	if a := announcements(); len(a) != 0 {
 		t.Fatalf("announced before the offer opened: %+v", a)
 	}
 	r.clock.Advance(31 * time.Minute)
-	r.d.Bot.AnnounceNow()
+	r.awaitJob("announcements done")
 	r.settle()
 	a := announcements()
 	if len(a) != 1 {
@@ -45,7 +46,7 @@ func testAnnounceOnceAcrossRestarts(t *testing.T, api string) {
 	mustContain(t, "announcement", a[0].Text, "Gift Card", "25.00 USD", "#BuyGiftCard")
 	for i := 0; i < 2; i++ {
 		r.restart()
-		r.d.Bot.AnnounceNow()
+		r.awaitJob("announcements done")
 		r.settle()
 	}
 	if a := announcements(); len(a) != 1 {

@@ -167,7 +167,7 @@ func testPagingInACircleEndsTheWalk(t *testing.T, api string) {
 				t.Errorf("%d list requests in a poll that went in a circle, want 2", hits)
 			}
 			mustContain(t, "log", r.logs.String(), "paging went in a circle")
-			msgs, _ := r.d.DB.InboxMessages(context.Background())
+			msgs, _ := r.d.DB.Inbox(context.Background(), "")
 			if len(msgs) < l.page[api] || len(msgs) >= n+2 {
 				t.Fatalf("stored %d messages after the circle, want the first page's (%d) kept and the rest unread", len(msgs), l.page[api])
 			}
@@ -197,7 +197,7 @@ func testPagingInACircleEndsTheWalk(t *testing.T, api string) {
 			// reads the rest.
 			p.armed.Store(false)
 			r.settle()
-			msgs, _ = r.d.DB.InboxMessages(context.Background())
+			msgs, _ = r.d.DB.Inbox(context.Background(), "")
 			if len(msgs) != n+2 {
 				t.Errorf("stored %d messages, want %d", len(msgs), n+2)
 			}

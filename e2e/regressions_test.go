@@ -9,6 +9,7 @@ import (
 	"github.com/paybytweet/paybytweet/config"
 	"github.com/paybytweet/paybytweet/emulators/issuersandbox"
 	"github.com/paybytweet/paybytweet/emulators/twitteremu"
+	"github.com/paybytweet/paybytweet/storage"
 	"github.com/paybytweet/paybytweet/twitterapi"
 )
 
@@ -132,7 +133,7 @@ func testReceiptDMUndeliverable(t *testing.T, api string) {
 func TestConfirmationInTimeReadLate(t *testing.T) { eachAPI(t, testConfirmationInTimeReadLate) }
 
 func testConfirmationInTimeReadLate(t *testing.T, api string) {
-	r := newRig(t, api)
+	r := newRig(t, api, rigOption(func(c *cfgT) { c.Schedules.Expiry = "@every 1s" }))
 	buy := r.tweet(alice, "@AmexOffers #BuyKindleFireHD")
 	r.settle()
 	r.reply(buy.ID)
@@ -144,11 +145,11 @@ func testConfirmationInTimeReadLate(t *testing.T, api string) {
 	r.tweet(bob, "@AmexOffers hello") // a mention after the window
 	r.d.Bot.PollNow()
 	r.waitFor("bob's mention processed", func() bool {
-		n, _ := r.d.DB.PendingInbox(context.Background())
-		ms, _ := r.d.DB.InboxMessages(context.Background())
-		return n == 0 && len(ms) == 2
+		pending, _ := r.d.DB.Inbox(context.Background(), storage.InboxPending)
+		ms, _ := r.d.DB.Inbox(context.Background(), "")
+		return len(pending) == 0 && len(ms) == 2
 	})
-	r.d.Bot.ExpireNow()
+	r.awaitJob("expiry done")
 	r.tw.ClearFaults()
 	r.settle()
 	mustContain(t, "alice's receipt", r.lastDM(alice).Text, "Done!")
