@@ -150,7 +150,10 @@ func v2Error(call Call, err error) *Error {
 		e.Code = CodeReplyToDeleted
 	case ae.Status == http.StatusNotFound && call == CallSendDM:
 		e.Code = CodeRecipientAbsent
-	case (ae.Status == http.StatusBadRequest || ae.Status == http.StatusForbidden) && strings.Contains(detail, "too long"):
+	case (ae.Status == http.StatusBadRequest || ae.Status == http.StatusForbidden) && strings.Contains(detail, "too long"),
+		// X refuses a DM's text by its JSON path: "$.text: a non-blank
+		// text of at most 10000 characters is required."
+		ae.Status == http.StatusBadRequest && call == CallSendDM && strings.Contains(detail, "$.text"):
 		if call == CallSendDM {
 			e.Code = CodeDMTooLong
 		} else {
