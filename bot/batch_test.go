@@ -45,10 +45,10 @@ func TestProcessorBatchSetsAsidePanicAndKeepsTheRest(t *testing.T) {
 		{Channel: conversations.Tweet, ID: 103, UserID: 2, ScreenName: "two", Text: "@bot again", PostedAt: now.Add(time.Second)},  // two's second: next step
 		{Channel: conversations.Tweet, ID: 104, UserID: 4, ScreenName: "four", Text: "@bot later", PostedAt: now.Add(time.Second)}, // after it: next step too
 	}
-	if _, err := db.SavePage(ctx, msgs, cursorDMs, dmCursor{HighWater: 1000, PolledAt: now}); err != nil {
+	if _, err := db.SavePage(ctx, msgs, cursorDMs, streamCursor{Stored: 1000, PolledAt: now}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.SetCursor(ctx, cursorMentions, mentionCursor{SinceID: 1000, PolledAt: now}); err != nil {
+	if err := db.SetCursor(ctx, cursorMentions, streamCursor{Stored: 1000, PolledAt: now}); err != nil {
 		t.Fatal(err)
 	}
 	states := func() string {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/paybytweet/paybytweet/bot"
+	"github.com/paybytweet/paybytweet/config"
 	"github.com/paybytweet/paybytweet/daemon"
 	"github.com/paybytweet/paybytweet/emulators/issuersandbox"
 	"github.com/paybytweet/paybytweet/emulators/twitteremu"
@@ -87,7 +88,7 @@ func (w *burstWorld) ceiling(tb testing.TB, dir string) (time.Duration, map[stri
 		call func(i int) error
 	}{
 		{"commit", func(i int) error { return db.SetCursor(ctx, "probe", i) }},
-		{"mentions", func(int) error { _, err := tw.Mentions(0, 0, 20); return err }},
+		{"mentions", func(int) error { _, err := tw.Mentions(0, ""); return err }},
 		{"post", func(i int) error { _, err := tw.Post(fmt.Sprintf("ceiling probe %d", i), 0); return err }},
 		{"enrollment", func(int) error { _, err := iss.Enrollment(ctx, alice.ID); return err }},
 		{"purchase", func(i int) error {
@@ -122,7 +123,7 @@ func BenchmarkBurst500(b *testing.B) {
 	const buyers = 500
 	w := newBurstWorld(b, buyers)
 	dir := b.TempDir()
-	cfg := testConfig(w.tw.URL(), w.iss.URL(), filepath.Join(dir, "paybytweet.db"))
+	cfg := testConfig(config.APIv1, w.tw.URL(), w.iss.URL(), filepath.Join(dir, "paybytweet.db"))
 	cfg.Twitter.Limits.TweetsPerWindow, cfg.Twitter.Limits.DMsPerDay = 1<<30, 1<<30
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	d, err := daemon.Open(context.Background(), cfg, daemon.Options{Logger: logger, Bot: func(o *bot.Options) { o.Idle = 5 * time.Millisecond }})
@@ -212,7 +213,7 @@ func runTweetBurst(b *testing.B, w *burstWorld, d *daemon.Daemon, buyers, round 
 func BenchmarkBurstDM10000(b *testing.B) {
 	const buyers = 10000
 	w := newBurstWorld(b, buyers)
-	p := newDaemonProc(b, b.TempDir(), childSpec{TwitterURL: w.tw.URL(), IssuerURL: w.iss.URL(), IssuerTimeout: 5 * time.Second, PollEvery: 200 * time.Millisecond})
+	p := newDaemonProc(b, b.TempDir(), childSpec{API: config.APIv1, TwitterURL: w.tw.URL(), IssuerURL: w.iss.URL(), IssuerTimeout: 5 * time.Second, PollEvery: 200 * time.Millisecond})
 	p.start("")
 	defer func() { p.term(time.Minute) }()
 	var wall time.Duration

@@ -17,8 +17,10 @@ import (
 // messages lost their text, that the orders and the issuer's record are
 // whole, that nothing is answered again after a restart, and that the
 // cardholder can buy again.
-func TestRetentionCompactsOldTextOnly(t *testing.T) {
-	r := newRig(t, rigOption(func(c *config.Config) { c.Storage.Retention = 90 * 24 * time.Hour }))
+func TestRetentionCompactsOldTextOnly(t *testing.T) { eachAPI(t, testRetentionCompactsOldTextOnly) }
+
+func testRetentionCompactsOldTextOnly(t *testing.T, api string) {
+	r := newRig(t, api, rigOption(func(c *config.Config) { c.Storage.Retention = 90 * 24 * time.Hour }))
 	ctx := context.Background()
 	first := r.buyAndConfirm(alice, "#BuyGiftCard", "#ConfirmGiftCard")
 	r.clock.Advance(60 * 24 * time.Hour)
