@@ -7,6 +7,7 @@ package config
 import (
 	"time"
 
+	"github.com/paybytweet/paybytweet/issuer"
 	"github.com/paybytweet/paybytweet/messages"
 )
 
@@ -42,6 +43,7 @@ type Config struct {
 		APIKey    string
 		EnrollURL string
 		Timeout   time.Duration
+		TLS       issuer.TLSFiles // mutual TLS; checked to load when the file is validated
 	}
 	Confirmation struct {
 		Window time.Duration
@@ -53,6 +55,16 @@ type Config struct {
 	}
 	Health struct {
 		Listen string // address of the health endpoint; empty means none
+		// MaxInboxAge: /readyz fails once a message has waited this long
+		// to be processed; default 5m.
+		MaxInboxAge time.Duration
+		// MaxIssuerOutage: /readyz fails once the issuer has not answered
+		// for this long; default 2m.
+		MaxIssuerOutage time.Duration
+	}
+	Log struct {
+		Format string // LogText or LogJSON
+		Level  string // debug, info, warn or error
 	}
 	Templates messages.Overrides
 	Offers    []Offer
@@ -69,6 +81,12 @@ type Config struct {
 	// a last line of defence.
 	secrets []string
 }
+
+// The log formats.
+const (
+	LogText = "text"
+	LogJSON = "json"
+)
 
 // The two privacy modes.
 const (

@@ -19,6 +19,8 @@ const (
 	DefaultWindow             = 15 * time.Minute
 	DefaultExpirySchedule     = "@every 5s"
 	DefaultAnnounceSchedule   = "@every 30s"
+	DefaultMaxInboxAge        = 5 * time.Minute
+	DefaultMaxIssuerOutage    = 2 * time.Minute
 )
 
 // withDefaults is a Config holding every default, which the file then
@@ -34,6 +36,9 @@ func withDefaults(path string) *Config {
 	c.Confirmation.Window = DefaultWindow
 	c.Schedules.Expiry = DefaultExpirySchedule
 	c.Schedules.Announce = DefaultAnnounceSchedule
+	c.Health.MaxInboxAge = DefaultMaxInboxAge
+	c.Health.MaxIssuerOutage = DefaultMaxIssuerOutage
+	c.Log.Format, c.Log.Level = LogText, "info"
 	return c
 }
 
@@ -56,6 +61,7 @@ func (p *parser) top(root *yaml.Node, c *Config) {
 		{"confirmation", func() []field { return p.confirmationFields(c) }},
 		{"schedules", func() []field { return p.scheduleFields(c) }},
 		{"health", func() []field { return p.healthFields(c) }},
+		{"log", func() []field { return p.logFields(c) }},
 	}
 	seen := map[string]bool{}
 	var known []field
@@ -129,7 +135,7 @@ func (p *parser) twitterFields(c *Config) []field {
 	t := &c.Twitter
 	return []field{
 		{name: "api_url", required: true, decode: func(_, n *yaml.Node) {
-			p.url("twitter.api_url", n, &t.APIURL)
+			p.secretURL("twitter.api_url", n, &t.APIURL)
 			// The Twitter client resolves paths against this base, which
 			// only works with the trailing slash.
 			if t.APIURL != "" && !strings.HasSuffix(t.APIURL, "/") {
@@ -177,7 +183,7 @@ func (p *parser) twitterFields(c *Config) []field {
 func (p *parser) issuerFields(c *Config) []field {
 	return []field{
 		{name: "url", required: true, decode: func(_, n *yaml.Node) {
-			p.url("issuer.url", n, &c.Issuer.URL)
+			p.secretURL("issuer.url", n, &c.Issuer.URL)
 		}},
 		{name: "api_key", required: true, decode: func(_, n *yaml.Node) {
 			p.secret("issuer.api_key", n, &c.Issuer.APIKey)
@@ -187,6 +193,19 @@ func (p *parser) issuerFields(c *Config) []field {
 		}},
 		{name: "timeout", decode: func(_, n *yaml.Node) {
 			p.duration("issuer.timeout", n, &c.Issuer.Timeout)
+		}},
+		{name: "tls", decode: func(key, n *yaml.Node) {
+			p.section(key, n, "issuer.tls", []field{
+				{name: "ca_file", decode: func(_, n *yaml.Node) { p.text("issuer.tls.ca_file", n, &c.Issuer.TLS.CAFile, false) }},
+				{name: "cert_file", decode: func(_, n *yaml.Node) { p.text("issuer.tls.cert_file", n, &c.Issuer.TLS.CertFile, false) }},
+				{name: "key_file", decode: func(_, n *yaml.Node) { p.text("issuer.tls.key_file", n, &c.Issuer.TLS.KeyFile, false) }},
+			})
+			// The files are loaded now, so that check-config and a
+			// reload find a missing or mismatched file, not the first
+			// charge.
+			if _, err := c.Issuer.TLS.Load(); err != nil {
+				p.add(key, "issuer.tls: %v", err)
+			}
 		}},
 	}
 }
@@ -214,6 +233,23 @@ func (p *parser) healthFields(c *Config) []field {
 	return []field{
 		{name: "listen", decode: func(_, n *yaml.Node) {
 			p.address("health.listen", n, &c.Health.Listen)
+		}},
+		{name: "max_inbox_age", decode: func(_, n *yaml.Node) {
+			p.duration("health.max_inbox_age", n, &c.Health.MaxInboxAge)
+		}},
+		{name: "max_issuer_outage", decode: func(_, n *yaml.Node) {
+			p.duration("health.max_issuer_outage", n, &c.Health.MaxIssuerOutage)
+		}},
+	}
+}
+
+func (p *parser) logFields(c *Config) []field {
+	return []field{
+		{name: "format", decode: func(_, n *yaml.Node) {
+			p.oneOf("log.format", n, &c.Log.Format, LogText, LogJSON)
+		}},
+		{name: "level", decode: func(_, n *yaml.Node) {
+			p.oneOf("log.level", n, &c.Log.Level, "debug", "info", "warn", "error")
 		}},
 	}
 }

@@ -1,0 +1,84 @@
+package metrics
+
+import (
+	"errors"
+	"strconv"
+
+	"github.com/paybytweet/paybytweet/bot"
+	"github.com/paybytweet/paybytweet/twitterapi"
+)
+
+// Twitter returns t with every call and every failure counted; the bot
+// sees the same answers and errors.
+func (m *Metrics) Twitter(t bot.Twitter) bot.Twitter { return &countedTwitter{Twitter: t, m: m} }
+
+type countedTwitter struct {
+	bot.Twitter
+	m *Metrics
+}
+
+// count records one call to endpoint and, when it failed, its status and
+// Twitter's code; a 429 is a status like any other, so a rate limit shows
+// as status="429".
+func (t *countedTwitter) count(endpoint string, err error) {
+	var e *twitterapi.Error
+	if errors.As(err, &e) && e.NotSent {
+		return // refused by the client's own budget: nothing went to Twitter
+	}
+	t.m.twitterRequests.WithLabelValues(endpoint).Inc()
+	if err == nil {
+		return
+	}
+	status, code := 0, 0
+	if e != nil {
+		status, code = e.Status, e.Code
+		if e.Endpoint != "" {
+			endpoint = e.Endpoint
+		}
+	}
+	t.m.twitterErrors.WithLabelValues(endpoint, strconv.Itoa(status), strconv.Itoa(code)).Inc()
+}
+
+func (t *countedTwitter) VerifyCredentials() (twitterapi.User, error) {
+	u, err := t.Twitter.VerifyCredentials()
+	t.count("account/verify_credentials", err)
+	return u, err
+}
+
+func (t *countedTwitter) Mentions(sinceID, maxID int64, count int) (twitterapi.Page, error) {
+	p, err := t.Twitter.Mentions(sinceID, maxID, count)
+	t.count("statuses/mentions_timeline", err)
+	return p, err
+}
+
+func (t *countedTwitter) UserTimeline(userID, sinceID, maxID int64, count int) (twitterapi.Page, error) {
+	p, err := t.Twitter.UserTimeline(userID, sinceID, maxID, count)
+	t.count("statuses/user_timeline", err)
+	return p, err
+}
+
+func (t *countedTwitter) Post(text string, inReplyTo int64) (int64, error) {
+	id, err := t.Twitter.Post(text, inReplyTo)
+	t.count("statuses/update", err)
+	return id, err
+}
+
+func (t *countedTwitter) DMEvents(cursor string, count int) ([]twitterapi.DM, string, error) {
+	dms, next, err := t.Twitter.DMEvents(cursor, count)
+	t.count("direct_messages/events/list", err)
+	return dms, next, err
+}
+
+func (t *countedTwitter) SendDM(recipient int64, text string) (int64, error) {
+	id, err := t.Twitter.SendDM(recipient, text)
+	t.count("direct_messages/events/new", err)
+	return id, err
+}
+
+// Close passes on to the client: the bot closes it to abort requests in
+// flight at shutdown.
+func (t *countedTwitter) Close() {
+	if c, ok := t.Twitter.(interface{ Close() }); ok {
+		c.Close()
+	}
+}
