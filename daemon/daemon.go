@@ -38,12 +38,13 @@ type Daemon struct {
 	// Metrics is this daemon's own registry, served on /metrics.
 	Metrics *metrics.Metrics
 
-	cfg    atomic.Pointer[config.Config]
-	now    func() time.Time
-	log    *slog.Logger
-	health *http.Server
-	lock   *lockFile
-	grace  time.Duration // how long Close waits for the bot
+	cfg        atomic.Pointer[config.Config]
+	now        func() time.Time
+	log        *slog.Logger
+	health     *http.Server
+	healthAddr string
+	lock       *lockFile
+	grace      time.Duration // how long Close waits for the bot
 }
 
 // Open opens the database and starts the bot, and the health listener

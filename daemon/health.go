@@ -29,6 +29,7 @@ func (d *Daemon) serveHealth(ln net.Listener) {
 		fmt.Fprintln(w, "ready")
 	})
 	mux.Handle("GET /metrics", d.Metrics.Handler())
+	d.healthAddr = ln.Addr().String()
 	d.health = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 30 * time.Second}
 	go func() {
 		if err := d.health.Serve(ln); err != nil && err != http.ErrServerClosed {
@@ -36,6 +37,10 @@ func (d *Daemon) serveHealth(ln net.Listener) {
 		}
 	}()
 }
+
+// HealthAddr returns the address the health endpoints listen on (the
+// port chosen when health.listen gave port 0), or "" when there is none.
+func (d *Daemon) HealthAddr() string { return d.healthAddr }
 
 // Ready reports whether the bot can do its job, and when it cannot, why,
 // in one line: Twitter refuses the credentials or has not confirmed them
