@@ -112,6 +112,7 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		"orders":       m.orders,
 		"offers":       m.offers,
 		"refund":       m.refund,
+		"resolve":      m.resolve,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
