@@ -68,8 +68,13 @@ func New() *Metrics {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.twitterRequests, m.twitterErrors, m.issuerDuration, m.charges, m.alerts, m.reloads,
 	)
+	// Shown at 0 from the start, so that a rate or an alert on them has
+	// a series to read before the first one happens.
 	for _, r := range []string{"applied", "unchanged", "refused"} {
-		m.reloads.WithLabelValues(r) // shown at 0 before the first reload
+		m.reloads.WithLabelValues(r)
+	}
+	for _, o := range []string{"approved", "declined", "refused", "retry_later", "unknown", "conflict"} {
+		m.charges.WithLabelValues(o)
 	}
 	return m
 }
