@@ -11,6 +11,7 @@ import (
 
 	"github.com/paybytweet/paybytweet/daemon"
 	"github.com/paybytweet/paybytweet/emulators/issuersandbox"
+	"github.com/paybytweet/paybytweet/emulators/twitteremu"
 	"github.com/paybytweet/paybytweet/internal/promscrape"
 )
 
@@ -211,4 +212,24 @@ func TestHealthListenerThatCannotBindFailsTheStart(t *testing.T) {
 	// Nothing is left held: with a free port it starts.
 	r.cfg.Health.Listen = "127.0.0.1:0"
 	r.start()
+}
+
+// TestReadyzWaitsForTheCredentialsToBeConfirmed: until Twitter has said
+// whose the credentials are, nothing is polled or posted, and /readyz
+// says so; once it answers, the bot is ready.
+func TestReadyzWaitsForTheCredentialsToBeConfirmed(t *testing.T) {
+	r := newRig(t, withHealth)
+	r.stop()
+	r.tw.InjectFault(twitteremu.Fault{Endpoint: "GET account/verify_credentials", Status: 503, Times: -1})
+	r.start()
+	code, body := r.readyz()
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, "not verified yet") {
+		t.Errorf("/readyz = %d %q while Twitter cannot say whose the credentials are, want 503 saying so", code, body)
+	}
+	r.tw.ClearFaults()
+	r.waitFor("/readyz to be 200", func() bool {
+		r.d.Bot.PollNow()
+		code, _ := r.readyz()
+		return code == 200
+	})
 }
