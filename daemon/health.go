@@ -67,14 +67,14 @@ func (d *Daemon) Ready(ctx context.Context) (bool, string) {
 	if err := d.DB.ProbeWrite(ctx); err != nil {
 		return false, "database not writable: " + err.Error()
 	}
-	f, err := d.DB.Figures(ctx, nil)
+	pending, oldest, err := d.DB.InboxBacklog(ctx)
 	if err != nil {
 		return false, "database not readable: " + err.Error()
 	}
-	if !f.OldestPending.IsZero() {
-		if age := d.now().Sub(f.OldestPending); age > maxInbox {
+	if !oldest.IsZero() {
+		if age := d.now().Sub(oldest); age > maxInbox {
 			return false, fmt.Sprintf("inbox backlog: %d messages, the oldest waiting %s (health.max_inbox_age %s)",
-				f.InboxPending, age.Round(time.Second), maxInbox)
+				pending, age.Round(time.Second), maxInbox)
 		}
 	}
 	if down, why := d.Metrics.IssuerReach.Down(time.Now()); down > maxOutage {

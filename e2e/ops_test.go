@@ -106,6 +106,22 @@ func TestMetricsFollowAPurchase(t *testing.T) {
 		t.Errorf("twitter statuses/update calls = %v, want at least 2", n)
 	}
 
+	// By DM, the answer is timed from the DM it answers.
+	r.dm(bob, "#BuyGiftCard")
+	r.clock.Advance(2 * time.Second)
+	r.settle()
+	mustContain(t, "bob's DM", r.lastDM(bob).Text, "#ConfirmGiftCard")
+	f = r.scrape()
+	want(t, f, 1, "paybytweet_messages_read_total", "channel", "dm")
+	want(t, f, 1, "paybytweet_replies_sent_total", "channel", "dm")
+	want(t, f, 999, "paybytweet_posting_budget_remaining", "channel", "dm")
+	want(t, f, 1, "paybytweet_answer_latency_seconds", "channel", "dm")
+	for _, m := range f["paybytweet_answer_latency_seconds"].GetMetric() {
+		if m.GetLabel()[0].GetValue() == "dm" && m.GetHistogram().GetSampleSum() != 3 {
+			t.Errorf("the DM answer took %v s by the metrics, want 3", m.GetHistogram().GetSampleSum())
+		}
+	}
+
 	// The figures are the database's: a restarted daemon starts from them.
 	r.restart()
 	f = r.scrape()

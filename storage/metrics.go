@@ -116,6 +116,24 @@ func (db *DB) Figures(ctx context.Context, since map[conversations.Channel]time.
 	return f, nil
 }
 
+// InboxBacklog returns how many messages wait to be processed and when
+// the oldest of them was stored (zero when none waits), from the index of
+// pending messages.
+func (db *DB) InboxBacklog(ctx context.Context) (int64, time.Time, error) {
+	var n int64
+	var oldest *int64
+	err := db.view(ctx, func(tx *Tx) error {
+		return tx.tx.QueryRow(`SELECT COUNT(*), MIN(received_at) FROM inbox WHERE state = 'pending'`).Scan(&n, &oldest)
+	})
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("inbox backlog: %w", err)
+	}
+	if oldest == nil {
+		return n, time.Time{}, nil
+	}
+	return n, fromMS(*oldest), nil
+}
+
 // ProbeWrite commits a one-row write, so that readiness knows the
 // database takes writes (the disk is not full, the file not read-only,
 // no other process holds the write lock for ever). It returns the error

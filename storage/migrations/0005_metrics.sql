@@ -32,7 +32,6 @@ CREATE TABLE health_probe (
 -- every scrape, and a DM answer finds its message by who and when.
 CREATE INDEX inbox_failed ON inbox (id) WHERE state = 'failed';
 CREATE INDEX inbox_user_processed ON inbox (user_id, processed_at);
-CREATE INDEX orders_confirmed ON orders (confirmed_at) WHERE state = 'confirmed';
 
 -- Start from what a database made before this migration holds.
 INSERT INTO metric_counts (name, label, value)
@@ -97,20 +96,20 @@ CREATE TRIGGER metric_sent AFTER UPDATE OF state ON outbox WHEN NEW.state = 'sen
 	UPDATE metric_counts SET value = value + max(0, NEW.sent_at - (
 			SELECT COALESCE(
 				(SELECT posted_at FROM inbox WHERE NEW.in_reply_to != 0 AND channel = 'tweet' AND message_id = NEW.in_reply_to),
-				(SELECT posted_at FROM inbox WHERE NEW.channel = 'dm' AND user_id = NEW.user_id AND processed_at = NEW.created_at AND channel = 'dm' ORDER BY message_id DESC LIMIT 1),
+				(SELECT posted_at FROM inbox WHERE NEW.channel = 'dm' AND user_id = NEW.user_id AND processed_at = NEW.created_at AND +channel = 'dm' ORDER BY message_id DESC LIMIT 1),
 				(SELECT i.posted_at FROM orders o JOIN inbox i ON i.channel = o.confirm_channel AND i.message_id = o.confirm_message_id
 					WHERE NEW.order_id != '' AND o.id = NEW.order_id AND o.confirm_message_id != 0))))
 		WHERE name = 'answer_ms_sum' AND label = NEW.channel AND NEW.user_id != 0 AND NEW.sent_at > 0 AND (
 			SELECT COALESCE(
 				(SELECT posted_at FROM inbox WHERE NEW.in_reply_to != 0 AND channel = 'tweet' AND message_id = NEW.in_reply_to),
-				(SELECT posted_at FROM inbox WHERE NEW.channel = 'dm' AND user_id = NEW.user_id AND processed_at = NEW.created_at AND channel = 'dm' ORDER BY message_id DESC LIMIT 1),
+				(SELECT posted_at FROM inbox WHERE NEW.channel = 'dm' AND user_id = NEW.user_id AND processed_at = NEW.created_at AND +channel = 'dm' ORDER BY message_id DESC LIMIT 1),
 				(SELECT i.posted_at FROM orders o JOIN inbox i ON i.channel = o.confirm_channel AND i.message_id = o.confirm_message_id
 					WHERE NEW.order_id != '' AND o.id = NEW.order_id AND o.confirm_message_id != 0))) IS NOT NULL;
 	UPDATE metric_buckets SET count = count + 1
 		WHERE name = 'answer' AND label = NEW.channel AND NEW.user_id != 0 AND NEW.sent_at > 0 AND le * 1000 >= max(0, NEW.sent_at - (
 			SELECT COALESCE(
 				(SELECT posted_at FROM inbox WHERE NEW.in_reply_to != 0 AND channel = 'tweet' AND message_id = NEW.in_reply_to),
-				(SELECT posted_at FROM inbox WHERE NEW.channel = 'dm' AND user_id = NEW.user_id AND processed_at = NEW.created_at AND channel = 'dm' ORDER BY message_id DESC LIMIT 1),
+				(SELECT posted_at FROM inbox WHERE NEW.channel = 'dm' AND user_id = NEW.user_id AND processed_at = NEW.created_at AND +channel = 'dm' ORDER BY message_id DESC LIMIT 1),
 				(SELECT i.posted_at FROM orders o JOIN inbox i ON i.channel = o.confirm_channel AND i.message_id = o.confirm_message_id
 					WHERE NEW.order_id != '' AND o.id = NEW.order_id AND o.confirm_message_id != 0))));
 END;
