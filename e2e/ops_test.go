@@ -190,8 +190,9 @@ func TestReadyzSaysWhenWorkIsStuck(t *testing.T) {
 		t.Errorf("issuer unreachable seconds = %v, want more than 0", s)
 	}
 
-	r.cfg.Health.MaxIssuerOutage = time.Hour
-	r.d.SetConfig(r.cfg)
+	reloaded := *r.cfg
+	reloaded.Health.MaxIssuerOutage = time.Hour
+	r.d.SetConfig(&reloaded)
 	r.clock.Advance(6 * time.Minute)
 	code, body = r.readyz()
 	if code != http.StatusServiceUnavailable || !strings.Contains(body, "inbox backlog") {
