@@ -30,8 +30,8 @@ type Metrics struct {
 	IssuerReach *Reachability
 }
 
-// New returns a registry holding the Go and process collectors and the
-// project's own metrics.
+// New returns a registry holding the Go, build-info and process
+// collectors and the project's own metrics.
 func New() *Metrics {
 	reg := prometheus.NewRegistry()
 	m := &Metrics{
@@ -65,6 +65,7 @@ func New() *Metrics {
 	}
 	reg.MustRegister(
 		collectors.NewGoCollector(),
+		collectors.NewBuildInfoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.twitterRequests, m.twitterErrors, m.issuerDuration, m.charges, m.alerts, m.reloads,
 	)
