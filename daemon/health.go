@@ -60,7 +60,7 @@ func (d *Daemon) Ready(ctx context.Context) (bool, string) {
 	case refused:
 		return false, "twitter refuses the credentials: nothing is polled or posted"
 	case !verified:
-		return false, "twitter credentials not verified yet: nothing is polled or posted"
+		return false, "twitter credentials not verified yet as the bot's own account (Twitter has not answered, or they are another account's: see the log): nothing is polled or posted"
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
