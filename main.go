@@ -97,6 +97,9 @@ commands:
                               settle a parked order from what the issuer has under its
                               reference (paid, declined or none) and tell the cardholder;
                               never charges
+  inbox -config FILE [-state S] [-json]
+                              list the mentions and DMs read; -state failed: those set aside
+  inbox retry -config FILE ID put a failed message back in line
 `
 
 // Run runs the command in args and returns the process's exit code.
@@ -113,6 +116,7 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		"offers":       m.offers,
 		"refund":       m.refund,
 		"resolve":      m.resolve,
+		"inbox":        m.inbox,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {

@@ -149,6 +149,8 @@ func TestReadyzFollowsTheCredentials(t *testing.T) {
 	if n := f.Value("paybytweet_twitter_errors_total", "status", "401", "code", "32"); n < 1 {
 		t.Errorf("401 code 32 errors = %v, want at least 1", n)
 	}
+	want(t, f, 1, "paybytweet_alerts_total", "kind", "twitter_credentials_refused")
+	mustContain(t, "log", r.logs.String(), "alert=twitter_credentials_refused")
 	if resp, err := http.Get("http://" + r.d.HealthAddr() + "/healthz"); err != nil || resp.StatusCode != 200 {
 		t.Errorf("/healthz = %v %v while the credentials are refused, want 200: the process is alive", resp, err)
 	}
