@@ -13,6 +13,7 @@ import (
 	"github.com/paybytweet/paybytweet/emulators/issuersandbox"
 	"github.com/paybytweet/paybytweet/emulators/twitteremu"
 	"github.com/paybytweet/paybytweet/internal/promscrape"
+	"github.com/paybytweet/paybytweet/storage"
 )
 
 var withHealth = rigOption(func(c *cfgT) { c.Health.Listen = "127.0.0.1:0" })
@@ -251,4 +252,32 @@ func TestReadyzWaitsForTheCredentialsToBeConfirmed(t *testing.T) {
 		code, _ := r.readyz()
 		return code == 200
 	})
+}
+
+// TestMetricsCountAFailedMessage: a message set aside after failing is
+// shown on /metrics, with its ALERT by kind, until it is put back.
+func TestMetricsCountAFailedMessage(t *testing.T) {
+	r := newRig(t, withHealth)
+	buy := r.tweet(bob, "@AmexOffers #BuyKindleFireHD")
+	remove := r.plantFault(buy.ID)
+	r.d.Bot.PollNow()
+	waitFor(t, 30*time.Second, "bob's message set aside", func() bool {
+		return r.scrape().Value("paybytweet_inbox_failed_messages") == 1
+	})
+	f := r.scrape()
+	want(t, f, 1, "paybytweet_alerts_total", "kind", "inbox_failed")
+	want(t, f, 0, "paybytweet_inbox_pending_messages")
+
+	remove()
+	failed, err := r.d.DB.Inbox(context.Background(), storage.InboxFailed)
+	if err != nil || len(failed) != 1 {
+		t.Fatalf("failed messages: %v, %v", failed, err)
+	}
+	if err := r.d.DB.RetryInbox(context.Background(), failed[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	r.settle()
+	f = r.scrape()
+	want(t, f, 0, "paybytweet_inbox_failed_messages")
+	want(t, f, 1, "paybytweet_messages_processed_total", "action", "reserve")
 }
