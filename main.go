@@ -97,6 +97,7 @@ commands:
                               settle a parked order from what the issuer has under its
                               reference (paid, declined or none) and tell the cardholder;
                               never charges
+  usage -config FILE [-json]  what the bot read and wrote on Twitter, per day and offer, and its cost
   inbox -config FILE [-state S] [-json]
                               list the mentions and DMs read; -state failed: those set aside
   inbox retry -config FILE ID put a failed message back in line
@@ -116,6 +117,7 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		"offers":       m.offers,
 		"refund":       m.refund,
 		"resolve":      m.resolve,
+		"usage":        m.usageReport,
 		"inbox":        m.inbox,
 	}
 	cmd, ok := cmds[args[0]]

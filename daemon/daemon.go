@@ -29,11 +29,30 @@ type Options struct {
 	Bot func(*bot.Options)
 }
 
+// Twitter is the adapter of the configured API (twitter.api), as the bot
+// and the daemon use it.
+type Twitter interface {
+	bot.Twitter
+	Close()
+}
+
+// newTwitter returns the adapter of the API cfg names.
+func newTwitter(cfg *config.Config, now func() time.Time, logger *slog.Logger) (Twitter, error) {
+	tc := twitterapi.Config{
+		APIURL: cfg.Twitter.APIURL, ConsumerKey: cfg.Twitter.ConsumerKey, ConsumerSecret: cfg.Twitter.ConsumerSecret,
+		AccessToken: cfg.Twitter.AccessToken, AccessSecret: cfg.Twitter.AccessSecret, Now: now, Logger: logger,
+	}
+	if cfg.Twitter.API == config.APIv2 {
+		return twitterapi.NewV2(tc)
+	}
+	return twitterapi.New(tc)
+}
+
 // Daemon is a running paybytweet.
 type Daemon struct {
 	DB      *storage.DB
 	Bot     *bot.Bot
-	Twitter *twitterapi.Client
+	Twitter Twitter
 	Issuer  *issuer.Client
 	// Metrics is this daemon's own registry, served on /metrics.
 	Metrics *metrics.Metrics
@@ -89,10 +108,7 @@ func Open(ctx context.Context, cfg *config.Config, opt Options) (*Daemon, error)
 	if err != nil {
 		return fail(err, lk.release)
 	}
-	tw, err := twitterapi.New(twitterapi.Config{
-		APIURL: cfg.Twitter.APIURL, ConsumerKey: cfg.Twitter.ConsumerKey, ConsumerSecret: cfg.Twitter.ConsumerSecret,
-		AccessToken: cfg.Twitter.AccessToken, AccessSecret: cfg.Twitter.AccessSecret, Now: opt.Now, Logger: logger,
-	})
+	tw, err := newTwitter(cfg, opt.Now, logger)
 	if err != nil {
 		return fail(err, func() { db.Close() }, lk.release)
 	}
@@ -122,7 +138,7 @@ func Open(ctx context.Context, cfg *config.Config, opt Options) (*Daemon, error)
 	if ln != nil {
 		d.serveHealth(ln)
 	}
-	d.log.Info("paybytweet running", "offers", len(cfg.Offers), "database", cfg.Storage.Path, "twitter", cfg.Twitter.APIURL,
+	d.log.Info("paybytweet running", "offers", len(cfg.Offers), "database", cfg.Storage.Path, "twitter_api", cfg.Twitter.API, "twitter", cfg.Twitter.APIURL,
 		"issuer", cfg.Issuer.URL, "health", cfg.Health.Listen)
 	return d, nil
 }

@@ -10,8 +10,10 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/paybytweet/paybytweet/config"
 	"github.com/paybytweet/paybytweet/emulators/issuersandbox"
 	"github.com/paybytweet/paybytweet/emulators/twitteremu"
+	"github.com/paybytweet/paybytweet/twitterapi"
 )
 
 // TestDashboardAndRulesNameOnlyServedMetrics reads every query of the
@@ -20,14 +22,14 @@ import (
 // purchase, a parked order and a Twitter error: a renamed metric must not
 // leave a panel blank or an alert that can never fire.
 func TestDashboardAndRulesNameOnlyServedMetrics(t *testing.T) {
-	r := newRig(t, withHealth)
+	r := newRig(t, config.APIv1, withHealth)
 	r.buyAndConfirm(alice, "#BuyKindleFireHD", "#ConfirmKindleFireHD")
 	r.iss.InjectFault(issuersandbox.Fault{Method: "POST", Path: "/v1/purchases", Status: 422})
 	buy := r.tweet(bob, "@AmexOffers #BuyKindleFireHD")
 	r.settle()
 	r.tweet(bob, "@AmexOffers #ConfirmKindleFireHD", r.reply(buy.ID).ID)
 	r.settle()
-	r.tw.InjectFault(twitteremu.Fault{Endpoint: "GET statuses/mentions_timeline", Status: 503})
+	r.tw.InjectFault(twitteremu.Fault{Endpoint: r.ep(twitterapi.CallMentions), Status: 503})
 	r.d.Bot.PollNow()
 	served := r.scrape()
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/paybytweet/paybytweet/admin"
+	"github.com/paybytweet/paybytweet/config"
 	"github.com/paybytweet/paybytweet/conversations"
 	"github.com/paybytweet/paybytweet/emulators/issuersandbox"
 	"github.com/paybytweet/paybytweet/emulators/twitteremu"
@@ -19,7 +20,7 @@ import (
 // its reference: bob's is paid and he gets his receipt, alice's is
 // failed and she is told nothing was charged; nothing is charged anew.
 func TestResolveParkedOrders(t *testing.T) {
-	r := newRig(t, withHealth)
+	r := newRig(t, config.APIv1, withHealth)
 	confirmParked := func(u twitteremu.User, fault issuersandbox.Fault) twitteremu.Tweet {
 		t.Helper()
 		r.iss.InjectFault(fault)

@@ -20,7 +20,7 @@ type Source struct {
 	Now    func() time.Time      // the clock the database's times are written with
 	// Twitter gives the budgets Twitter's rate-limit headers last gave.
 	Twitter interface {
-		Limit(endpoint string) (twitterapi.RateLimit, bool)
+		Limit(call twitterapi.Call) (twitterapi.RateLimit, bool)
 	}
 	// Ready is the readiness check: whether the bot can do its job, and
 	// why not.
@@ -40,10 +40,10 @@ func (m *Metrics) WatchDatabase(src Source) {
 // at 0 when no order is in it, and an alert on one has a series to read.
 var orderStates = []string{"pending", "confirmed", "paid", "declined", "failed", "parked", "expired", "cancelled"}
 
-// rateEndpoints are the Twitter endpoints whose budgets are shown.
-var rateEndpoints = []string{
-	"statuses/update", "direct_messages/events/new", "statuses/mentions_timeline",
-	"direct_messages/events/list", "statuses/user_timeline", "account/verify_credentials",
+// rateCalls are the calls to Twitter whose budgets are shown.
+var rateCalls = []twitterapi.Call{
+	twitterapi.CallPost, twitterapi.CallSendDM, twitterapi.CallMentions,
+	twitterapi.CallDMList, twitterapi.CallOwnTweets, twitterapi.CallVerify,
 }
 
 var channels = []conversations.Channel{conversations.Tweet, conversations.DM}
@@ -64,8 +64,8 @@ var (
 	descFailed    = desc("paybytweet_inbox_failed_messages", "Messages whose processing failed for good and wait for an operator.")
 	descUnpaid    = desc("paybytweet_oldest_uncharged_order_age_seconds", "How long the oldest confirmed order has waited for its charge to settle; 0 when none waits.")
 	descAnswer    = desc("paybytweet_answer_latency_seconds", "Time from a cardholder's message being posted to the bot's answer being posted, by the answer's channel.", "channel")
-	descBudget    = desc("paybytweet_posting_budget_remaining", "Posts left in the configured budget (twitter.limits) for the current window, by channel.", "channel")
-	descRate      = desc("paybytweet_twitter_rate_limit_remaining", "Calls left in an endpoint's window, as Twitter's rate-limit headers last said.", "endpoint")
+	descBudget    = desc("paybytweet_posting_budget_remaining", "Posts left in the configured budgets (twitter.limits), by channel: the least left of its windows.", "channel")
+	descRate      = desc("paybytweet_twitter_rate_limit_remaining", "Calls left in the window of a call to Twitter (mentions, post, ...), as its rate-limit headers last said.", "endpoint")
 	descReady     = desc("paybytweet_ready", "1 when /readyz answers 200: the bot can do its job.")
 	descCreds     = desc("paybytweet_twitter_credentials_ok", "1 when Twitter has confirmed the bot's credentials and does not refuse them.")
 	descIssuer    = desc("paybytweet_issuer_unreachable_seconds", "How long the issuer has not answered (no connection, timeouts, 5xx); 0 while it answers.")
@@ -87,41 +87,64 @@ func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	now := c.src.Now()
-	cfg := c.src.Config()
-	windows := map[conversations.Channel]time.Duration{conversations.Tweet: cfg.Twitter.Limits.TweetWindow, conversations.DM: 24 * time.Hour}
-	limits := map[conversations.Channel]int{conversations.Tweet: cfg.Twitter.Limits.TweetsPerWindow, conversations.DM: cfg.Twitter.Limits.DMsPerDay}
-	since := map[conversations.Channel]time.Time{}
-	for _, chn := range channels {
-		since[chn] = now.Add(-windows[chn])
-	}
-	f, err := c.src.DB.Figures(ctx, since)
+	f, err := c.src.DB.Figures(ctx)
 	if err != nil {
 		ch <- prometheus.NewInvalidMetric(descOrders, err)
 	} else {
-		c.figures(ch, f, now, limits)
+		c.figures(ch, f, now)
 	}
+	c.budgets(ctx, ch, now)
 	ready, _ := c.src.Ready(ctx)
 	ch <- gauge(descReady, bool01(ready))
 	ch <- gauge(descCreds, bool01(c.src.Credentials()))
 	down, _ := c.m.IssuerReach.Down(time.Now())
 	ch <- gauge(descIssuer, down.Seconds())
-	for _, ep := range rateEndpoints {
-		if l, ok := c.src.Twitter.Limit(ep); ok {
-			ch <- gauge(descRate, float64(l.Remaining), ep)
+	for _, call := range rateCalls {
+		if l, ok := c.src.Twitter.Limit(call); ok {
+			ch <- gauge(descRate, float64(l.Remaining), string(call))
 		}
 	}
 }
 
-func (c *dbCollector) figures(ch chan<- prometheus.Metric, f storage.Figures, now time.Time, limits map[conversations.Channel]int) {
+// budgets sends, per channel, the posts left in the configured budgets
+// (twitter.limits): the least left of the channel's windows.
+func (c *dbCollector) budgets(ctx context.Context, ch chan<- prometheus.Metric, now time.Time) {
+	l := c.src.Config().Twitter.Limits
+	type budget struct {
+		limit  int
+		window time.Duration
+	}
+	for chn, budgets := range map[conversations.Channel][]budget{
+		conversations.Tweet: {{l.TweetsPerWindow, l.TweetWindow}},
+		conversations.DM:    {{l.DMsPerDay, 24 * time.Hour}, {l.DMsPerWindow, l.DMWindow}},
+	} {
+		left, known := int64(0), false
+		for _, b := range budgets {
+			if b.limit <= 0 || b.window <= 0 {
+				continue
+			}
+			sent, err := c.src.DB.SentSince(ctx, chn, now.Add(-b.window))
+			if err != nil {
+				ch <- prometheus.NewInvalidMetric(descBudget, err)
+				return
+			}
+			if rest := max(0, int64(b.limit)-sent); !known || rest < left {
+				left, known = rest, true
+			}
+		}
+		if known {
+			ch <- gauge(descBudget, float64(left), string(chn))
+		}
+	}
+}
+
+func (c *dbCollector) figures(ch chan<- prometheus.Metric, f storage.Figures, now time.Time) {
 	for _, chn := range channels {
 		n := string(chn)
 		ch <- counter(descRead, f.Counts["read"][n], n)
 		ch <- counter(descSent, f.Counts["sent"][n], n)
 		ch <- counter(descRefused, f.Counts["refused"][n], n)
 		ch <- gauge(descWaiting, float64(f.OutboxWaiting[chn]), n)
-		if limits[chn] > 0 {
-			ch <- gauge(descBudget, float64(max(0, int64(limits[chn])-f.SentInWindow[chn])), n)
-		}
 		if buckets := f.Answer[n]; len(buckets) > 0 {
 			var count uint64
 			upper := map[float64]uint64{}

@@ -38,11 +38,11 @@ func New() *Metrics {
 		Registry: reg,
 		twitterRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "paybytweet_twitter_requests_total",
-			Help: "Calls to the Twitter API, by endpoint.",
+			Help: "Calls to the Twitter API, by what was asked (mentions, post, dm_list, ...), whichever API answers.",
 		}, []string{"endpoint"}),
 		twitterErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "paybytweet_twitter_errors_total",
-			Help: "Failed calls to the Twitter API, by endpoint, HTTP status (0: no answer) and Twitter error code (0: none).",
+			Help: "Failed calls to the Twitter API, by what was asked, HTTP status (0: no answer) and Twitter error code (0: none).",
 		}, []string{"endpoint", "status", "code"}),
 		issuerDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "paybytweet_issuer_request_duration_seconds",

@@ -17,61 +17,59 @@ type countedTwitter struct {
 	m *Metrics
 }
 
-// count records one call to endpoint and, when it failed, its status and
-// Twitter's code; a 429 is a status like any other, so a rate limit shows
-// as status="429".
-func (t *countedTwitter) count(endpoint string, err error) {
+// count records one call and, when it failed, its status and Twitter's
+// code; a 429 is a status like any other, so a rate limit shows as
+// status="429". Calls are labelled by what the bot asked (mentions,
+// post, ...), the same whichever API (twitter.api) answers.
+func (t *countedTwitter) count(call twitterapi.Call, err error) {
 	var e *twitterapi.Error
 	if errors.As(err, &e) && e.NotSent {
 		return // refused by the client's own budget: nothing went to Twitter
 	}
-	t.m.twitterRequests.WithLabelValues(endpoint).Inc()
+	t.m.twitterRequests.WithLabelValues(string(call)).Inc()
 	if err == nil {
 		return
 	}
 	status, code := 0, 0
 	if e != nil {
 		status, code = e.Status, e.Code
-		if e.Endpoint != "" {
-			endpoint = e.Endpoint
-		}
 	}
-	t.m.twitterErrors.WithLabelValues(endpoint, strconv.Itoa(status), strconv.Itoa(code)).Inc()
+	t.m.twitterErrors.WithLabelValues(string(call), strconv.Itoa(status), strconv.Itoa(code)).Inc()
 }
 
 func (t *countedTwitter) VerifyCredentials() (twitterapi.User, error) {
 	u, err := t.Twitter.VerifyCredentials()
-	t.count("account/verify_credentials", err)
+	t.count(twitterapi.CallVerify, err)
 	return u, err
 }
 
-func (t *countedTwitter) Mentions(sinceID, maxID int64, count int) (twitterapi.Page, error) {
-	p, err := t.Twitter.Mentions(sinceID, maxID, count)
-	t.count("statuses/mentions_timeline", err)
+func (t *countedTwitter) Mentions(sinceID int64, token string) (twitterapi.Page, error) {
+	p, err := t.Twitter.Mentions(sinceID, token)
+	t.count(twitterapi.CallMentions, err)
 	return p, err
 }
 
-func (t *countedTwitter) UserTimeline(userID, sinceID, maxID int64, count int) (twitterapi.Page, error) {
-	p, err := t.Twitter.UserTimeline(userID, sinceID, maxID, count)
-	t.count("statuses/user_timeline", err)
+func (t *countedTwitter) OwnTweets(userID, sinceID int64, token string) (twitterapi.Page, error) {
+	p, err := t.Twitter.OwnTweets(userID, sinceID, token)
+	t.count(twitterapi.CallOwnTweets, err)
 	return p, err
 }
 
 func (t *countedTwitter) Post(text string, inReplyTo int64) (int64, error) {
 	id, err := t.Twitter.Post(text, inReplyTo)
-	t.count("statuses/update", err)
+	t.count(twitterapi.CallPost, err)
 	return id, err
 }
 
-func (t *countedTwitter) DMEvents(cursor string, count int) ([]twitterapi.DM, string, error) {
-	dms, next, err := t.Twitter.DMEvents(cursor, count)
-	t.count("direct_messages/events/list", err)
+func (t *countedTwitter) DMEvents(token string) ([]twitterapi.DM, string, error) {
+	dms, next, err := t.Twitter.DMEvents(token)
+	t.count(twitterapi.CallDMList, err)
 	return dms, next, err
 }
 
 func (t *countedTwitter) SendDM(recipient int64, text string) (int64, error) {
 	id, err := t.Twitter.SendDM(recipient, text)
-	t.count("direct_messages/events/new", err)
+	t.count(twitterapi.CallSendDM, err)
 	return id, err
 }
 

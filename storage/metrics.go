@@ -20,22 +20,18 @@ type Figures struct {
 	// (1e15 for +Inf) to count.
 	Answer map[string]map[float64]uint64
 
-	InboxPending   int64
-	OldestPending  time.Time // when the oldest pending message was stored; zero when none
-	InboxFailed    int64
-	OldestUnpaid   time.Time // when the oldest order still waiting for its charge was confirmed; zero when none
-	OutboxWaiting  map[conversations.Channel]int64
-	SentInWindow   map[conversations.Channel]int64 // sent since the start of each channel's budget window
-	OldestInWindow map[conversations.Channel]time.Time
+	InboxPending  int64
+	OldestPending time.Time // when the oldest pending message was stored; zero when none
+	InboxFailed   int64
+	OldestUnpaid  time.Time // when the oldest order still waiting for its charge was confirmed; zero when none
+	OutboxWaiting map[conversations.Channel]int64
 }
 
-// Figures reads the figures of /metrics in one read transaction; since
-// gives, per channel, the start of its posting budget's window.
-func (db *DB) Figures(ctx context.Context, since map[conversations.Channel]time.Time) (Figures, error) {
+// Figures reads the figures of /metrics in one read transaction.
+func (db *DB) Figures(ctx context.Context) (Figures, error) {
 	f := Figures{
 		Counts: map[string]map[string]int64{}, Answer: map[string]map[float64]uint64{},
-		OutboxWaiting: map[conversations.Channel]int64{}, SentInWindow: map[conversations.Channel]int64{},
-		OldestInWindow: map[conversations.Channel]time.Time{},
+		OutboxWaiting: map[conversations.Channel]int64{},
 	}
 	err := db.view(ctx, func(tx *Tx) error {
 		rows, err := tx.tx.Query(`SELECT name, label, value FROM metric_counts`)
@@ -94,19 +90,11 @@ func (db *DB) Figures(ctx context.Context, since map[conversations.Channel]time.
 			f.OldestUnpaid = fromMS(*unpaid)
 		}
 		for _, ch := range []conversations.Channel{conversations.Tweet, conversations.DM} {
-			var waiting, sent int64
-			var first *int64
-			if err := tx.tx.QueryRow(`SELECT
-				(SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'sending') AND channel = ?1),
-				(SELECT COUNT(*) FROM outbox WHERE channel = ?1 AND state = 'sent' AND sent_at >= ?2),
-				(SELECT MIN(sent_at) FROM outbox WHERE channel = ?1 AND state = 'sent' AND sent_at >= ?2)`,
-				ch, ms(since[ch])).Scan(&waiting, &sent, &first); err != nil {
+			var waiting int64
+			if err := tx.tx.QueryRow(`SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'sending') AND channel = ?`, ch).Scan(&waiting); err != nil {
 				return err
 			}
-			f.OutboxWaiting[ch], f.SentInWindow[ch] = waiting, sent
-			if first != nil {
-				f.OldestInWindow[ch] = fromMS(*first)
-			}
+			f.OutboxWaiting[ch] = waiting
 		}
 		return nil
 	})
@@ -114,6 +102,19 @@ func (db *DB) Figures(ctx context.Context, since map[conversations.Channel]time.
 		return Figures{}, fmt.Errorf("metrics figures: %w", err)
 	}
 	return f, nil
+}
+
+// SentSince counts the messages of a channel sent since t, from the index
+// of sent messages: a posting budget's window holds at most the budget.
+func (db *DB) SentSince(ctx context.Context, ch conversations.Channel, t time.Time) (int64, error) {
+	var n int64
+	err := db.view(ctx, func(tx *Tx) error {
+		return tx.tx.QueryRow(`SELECT COUNT(*) FROM outbox WHERE channel = ? AND state = 'sent' AND sent_at >= ?`, ch, ms(t)).Scan(&n)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("sent since: %w", err)
+	}
+	return n, nil
 }
 
 // InboxBacklog returns how many messages wait to be processed and when

@@ -45,7 +45,7 @@ func TestMetricCountsStartFromAnOlderDatabase(t *testing.T) {
 	}
 	defer db.Close()
 	ctx := context.Background()
-	f, err := db.Figures(ctx, nil)
+	f, err := db.Figures(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestMetricCountsStartFromAnOlderDatabase(t *testing.T) {
 	if _, err := db.db.Exec(`UPDATE orders SET state = 'expired' WHERE id = 'ord_b'`); err != nil {
 		t.Fatal(err)
 	}
-	f, _ = db.Figures(ctx, nil)
+	f, _ = db.Figures(ctx)
 	if f.Counts["orders"]["pending"] != 0 || f.Counts["orders"]["expired"] != 1 {
 		t.Errorf("after an expiry, orders %v", f.Counts["orders"])
 	}
