@@ -128,19 +128,18 @@ func TestFailingMessageHoldsBackOnlyItsCardholder(t *testing.T) {
 	mustContain(t, "bob's answer after the retry", r.reply(bobsBuy.ID).Text, "#ConfirmKindleFireHD", "2002")
 }
 
-// TestWorkersBackOffWhileTheDiskIsFull fills the disk under a running
-// daemon (a file-size limit on the process: no file may grow) while each
-// worker has work: the processor a buy, the charger a confirmed order, the
-// sender a reply. Each backs off, growing, rather than spin or flood the
-// log, and each recovers once the disk has room again: nothing is lost and
-// nothing is charged twice.
-//
 // fullDiskChild makes the test binary run the full-disk test itself: the
 // file-size limit it sets holds for the whole process, so it runs in a
 // process of its own, where nothing else (the test log, other tests'
 // databases) meets the limit.
 const fullDiskChild = "PAYBYTWEET_E2E_FULL_DISK"
 
+// TestWorkersBackOffWhileTheDiskIsFull fills the disk under a running
+// daemon (a file-size limit on the process: no file may grow) while each
+// worker has work: the processor a buy, the charger a confirmed order, the
+// sender a reply. Each backs off, growing, rather than spin or flood the
+// log, and each recovers once the disk has room again: nothing is lost and
+// nothing is charged twice.
 func TestWorkersBackOffWhileTheDiskIsFull(t *testing.T) {
 	if os.Getenv(fullDiskChild) == "" {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestWorkersBackOffWhileTheDiskIsFull$", "-test.v", "-test.count=1")
