@@ -39,16 +39,18 @@ func (b *Bot) chargeDue() (bool, time.Duration) {
 //
 // Every issuer call is recorded and committed before it is made, and its
 // outcome after. The purchase always carries the order's one idempotency
-// key. After an attempt whose outcome is unknown, the purchase is first
-// looked up by the order's reference: only when none exists is the POST
-// repeated, with the same key, so that neither a retry nor a key the
-// issuer has forgotten after 24 hours can make a second purchase.
+// key. Before every POST, the purchase is first looked up by the order's
+// reference: only when none exists is the POST made or repeated, with the
+// same key, so that neither a retry, nor a key the issuer has forgotten
+// after 24 hours, nor a restore that lost the record of the charge can
+// make a second purchase.
 func (b *Bot) charge(ctx context.Context, log *slog.Logger, c storage.Charge) {
-	if c.Attempts > 0 {
-		settled, err := b.lookup(ctx, log, c)
-		if err != nil || settled {
-			return
-		}
+	// Looked up before the first POST too: after a restore from a replica
+	// (or on a second daemon's copy) an order with no attempt recorded may
+	// have been charged under its derived id already.
+	settled, err := b.lookup(ctx, log, c)
+	if err != nil || settled {
+		return
 	}
 	attempt, err := b.db.StartCharge(ctx, c.ID, "purchase", b.now().Add(backoff(c.Attempts+1)))
 	if err != nil {

@@ -2,11 +2,7 @@ package bot
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base32"
-	"encoding/binary"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/paybytweet/paybytweet/conversations"
@@ -69,6 +65,9 @@ func (b *Bot) processNext() (bool, time.Duration) {
 		if f.RequestInFlight && (intent.Kind == conversations.ConfirmTag || intent.Kind == conversations.Yes) {
 			return conversations.Decision{Action: "wait"}
 		}
+		if b.sender.guard.holdsUp(m, intent, f.Orders) {
+			return conversations.Decision{Action: "wait"}
+		}
 		if f.InReplyToUnknown && intent.Kind == conversations.ConfirmTag {
 			// It may answer another cardholder's request whose id is not
 			// recorded yet: a confirmation of somebody else's request
@@ -87,7 +86,7 @@ func (b *Bot) processNext() (bool, time.Duration) {
 			Window: cfg.Confirmation.Window, EnrollURL: cfg.Issuer.EnrollURL,
 			Enrollment: enrollment, Orders: f.Orders, Taken: f.Taken,
 			InReplyToOthers: f.InReplyToOthers, HelpPointerSent: f.HelpPointerSent,
-			NewOrderID: newOrderID(now),
+			NewOrderID: orderIDFor(m.Channel, m.Inbound.ID, intent.Offer.ID),
 		}, m.Inbound, intent)
 	})
 	if err != nil {
@@ -281,15 +280,4 @@ func (b *Bot) enrollment(ctx context.Context, userID int64) (conversations.Enrol
 		return conversations.Enrollment{}, err
 	}
 	return conversations.Enrollment{Enrolled: true, Active: e.Active(), Cardholder: e.Cardholder, CardLast4: e.CardLast4}, nil
-}
-
-var orderIDEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
-
-// newOrderID returns "ord_" and 16 characters: 48 bits of milliseconds, so
-// ids sort by time, and 32 random bits.
-func newOrderID(now time.Time) string {
-	var b [10]byte
-	binary.BigEndian.PutUint64(b[:8], uint64(now.UnixMilli())<<16)
-	rand.Read(b[6:])
-	return "ord_" + strings.ToLower(orderIDEncoding.EncodeToString(b[:]))
 }

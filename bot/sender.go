@@ -29,10 +29,13 @@ type sender struct {
 	paused map[conversations.Channel]time.Time // no posting on a channel until then
 
 	searches map[int64]search // unfinished searches, by outbox id (sender goroutine only)
+	guard    *restoreGuard    // what Twitter holds that the database does not record
 }
 
 func newSender(b *Bot) *sender {
-	return &sender{b: b, log: b.log.With("component", "sender"), paused: map[conversations.Channel]time.Time{}, searches: map[int64]search{}}
+	s := &sender{b: b, log: b.log.With("component", "sender"), paused: map[conversations.Channel]time.Time{}, searches: map[int64]search{}}
+	s.guard = newRestoreGuard(s)
+	return s
 }
 
 func (s *sender) pause(ch conversations.Channel, until time.Time, why string) {
@@ -65,7 +68,7 @@ func (s *sender) sendDue() (bool, time.Duration) {
 		s.log.Error("read outbox", "err", err)
 		return false, b.opt.Idle
 	}
-	did := false
+	msgs, did := s.guard.screen(ctx, msgs)
 	for _, m := range msgs {
 		if b.ctx.Err() != nil || b.authBroken.Load() {
 			break
