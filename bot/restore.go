@@ -69,8 +69,11 @@ type twitterPost struct {
 }
 
 func newRestoreGuard(s *sender) *restoreGuard {
+	// Careful until the first read says otherwise: the processor must not
+	// answer a confirmation as too early while its request may be on
+	// Twitter already.
 	return &restoreGuard{s: s, newest: map[conversations.Channel]int64{}, lastScan: map[conversations.Channel]time.Time{},
-		firstSeen: map[int64]time.Time{}, waits: map[int64]time.Time{}}
+		firstSeen: map[int64]time.Time{}, waits: map[int64]time.Time{}, careful: true}
 }
 
 // screen takes the messages due now and returns those the sender may post;
