@@ -49,7 +49,7 @@ func litestreamBinary(t *testing.T) string {
 // restorePoint is a moment between two steps of a purchase, recognised in
 // a restored database.
 type restorePoint struct {
-	name string
+	name  string
 	holds func(t *testing.T, db *storage.DB) bool
 }
 

@@ -219,7 +219,9 @@ func TestTwitterRateLimitedPost(t *testing.T) {
 			const ep = "POST statuses/update"
 			// The sender reads the bot's own posts once at start (what a
 			// restore may have lost); that read is not a search for a post.
-			r.waitFor("the sender's first read of the bot's own posts", func() bool { return len(r.requests("GET direct_messages/events/list", 0)) > 0 && len(r.requests("GET statuses/user_timeline", 0)) > 0 })
+			r.waitFor("the sender's first read of the bot's own posts", func() bool {
+				return len(r.requests("GET direct_messages/events/list", 0)) > 0 && len(r.requests("GET statuses/user_timeline", 0)) > 0
+			})
 			from := len(r.tw.Requests())
 			r.tw.InjectFault(twitteremu.Fault{Endpoint: ep, Status: http.StatusTooManyRequests, EmptyBody: empty})
 			buy := r.tweet(alice, "@AmexOffers #BuyGiftCard")
