@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -33,8 +34,13 @@ import (
 // queued too, proves a second daemon is live on the account: this one
 // then posts nothing more (it fences itself) and says so loudly.
 //
-// The sender's goroutine owns everything but careful, unclaimed and
-// waits, which the processor reads.
+// Careful lasts while such posts are unclaimed, and at least
+// carefulRounds settling delays after the first read that found them:
+// a daemon that came back on an old database while another runs must
+// still be careful when the other one next posts.
+//
+// The sender's goroutine owns everything but what mu guards, which the
+// processor reads too, and waits, which only the processor uses.
 type restoreGuard struct {
 	s *sender
 
@@ -43,11 +49,13 @@ type restoreGuard struct {
 	lastScan  map[conversations.Channel]time.Time // wall clock at the start of the last read
 	firstSeen map[int64]time.Time                 // outbox id: when a careful guard first held it
 	lastAlert time.Time
-	fenced    bool
+	fenced    atomic.Bool // another daemon posts for this account: post nothing
 
-	mu      sync.Mutex
-	posts   []twitterPost // unclaimed, oldest first
-	careful bool
+	mu          sync.Mutex
+	posts       []twitterPost // unclaimed, oldest first
+	suspects    bool          // some of posts are suspect
+	carefulTill time.Time     // wall clock: careful at least until then
+	wasCareful  bool
 
 	waits map[int64]time.Time // inbox id: since when a message waits (processor only)
 }
@@ -73,7 +81,7 @@ func newRestoreGuard(s *sender) *restoreGuard {
 	// answer a confirmation as too early while its request may be on
 	// Twitter already.
 	return &restoreGuard{s: s, newest: map[conversations.Channel]int64{}, lastScan: map[conversations.Channel]time.Time{},
-		firstSeen: map[int64]time.Time{}, waits: map[int64]time.Time{}, careful: true}
+		firstSeen: map[int64]time.Time{}, waits: map[int64]time.Time{}, suspects: true}
 }
 
 // screen takes the messages due now and returns those the sender may post;
@@ -97,7 +105,7 @@ func (g *restoreGuard) screen(ctx context.Context, due []storage.OutboxMessage) 
 			claimed = true
 			continue
 		}
-		if g.fenced {
+		if g.fenced.Load() {
 			if time.Since(g.lastAlert) > time.Minute {
 				g.lastAlert = time.Now()
 				log.Error("ALERT: ANOTHER DAEMON IS POSTING FOR THIS ACCOUNT: this one posts nothing more; stop one of them (the one on the older database) and restart the other")
@@ -131,7 +139,7 @@ func (g *restoreGuard) screen(ctx context.Context, due []storage.OutboxMessage) 
 				claimed = true
 				continue
 			}
-			if g.fenced {
+			if g.fenced.Load() {
 				continue
 			}
 		}
@@ -173,7 +181,11 @@ func (g *restoreGuard) firstScan(ctx context.Context) error {
 			n++
 		}
 	}
-	g.careful = n > 0
+	g.suspects = n > 0
+	if n > 0 {
+		g.carefulTill = time.Now().Add(carefulRounds * g.settleDelay())
+	}
+	g.wasCareful = n > 0
 	g.mu.Unlock()
 	if n > 0 {
 		g.s.log.Warn("Twitter holds posts of the bot that this database does not record (it was restored, or another daemon posts for this account): every message is looked for there before it is posted",
@@ -327,8 +339,7 @@ func (g *restoreGuard) claim(ctx context.Context, m storage.OutboxMessage, p twi
 	g.remove(p)
 	delete(g.firstSeen, m.ID)
 	log := g.s.log.With("outbox", m.ID, "channel", m.Channel, "user_id", m.UserID, "kind", m.Kind)
-	if p.live && m.State == storage.OutboxPending && !g.fenced {
-		g.fenced = true
+	if p.live && m.State == storage.OutboxPending && !g.fenced.Swap(true) {
 		g.lastAlert = time.Now()
 		log.Error("ALERT: ANOTHER DAEMON IS POSTING FOR THIS ACCOUNT: it posted a reply this one had queued; this one posts nothing more (charges stay safe: both use the same order ids and keys). Stop the daemon on the older database",
 			"their_post", p.id)
@@ -344,13 +355,24 @@ func (g *restoreGuard) remove(p twitterPost) {
 }
 
 func (g *restoreGuard) recount() {
-	g.careful = slices.ContainsFunc(g.posts, func(q twitterPost) bool { return q.suspect })
+	g.suspects = slices.ContainsFunc(g.posts, func(q twitterPost) bool { return q.suspect })
 }
 
+// carefulRounds is how many settling delays a guard stays careful at least
+// after its first read found posts it did not know.
+const carefulRounds = 5
+
+// isCareful reports whether messages must settle and be looked for again
+// before they are posted; it logs when that ends.
 func (g *restoreGuard) isCareful() bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.careful
+	careful := g.suspects || g.fenced.Load() || time.Now().Before(g.carefulTill)
+	if g.wasCareful && !careful {
+		g.s.log.Info("every post on Twitter this database did not know of is accounted for; posting goes at full speed again")
+	}
+	g.wasCareful = careful
+	return careful
 }
 
 // prune forgets, once nothing is left to do, the unclaimed posts older
@@ -382,9 +404,6 @@ func (g *restoreGuard) prune(ctx context.Context) {
 		return true
 	})
 	g.recount()
-	if !g.careful {
-		g.s.log.Info("every post on Twitter this database did not know of is accounted for; posting goes at full speed again")
-	}
 }
 
 // settleDelay is how long a careful guard holds a message before the
