@@ -188,8 +188,9 @@ func (g *restoreGuard) firstScan(ctx context.Context) error {
 	g.wasCareful = n > 0
 	g.mu.Unlock()
 	if n > 0 {
+		random, _ := g.s.b.db.RandomIDOrders(ctx)
 		g.s.log.Warn("Twitter holds posts of the bot that this database does not record (it was restored, or another daemon posts for this account): every message is looked for there before it is posted",
-			"posts", n, "settle_delay", g.settleDelay().String())
+			"posts", n, "settle_delay", g.settleDelay().String(), "orders_with_random_ids", random)
 	}
 	return nil
 }
