@@ -45,6 +45,7 @@ type restoreGuard struct {
 	s *sender
 
 	scanned   bool
+	retryScan time.Time                           // wall clock: when a failed first read is tried again
 	newest    map[conversations.Channel]int64     // newest post id each channel's reads reached
 	lastScan  map[conversations.Channel]time.Time // wall clock at the start of the last read
 	firstSeen map[int64]time.Time                 // outbox id: when a careful guard first held it
@@ -90,8 +91,14 @@ func newRestoreGuard(s *sender) *restoreGuard {
 func (g *restoreGuard) screen(ctx context.Context, due []storage.OutboxMessage) (post []storage.OutboxMessage, claimed bool) {
 	log := g.s.log
 	if !g.scanned {
+		// Nothing is posted before both channels are read: a reply made
+		// before a restore must be found before it could be made again.
+		if time.Now().Before(g.retryScan) {
+			return nil, false
+		}
 		if err := g.firstScan(ctx); err != nil {
 			g.s.b.twitterFailed("read the bot's own posts before posting", err)
+			g.retryScan = time.Now().Add(5 * time.Second)
 			return nil, false
 		}
 	}
@@ -212,8 +219,17 @@ func (g *restoreGuard) scan(ctx context.Context, ch conversations.Channel, first
 	bot := b.botID.Load()
 	var found []twitterPost
 	newest := since
-	keep := func(p twitterPost) error {
+	// A database that never recorded a post looks back only as far as
+	// messages are acted on: older posts are the account's history.
+	oldest := time.Time{}
+	if since == 0 {
+		oldest = b.now().Add(-b.opt.MaxAge)
+	}
+	keep := func(p twitterPost, created time.Time) error {
 		newest = max(newest, p.id)
+		if created.Before(oldest) {
+			return nil
+		}
 		recorded, err := b.db.SentIDRecorded(context.WithoutCancel(ctx), ch, p.id)
 		if err != nil || recorded {
 			return err
@@ -233,7 +249,7 @@ func (g *restoreGuard) scan(ctx context.Context, ch conversations.Channel, first
 				if t.ID <= since || t.IsRetweet {
 					continue
 				}
-				if err := keep(twitterPost{ch: ch, id: t.ID, inReplyTo: t.InReplyTo, text: t.Text}); err != nil {
+				if err := keep(twitterPost{ch: ch, id: t.ID, inReplyTo: t.InReplyTo, text: t.Text}, t.CreatedAt); err != nil {
 					return err
 				}
 			}
@@ -259,7 +275,7 @@ func (g *restoreGuard) scan(ctx context.Context, ch conversations.Channel, first
 					newest = max(newest, e.ID)
 					continue
 				}
-				if err := keep(twitterPost{ch: ch, id: e.ID, recipient: e.RecipientID, text: e.Text}); err != nil {
+				if err := keep(twitterPost{ch: ch, id: e.ID, recipient: e.RecipientID, text: e.Text}, e.CreatedAt); err != nil {
 					return err
 				}
 			}
