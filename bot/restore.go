@@ -129,7 +129,13 @@ func (g *restoreGuard) screen(ctx context.Context, due []storage.OutboxMessage) 
 			first = now
 			g.firstSeen[m.ID] = now
 		}
-		ready := first.Add(g.settleDelay())
+		// Rounded up to a multiple of the delay, so that the messages of a
+		// burst share one read (the DM list allows 15 in 15 minutes).
+		d := g.settleDelay()
+		ready := first.Add(d)
+		if r := ready.Truncate(d); r.Before(ready) {
+			ready = r.Add(d)
+		}
 		if now.Before(ready) {
 			continue
 		}
