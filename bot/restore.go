@@ -178,11 +178,11 @@ func (g *restoreGuard) firstScan(ctx context.Context) error {
 			return err
 		}
 	}
-	g.scanned = true
 	sending, err := g.s.b.db.SendingOutbox(ctx)
 	if err != nil {
 		return err
 	}
+	g.scanned = true
 	g.mu.Lock()
 	n := 0
 	for i := range g.posts {
@@ -208,7 +208,7 @@ func (g *restoreGuard) firstScan(ctx context.Context) error {
 	return nil
 }
 
-// scanPages bounds one read: 16 pages of the user timeline reach back as
+// scanTimelinePages and scanDMPages bound one read: 16 pages of the user timeline reach back as
 // far as Twitter lets it (3,200 tweets); 5 of the DM list, 250 events,
 // spare its small budget.
 const (
