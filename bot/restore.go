@@ -53,6 +53,7 @@ type restoreGuard struct {
 	fenced    atomic.Bool // another daemon posts for this account: post nothing
 
 	mu          sync.Mutex
+	read        bool          // the first read of both channels is done
 	posts       []twitterPost // unclaimed, oldest first
 	suspects    bool          // some of posts are suspect
 	carefulTill time.Time     // wall clock: careful at least until then
@@ -184,6 +185,7 @@ func (g *restoreGuard) firstScan(ctx context.Context) error {
 	}
 	g.scanned = true
 	g.mu.Lock()
+	g.read = true
 	n := 0
 	for i := range g.posts {
 		p := &g.posts[i]
@@ -461,8 +463,9 @@ func (g *restoreGuard) budgetLeft(ch conversations.Channel) bool {
 // holdsUp reports whether a message must wait for the guard: in careful
 // mode, a confirmation whose request has not been sent or found on
 // Twitter yet (after a restore its request is on Twitter, and about to be
-// found), or a tweet answering one of the bot's posts not yet claimed
-// (whose it is decides whether the confirmation counts). Each message
+// found), or a tweet answering one of the bot's posts not yet claimed, or
+// any tweet answering another before the first read is done (whose post
+// it answers decides whether a confirmation counts, and for whom). Each message
 // waits at most maxRestoreWait; the processor's goroutine calls it.
 func (g *restoreGuard) holdsUp(m storage.InboxMessage, intent conversations.Intent, orders []conversations.Order) bool {
 	if !g.isCareful() {
@@ -476,7 +479,7 @@ func (g *restoreGuard) holdsUp(m storage.InboxMessage, intent conversations.Inte
 	}
 	if !hold && m.Channel == conversations.Tweet && m.InReplyTo != 0 {
 		g.mu.Lock()
-		hold = slices.ContainsFunc(g.posts, func(p twitterPost) bool { return p.ch == conversations.Tweet && p.id == m.InReplyTo })
+		hold = !g.read || slices.ContainsFunc(g.posts, func(p twitterPost) bool { return p.ch == conversations.Tweet && p.id == m.InReplyTo })
 		g.mu.Unlock()
 	}
 	if !hold {

@@ -258,6 +258,7 @@ func runRestoreScenario(t *testing.T, bin string, rp restorePoint, replica func(
 	slowWorld(w)
 	ld := newLitestreamDaemon(t, w, bin, replica(t))
 	d := newDriver(t, w.tw)
+	d.hijacker = true // mallory confirms other people's public requests
 	shoppers := restoreShoppers()
 	for _, s := range shoppers {
 		d.begin(s)
@@ -319,8 +320,13 @@ func runRestoreScenario(t *testing.T, bin string, rp restorePoint, replica func(
 
 	d.checkCycles(t)
 	final := ld.openDB()
-	checkInvariants(t, w.tw, w.iss, final, expectations{confirmed: d.confirmed})
+	checkInvariants(t, w.tw, w.iss, final, expectations{confirmed: d.confirmed, unanswered: d.hijacks})
 	checkNoneLost(t, w.iss, d, final)
+	for _, p := range w.iss.Purchases() {
+		if p.Cardholder == "chd_mallory" || p.Cardholder == "chd_frank" {
+			t.Errorf("%s was charged: %+v", p.Cardholder, p)
+		}
+	}
 }
 
 // settleUnder drives the shoppers until every cycle is done and the
@@ -388,4 +394,47 @@ func checkNoneLost(t *testing.T, iss *issuersandbox.Server, d *driver, db *stora
 			t.Errorf("%s's confirmed order %s is %s", c.s.user.ScreenName, o.ID, o.State)
 		}
 	}
+}
+
+// TestRestoredDatabaseMeetsAnswersToPostsItLost: after a restore, the bot
+// reads again a buy, the confirmation request it had posted for it (which
+// the restored database does not record), the buyer's confirmation in
+// reply to that request, and carol's confirmation of the same request.
+// The sender's first read of Twitter is made slow, so that the processor
+// meets both confirmations before the request is found: they wait for it.
+// The buyer is charged once and told once; carol is not answered.
+func TestRestoredDatabaseMeetsAnswersToPostsItLost(t *testing.T) {
+	r := newRig(t)
+	bobs := r.buyAndConfirm(bob, "#BuyGiftCard", "#ConfirmGiftCard")
+	db := r.cfg.Storage.Path
+	backup := filepath.Join(t.TempDir(), "backup.db")
+	r.stop()
+	copyDatabase(t, db, backup)
+	r.start()
+
+	buy := r.tweet(alice, "@AmexOffers #BuyGiftCard")
+	r.settle()
+	req := r.reply(buy.ID)
+	hijack := r.tweet(carol, "@AmexOffers #ConfirmGiftCard mine now", req.ID)
+	confirm := r.tweet(alice, "@AmexOffers #ConfirmGiftCard", req.ID)
+	r.settle()
+	mustContain(t, "receipt", r.reply(confirm.ID).Text, "Done!")
+
+	// The disk is lost; the backup is all there is.
+	r.stop()
+	for _, f := range []string{db, db + "-wal", db + "-shm"} {
+		os.Remove(f)
+	}
+	copyDatabase(t, backup, db)
+	r.tw.InjectFault(twitteremu.Fault{Endpoint: "GET statuses/user_timeline", Delay: 1500 * time.Millisecond})
+	r.start()
+	r.settle()
+
+	if rs := r.repliesTo(confirm.ID); len(rs) != 1 {
+		t.Errorf("alice's confirmation has %d replies, want her one receipt: %+v", len(rs), rs)
+	}
+	if ps := r.purchases(alice); len(ps) != 1 {
+		t.Errorf("alice has %d purchases, want 1: %+v", len(ps), ps)
+	}
+	r.checkRig(map[int64]int64{confirm.ID: alice.ID, bobs.InReplyTo: bob.ID}, expectations{unanswered: []int64{hijack.ID}})
 }
