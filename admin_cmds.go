@@ -165,3 +165,78 @@ func (m *Main) refund(ctx context.Context, args []string) error {
 		money.Format(res.Order.RefundedAmount, res.Order.Currency), money.Format(res.Order.Amount, res.Order.Currency))
 	return nil
 }
+
+// inbox lists the stored mentions and DMs, or with "retry ID" puts a
+// message whose processing failed back in line.
+func (m *Main) inbox(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "retry" {
+		return m.inboxRetry(ctx, args[1:])
+	}
+	fs := m.flags("inbox")
+	path := fs.String("config", "", "the configuration file")
+	state := fs.String("state", "", "only messages in this state (pending, done, failed)")
+	asJSON := fs.Bool("json", false, "print JSON instead of a table")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected %q (to put a failed message back: inbox retry -config FILE ID)", fs.Arg(0))}
+	}
+	switch *state {
+	case "", storage.InboxPending, storage.InboxDone, storage.InboxFailed:
+	default:
+		return badInput{fmt.Errorf("-state %q: want pending, done or failed", *state)}
+	}
+	_, db, err := m.openStore(*path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	msgs, err := db.Inbox(ctx, *state)
+	if err != nil {
+		return err
+	}
+	return admin.WriteInbox(m.Stdout, msgs, *asJSON)
+}
+
+func (m *Main) inboxRetry(ctx context.Context, args []string) error {
+	fs := m.flags("inbox retry")
+	path := fs.String("config", "", "the configuration file")
+	// Flags may come after the id, as with refund.
+	var idArg string
+	rest := args
+	for {
+		if err := parse(fs, rest); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		if idArg != "" {
+			return usageError{"one ID only"}
+		}
+		idArg, rest = fs.Arg(0), fs.Args()[1:]
+	}
+	if idArg == "" {
+		return usageError{"ID is required (the ID column of paybytweet inbox)"}
+	}
+	id, err := strconv.ParseInt(idArg, 10, 64)
+	if err != nil || id <= 0 {
+		return badInput{fmt.Errorf("ID %q: want the number in the ID column of paybytweet inbox", idArg)}
+	}
+	_, db, err := m.openStore(*path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	switch err := db.RetryInbox(ctx, id); {
+	case errors.Is(err, storage.ErrNotFound):
+		return badInput{fmt.Errorf("no message %d in the inbox", id)}
+	case errors.Is(err, storage.ErrConflict):
+		return badInput{fmt.Errorf("message %d is not failed: %w", id, err)}
+	case err != nil:
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "message %d is back in line; the running bot processes it shortly\n", id)
+	return nil
+}

@@ -72,6 +72,9 @@ commands:
   offers -config FILE [-json] show each offer's live state: stock, sales, revenue
   refund -config FILE [-amount 12.50] [-again] ORDER_ID
                               refund a paid order through the issuer and tell the cardholder
+  inbox -config FILE [-state S] [-json]
+                              list the mentions and DMs read; -state failed: those set aside
+  inbox retry -config FILE ID put a failed message back in line
 `
 
 // Run runs the command in args and returns the process's exit code.
@@ -87,6 +90,7 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		"orders":       m.orders,
 		"offers":       m.offers,
 		"refund":       m.refund,
+		"inbox":        m.inbox,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {

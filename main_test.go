@@ -419,13 +419,13 @@ func TestReadmeIsTrue(t *testing.T) {
 			t.Errorf("README.md's template table lacks the kind %q", k)
 		}
 	}
-	for _, cmd := range []string{"go run . sandbox", "go test -race ./..."} {
+	for _, cmd := range []string{"go run . sandbox", "go test -race -tags crashpoint ./..."} {
 		if !strings.Contains(strings.Join(strings.Split(readme, "\n")[:12], "\n"), cmd) {
 			t.Errorf("README.md's first lines do not give %q", cmd)
 		}
 	}
 	ci := readFile(t, ".ci/run")
-	if !strings.Contains(ci, "\ngo test -race ./...\n") {
+	if !strings.Contains(ci, "\ngo test -race -tags crashpoint ./...\n") {
 		t.Errorf(".ci/run does not run the README's test command")
 	}
 }

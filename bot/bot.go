@@ -71,6 +71,10 @@ type Options struct {
 	// missing from what Twitter lists (indexing, clocks): the expiry
 	// horizon keeps this far behind the polls; default 2s.
 	PollLag time.Duration
+	// MessageAttempts is how many times a message whose processing fails
+	// is tried, with a growing backoff, before it is set aside as failed
+	// for an admin (paybytweet inbox); default 5.
+	MessageAttempts int
 }
 
 // settings is what a configuration reload swaps, as one value.
@@ -100,17 +104,14 @@ type Bot struct {
 
 	wakeProcessor, wakeCharger, wakeSender chan struct{}
 
-	cronMu   sync.Mutex
-	cron     *cron.Cron
-	cronJobs []cron.EntryID
+	cronMu sync.Mutex
+	cron   *cron.Cron
 
-	sender *sender
+	processor *processor
+	charger   *charger
+	sender    *sender
 
 	pollMentionsMu, pollDMsMu sync.Mutex // a poll still walking makes the next tick skip
-
-	waiting      map[int64]time.Time // cardholders whose messages wait, and until when (processor only)
-	horizonWaits map[int64]time.Time // buys waiting for the expiry horizon, since when (processor only)
-	lastPoke     time.Time           // when the processor last started polls (processor only)
 
 	announceMu sync.Mutex
 	announced  map[string]bool // announcements the database has recorded, by offer and time
@@ -146,11 +147,14 @@ func New(opt Options) *Bot {
 	if opt.PollLag <= 0 {
 		opt.PollLag = 2 * time.Second
 	}
+	if opt.MessageAttempts <= 0 {
+		opt.MessageAttempts = 5
+	}
 	b := &Bot{
 		opt: opt, db: opt.DB, tw: opt.Twitter, iss: opt.Issuer, now: opt.Now, log: opt.Logger,
 		wakeProcessor: make(chan struct{}, 1), wakeCharger: make(chan struct{}, 1), wakeSender: make(chan struct{}, 1),
 	}
-	b.sender = newSender(b)
+	b.processor, b.charger, b.sender = newProcessor(b), newCharger(b), newSender(b)
 	b.current.Store(newSettings(opt.Config))
 	return b
 }
@@ -183,9 +187,9 @@ func (b *Bot) Open(ctx context.Context) error {
 	if err := b.schedule(); err != nil {
 		return err
 	}
-	b.goLoop("processor", b.processNext, b.wakeProcessor)
-	b.goLoop("charger", b.chargeDue, b.wakeCharger)
-	b.goLoop("sender", b.sender.sendDue, b.wakeSender)
+	b.goLoop("processor", b.processor.step, b.wakeProcessor)
+	b.goLoop("charger", b.charger.step, b.wakeCharger)
+	b.goLoop("sender", b.sender.step, b.wakeSender)
 	b.wg.Add(1)
 	go func() {
 		defer b.wg.Done()
@@ -232,38 +236,77 @@ func (b *Bot) Close() error {
 
 // goLoop runs step until the bot stops. step returns true when it did
 // something, so the loop goes again at once; otherwise it sleeps until
-// woken or for Idle.
-func (b *Bot) goLoop(name string, step func() (bool, time.Duration), wake chan struct{}) {
+// woken or for Idle. A step that returns an error (the database failed:
+// a full disk, an I/O error, a lock held elsewhere) makes the worker back
+// off, doubling from a second up to a minute and deaf to wake-ups, so that
+// it neither spins nor floods the log; it says so once when it recovers.
+func (b *Bot) goLoop(name string, step func() (bool, time.Duration, error), wake chan struct{}) {
 	log := b.log.With("component", name)
 	b.wg.Add(1)
 	go func() {
 		defer b.wg.Done()
+		failures := 0
 		for b.ctx.Err() == nil {
-			busy, wait := b.safeStep(log, step)
+			busy, wait, err := b.safeStep(log, step)
+			if err != nil {
+				failures++
+				wait = dbBackoff(failures)
+				if failures == 1 {
+					log.Error("ALERT: the database refuses work; backing off until it works again", "alert", "database_unavailable", "retry_in", wait.String(), "err", err)
+				} else {
+					log.Warn("the database still refuses work", "failures", failures, "retry_in", wait.String(), "err", err)
+				}
+				if !b.sleep(wait, nil) {
+					return
+				}
+				continue
+			}
+			if failures > 0 {
+				log.Info("the database works again", "after_failures", failures)
+				failures = 0
+			}
 			if busy {
 				continue
 			}
 			if wait <= 0 || wait > b.opt.Idle {
 				wait = b.opt.Idle
 			}
-			t := time.NewTimer(wait)
-			select {
-			case <-b.ctx.Done():
-			case <-wake:
-			case <-t.C:
-			}
-			t.Stop()
+			b.sleep(wait, wake)
 		}
 	}()
 }
 
+// sleep waits for d, or until woken on wake (nil: never), and returns
+// false when the bot stopped meanwhile.
+func (b *Bot) sleep(d time.Duration, wake chan struct{}) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-b.ctx.Done():
+		return false
+	case <-wake:
+	case <-t.C:
+	}
+	return true
+}
+
+// dbBackoff is how long a worker waits after its nth database failure in
+// a row: 1s, 2s, 4s ... up to a minute.
+func dbBackoff(n int) time.Duration {
+	d := time.Second
+	for i := 1; i < n && d < time.Minute; i++ {
+		d *= 2
+	}
+	return min(d, time.Minute)
+}
+
 // safeStep keeps one bad row from killing a worker: a panic is logged and
 // the worker carries on after a pause.
-func (b *Bot) safeStep(log *slog.Logger, step func() (bool, time.Duration)) (busy bool, wait time.Duration) {
+func (b *Bot) safeStep(log *slog.Logger, step func() (bool, time.Duration, error)) (busy bool, wait time.Duration, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			log.Error("worker panic; continuing", "panic", fmt.Sprint(r))
-			busy, wait = false, b.opt.Idle
+			busy, wait, err = false, b.opt.Idle, nil
 		}
 	}()
 	return step()
@@ -472,9 +515,3 @@ func (b *Bot) PollMentionsNow() {
 	b.pollMentionsMu.Unlock()
 	b.pollMentions()
 }
-
-// ExpireNow runs the scheduled expiry at once.
-func (b *Bot) ExpireNow() { b.expire() }
-
-// AnnounceNow runs the scheduled announcements at once.
-func (b *Bot) AnnounceNow() { b.announce() }

@@ -24,8 +24,8 @@ func (b *Bot) expire() {
 		b.log.Error("read poll cursors", "component", "expiry", "err", err)
 		return
 	}
-	before := minTime(now.Add(-b.opt.ExpiryGrace), b.expiryHorizon(mc, dc, now))
-	n, err := b.db.ExpireDue(ctx, before, now.Add(-maxPollStall), now)
+	bounds := conversations.ExpiryBounds{Before: minTime(now.Add(-b.opt.ExpiryGrace), b.expiryHorizon(mc, dc, now)), Hard: now.Add(-maxPollStall)}
+	n, err := b.db.ExpireDue(ctx, bounds, now)
 	if err != nil {
 		b.log.Error("expire requests", "component", "expiry", "err", err)
 		return
@@ -33,6 +33,7 @@ func (b *Bot) expire() {
 	if n > 0 {
 		b.log.Info("requests expired; their units are back on sale", "component", "expiry", "count", n)
 	}
+	b.log.Debug("expiry done", "component", "expiry")
 }
 
 // maxPollStall is how long after a window closed its unit is released
@@ -72,4 +73,5 @@ func (b *Bot) announce() {
 			b.wake(b.wakeSender)
 		}
 	}
+	b.log.Debug("announcements done", "component", "announce")
 }

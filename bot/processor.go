@@ -3,6 +3,8 @@ package bot
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/paybytweet/paybytweet/conversations"
@@ -11,47 +13,85 @@ import (
 	"github.com/paybytweet/paybytweet/storage"
 )
 
-// processNext decides about the oldest unprocessed message. A message
-// whose decision cannot be made now (the issuer is down, a request's
-// outcome is not known yet) stays first in line and is tried again.
-func (b *Bot) processNext() (bool, time.Duration) {
+// processor decides about each stored message, oldest first, and commits
+// each decision with what it makes happen (orders, replies, charges). Its
+// maps are used by its own goroutine only.
+type processor struct {
+	b   *Bot
+	log *slog.Logger
+
+	waiting      map[int64]time.Time // cardholders whose messages wait, and until when (wall clock)
+	horizonWaits map[int64]time.Time // buys waiting for the expiry horizon, since when
+	lastPoke     time.Time           // when the processor last started polls
+}
+
+func newProcessor(b *Bot) *processor {
+	return &processor{b: b, log: b.log.With("component", "processor"), waiting: map[int64]time.Time{}, horizonWaits: map[int64]time.Time{}}
+}
+
+// step decides about the oldest message that may go now. A message whose
+// decision cannot be made yet (the issuer is down, a request's outcome is
+// not known) waits, and so do its cardholder's later ones; one whose
+// processing fails is tried again with a growing backoff and after
+// MessageAttempts is set aside as failed, holding back nobody else. It
+// returns an error only when the database failed.
+func (p *processor) step() (bool, time.Duration, error) {
+	b := p.b
 	ctx := b.work
-	log := b.log.With("component", "processor")
 	limits, horizon, err := b.inboxLimits(ctx)
 	if err != nil {
-		log.Error("read poll cursors", "err", err)
-		return false, b.opt.Idle
+		return false, 0, fmt.Errorf("read poll cursors: %w", err)
 	}
 	// Waiting is for work in flight elsewhere, so it is measured on the
 	// wall clock, not the business clock (which tests hold still).
-	skip, nextWake := b.waitingUsers(time.Now())
-	m, ok, err := b.db.NextInbox(ctx, limits, skip)
+	wall := time.Now()
+	skip, nextWake := p.waitingUsers(wall)
+	m, ok, err := b.db.NextInbox(ctx, limits, skip, wall)
 	if err != nil {
-		log.Error("read inbox", "err", err)
-		return false, b.opt.Idle
+		return false, 0, err
 	}
 	if !ok {
-		return false, nextWake
+		return false, nextWake, nil
 	}
-	log = log.With("channel", m.Channel, "message_id", m.Inbound.ID, "user_id", m.UserID)
+	err = p.process(ctx, m, horizon)
+	switch {
+	case err == nil:
+		return true, 0, nil
+	case b.work.Err() != nil:
+		return false, 0, nil // shutting down: the message stays as it was
+	case storage.Unavailable(err):
+		return false, 0, err
+	}
+	return true, 0, p.failed(ctx, m, err)
+}
+
+// process decides about message m and records the decision. It returns
+// an error, also for a panic, when that failed.
+func (p *processor) process(ctx context.Context, m storage.InboxMessage, horizon time.Time) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	b := p.b
+	log := p.log.With("channel", m.Channel, "message_id", m.Inbound.ID, "user_id", m.UserID)
 	now := b.now()
-	if skip := b.skipReason(m, now); skip != "" {
+	if skip := p.skipReason(m, now); skip != "" {
 		if err := b.db.Skip(ctx, m.ID, skip); err != nil {
-			log.Error("skip message", "err", err)
-			return false, b.opt.Idle
+			return fmt.Errorf("skip message: %w", err)
 		}
 		log.Info("message not acted on", "why", skip)
-		return true, 0
+		return nil
 	}
 	st := b.settings()
 	intent := conversations.Classify(m.Inbound, st.catalog)
 	var enrollment conversations.Enrollment
 	if intent.NeedsEnrollment() {
-		enrollment, err = b.enrollment(ctx, m.UserID)
+		enrollment, err = p.enrollment(ctx, m.UserID)
 		if err != nil {
 			log.Warn("issuer enrollment lookup failed; this cardholder's messages wait", "err", err)
-			b.wait(m.UserID, time.Now().Add(2*time.Second))
-			return true, 0
+			p.wait(m.UserID, time.Now().Add(2*time.Second))
+			return nil
 		}
 	}
 	cfg := st.cfg
@@ -60,51 +100,41 @@ func (b *Bot) processNext() (bool, time.Duration) {
 	// have the unit: but only up to the horizon, before which every
 	// message of both channels is read, so that a confirmation sent in
 	// time by the other channel is never beaten to it.
-	expireBefore := minTime(m.PostedAt, now, horizon)
-	d, err := b.db.Process(ctx, m, expireBefore, now.Add(-maxPollStall), now, func(f storage.Facts) conversations.Decision {
-		if f.RequestInFlight && (intent.Kind == conversations.ConfirmTag || intent.Kind == conversations.Yes) {
-			return conversations.Decision{Action: "wait"}
-		}
+	expiry := conversations.ExpiryBounds{Before: minTime(m.PostedAt, now, horizon), Hard: now.Add(-maxPollStall)}
+	mayWait := p.mayWaitForHorizon(m.ID)
+	d, err := b.db.Process(ctx, m, expiry, now, func(f storage.Facts) conversations.Decision {
 		if b.sender.guard.holdsUp(m, intent, f.Orders) {
-			return conversations.Decision{Action: "wait"}
-		}
-		if f.InReplyToUnknown && intent.Kind == conversations.ConfirmTag {
-			// It may answer another cardholder's request whose id is not
-			// recorded yet: a confirmation of somebody else's request
-			// must not be answered.
-			return conversations.Decision{Action: "wait"}
-		}
-		if intent.Kind == conversations.Buy && intent.Offer.Quantity != nil && f.Taken[intent.Offer.ID] >= *intent.Offer.Quantity &&
-			f.ExpiredHeld[intent.Offer.ID] > 0 && b.mayWaitForHorizon(m) {
-			// Sold out only because windows that closed before this buy
-			// cannot be released yet: read both channels up to now, then
-			// decide.
-			return conversations.Decision{Action: "wait-horizon"}
+			return conversations.Decision{Wait: waitRestore}
 		}
 		return conversations.Decide(conversations.Situation{
 			Now: now, Catalog: st.catalog, Messages: st.messages, Privacy: cfg.Privacy,
 			Window: cfg.Confirmation.Window, EnrollURL: cfg.Issuer.EnrollURL,
 			Enrollment: enrollment, Orders: f.Orders, Taken: f.Taken,
 			InReplyToOthers: f.InReplyToOthers, HelpPointerSent: f.HelpPointerSent,
+			RequestInFlight: f.RequestInFlight, InReplyToUnknown: f.InReplyToUnknown,
+			Lapsed: f.Lapsed, MayWaitForHorizon: mayWait, RequestsSent: f.RequestsSent,
 			NewOrderID: orderIDFor(m.Channel, m.Inbound.ID, intent.Offer.ID),
 		}, m.Inbound, intent)
 	})
 	if err != nil {
-		log.Error("process message", "err", err)
-		return false, b.opt.Idle
+		return fmt.Errorf("process message: %w", err)
 	}
-	switch d.Action {
-	case "wait":
-		log.Info("waiting: a reply this message may answer is being sent, and its outcome is not known yet")
-		b.wait(m.UserID, time.Now().Add(500*time.Millisecond))
-		return true, 0
-	case "wait-horizon":
+	switch d.Wait {
+	case conversations.NoWait:
+	case conversations.WaitHorizon:
 		log.Info("waiting: units whose window closed may be released once both channels are read up to now")
-		b.pokePolls()
-		b.wait(m.UserID, time.Now().Add(500*time.Millisecond))
-		return true, 0
+		if _, ok := p.horizonWaits[m.ID]; !ok {
+			p.horizonWaits[m.ID] = time.Now()
+		}
+		p.pokePolls()
+		p.wait(m.UserID, time.Now().Add(500*time.Millisecond))
+		return nil
+	default:
+		log.Info("waiting: a reply this message may answer is being sent, and its outcome is not known yet", "wait", d.Wait)
+		p.wait(m.UserID, time.Now().Add(500*time.Millisecond))
+		return nil
 	}
-	delete(b.horizonWaits, m.ID)
+	delete(p.horizonWaits, m.ID)
 	crashpoint.Hit(crashpoint.AfterProcess)
 	log.Info("processed", "action", d.Action, "replies", len(d.Replies))
 	if len(d.Replies) > 0 {
@@ -113,26 +143,41 @@ func (b *Bot) processNext() (bool, time.Duration) {
 	if len(d.Transitions) > 0 {
 		b.wake(b.wakeCharger)
 	}
-	return true, 0
+	return nil
 }
 
-// wait puts a cardholder's messages off until at; only the processor's
-// goroutine uses the map.
-func (b *Bot) wait(user int64, at time.Time) {
-	if b.waiting == nil {
-		b.waiting = map[int64]time.Time{}
+// failed records that processing m failed with cause: its cardholder's
+// messages wait a growing backoff, and after MessageAttempts it is set
+// aside with an ALERT. It returns an error when that cannot be recorded.
+func (p *processor) failed(ctx context.Context, m storage.InboxMessage, cause error) error {
+	attempt := m.Attempts + 1
+	final := attempt >= p.b.opt.MessageAttempts
+	wait := backoff(attempt)
+	if err := p.b.db.InboxFailed(context.WithoutCancel(ctx), m.ID, cause.Error(), time.Now().Add(wait), final); err != nil {
+		return err
 	}
-	b.waiting[user] = at
+	log := p.log.With("inbox_id", m.ID, "channel", m.Channel, "message_id", m.Inbound.ID, "user_id", m.UserID, "attempts", attempt)
+	if final {
+		delete(p.horizonWaits, m.ID)
+		log.Error("ALERT: a message failed to process too often and is set aside; the cardholder's other messages go on (paybytweet inbox -state failed; inbox retry ID)",
+			"alert", "inbox_failed", "err", cause)
+		return nil
+	}
+	log.Warn("processing a message failed; this cardholder's messages wait, the others go on", "retry_in", wait.String(), "err", cause)
+	return nil
 }
+
+// wait puts a cardholder's messages off until at.
+func (p *processor) wait(user int64, at time.Time) { p.waiting[user] = at }
 
 // waitingUsers returns the cardholders whose messages wait now, and how
 // long until the first of them may go again.
-func (b *Bot) waitingUsers(now time.Time) ([]int64, time.Duration) {
+func (p *processor) waitingUsers(now time.Time) ([]int64, time.Duration) {
 	var users []int64
 	var next time.Duration
-	for u, at := range b.waiting {
+	for u, at := range p.waiting {
 		if !now.Before(at) {
-			delete(b.waiting, u)
+			delete(p.waiting, u)
 			continue
 		}
 		users = append(users, u)
@@ -144,12 +189,12 @@ func (b *Bot) waitingUsers(now time.Time) ([]int64, time.Duration) {
 }
 
 // skipReason says why a stored message is not acted on, or "".
-func (b *Bot) skipReason(m storage.InboxMessage, now time.Time) string {
-	if id := b.botID.Load(); id != 0 && m.UserID == id {
+func (p *processor) skipReason(m storage.InboxMessage, now time.Time) string {
+	if id := p.b.botID.Load(); id != 0 && m.UserID == id {
 		return "the bot's own message"
 	}
-	if now.Sub(m.PostedAt) > b.opt.MaxAge {
-		return "older than " + b.opt.MaxAge.String()
+	if now.Sub(m.PostedAt) > p.b.opt.MaxAge {
+		return "older than " + p.b.opt.MaxAge.String()
 	}
 	return ""
 }
@@ -195,21 +240,11 @@ func (b *Bot) expiryHorizon(mc mentionCursor, dc dmCursor, now time.Time) time.T
 
 // mayWaitForHorizon reports whether a buy may still wait for the expiry
 // horizon to pass the windows that closed before it: for at most
-// maxHorizonWait of wall time, after which it is decided on what is known.
-func (b *Bot) mayWaitForHorizon(m storage.InboxMessage) bool {
-	if b.horizonWaits == nil {
-		b.horizonWaits = map[int64]time.Time{}
-	}
-	first, ok := b.horizonWaits[m.ID]
-	if !ok {
-		b.horizonWaits[m.ID] = time.Now()
-		return true
-	}
-	if time.Since(first) < maxHorizonWait {
-		return true
-	}
-	delete(b.horizonWaits, m.ID)
-	return false
+// maxHorizonWait of wall time from its first wait, after which it is
+// decided on what is known.
+func (p *processor) mayWaitForHorizon(inboxID int64) bool {
+	first, ok := p.horizonWaits[inboxID]
+	return !ok || time.Since(first) < maxHorizonWait
 }
 
 // maxHorizonWait bounds how long a buy waits for both channels to be read
@@ -220,11 +255,12 @@ const maxHorizonWait = 30 * time.Second
 // catches up with a waiting buyer: at most every pokeEvery, and only a
 // channel with budget to spare beyond what its schedule and the sender
 // need, so that waiting buyers never starve the DM list.
-func (b *Bot) pokePolls() {
-	if time.Since(b.lastPoke) < pokeEvery {
+func (p *processor) pokePolls() {
+	b := p.b
+	if time.Since(p.lastPoke) < pokeEvery {
 		return
 	}
-	b.lastPoke = time.Now()
+	p.lastPoke = time.Now()
 	spare := func(endpoint string, keep int) bool {
 		l, ok := b.tw.Limit(endpoint)
 		return !ok || l.Remaining > keep || !b.now().Before(l.Reset)
@@ -265,10 +301,10 @@ func minTime(ts ...time.Time) time.Time {
 
 // enrollment asks the issuer whether the user has a card linked. It
 // returns an error only when the answer is not known.
-func (b *Bot) enrollment(ctx context.Context, userID int64) (conversations.Enrollment, error) {
-	ctx, cancel := context.WithTimeout(ctx, b.settings().cfg.Issuer.Timeout)
+func (p *processor) enrollment(ctx context.Context, userID int64) (conversations.Enrollment, error) {
+	ctx, cancel := context.WithTimeout(ctx, p.b.settings().cfg.Issuer.Timeout)
 	defer cancel()
-	e, err := b.iss.Enrollment(ctx, userID)
+	e, err := p.b.iss.Enrollment(ctx, userID)
 	if err != nil {
 		var ie *issuer.Error
 		if errors.As(err, &ie) && ie.Code == issuer.CodeNotEnrolled {

@@ -499,5 +499,8 @@ func (g *restoreGuard) holdsUp(m storage.InboxMessage, intent conversations.Inte
 	return false
 }
 
+// waitRestore is why a message the guard holds up waits.
+const waitRestore conversations.Wait = "restore-guard"
+
 // maxRestoreWait bounds how long a message waits for the guard.
 const maxRestoreWait = 2 * time.Minute

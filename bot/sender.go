@@ -3,9 +3,11 @@ package bot
 import (
 	"context"
 	"errors"
+	"fmt"
 	"html"
 	"log/slog"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -54,21 +56,37 @@ func (s *sender) pausedUntil(ch conversations.Channel, now time.Time) (time.Time
 	return t, now.Before(t)
 }
 
-// sendDue sends the next messages that may go now. It returns how long
-// until something may be due when there is nothing to do now.
-func (s *sender) sendDue() (bool, time.Duration) {
+// step sends the next messages that may go now: news about money first,
+// then the cardholders who have had the fewest posts in the window, so
+// that when the posting budget runs short one cardholder cannot spend it
+// for everyone. It returns how long until something may be due when there
+// is nothing to do now, and an error when the database failed.
+func (s *sender) step() (bool, time.Duration, error) {
 	b := s.b
 	if b.botID.Load() == 0 || !b.checkAuth() {
-		return false, 5 * time.Second
+		return false, 5 * time.Second, nil
 	}
 	ctx := b.work
 	now := b.now()
-	msgs, err := b.db.NextOutbox(ctx, now, 20)
+	msgs, err := b.db.NextOutbox(ctx, now, 20, moneyKinds)
 	if err != nil {
-		s.log.Error("read outbox", "err", err)
-		return false, b.opt.Idle
+		return false, 0, err
 	}
 	msgs, did := s.guard.screen(ctx, msgs)
+	if len(msgs) == 0 {
+		return did, 0, nil
+	}
+	budgets, err := s.budgets(ctx, now)
+	if err != nil {
+		return false, 0, err
+	}
+	sort.SliceStable(msgs, func(i, j int) bool {
+		mi, mj := msgs[i], msgs[j]
+		if oi, oj := outcomeKinds[mi.Kind], outcomeKinds[mj.Kind]; oi != oj {
+			return oi
+		}
+		return budgets[mi.Channel].byUser[mi.UserID] < budgets[mj.Channel].byUser[mj.UserID]
+	})
 	for _, m := range msgs {
 		if b.ctx.Err() != nil || b.authBroken.Load() {
 			break
@@ -76,44 +94,103 @@ func (s *sender) sendDue() (bool, time.Duration) {
 		if _, paused := s.pausedUntil(m.Channel, now); paused {
 			continue
 		}
-		if !s.withinBudget(ctx, m.Channel, now) {
+		bud := budgets[m.Channel]
+		if bud.spent() {
+			if err := s.pauseForBudget(ctx, m.Channel, bud, now); err != nil {
+				return did, 0, err
+			}
 			continue
 		}
-		s.send(ctx, m)
+		if !outcomeKinds[m.Kind] && bud.short() && bud.byUser[m.UserID] >= bud.share() {
+			// Held, not dropped: it goes when the window frees budget.
+			s.log.Debug("posting budget short; this cardholder has had their share of it", "outbox", m.ID, "user_id", m.UserID, "channel", m.Channel)
+			continue
+		}
+		// Counted before the outcome is known: a post that fails may have
+		// been made, and the budget must not be overrun.
+		bud.used++
+		bud.byUser[m.UserID]++
+		if err := s.send(ctx, m); err != nil {
+			return true, 0, err
+		}
 		did = true
 	}
-	return did, 0
+	return did, 0, nil
 }
 
-// withinBudget checks the bot's own count of what it posted against the
-// configured budgets (tweets per window, DMs per day), and pauses the
-// channel until budget comes back when it is used up.
-func (s *sender) withinBudget(ctx context.Context, ch conversations.Channel, now time.Time) bool {
-	cfg := s.b.settings().cfg
-	limit, window := cfg.Twitter.Limits.TweetsPerWindow, cfg.Twitter.Limits.TweetWindow
-	if ch == conversations.DM {
-		limit, window = cfg.Twitter.Limits.DMsPerDay, 24*time.Hour
+// budget is a channel's posting budget (twitter.limits) in its rolling
+// window: how much of it the bot used, and who it was used for.
+type budget struct {
+	limit  int // 0: none configured
+	window time.Duration
+	used   int
+	byUser map[int64]int // posts per recipient in the window; 0 is announcements
+}
+
+func (b *budget) spent() bool { return b.limit > 0 && b.used >= b.limit }
+
+// short reports whether less than half of the window's budget is left:
+// from then on each cardholder's share is bounded (see share).
+func (b *budget) short() bool { return b.limit > 0 && b.used*2 >= b.limit }
+
+// share is the most posts of one window a cardholder gets once the budget
+// is short, news of their money aside: a tenth of it, and at least
+// minShare.
+func (b *budget) share() int { return max(minShare, b.limit/10) }
+
+// minShare is what any cardholder may always have of a window's budget:
+// a request, its repeat and one answer more.
+const minShare = 3
+
+// budgets reads the bot's own count of what it posted in each channel's
+// window, by recipient.
+func (s *sender) budgets(ctx context.Context, now time.Time) (map[conversations.Channel]*budget, error) {
+	lim := s.b.settings().cfg.Twitter.Limits
+	out := map[conversations.Channel]*budget{
+		conversations.Tweet: {limit: lim.TweetsPerWindow, window: lim.TweetWindow},
+		conversations.DM:    {limit: lim.DMsPerDay, window: 24 * time.Hour},
 	}
-	if limit <= 0 {
-		return true
+	for ch, bud := range out {
+		byUser, err := s.b.db.SentByUserSince(ctx, ch, now.Add(-bud.window))
+		if err != nil {
+			return nil, fmt.Errorf("count sent messages: %w", err)
+		}
+		bud.byUser = byUser
+		for _, n := range byUser {
+			bud.used += n
+		}
 	}
-	n, err := s.b.db.SentSince(ctx, ch, now.Add(-window))
+	return out, nil
+}
+
+// pauseForBudget pauses a channel whose budget is used up until the
+// oldest post of its window leaves it.
+func (s *sender) pauseForBudget(ctx context.Context, ch conversations.Channel, bud *budget, now time.Time) error {
+	oldest, err := s.b.db.OldestSentSince(ctx, ch, now.Add(-bud.window))
 	if err != nil {
-		s.log.Error("count sent messages", "err", err)
-		return false
+		return err
 	}
-	if n < limit {
-		return true
-	}
-	oldest, err := s.b.db.OldestSentSince(ctx, ch, now.Add(-window))
-	if err != nil || oldest.IsZero() {
+	if oldest.IsZero() {
 		oldest = now
 	}
-	s.pause(ch, oldest.Add(window), "posting budget used up: "+strconv.Itoa(n)+" in "+window.String())
-	return false
+	s.pause(ch, oldest.Add(bud.window), "posting budget used up: "+strconv.Itoa(bud.used)+" in "+bud.window.String())
+	return nil
 }
 
-func (s *sender) send(ctx context.Context, m storage.OutboxMessage) {
+// moneyKinds are outcomeKinds as the outbox stores them: they go out
+// before everything else.
+var moneyKinds = func() []string {
+	var kinds []string
+	for k := range outcomeKinds {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	return kinds
+}()
+
+// send posts message m, or settles an interrupted post of it first. It
+// returns an error when the database failed.
+func (s *sender) send(ctx context.Context, m storage.OutboxMessage) error {
 	b := s.b
 	log := s.log.With("outbox", m.ID, "channel", m.Channel, "user_id", m.UserID, "kind", m.Kind)
 	if m.State == storage.OutboxSending {
@@ -125,17 +202,17 @@ func (s *sender) send(ctx context.Context, m storage.OutboxMessage) {
 			} else {
 				b.twitterFailed("look for an interrupted post", err)
 			}
-			s.reschedule(ctx, log, m, s.retryAt(m, err), false, err)
-			return
+			return s.reschedule(ctx, log, m, s.retryAt(m, err), false, err)
 		}
 		if found {
-			s.markSent(ctx, log, m, id, "found on Twitter after an interrupted post")
-			return
+			return s.markSent(ctx, log, m, id, "found on Twitter after an interrupted post")
 		}
 	}
 	if err := b.db.MarkSending(ctx, m.ID); err != nil {
-		log.Error("mark sending", "err", err)
-		return
+		if errors.Is(err, storage.ErrConflict) {
+			return nil // finished meanwhile
+		}
+		return fmt.Errorf("mark sending: %w", err)
 	}
 	crashpoint.Hit(crashpoint.BeforePost)
 	var id int64
@@ -147,8 +224,7 @@ func (s *sender) send(ctx context.Context, m storage.OutboxMessage) {
 	}
 	crashpoint.Hit(crashpoint.AfterPost)
 	if err == nil {
-		s.markSent(ctx, log, m, id, "")
-		return
+		return s.markSent(ctx, log, m, id, "")
 	}
 	now := b.now()
 	switch twitterapi.Classify(err) {
@@ -157,57 +233,54 @@ func (s *sender) send(ctx context.Context, m storage.OutboxMessage) {
 		// tweet with the same text. Look for this reply itself.
 		id, found, ferr := s.find(m)
 		if ferr != nil {
-			s.reschedule(ctx, log, m, s.retryAt(m, ferr), false, ferr)
-			return
+			return s.reschedule(ctx, log, m, s.retryAt(m, ferr), false, ferr)
 		}
 		if found {
-			s.markSent(ctx, log, m, id, "duplicate status, and it is this reply")
-			return
+			return s.markSent(ctx, log, m, id, "duplicate status, and it is this reply")
 		}
 		text := m.Text + " ·" + strconv.FormatInt(m.ID, 36)
 		if err := b.db.ReplaceText(context.WithoutCancel(ctx), m.ID, text); err != nil {
-			log.Error("change duplicate text", "err", err)
+			return fmt.Errorf("change duplicate text: %w", err)
 		}
 		log.Warn("Twitter calls this text a duplicate of an older tweet; sending it with a distinguishing suffix")
-		s.reschedule(ctx, log, m, now, true, err)
+		return s.reschedule(ctx, log, m, now, true, err)
 	case twitterapi.KindGone, twitterapi.KindRefused:
-		s.refused(ctx, log, m, err)
+		return s.refused(ctx, log, m, err)
 	case twitterapi.KindAccount:
 		at := now.Add(5 * time.Minute)
 		log.Error("TWITTER REFUSES THE ACCOUNT THIS: posting paused, everything stays queued; an operator must look", "err", err)
 		s.pause(m.Channel, at, err.Error())
-		s.reschedule(ctx, log, m, at, true, err)
+		return s.reschedule(ctx, log, m, at, true, err)
 	case twitterapi.KindUnexpected:
 		// A refusal Twitter's documentation does not explain: maybe this
 		// message's (a reply its author does not allow), maybe passing.
 		// Only this message waits; after a few tries it counts as refused.
 		if m.Attempts >= unexpectedTries {
-			s.refused(ctx, log, m, err)
-			return
+			return s.refused(ctx, log, m, err)
 		}
 		log.Error("Twitter refuses this message with an unexpected error; it is tried again", "err", err)
-		s.reschedule(ctx, log, m, now.Add(time.Minute), true, err)
+		return s.reschedule(ctx, log, m, now.Add(time.Minute), true, err)
 	case twitterapi.KindRateLimited:
 		at := s.retryAt(m, err)
 		s.pause(m.Channel, at, "rate limited")
-		s.reschedule(ctx, log, m, at, true, err)
+		return s.reschedule(ctx, log, m, at, true, err)
 	case twitterapi.KindPostingLimit:
 		at := now.Add(b.settings().cfg.Twitter.Limits.TweetWindow)
 		if oldest, oerr := b.db.OldestSentSince(ctx, m.Channel, now.Add(-b.settings().cfg.Twitter.Limits.TweetWindow)); oerr == nil && !oldest.IsZero() {
 			at = oldest.Add(b.settings().cfg.Twitter.Limits.TweetWindow)
 		}
 		s.pause(m.Channel, at, "Twitter's posting limit (185)")
-		s.reschedule(ctx, log, m, at, true, err)
+		return s.reschedule(ctx, log, m, at, true, err)
 	case twitterapi.KindPaused:
 		at := now.Add(15 * time.Minute)
 		log.Error("Twitter asks the account to pause (226/326); posting paused", "err", err)
 		s.pause(m.Channel, at, err.Error())
-		s.reschedule(ctx, log, m, at, true, err)
+		return s.reschedule(ctx, log, m, at, true, err)
 	case twitterapi.KindAuth:
 		b.twitterFailed("post", err)
-		s.reschedule(ctx, log, m, now.Add(5*time.Second), true, err)
+		return s.reschedule(ctx, log, m, now.Add(5*time.Second), true, err)
 	default: // transient or unknown: it may be on Twitter
-		s.reschedule(ctx, log, m, now.Add(backoff(m.Attempts+1)), !twitterapi.MayHavePosted(err), err)
+		return s.reschedule(ctx, log, m, now.Add(backoff(m.Attempts+1)), !twitterapi.MayHavePosted(err), err)
 	}
 }
 
@@ -229,24 +302,22 @@ const unexpectedTries = 3
 // request, or what became of the money) that the cardholder's closed DMs
 // refused, a public note that holds nothing private tells them, queued in
 // the same commit so that a crash cannot lose it.
-func (s *sender) refused(ctx context.Context, log *slog.Logger, m storage.OutboxMessage, cause error) {
+func (s *sender) refused(ctx context.Context, log *slog.Logger, m storage.OutboxMessage, cause error) error {
 	b := s.b
 	ctx = context.WithoutCancel(ctx)
 	if outcomeKinds[m.Kind] && m.Channel == conversations.Tweet && m.InReplyTo != 0 && twitterapi.Classify(cause) == twitterapi.KindGone {
 		log.Warn("the tweet this answers was deleted; sending it as a mention instead", "err", cause)
 		if err := b.db.Unthread(ctx, m.ID); err != nil {
-			log.Error("unthread", "err", err)
+			return fmt.Errorf("unthread: %w", err)
 		}
-		s.reschedule(ctx, log, m, b.now(), true, cause)
-		return
+		return s.reschedule(ctx, log, m, b.now(), true, cause)
 	}
 	var notes []conversations.Reply
 	if m.Channel == conversations.DM && m.OrderID != "" && (outcomeKinds[m.Kind] || m.IsRequest) {
 		o, err := b.db.Order(ctx, m.OrderID)
 		if err != nil {
 			log.Error("read the order to tell its cardholder; tried again later", "err", err)
-			s.reschedule(ctx, log, m, b.now().Add(time.Minute), true, cause)
-			return
+			return s.reschedule(ctx, log, m, b.now().Add(time.Minute), true, cause)
 		}
 		if o.ScreenName == "" {
 			log.Error("ALERT: a direct message about a cardholder's order could not be delivered, and no screen name is known to tell them in public", "order", o.ID)
@@ -255,9 +326,10 @@ func (s *sender) refused(ctx context.Context, log *slog.Logger, m storage.Outbox
 		}
 	}
 	log.Error("Twitter refuses this message for good; it will not be sent", "err", cause, "public_note", len(notes) > 0)
-	if err := b.db.MarkFailed(ctx, m.ID, cause.Error(), notes...); err != nil {
-		log.Error("mark failed", "err", err)
+	if err := b.db.MarkFailed(ctx, m.ID, cause.Error(), notes...); err != nil && !errors.Is(err, storage.ErrConflict) {
+		return fmt.Errorf("mark failed: %w", err)
 	}
+	return nil
 }
 
 func (s *sender) retryAt(m storage.OutboxMessage, err error) time.Time {
@@ -272,30 +344,39 @@ func (s *sender) retryAt(m storage.OutboxMessage, err error) time.Time {
 	return now.Add(backoff(m.Attempts + 1))
 }
 
-func (s *sender) reschedule(ctx context.Context, log *slog.Logger, m storage.OutboxMessage, at time.Time, notPosted bool, cause error) {
+// reschedule puts m off until at. It returns an error when the database
+// failed.
+func (s *sender) reschedule(ctx context.Context, log *slog.Logger, m storage.OutboxMessage, at time.Time, notPosted bool, cause error) error {
 	if err := s.b.db.Reschedule(context.WithoutCancel(ctx), m.ID, at, notPosted, cause.Error()); err != nil {
-		log.Error("reschedule", "err", err)
-		return
+		return fmt.Errorf("reschedule: %w", err)
 	}
 	log.Warn("send failed; will retry", "at", at.Format(time.RFC3339), "known_not_posted", notPosted, "err", cause)
+	return nil
 }
 
-func (s *sender) markSent(ctx context.Context, log *slog.Logger, m storage.OutboxMessage, id int64, note string) {
+// markSent records m as posted as id. It returns an error when the
+// database failed.
+func (s *sender) markSent(ctx context.Context, log *slog.Logger, m storage.OutboxMessage, id int64, note string) error {
 	// Recorded even while shutting down: it is on Twitter now.
 	if err := s.b.db.MarkSent(context.WithoutCancel(ctx), m.ID, id); err != nil {
-		log.Error("record sent", "sent_id", id, "err", err)
-		if !errors.Is(err, storage.ErrConflict) {
-			// Still unsettled: look again later rather than at once, so
-			// that a failing write cannot spin on Twitter's budgets.
-			s.reschedule(ctx, log, m, s.b.now().Add(backoff(m.Attempts+1)), false, err)
+		if errors.Is(err, storage.ErrConflict) {
+			log.Warn("already finished; not recorded twice", "sent_id", id, "err", err)
+			return nil
 		}
-		return
+		log.Error("record sent", "sent_id", id, "err", err)
+		// Still unsettled: look again later rather than at once, so that
+		// a failing write cannot spin on Twitter's budgets.
+		if rerr := s.reschedule(ctx, log, m, s.b.now().Add(backoff(m.Attempts+1)), false, err); rerr != nil {
+			return rerr
+		}
+		return fmt.Errorf("record sent: %w", err)
 	}
 	crashpoint.Hit(crashpoint.AfterSent)
 	log.Info("sent", "sent_id", id, "note", note)
 	if m.IsRequest {
 		s.b.wake(s.b.wakeProcessor) // a confirmation may be waiting on this
 	}
+	return nil
 }
 
 // errNotSettled says that find has not yet looked far enough back to tell

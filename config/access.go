@@ -7,27 +7,6 @@ import (
 	"github.com/paybytweet/paybytweet/money"
 )
 
-// Offer returns the offer with that id, or a zero Offer and false when
-// there is none.
-func (c *Config) Offer(id string) (Offer, bool) {
-	for _, o := range c.Offers {
-		if o.ID == id {
-			return o, true
-		}
-	}
-	return Offer{}, false
-}
-
-// Unlimited reports whether the offer has no quantity limit. It never fails.
-func (o Offer) Unlimited() bool { return o.Quantity == nil }
-
-// MessageOffer returns what a message may say about o: hashtags with their
-// '#', the price with its currency, times as messages show them. It never
-// fails; an unknown currency is shown with two decimals.
-func (c *Config) MessageOffer(o Offer) messages.Offer {
-	return messageOffer(o)
-}
-
 func messageOffer(o Offer) messages.Offer {
 	return messages.Offer{
 		ID:             o.ID,

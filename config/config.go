@@ -7,6 +7,7 @@ package config
 import (
 	"time"
 
+	"github.com/paybytweet/paybytweet/conversations"
 	"github.com/paybytweet/paybytweet/messages"
 )
 
@@ -46,7 +47,7 @@ type Config struct {
 	Confirmation struct {
 		Window time.Duration
 	}
-	Privacy   string // PrivacyPublic or PrivacyDM
+	Privacy   conversations.Privacy
 	Schedules struct {
 		Expiry   string // robfig/cron spec, default "@every 5s"
 		Announce string // robfig/cron spec, default "@every 30s"
@@ -70,35 +71,17 @@ type Config struct {
 	secrets []string
 }
 
-// The two privacy modes.
+// The two privacy modes, as the privacy key writes them.
 const (
-	PrivacyPublic = "public"
-	PrivacyDM     = "dm"
+	PrivacyPublic = conversations.PrivacyPublic
+	PrivacyDM     = conversations.PrivacyDM
 )
 
 // Offer is one offer as the admin wrote it, with its price converted to
-// minor units and its hashtags without the '#'.
-type Offer struct {
-	ID             string
-	Title          string
-	BuyHashtag     string // as written, without '#'
-	ConfirmHashtag string // as written, without '#'
-	Price          int64  // minor units of Currency
-	Currency       string // ISO 4217, upper case
-	Merchant       string
-	Quantity       *int64    // nil means unlimited
-	PerUserLimit   int       // at least 1
-	Starts         time.Time // zero means open from the start
-	Ends           time.Time // zero means never ends
-	// AnnounceAt is when the bot tweets the offer (the announce key); zero
-	// means never. "announce: true" on an offer without starts gives
-	// AnnounceOnLoad(), a fixed instant in the past, so that the announcement
-	// is made at once and, as the bot records it per offer and time, only
-	// once whatever restarts and reloads follow.
-	AnnounceAt time.Time
-	Templates  messages.Overrides
-	Line       int // where the offer starts in the file
-}
+// minor units and its hashtags without the '#': the conversation's own
+// type, which this package produces. "announce: true" on an offer without
+// starts gives it AnnounceOnLoad().
+type Offer = conversations.Offer
 
 // AnnounceOnLoad returns the AnnounceAt of an offer set to "announce: true"
 // without a start: the Unix epoch, which is not the zero time (that means no

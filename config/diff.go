@@ -126,7 +126,7 @@ func settings() []setting {
 		{"issuer.enroll_url", func(c *Config) string { return c.Issuer.EnrollURL }, false, false},
 		{"issuer.timeout", func(c *Config) string { return d(c.Issuer.Timeout) }, false, false},
 		{"confirmation.window", func(c *Config) string { return d(c.Confirmation.Window) }, false, false},
-		{"privacy", func(c *Config) string { return c.Privacy }, false, false},
+		{"privacy", func(c *Config) string { return string(c.Privacy) }, false, false},
 		{"schedules.expiry", func(c *Config) string { return c.Schedules.Expiry }, false, false},
 		{"schedules.announce", func(c *Config) string { return c.Schedules.Announce }, false, false},
 		{"health.listen", func(c *Config) string { return c.Health.Listen }, true, false},

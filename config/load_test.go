@@ -20,14 +20,14 @@ func TestExampleLoads(t *testing.T) {
 	if !ok {
 		t.Fatal("no kindle-fire-hd offer")
 	}
-	if k.Price != 19900 || k.Currency != "USD" || k.Quantity == nil || *k.Quantity != 500 || k.PerUserLimit != 1 || k.Unlimited() {
+	if k.Price != 19900 || k.Currency != "USD" || k.Quantity == nil || *k.Quantity != 500 || k.PerUserLimit != 1 {
 		t.Errorf("kindle-fire-hd = %+v", k)
 	}
 	if want := time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC); !k.Starts.Equal(want) {
 		t.Errorf("kindle-fire-hd starts %v, want %v", k.Starts, want)
 	}
 	g, _ := c.Offer("gift-card")
-	if !g.Unlimited() || g.PerUserLimit != 3 || g.BuyHashtag != "BuyGiftCard" {
+	if g.Quantity != nil || g.PerUserLimit != 3 || g.BuyHashtag != "BuyGiftCard" {
 		t.Errorf("gift-card = %+v", g)
 	}
 	e, _ := c.Offer("echo-dot")
@@ -124,7 +124,7 @@ func TestDefaults(t *testing.T) {
 		{"schedules.announce", c.Schedules.Announce, "@every 30s"},
 		{"health.listen", c.Health.Listen, ""},
 		{"per_user_limit", c.Offers[0].PerUserLimit, 1},
-		{"quantity unlimited", c.Offers[0].Unlimited(), true},
+		{"quantity unlimited", c.Offers[0].Quantity == nil, true},
 		{"starts now", c.Offers[0].Starts.IsZero(), true},
 		{"ends never", c.Offers[0].Ends.IsZero(), true},
 		{"no announcement", c.Offers[0].AnnounceAt.IsZero(), true},
@@ -157,7 +157,7 @@ func TestValues(t *testing.T) {
 		{"Unicode letters in hashtags", doc(offer("a", "A", "buy_hashtag: КупитьКнигу", "confirm_hashtag: 購入確認_2026"), ""), nil,
 			func(c *Config) bool { return c.Offers[0].BuyHashtag == "КупитьКнигу" }},
 		{"quantity 0", doc(offer("a", "A", "quantity: 0"), ""), nil,
-			func(c *Config) bool { return !c.Offers[0].Unlimited() && *c.Offers[0].Quantity == 0 }},
+			func(c *Config) bool { return c.Offers[0].Quantity != nil && *c.Offers[0].Quantity == 0 }},
 		{"announce true without start: at once", doc(offer("a", "A", "announce: true"), ""), nil,
 			func(c *Config) bool { return c.Offers[0].AnnounceAt.Equal(AnnounceOnLoad()) }},
 		{"announce true with start: at start", doc(offer("a", "A", "starts: 2026-11-26T09:00:00Z", "announce: true"), ""), nil,

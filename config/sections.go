@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/paybytweet/paybytweet/conversations"
 )
 
 // Defaults of the optional settings (contracts/config-and-cli.md and the
@@ -67,7 +69,9 @@ func (p *parser) top(root *yaml.Node, c *Config) {
 	}
 	known = append(known,
 		field{name: "privacy", decode: func(_, val *yaml.Node) {
-			p.oneOf("privacy", val, &c.Privacy, PrivacyPublic, PrivacyDM)
+			mode := string(c.Privacy)
+			p.oneOf("privacy", val, &mode, string(PrivacyPublic), string(PrivacyDM))
+			c.Privacy = conversations.Privacy(mode)
 		}},
 		field{name: "templates", decode: func(key, val *yaml.Node) {
 			p.templatesKey = key

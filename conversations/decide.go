@@ -4,7 +4,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/paybytweet/paybytweet/config"
 	"github.com/paybytweet/paybytweet/messages"
 	"github.com/paybytweet/paybytweet/money"
 	"github.com/paybytweet/paybytweet/twittertext"
@@ -15,7 +14,7 @@ type Situation struct {
 	Now       time.Time
 	Catalog   *Catalog
 	Messages  *messages.Set
-	Privacy   string // config.PrivacyPublic or config.PrivacyDM
+	Privacy   Privacy
 	Window    time.Duration
 	EnrollURL string
 
@@ -35,6 +34,24 @@ type Situation struct {
 	HelpPointerSent bool
 	// NewOrderID is the id a new order takes.
 	NewOrderID string
+
+	// RequestInFlight is true while one of the cardholder's confirmation
+	// requests has been posted with its outcome not known yet.
+	RequestInFlight bool
+	// InReplyToUnknown is true when the message answers a tweet the bot
+	// does not know while a public reply to another cardholder is being
+	// posted with its id not recorded yet.
+	InReplyToUnknown bool
+	// Lapsed are pending requests, of any cardholder, whose window may have
+	// closed before the message was posted (storage may give more; Decide
+	// judges each).
+	Lapsed []Order
+	// MayWaitForHorizon is false once a buy has waited long enough for the
+	// expiry horizon: it is then decided on what is known.
+	MayWaitForHorizon bool
+	// RequestsSent counts, by order id, the confirmation requests queued
+	// for the cardholder's pending orders, repeats included.
+	RequestsSent map[string]int
 }
 
 // IdempotencyKey is the one key an order's charge is ever made with. It is
@@ -44,6 +61,9 @@ func IdempotencyKey(orderID string) string { return "pbt-" + orderID }
 // Decide returns what the bot does about message m from a cardholder, with
 // intent as Classify read it. It is a pure function of its arguments.
 func Decide(s Situation, m Inbound, intent Intent) Decision {
+	if w := waitFor(s, m, intent); w != NoWait {
+		return Decision{Action: "wait: " + string(w), Wait: w}
+	}
 	d := decide(s, m, intent)
 	// Anything said other than the help pointer ends the turn, so the
 	// pointer may be given again after it.
@@ -81,7 +101,7 @@ func decide(s Situation, m Inbound, intent Intent) Decision {
 		}
 		return confirm(s, m, o, true)
 	case Yes:
-		if o, ok := newestOrder(s.Orders, func(o Order) bool { return o.State == Pending && !expiredAt(o, m.PostedAt) }); ok {
+		if o, ok := newestOrder(s.Orders, func(o Order) bool { return o.State == Pending && !ExpiredAt(o, m.PostedAt) }); ok {
 			return confirm(s, m, o, false)
 		}
 		if o, ok := newestOrder(s.Orders, func(o Order) bool { return o.State == Pending }); ok {
@@ -108,15 +128,18 @@ func decide(s Situation, m Inbound, intent Intent) Decision {
 
 // buy answers a buy hashtag: the rows of the buying table in
 // conversation.md, in order.
-func buy(s Situation, m Inbound, offer config.Offer) Decision {
+func buy(s Situation, m Inbound, offer Offer) Decision {
 	note := func(reason string) messages.OfferNote { return offerNote(s, m, offer, reason) }
 	if !s.Enrollment.Enrolled || !s.Enrollment.Active {
 		return reply(s, m, "not-enrolled", messages.NotEnrolled, offer.ID, "", messages.Enroll{
 			ScreenName: m.ScreenName, DM: m.Channel == DM, Offer: messageOffer(offer), EnrollURL: s.EnrollURL, Ref: ref(m)})
 	}
 	if o, ok := newestOrder(s.Orders, func(o Order) bool {
-		return o.OfferID == offer.ID && o.State == Pending && !expiredAt(o, s.Now)
+		return o.OfferID == offer.ID && o.State == Pending && !ExpiredAt(o, s.Now)
 	}); ok {
+		if s.RequestsSent[o.ID] >= MaxRequestAnswers {
+			return Decision{Action: "ignore-repeat"} // answered twice already: see MaxRequestAnswers
+		}
 		d := request(s, m, o)
 		d.Action = "repeat-request"
 		return d
@@ -132,7 +155,7 @@ func buy(s Situation, m Inbound, offer config.Offer) Decision {
 	}
 	held := 0
 	for _, o := range s.Orders {
-		if o.OfferID == offer.ID && o.State.HoldsStock() && !(o.State == Pending && expiredAt(o, s.Now)) {
+		if o.OfferID == offer.ID && o.State.HoldsStock() && !(o.State == Pending && ExpiredAt(o, s.Now)) {
 			held++
 		}
 	}
@@ -165,7 +188,7 @@ func request(s Situation, m Inbound, o Order) Decision {
 		TimeLeft: messages.FormatDuration(o.ExpiresAt.Sub(s.Now)), ExpiresAt: messages.FormatTime(o.ExpiresAt),
 	}
 	var d Decision
-	if m.Channel == Tweet && s.Privacy == config.PrivacyDM {
+	if m.Channel == Tweet && s.Privacy == PrivacyDM {
 		d.Replies = append(d.Replies, render(s, Reply{Channel: Tweet, UserID: m.UserID, ScreenName: m.ScreenName, InReplyTo: m.ID,
 			Kind: messages.RequestPointer, OrderID: o.ID}, o.OfferID, messages.Pointer{ScreenName: m.ScreenName, Offer: orderOffer(o), OrderID: o.ID}))
 		data.DM = true
@@ -188,7 +211,7 @@ func confirm(s Situation, m Inbound, o Order, byTag bool) Decision {
 		if o.RequestMessageID == 0 || m.ID <= o.RequestMessageID {
 			return reply(s, m, "too-early", messages.TooEarly, o.OfferID, o.ID, note)
 		}
-		if expiredAt(o, m.PostedAt) {
+		if ExpiredAt(o, m.PostedAt) {
 			d := reply(s, m, "request-expired", messages.RequestExpired, o.OfferID, o.ID, note)
 			d.Transitions = []Transition{{OrderID: o.ID, From: Pending, To: Expired, At: s.Now}}
 			return d
@@ -207,13 +230,13 @@ func confirm(s Situation, m Inbound, o Order, byTag bool) Decision {
 	}
 	offer, ok := s.Catalog.Offer(o.OfferID)
 	if !ok {
-		offer = config.Offer{ID: o.OfferID, Title: o.Title, BuyHashtag: o.BuyHashtag, ConfirmHashtag: o.ConfirmHashtag, Price: o.Amount, Currency: o.Currency}
+		offer = Offer{ID: o.OfferID, Title: o.Title, BuyHashtag: o.BuyHashtag, ConfirmHashtag: o.ConfirmHashtag, Price: o.Amount, Currency: o.Currency}
 	}
 	return reply(s, m, "no-request", messages.NoRequest, o.OfferID, "", offerNote(s, m, offer, ""))
 }
 
 func cancel(s Situation, m Inbound) Decision {
-	o, ok := newestOrder(s.Orders, func(o Order) bool { return o.State == Pending && !expiredAt(o, m.PostedAt) })
+	o, ok := newestOrder(s.Orders, func(o Order) bool { return o.State == Pending && !ExpiredAt(o, m.PostedAt) })
 	if !ok {
 		return reply(s, m, "nothing-to-cancel", messages.NothingToCancel, "", "", messages.Note{ScreenName: m.ScreenName, DM: true, Ref: ref(m)})
 	}
@@ -239,7 +262,7 @@ func ordersList(s Situation, m Inbound) messages.OrdersData {
 			break
 		}
 		state := string(o.State)
-		if o.State == Pending && expiredAt(o, s.Now) {
+		if o.State == Pending && ExpiredAt(o, s.Now) {
 			state = string(Expired)
 		}
 		if o.State == Paid && o.RefundedAmount > 0 {
@@ -251,20 +274,6 @@ func ordersList(s Situation, m Inbound) messages.OrdersData {
 		})
 	}
 	return od
-}
-
-// Availability says why an offer cannot be bought at t with taken units
-// held: "not_started", "ended", "sold_out", or "" when it can.
-func Availability(o config.Offer, taken int64, t time.Time) string {
-	switch {
-	case !o.Starts.IsZero() && t.Before(o.Starts):
-		return "not_started"
-	case !o.Ends.IsZero() && !t.Before(o.Ends):
-		return "ended"
-	case o.Quantity != nil && taken >= *o.Quantity:
-		return "sold_out"
-	}
-	return ""
 }
 
 // reply answers m in its own channel with one message.
@@ -297,7 +306,7 @@ func inReplyTo(m Inbound) int64 {
 	return 0
 }
 
-func offerNote(s Situation, m Inbound, offer config.Offer, reason string) messages.OfferNote {
+func offerNote(s Situation, m Inbound, offer Offer, reason string) messages.OfferNote {
 	return messages.OfferNote{ScreenName: m.ScreenName, DM: m.Channel == DM, Offer: messageOffer(offer), Reason: reason, Ref: ref(m)}
 }
 
@@ -306,11 +315,6 @@ func offerNote(s Situation, m Inbound, offer config.Offer, reason string) messag
 func ref(m Inbound) string {
 	return strconv.FormatInt(m.ID%2176782336, 36) // 36^6: at most six characters
 }
-
-// expiredAt reports whether pending order o's window had closed at t. A
-// request not yet delivered has not started its window (it starts on
-// delivery), so it is never expired: it still holds its unit.
-func expiredAt(o Order, t time.Time) bool { return o.RequestMessageID != 0 && t.After(o.ExpiresAt) }
 
 func newestOrder(orders []Order, keep func(Order) bool) (Order, bool) {
 	for _, o := range orders {
@@ -341,7 +345,7 @@ func orderByConfirmTag(orders []Order, tags []string) (Order, bool) {
 	})
 }
 
-func messageOffer(o config.Offer) messages.Offer {
+func messageOffer(o Offer) messages.Offer {
 	return messages.Offer{
 		ID: o.ID, Title: o.Title, BuyHashtag: "#" + o.BuyHashtag, ConfirmHashtag: "#" + o.ConfirmHashtag,
 		Price: money.Format(o.Price, o.Currency), Starts: messages.FormatTime(o.Starts), Ends: messages.FormatTime(o.Ends),

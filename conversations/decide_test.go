@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paybytweet/paybytweet/config"
 	"github.com/paybytweet/paybytweet/messages"
 )
 
@@ -14,24 +13,24 @@ var t0 = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 
 func qty(n int64) *int64 { return &n }
 
-func kindle() config.Offer {
-	return config.Offer{ID: "kindle-fire-hd", Title: "Kindle Fire HD", BuyHashtag: "BuyKindleFireHD", ConfirmHashtag: "ConfirmKindleFireHD",
+func kindle() Offer {
+	return Offer{ID: "kindle-fire-hd", Title: "Kindle Fire HD", BuyHashtag: "BuyKindleFireHD", ConfirmHashtag: "ConfirmKindleFireHD",
 		Price: 19900, Currency: "USD", Merchant: "mer_amazon", Quantity: qty(5), PerUserLimit: 1}
 }
 
-func giftCard() config.Offer {
-	return config.Offer{ID: "gift-card", Title: "Gift Card", BuyHashtag: "BuyGiftCard", ConfirmHashtag: "ConfirmGiftCard",
+func giftCard() Offer {
+	return Offer{ID: "gift-card", Title: "Gift Card", BuyHashtag: "BuyGiftCard", ConfirmHashtag: "ConfirmGiftCard",
 		Price: 2500, Currency: "USD", Merchant: "mer_gift", PerUserLimit: 2}
 }
 
 const alice, bob = int64(783214), int64(9007199254740993) // bob's id does not fit in a float64
 
-func situation(offers ...config.Offer) Situation {
+func situation(offers ...Offer) Situation {
 	if len(offers) == 0 {
-		offers = []config.Offer{kindle(), giftCard()}
+		offers = []Offer{kindle(), giftCard()}
 	}
 	return Situation{
-		Now: t0, Catalog: NewCatalog(offers), Messages: messages.Defaults(), Privacy: config.PrivacyPublic,
+		Now: t0, Catalog: NewCatalog(offers), Messages: messages.Defaults(), Privacy: PrivacyPublic,
 		Window: 15 * time.Minute, EnrollURL: "https://issuer.example/link-twitter",
 		Enrollment: Enrollment{Enrolled: true, Active: true, Cardholder: "chd_alice", CardLast4: "1005"},
 		Taken:      map[string]int64{}, NewOrderID: "ord_new",
@@ -95,9 +94,9 @@ func TestDecide(t *testing.T) {
 			want{action: "not-enrolled", replies: []string{"tweet:not_enrolled"}, textHas: []string{"@alice ", "https://issuer.example/link-twitter"}}},
 		{"buy: enrollment suspended", func(s *Situation) { s.Enrollment.Active = false }, nil, tweet(300, "", "BuyKindleFireHD"),
 			want{action: "not-enrolled", replies: []string{"tweet:not_enrolled"}, textHas: []string{"link"}}},
-		{"buy: not started", func(s *Situation) { s.Catalog = NewCatalog([]config.Offer{notStarted}) }, nil, tweet(300, "", "BuyKindleFireHD"),
+		{"buy: not started", func(s *Situation) { s.Catalog = NewCatalog([]Offer{notStarted}) }, nil, tweet(300, "", "BuyKindleFireHD"),
 			want{action: "not-started", replies: []string{"tweet:not_available"}, textHas: []string{"not open yet", "2026-11-27 13:00 UTC"}}},
-		{"buy: ended", func(s *Situation) { s.Catalog = NewCatalog([]config.Offer{ended}) }, nil, tweet(300, "", "BuyKindleFireHD"),
+		{"buy: ended", func(s *Situation) { s.Catalog = NewCatalog([]Offer{ended}) }, nil, tweet(300, "", "BuyKindleFireHD"),
 			want{action: "ended", replies: []string{"tweet:not_available"}, textHas: []string{"has ended"}}},
 		{"buy: sold out", func(s *Situation) { s.Taken["kindle-fire-hd"] = 5 }, nil, tweet(300, "", "BuyKindleFireHD"),
 			want{action: "sold-out", replies: []string{"tweet:not_available"}, textHas: []string{"sold out"}}},
@@ -126,7 +125,7 @@ func TestDecide(t *testing.T) {
 			want{action: "several", replies: []string{"tweet:one_at_a_time"}}},
 		{"buy: the same hashtag twice is one offer", nil, nil, tweet(300, "", "BuyKindleFireHD", "buykindlefirehd"),
 			want{action: "reserve", replies: []string{"tweet:confirm_request"}, newOrder: true}},
-		{"buy: privacy mode points to DMs in public", func(s *Situation) { s.Privacy = config.PrivacyDM }, nil, tweet(300, "", "BuyKindleFireHD"),
+		{"buy: privacy mode points to DMs in public", func(s *Situation) { s.Privacy = PrivacyDM }, nil, tweet(300, "", "BuyKindleFireHD"),
 			want{action: "reserve", replies: []string{"tweet:request_pointer", "dm:confirm_request"}, newOrder: true, textHasNot: []string{"1005", "199.00"}}},
 		{"mention without our hashtags is ignored", nil, nil, tweet(300, "@AmexOffers hello #travel", "travel"),
 			want{action: "ignore"}},
@@ -169,7 +168,7 @@ func TestDecide(t *testing.T) {
 		{"confirm: a renamed confirm hashtag still confirms the order asked with it", func(s *Situation) {
 			renamed := kindle()
 			renamed.ConfirmHashtag = "YesKindle"
-			s.Catalog = NewCatalog([]config.Offer{renamed})
+			s.Catalog = NewCatalog([]Offer{renamed})
 		}, []Order{order(Pending)}, tweet(300, "", "ConfirmKindleFireHD"),
 			want{action: "confirm", transition: "pending->confirmed"}},
 
@@ -317,19 +316,19 @@ func TestOutcomeReplies(t *testing.T) {
 	o.ConfirmMessageID, o.ConfirmChannel = 300, Tweet
 	tests := []struct {
 		name    string
-		privacy string
+		privacy Privacy
 		channel Channel
 		out     Outcome
 		want    []string
 		has     string
 		hasNot  string
 	}{
-		{"receipt in public", config.PrivacyPublic, Tweet, Outcome{State: Paid, PurchaseID: "pur_1"}, []string{"tweet:receipt"}, "ord_1", ""},
-		{"decline in public has no reason", config.PrivacyPublic, Tweet, Outcome{State: Declined, DeclineCode: "insufficient_funds"}, []string{"tweet:declined"}, "declined", "insufficient"},
-		{"decline by DM has the reason", config.PrivacyPublic, DM, Outcome{State: Declined, DeclineCode: "insufficient_funds"}, []string{"dm:declined"}, "insufficient funds", ""},
-		{"failure", config.PrivacyPublic, Tweet, Outcome{State: Failed}, []string{"tweet:charge_failed"}, "Nothing was charged", ""},
-		{"privacy: receipt by DM and a pointer", config.PrivacyDM, Tweet, Outcome{State: Paid, PurchaseID: "pur_1"}, []string{"dm:receipt", "tweet:receipt_pointer"}, "1005", ""},
-		{"privacy: DM confirmation, no pointer", config.PrivacyDM, DM, Outcome{State: Paid, PurchaseID: "pur_1"}, []string{"dm:receipt"}, "199.00 USD", ""},
+		{"receipt in public", PrivacyPublic, Tweet, Outcome{State: Paid, PurchaseID: "pur_1"}, []string{"tweet:receipt"}, "ord_1", ""},
+		{"decline in public has no reason", PrivacyPublic, Tweet, Outcome{State: Declined, DeclineCode: "insufficient_funds"}, []string{"tweet:declined"}, "declined", "insufficient"},
+		{"decline by DM has the reason", PrivacyPublic, DM, Outcome{State: Declined, DeclineCode: "insufficient_funds"}, []string{"dm:declined"}, "insufficient funds", ""},
+		{"failure", PrivacyPublic, Tweet, Outcome{State: Failed}, []string{"tweet:charge_failed"}, "Nothing was charged", ""},
+		{"privacy: receipt by DM and a pointer", PrivacyDM, Tweet, Outcome{State: Paid, PurchaseID: "pur_1"}, []string{"dm:receipt", "tweet:receipt_pointer"}, "1005", ""},
+		{"privacy: DM confirmation, no pointer", PrivacyDM, DM, Outcome{State: Paid, PurchaseID: "pur_1"}, []string{"dm:receipt"}, "199.00 USD", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -343,7 +342,7 @@ func TestOutcomeReplies(t *testing.T) {
 					if r.InReplyTo != 300 {
 						t.Errorf("public reply to %d, want 300", r.InReplyTo)
 					}
-					if tt.privacy == config.PrivacyDM && (strings.Contains(r.Text, "1005") || strings.Contains(r.Text, "199.00")) {
+					if tt.privacy == PrivacyDM && (strings.Contains(r.Text, "1005") || strings.Contains(r.Text, "199.00")) {
 						t.Errorf("privacy mode public reply %q holds card digits or amount", r.Text)
 					}
 				}
@@ -362,7 +361,7 @@ func TestOutcomeReplies(t *testing.T) {
 }
 
 func TestClassifyDMCommands(t *testing.T) {
-	c := NewCatalog([]config.Offer{kindle()})
+	c := NewCatalog([]Offer{kindle()})
 	for text, want := range map[string]IntentKind{
 		"yes": Yes, "YES": Yes, "  yes.  ": Yes, "Yes!!": Yes, "confirm": Yes, "help": HelpCmd, "Help?": HelpCmd,
 		"orders": OrdersCmd, "cancel": CancelCmd, "yes please": Unknown, "y": Unknown, "": Unknown, "no": Unknown, "🙂": Unknown,

@@ -4,41 +4,8 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/paybytweet/paybytweet/config"
 	"github.com/paybytweet/paybytweet/twittertext"
 )
-
-// Catalog indexes the offers by their normalised hashtags.
-type Catalog struct {
-	offers  []config.Offer
-	buy     map[string]int
-	confirm map[string]int
-}
-
-// NewCatalog indexes offers. Hashtags are compared after
-// twittertext.NormalizeHashtag (no '#', NFKC, case-folded); the
-// configuration guarantees they are unique.
-func NewCatalog(offers []config.Offer) *Catalog {
-	c := &Catalog{offers: offers, buy: map[string]int{}, confirm: map[string]int{}}
-	for i, o := range offers {
-		c.buy[twittertext.NormalizeHashtag(o.BuyHashtag)] = i
-		c.confirm[twittertext.NormalizeHashtag(o.ConfirmHashtag)] = i
-	}
-	return c
-}
-
-// Offers returns the offers in configuration order.
-func (c *Catalog) Offers() []config.Offer { return c.offers }
-
-// Offer returns the offer with that id.
-func (c *Catalog) Offer(id string) (config.Offer, bool) {
-	for _, o := range c.offers {
-		if o.ID == id {
-			return o, true
-		}
-	}
-	return config.Offer{}, false
-}
 
 // IntentKind is what a message asks for.
 type IntentKind string
@@ -60,7 +27,7 @@ const (
 type Intent struct {
 	Kind IntentKind
 	// Offer is the offer of a Buy or of a ConfirmTag.
-	Offer config.Offer
+	Offer Offer
 	// ConfirmTags are the message's normalised hashtags, so that a
 	// confirmation can also match the hashtag an order was requested with.
 	ConfirmTags []string

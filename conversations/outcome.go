@@ -3,7 +3,6 @@ package conversations
 import (
 	"strconv"
 
-	"github.com/paybytweet/paybytweet/config"
 	"github.com/paybytweet/paybytweet/messages"
 	"github.com/paybytweet/paybytweet/money"
 	"github.com/paybytweet/paybytweet/twittertext"
@@ -20,8 +19,8 @@ type Outcome struct {
 // order o has ended: in reply to their confirmation, in its channel; in
 // privacy mode the details go by DM, with a pointer in public when they
 // confirmed in public. A decline's reason is told only by DM.
-func OutcomeReplies(set *messages.Set, privacy string, o Order, out Outcome) []Reply {
-	toDM := o.ConfirmChannel == DM || privacy == config.PrivacyDM
+func OutcomeReplies(set *messages.Set, privacy Privacy, o Order, out Outcome) []Reply {
+	toDM := o.ConfirmChannel == DM || privacy == PrivacyDM
 	offer := orderOffer(o)
 	amount := money.Format(o.Amount, o.Currency)
 	var kind messages.Kind
@@ -52,8 +51,8 @@ func OutcomeReplies(set *messages.Set, privacy string, o Order, out Outcome) []R
 
 // RefundReply tells the cardholder of a refund of order o, where they
 // confirmed it (by DM in privacy mode, where amounts stay private).
-func RefundReply(set *messages.Set, privacy string, o Order, refunded int64) Reply {
-	toDM := o.ConfirmChannel == DM || privacy == config.PrivacyDM
+func RefundReply(set *messages.Set, privacy Privacy, o Order, refunded int64) Reply {
+	toDM := o.ConfirmChannel == DM || privacy == PrivacyDM
 	data := messages.RefundData{ScreenName: o.ScreenName, DM: toDM, Offer: orderOffer(o), OrderID: o.ID,
 		Amount: money.Format(o.Amount, o.Currency), Refunded: money.Format(refunded, o.Currency)}
 	r := Reply{Channel: Tweet, UserID: o.UserID, ScreenName: o.ScreenName, InReplyTo: o.ConfirmMessageID, Kind: messages.Refunded, OrderID: o.ID}
@@ -76,7 +75,7 @@ func UndeliverableReply(set *messages.Set, o Order) Reply {
 }
 
 // AnnounceTweet is the tweet that opens an offer.
-func AnnounceTweet(set *messages.Set, o config.Offer) Reply {
+func AnnounceTweet(set *messages.Set, o Offer) Reply {
 	q := ""
 	if o.Quantity != nil {
 		q = strconv.FormatInt(*o.Quantity, 10)

@@ -37,9 +37,20 @@ const (
 	Cancelled State = "cancelled" // cancelled by the cardholder
 )
 
+// StockStates are the states in which an order counts against the
+// offer's quantity (and the per-user limit).
+var StockStates = []State{Pending, Confirmed, Parked, Paid}
+
 // HoldsStock reports whether an order in state s counts against the offer's
 // quantity.
-func (s State) HoldsStock() bool { return s == Pending || s == Confirmed || s == Parked || s == Paid }
+func (s State) HoldsStock() bool {
+	for _, h := range StockStates {
+		if s == h {
+			return true
+		}
+	}
+	return false
+}
 
 // Order is an order as the conversation sees it. Its terms (title, amount,
 // hashtags, merchant) are a copy taken when it was requested, so that an
@@ -128,7 +139,10 @@ type Transition struct {
 
 // Decision is what the bot does about one inbound message.
 type Decision struct {
-	Action      string // short name for logs and tests, such as "reserve" or "confirm"
+	Action string // short name for logs and tests, such as "reserve" or "confirm"
+	// Wait, when set, says the message cannot be decided yet: nothing is
+	// written and it is decided again later.
+	Wait        Wait
 	NewOrder    *Order
 	Transitions []Transition
 	Replies     []Reply

@@ -172,7 +172,7 @@ func TestMoreThanAPageOfDMsBetweenPolls(t *testing.T) {
 	}
 	r.dm(alice, "#BuyGiftCard")
 	r.settle()
-	msgs, _ := r.d.DB.InboxMessages(context.Background())
+	msgs, _ := r.d.DB.Inbox(context.Background(), "")
 	if len(msgs) != n+1 {
 		t.Fatalf("stored %d DMs, want %d", len(msgs), n+1)
 	}

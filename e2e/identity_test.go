@@ -17,7 +17,7 @@ func TestCredentialsOfAnotherAccountLoseNothing(t *testing.T) {
 	r := newRig(t, rigOption(func(c *cfgT) { c.Bot.ScreenName = "SomeOtherBot" }))
 	buy := r.tweet(alice, "@AmexOffers #BuyKindleFireHD")
 	r.d.Bot.PollNow()
-	if msgs, _ := r.d.DB.InboxMessages(context.Background()); len(msgs) != 0 {
+	if msgs, _ := r.d.DB.Inbox(context.Background(), ""); len(msgs) != 0 {
 		t.Fatalf("polled under the wrong account: %d messages stored", len(msgs))
 	}
 	if !strings.Contains(r.logs.String(), "ANOTHER ACCOUNT") {
@@ -36,7 +36,7 @@ func TestCredentialsOfAnotherAccountLoseNothing(t *testing.T) {
 	db.Close()
 	r.start()
 	r.d.Bot.PollNow()
-	if msgs, _ := r.d.DB.InboxMessages(context.Background()); len(msgs) != 0 {
+	if msgs, _ := r.d.DB.Inbox(context.Background(), ""); len(msgs) != 0 {
 		t.Fatalf("polled for a database made for another account: %d messages stored", len(msgs))
 	}
 	r.stop()

@@ -99,10 +99,7 @@ func TestIssuerFaults(t *testing.T) {
 					t.Errorf("retried after %s, before the %s the issuer asked for", got, tt.minInterval)
 				}
 			}
-			attempts, err := r.d.DB.ChargeAttempts(context.Background(), ref)
-			if err != nil {
-				t.Fatal(err)
-			}
+			attempts := readChargeAttempts(t, r.cfg.Storage.Path, ref)
 			if len(attempts) < 2 && tt.posts != 0 {
 				t.Errorf("charge attempts %+v: the fault left no trace", attempts)
 			}

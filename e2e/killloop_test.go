@@ -1,3 +1,5 @@
+//go:build crashpoint
+
 package e2e
 
 import (
@@ -146,7 +148,7 @@ func killEpoch(t *testing.T, kills int, rng *rand.Rand) {
 	}
 
 	d.checkCycles(t)
-	checkInvariants(t, w.tw, w.iss, p.openDB(), expectations{confirmed: d.confirmed, unanswered: d.hijacks})
+	checkInvariants(t, w.tw, w.iss, p.openDB(), p.spec.DB, expectations{confirmed: d.confirmed, unanswered: d.mustNotAnswer()})
 	approved := 0
 	for _, pu := range w.iss.Purchases() {
 		if pu.Status == issuersandbox.StatusApproved {

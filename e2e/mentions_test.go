@@ -173,12 +173,12 @@ func TestExpiry(t *testing.T) {
 }
 
 func TestScheduledExpiryReleasesTheUnit(t *testing.T) {
-	r := newRig(t)
+	r := newRig(t, rigOption(func(c *cfgT) { c.Schedules.Expiry = "@every 1s" }))
 	r.tweet(alice, "@AmexOffers #BuyKindleFireHD")
 	r.settle()
 	r.clock.Advance(17 * time.Minute) // the window and the grace
 	r.d.Bot.PollNow()                 // nothing was sent in time: the horizon passes the window
-	r.d.Bot.ExpireNow()
+	r.awaitJob("expiry done")
 	stats, _ := r.d.DB.OfferStats(context.Background())
 	if s := stats["kindle-fire-hd"]; s.Reserved != 0 {
 		t.Errorf("reserved = %d after expiry, want 0", s.Reserved)
@@ -328,7 +328,7 @@ func TestMoreThanAPageOfMentionsBetweenPolls(t *testing.T) {
 	}
 	buyFirst := r.tweet(alice, "@AmexOffers #BuyGiftCard")
 	r.settle()
-	msgs, _ := r.d.DB.InboxMessages(context.Background())
+	msgs, _ := r.d.DB.Inbox(context.Background(), "")
 	if len(msgs) != n+1 {
 		t.Fatalf("stored %d mentions, want %d", len(msgs), n+1)
 	}

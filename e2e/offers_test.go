@@ -18,6 +18,7 @@ func TestAnnounceOnceAcrossRestarts(t *testing.T) {
 	r := newRig(t, rigOption(func(c *cfgT) {
 		c.Offers[1].Starts = opens
 		c.Offers[1].AnnounceAt = opens
+		c.Schedules.Announce = "@every 1s"
 	}))
 	announcements := func() []twitteremu.Tweet {
 		var out []twitteremu.Tweet
@@ -28,13 +29,13 @@ func TestAnnounceOnceAcrossRestarts(t *testing.T) {
 		}
 		return out
 	}
-	r.d.Bot.AnnounceNow()
+	r.awaitJob("announcements done")
 	r.settle()
 	if a := announcements(); len(a) != 0 {
 		t.Fatalf("announced before the offer opened: %+v", a)
 	}
 	r.clock.Advance(31 * time.Minute)
-	r.d.Bot.AnnounceNow()
+	r.awaitJob("announcements done")
 	r.settle()
 	a := announcements()
 	if len(a) != 1 {
@@ -43,7 +44,7 @@ func TestAnnounceOnceAcrossRestarts(t *testing.T) {
 	mustContain(t, "announcement", a[0].Text, "Gift Card", "25.00 USD", "#BuyGiftCard")
 	for i := 0; i < 2; i++ {
 		r.restart()
-		r.d.Bot.AnnounceNow()
+		r.awaitJob("announcements done")
 		r.settle()
 	}
 	if a := announcements(); len(a) != 1 {

@@ -9,6 +9,7 @@ import (
 	"github.com/paybytweet/paybytweet/config"
 	"github.com/paybytweet/paybytweet/emulators/issuersandbox"
 	"github.com/paybytweet/paybytweet/emulators/twitteremu"
+	"github.com/paybytweet/paybytweet/storage"
 )
 
 // An order asked for by DM and confirmed by a public tweet is answered in
@@ -117,7 +118,7 @@ func TestReceiptDMUndeliverable(t *testing.T) {
 // the last moments of the window) still counts: another cardholder's
 // mention after the window must not release the request first.
 func TestConfirmationInTimeReadLate(t *testing.T) {
-	r := newRig(t)
+	r := newRig(t, rigOption(func(c *cfgT) { c.Schedules.Expiry = "@every 1s" }))
 	buy := r.tweet(alice, "@AmexOffers #BuyKindleFireHD")
 	r.settle()
 	r.reply(buy.ID)
@@ -129,11 +130,11 @@ func TestConfirmationInTimeReadLate(t *testing.T) {
 	r.tweet(bob, "@AmexOffers hello") // a mention after the window
 	r.d.Bot.PollNow()
 	r.waitFor("bob's mention processed", func() bool {
-		n, _ := r.d.DB.PendingInbox(context.Background())
-		ms, _ := r.d.DB.InboxMessages(context.Background())
-		return n == 0 && len(ms) == 2
+		pending, _ := r.d.DB.Inbox(context.Background(), storage.InboxPending)
+		ms, _ := r.d.DB.Inbox(context.Background(), "")
+		return len(pending) == 0 && len(ms) == 2
 	})
-	r.d.Bot.ExpireNow()
+	r.awaitJob("expiry done")
 	r.tw.ClearFaults()
 	r.settle()
 	mustContain(t, "alice's receipt", r.lastDM(alice).Text, "Done!")

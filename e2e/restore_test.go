@@ -9,6 +9,7 @@ package e2e
 
 import (
 	"context"
+	"database/sql"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -47,32 +48,27 @@ func litestreamBinary(t *testing.T) string {
 }
 
 // restorePoint is a moment between two steps of a purchase, recognised in
-// a restored database.
+// the restored database at a path.
 type restorePoint struct {
 	name  string
-	holds func(t *testing.T, db *storage.DB) bool
+	holds func(t *testing.T, path string) bool
 }
 
 var restorePoints = []restorePoint{
-	{"buy read, not decided", func(t *testing.T, db *storage.DB) bool {
-		msgs, err := db.InboxMessages(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range msgs {
-			if m.State == "pending" && strings.Contains(m.Inbound.Text, "#Buy") {
-				return true
-			}
-		}
-		return false
+	{"buy read, not decided", func(t *testing.T, path string) bool {
+		var n int
+		readDB(t, path, func(db *sql.DB) error {
+			return db.QueryRow(`SELECT COUNT(*) FROM inbox WHERE state = 'pending' AND text LIKE '%#Buy%'`).Scan(&n)
+		})
+		return n > 0
 	}},
-	{"request decided, not posted", func(t *testing.T, db *storage.DB) bool {
-		return countOrders(t, db, func(o conversations.Order, _ []storage.OutboxMessage) bool {
+	{"request decided, not posted", func(t *testing.T, path string) bool {
+		return countOrders(t, path, func(o conversations.Order, _ []storage.OutboxMessage) bool {
 			return o.State == conversations.Pending && o.RequestMessageID == 0
 		}) > 0
 	}},
-	{"request posted, not confirmed", func(t *testing.T, db *storage.DB) bool {
-		return countOrders(t, db, func(o conversations.Order, _ []storage.OutboxMessage) bool {
+	{"request posted, not confirmed", func(t *testing.T, path string) bool {
+		return countOrders(t, path, func(o conversations.Order, _ []storage.OutboxMessage) bool {
 			return o.State == conversations.Pending && o.RequestMessageID != 0
 		}) > 0
 	}},
@@ -81,13 +77,13 @@ var restorePoints = []restorePoint{
 
 // midPurchase: some orders confirmed and not yet charged, some charged and
 // their outcome not yet told.
-func midPurchase(t *testing.T, db *storage.DB) bool {
-	confirmed := countOrders(t, db, func(o conversations.Order, _ []storage.OutboxMessage) bool { return o.State == conversations.Confirmed })
-	return confirmed > 0 && chargedUntold(t, db) > 0
+func midPurchase(t *testing.T, path string) bool {
+	confirmed := countOrders(t, path, func(o conversations.Order, _ []storage.OutboxMessage) bool { return o.State == conversations.Confirmed })
+	return confirmed > 0 && chargedUntold(t, path) > 0
 }
 
-func chargedUntold(t *testing.T, db *storage.DB) int {
-	return countOrders(t, db, func(o conversations.Order, box []storage.OutboxMessage) bool {
+func chargedUntold(t *testing.T, path string) int {
+	return countOrders(t, path, func(o conversations.Order, box []storage.OutboxMessage) bool {
 		if o.State != conversations.Paid && o.State != conversations.Declined {
 			return false
 		}
@@ -100,17 +96,18 @@ func chargedUntold(t *testing.T, db *storage.DB) int {
 	})
 }
 
-func countOrders(t *testing.T, db *storage.DB, pred func(conversations.Order, []storage.OutboxMessage) bool) int {
+func countOrders(t *testing.T, path string, pred func(conversations.Order, []storage.OutboxMessage) bool) int {
 	t.Helper()
-	ctx := context.Background()
-	orders, err := db.Orders(ctx, storage.OrderFilter{})
+	db, err := storage.Open(path, nil)
+	if err != nil {
+		t.Fatalf("open a restored database: %v", err)
+	}
+	defer db.Close()
+	orders, err := db.Orders(context.Background(), storage.OrderFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	box, err := db.Outbox(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	box := readOutbox(t, path)
 	n := 0
 	for _, o := range orders {
 		if pred(o, box) {
@@ -222,12 +219,7 @@ func (ld *litestreamDaemon) probe(t *testing.T, rp restorePoint, n int) (time.Ti
 	if _, err := os.Stat(out); err != nil {
 		return at, false // nothing replicated yet
 	}
-	db, err := storage.Open(out, nil)
-	if err != nil {
-		t.Fatalf("open a restored replica: %v", err)
-	}
-	defer db.Close()
-	return at, rp.holds(t, db)
+	return at, rp.holds(t, out)
 }
 
 func restoreShoppers() []*shopper {
@@ -299,19 +291,12 @@ func runRestoreScenario(t *testing.T, bin string, rp restorePoint, replica func(
 
 	// 4. The earlier point is restored, checked, and the bot started on it.
 	ld.restore(t, db, point)
-	func() {
-		restored, err := storage.Open(db, nil)
-		if err != nil {
-			t.Fatalf("open the restored database: %v", err)
-		}
-		defer restored.Close()
-		if s, err := restored.IntegrityCheck(context.Background()); err != nil || s != "ok" {
-			t.Fatalf("the restored database: integrity_check = %q, %v", s, err)
-		}
-		if !rp.holds(t, restored) {
-			t.Fatalf("the database restored at %s is not %q: the test would test nothing", point.Format(time.RFC3339Nano), rp.name)
-		}
-	}()
+	if s := integrityCheck(t, db); s != "ok" {
+		t.Fatalf("the restored database: integrity_check = %q", s)
+	}
+	if !rp.holds(t, db) {
+		t.Fatalf("the database restored at %s is not %q: the test would test nothing", point.Format(time.RFC3339Nano), rp.name)
+	}
 	ld.start("")
 	settleUnder(t, d, ld, shoppers)
 	if took, st := ld.term(15 * time.Second); !st.Success() {
@@ -320,7 +305,7 @@ func runRestoreScenario(t *testing.T, bin string, rp restorePoint, replica func(
 
 	d.checkCycles(t)
 	final := ld.openDB()
-	checkInvariants(t, w.tw, w.iss, final, expectations{confirmed: d.confirmed, unanswered: d.hijacks})
+	checkInvariants(t, w.tw, w.iss, final, ld.spec.DB, expectations{confirmed: d.confirmed, unanswered: d.hijacks})
 	checkNoneLost(t, w.iss, d, final)
 	for _, p := range w.iss.Purchases() {
 		if p.Cardholder == "chd_mallory" || p.Cardholder == "chd_frank" {

@@ -207,8 +207,7 @@ func (r *rig) settle() {
 			}
 		}
 		if time.Now().After(deadline) {
-			box, _ := r.d.DB.Outbox(context.Background())
-			r.t.Fatalf("the daemon did not settle in 30s; outbox: %+v", box)
+			r.t.Fatalf("the daemon did not settle in 30s; outbox: %+v", readOutbox(r.t, r.cfg.Storage.Path))
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

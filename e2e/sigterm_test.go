@@ -76,11 +76,7 @@ func TestSIGTERM(t *testing.T) {
 			t.Errorf("alice's order is %s after an abandoned charge, want confirmed (to be settled)", o.State)
 		}
 	}
-	box, err := db.Outbox(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range box {
+	for _, m := range readOutbox(t, p.spec.DB) {
 		if m.UserID == erin.ID && m.State != storage.OutboxSending {
 			t.Errorf("erin's request is %s after an abandoned post, want sending (to be looked for)", m.State)
 		}
@@ -107,7 +103,7 @@ func TestSIGTERM(t *testing.T) {
 		t.Fatalf("after SIGTERM the daemon exited with %v after %s, want 0 within 10s", st, took)
 	}
 	d.checkCycles(t)
-	checkInvariants(t, w.tw, w.iss, p.openDB(), expectations{confirmed: d.confirmed})
+	checkInvariants(t, w.tw, w.iss, p.openDB(), p.spec.DB, expectations{confirmed: d.confirmed})
 	if len(w.iss.Purchases()) != 2 {
 		t.Errorf("purchases: %+v, want alice's approved and erin's declined", w.iss.Purchases())
 	}

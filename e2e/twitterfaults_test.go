@@ -57,8 +57,7 @@ func (r *rig) settleAdvancing() {
 			stalled = 0
 		}
 		if time.Now().After(deadline) {
-			box, _ := r.d.DB.Outbox(context.Background())
-			r.t.Fatalf("the daemon did not settle in 45s; outbox: %+v", box)
+			r.t.Fatalf("the daemon did not settle in 45s; outbox: %+v", readOutbox(r.t, r.cfg.Storage.Path))
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -69,7 +68,7 @@ func (r *rig) settleAdvancing() {
 func (r *rig) postponed() (next time.Time, dueNow bool) {
 	ctx := context.Background()
 	now := r.clock.Now()
-	if n, err := r.d.DB.PendingInbox(ctx); err != nil || n > 0 {
+	if pending, err := r.d.DB.Inbox(ctx, storage.InboxPending); err != nil || len(pending) > 0 {
 		dueNow = true
 	}
 	later := func(at time.Time) {
@@ -82,11 +81,7 @@ func (r *rig) postponed() (next time.Time, dueNow bool) {
 	if at, ok, err := r.d.DB.NextChargeAt(ctx); err == nil && ok {
 		later(at)
 	}
-	box, err := r.d.DB.Outbox(ctx)
-	if err != nil {
-		return next, true
-	}
-	for _, m := range box {
+	for _, m := range readOutbox(r.t, r.cfg.Storage.Path) {
 		if m.State == storage.OutboxPending || m.State == storage.OutboxSending {
 			later(m.NextAttemptAt)
 		}
@@ -124,12 +119,8 @@ func (r *rig) waitFaulted(endpoint string, from int) {
 // outboxOf returns the outbox messages to user.
 func (r *rig) outboxOf(u twitteremu.User) []storage.OutboxMessage {
 	r.t.Helper()
-	box, err := r.d.DB.Outbox(context.Background())
-	if err != nil {
-		r.t.Fatal(err)
-	}
 	var out []storage.OutboxMessage
-	for _, m := range box {
+	for _, m := range readOutbox(r.t, r.cfg.Storage.Path) {
 		if m.UserID == u.ID {
 			out = append(out, m)
 		}
@@ -142,7 +133,7 @@ func (r *rig) outboxOf(u twitteremu.User) []storage.OutboxMessage {
 func (r *rig) checkRig(confirmed map[int64]int64, exp expectations) {
 	r.t.Helper()
 	exp.confirmed = confirmed
-	checkInvariants(r.t, r.tw, r.iss, r.d.DB, exp)
+	checkInvariants(r.t, r.tw, r.iss, r.d.DB, r.cfg.Storage.Path, exp)
 }
 
 // markerDM has bob ask for help by DM and waits until the answer is out:
@@ -155,8 +146,8 @@ func (r *rig) markerDM() {
 	for len(r.dmsTo(bob)) == before {
 		r.d.Bot.PollNow()
 		waitFor(r.t, 2*time.Second, "bob's help DM to be processed", func() bool {
-			n, _ := r.d.DB.PendingInbox(context.Background())
-			return n == 0
+			pending, _ := r.d.DB.Inbox(context.Background(), storage.InboxPending)
+			return len(pending) == 0
 		})
 		if time.Now().After(deadline) {
 			r.t.Fatal("bob's help was never answered")
@@ -179,7 +170,7 @@ func TestTwitterRateLimitedMentions(t *testing.T) {
 			buy := r.tweet(alice, "@AmexOffers #BuyGiftCard")
 			r.d.Bot.PollNow()
 			r.waitFaulted(ep, from)
-			if msgs, _ := r.d.DB.InboxMessages(context.Background()); len(msgs) != 0 {
+			if msgs, _ := r.d.DB.Inbox(context.Background(), ""); len(msgs) != 0 {
 				t.Errorf("a rate-limited poll stored %+v", msgs)
 			}
 			limit, ok := r.d.Twitter.Limit("statuses/mentions_timeline")
@@ -608,7 +599,7 @@ func TestTwitterMalformedMentions(t *testing.T) {
 	buy := r.tweet(alice, "@AmexOffers #BuyGiftCard")
 	r.d.Bot.PollNow()
 	r.waitFaulted(ep, from)
-	if msgs, _ := r.d.DB.InboxMessages(context.Background()); len(msgs) != 0 {
+	if msgs, _ := r.d.DB.Inbox(context.Background(), ""); len(msgs) != 0 {
 		t.Errorf("an unreadable timeline stored %+v", msgs)
 	}
 	var after any

@@ -82,7 +82,7 @@ func TestTwoDaemonsOnOneAccount(t *testing.T) {
 
 	d.checkCycles(t)
 	db := standby.openDB()
-	checkInvariants(t, w.tw, w.iss, db, expectations{confirmed: d.confirmed})
+	checkInvariants(t, w.tw, w.iss, db, standby.spec.DB, expectations{confirmed: d.confirmed})
 	checkNoneLost(t, w.iss, d, db)
 	if !fenced() {
 		t.Error("the old daemon never noticed that the new one posts for the account")

@@ -28,13 +28,13 @@ func BenchmarkProcessReserve(b *testing.B) {
 		if _, err := db.SavePage(ctx, []conversations.Inbound{mention(int64(i), int64(i))}, "c", i); err != nil {
 			b.Fatal(err)
 		}
-		m, _, err := db.NextInbox(ctx, limits, nil)
+		m, _, err := db.NextInbox(ctx, limits, nil, time.Time{})
 		if err != nil {
 			b.Fatal(err)
 		}
 		o := pendingOrder(fmt.Sprintf("ord_%d", i), m.UserID, t0.Add(time.Hour))
 		reply := conversations.Reply{Channel: conversations.Tweet, UserID: m.UserID, Kind: "confirm_request", OrderID: o.ID, Request: true, Text: "confirm?"}
-		if _, err := db.Process(ctx, m, t0, time.Time{}, t0, func(Facts) conversations.Decision {
+		if _, err := db.Process(ctx, m, conversations.ExpiryBounds{Before: t0}, t0, func(Facts) conversations.Decision {
 			return conversations.Decision{Action: "reserve", NewOrder: &o, Replies: []conversations.Reply{reply}}
 		}); err != nil {
 			b.Fatal(err)

@@ -127,36 +127,3 @@ func (tx *Tx) finishAttempt(id int64, outcome, detail string) error {
 	_, err := tx.tx.Exec(`UPDATE charge_attempts SET finished_at = ?, outcome = ?, detail = ? WHERE id = ?`, ms(tx.now), outcome, detail, id)
 	return err
 }
-
-// ChargeAttempt is one recorded issuer call.
-type ChargeAttempt struct {
-	OrderID    string
-	Kind       string
-	StartedAt  time.Time
-	FinishedAt time.Time
-	Outcome    string
-	Detail     string
-}
-
-// ChargeAttempts lists the issuer calls made for an order, oldest first.
-func (db *DB) ChargeAttempts(ctx context.Context, orderID string) ([]ChargeAttempt, error) {
-	var out []ChargeAttempt
-	err := db.view(ctx, func(tx *Tx) error {
-		rows, err := tx.tx.Query(`SELECT order_id, kind, started_at, finished_at, outcome, detail FROM charge_attempts WHERE order_id = ? ORDER BY id`, orderID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var a ChargeAttempt
-			var s, f int64
-			if err := rows.Scan(&a.OrderID, &a.Kind, &s, &f, &a.Outcome, &a.Detail); err != nil {
-				return err
-			}
-			a.StartedAt, a.FinishedAt = fromMS(s), fromMS(f)
-			out = append(out, a)
-		}
-		return rows.Err()
-	})
-	return out, err
-}

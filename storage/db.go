@@ -165,14 +165,6 @@ func (db *DB) migrate(ctx context.Context) error {
 	})
 }
 
-// IntegrityCheck runs PRAGMA integrity_check and returns its answer, "ok"
-// for a sound file.
-func (db *DB) IntegrityCheck(ctx context.Context) (string, error) {
-	var s string
-	err := db.db.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&s)
-	return s, err
-}
-
 // queryAll runs a query in tx and scans every row with scan.
 func queryAll[T any](tx *Tx, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
 	rows, err := tx.tx.Query(query, args...)

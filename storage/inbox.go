@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/paybytweet/paybytweet/conversations"
 )
@@ -15,9 +16,21 @@ import (
 type InboxMessage struct {
 	ID int64 // the inbox row
 	conversations.Inbound
-	State  string
+	State  string // InboxPending, InboxDone or InboxFailed
 	Action string
+	// Attempts counts the times its processing failed; LastError is why,
+	// and RetryAt (wall clock) is when it is tried again.
+	Attempts  int
+	LastError string
+	RetryAt   time.Time
 }
+
+// The states of an inbox message.
+const (
+	InboxPending = "pending"
+	InboxDone    = "done"
+	InboxFailed  = "failed" // its processing failed too often; an admin may put it back
+)
 
 // SavePage stores one page of polled messages together with the poller's
 // cursor, in one transaction: either both are recorded or neither, so a
@@ -93,13 +106,15 @@ func (tx *Tx) setCursor(name, value string) error {
 // in), among those of each channel up to that channel's limit: messages
 // above a limit belong to a poll still walking back through pages, and an
 // older message of that walk may still arrive. Messages of the users in
-// skip are passed over, all of them, so that one cardholder whose message
-// must wait keeps their order without holding up everyone else. ok is
-// false when there is nothing to do.
-func (db *DB) NextInbox(ctx context.Context, limits map[conversations.Channel]int64, skip []int64) (m InboxMessage, ok bool, err error) {
+// skip are passed over, all of them, and so are those of a user whose
+// message waits for a retry after a failure (RetryAt after now), so that
+// one cardholder whose message must wait keeps their order without
+// holding up everyone else. ok is false when there is nothing to do.
+func (db *DB) NextInbox(ctx context.Context, limits map[conversations.Channel]int64, skip []int64, now time.Time) (m InboxMessage, ok bool, err error) {
 	query := `SELECT ` + inboxColumns + ` FROM inbox
-		WHERE state = 'pending' AND ((channel = 'tweet' AND message_id <= ?) OR (channel = 'dm' AND message_id <= ?))`
-	args := []any{limits[conversations.Tweet], limits[conversations.DM]}
+		WHERE state = 'pending' AND ((channel = 'tweet' AND message_id <= ?) OR (channel = 'dm' AND message_id <= ?))
+		  AND user_id NOT IN (SELECT user_id FROM inbox WHERE state = 'pending' AND retry_at > ?)`
+	args := []any{limits[conversations.Tweet], limits[conversations.DM], ms(now)}
 	if len(skip) > 0 {
 		query += ` AND user_id NOT IN (?` + strings.Repeat(", ?", len(skip)-1) + `)`
 		for _, u := range skip {
@@ -120,39 +135,88 @@ func (db *DB) NextInbox(ctx context.Context, limits map[conversations.Channel]in
 	return m, true, nil
 }
 
-// PendingInbox counts messages not processed yet.
-func (db *DB) PendingInbox(ctx context.Context) (int, error) {
-	var n int
-	err := db.view(ctx, func(tx *Tx) error {
-		return tx.tx.QueryRow(`SELECT COUNT(*) FROM inbox WHERE state = 'pending'`).Scan(&n)
+// InboxFailed records that processing message id failed with why: it is
+// tried again from retryAt, or, when final, set aside as failed for an
+// admin. Its cardholder's other messages wait meanwhile (see NextInbox).
+func (db *DB) InboxFailed(ctx context.Context, id int64, why string, retryAt time.Time, final bool) error {
+	state := InboxPending
+	if final {
+		state = InboxFailed
+	}
+	err := db.update(ctx, func(tx *Tx) error {
+		res, err := tx.tx.Exec(`UPDATE inbox SET attempts = attempts + 1, last_error = ?, retry_at = ?, state = ? WHERE id = ? AND state = 'pending'`,
+			why, ms(retryAt), state, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return ErrConflict
+		}
+		return nil
 	})
-	return n, err
+	if err != nil {
+		return fmt.Errorf("inbox %d failed: %w", id, err)
+	}
+	return nil
 }
 
-// InboxMessages returns every stored message, oldest first; for tests and
-// the admin commands.
-func (db *DB) InboxMessages(ctx context.Context) ([]InboxMessage, error) {
+// RetryInbox puts a failed message back in line, with its attempts
+// cleared, for after an admin fixed what made it fail. It returns
+// ErrNotFound when there is no such message and ErrConflict when it is
+// not failed.
+func (db *DB) RetryInbox(ctx context.Context, id int64) error {
+	err := db.update(ctx, func(tx *Tx) error {
+		var state string
+		if err := tx.tx.QueryRow(`SELECT state FROM inbox WHERE id = ?`, id).Scan(&state); errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		if state != InboxFailed {
+			return fmt.Errorf("it is %s, not failed: %w", state, ErrConflict)
+		}
+		_, err := tx.tx.Exec(`UPDATE inbox SET state = 'pending', attempts = 0, retry_at = 0 WHERE id = ? AND state = 'failed'`, id)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("retry inbox %d: %w", id, err)
+	}
+	return nil
+}
+
+// Inbox lists stored messages, oldest first: every one, or only those in
+// state (InboxPending, InboxDone, InboxFailed) when it is not "".
+func (db *DB) Inbox(ctx context.Context, state string) ([]InboxMessage, error) {
+	q, args := `SELECT `+inboxColumns+` FROM inbox`, []any{}
+	if state != "" {
+		q, args = q+` WHERE state = ?`, append(args, state)
+	}
 	var out []InboxMessage
 	err := db.view(ctx, func(tx *Tx) error {
 		var err error
-		out, err = queryAll(tx, scanInbox, `SELECT `+inboxColumns+` FROM inbox ORDER BY message_id`)
+		out, err = queryAll(tx, scanInbox, q+` ORDER BY message_id`, args...)
 		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, fmt.Errorf("inbox: %w", err)
+	}
+	return out, nil
 }
 
-const inboxColumns = `id, channel, message_id, user_id, screen_name, text, hashtags, in_reply_to, posted_at, state, action`
+const inboxColumns = `id, channel, message_id, user_id, screen_name, text, hashtags, in_reply_to, posted_at, state, action,
+	attempts, last_error, retry_at`
 
 type scanner interface{ Scan(dest ...any) error }
 
 func scanInbox(r scanner) (InboxMessage, error) {
 	var m InboxMessage
 	var tags string
-	var posted int64
-	if err := r.Scan(&m.ID, &m.Channel, &m.Inbound.ID, &m.UserID, &m.ScreenName, &m.Text, &tags, &m.InReplyTo, &posted, &m.State, &m.Action); err != nil {
+	var posted, retry int64
+	if err := r.Scan(&m.ID, &m.Channel, &m.Inbound.ID, &m.UserID, &m.ScreenName, &m.Text, &tags, &m.InReplyTo, &posted, &m.State, &m.Action,
+		&m.Attempts, &m.LastError, &retry); err != nil {
 		return m, err
 	}
-	m.PostedAt = fromMS(posted)
+	m.PostedAt, m.RetryAt = fromMS(posted), fromMS(retry)
 	if err := json.Unmarshal([]byte(tags), &m.Hashtags); err != nil {
 		return m, fmt.Errorf("inbox %d hashtags: %w", m.ID, err)
 	}

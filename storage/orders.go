@@ -74,14 +74,23 @@ func (tx *Tx) userOrders(userID int64) ([]conversations.Order, error) {
 	// Every order holding stock (the per-user limit counts them all), and
 	// the most recent of the rest.
 	return tx.queryOrders(`WHERE id IN (
-			SELECT id FROM orders WHERE user_id = ?1 AND state IN ('pending', 'confirmed', 'parked', 'paid')
+			SELECT id FROM orders WHERE user_id = ?1 AND state IN `+stockStates+`
 			UNION SELECT id FROM (SELECT id FROM orders WHERE user_id = ?1 ORDER BY created_at DESC, id DESC LIMIT ?2))
 		ORDER BY created_at DESC, id DESC`, userID, RecentOrders)
 }
 
 func (tx *Tx) taken() (map[string]int64, error) {
-	return tx.countByOffer(`SELECT offer_id, COUNT(*) FROM orders WHERE state IN ('pending', 'confirmed', 'parked', 'paid') GROUP BY offer_id`)
+	return tx.countByOffer(`SELECT offer_id, COUNT(*) FROM orders WHERE state IN ` + stockStates + ` GROUP BY offer_id`)
 }
+
+// stockStates is conversations.StockStates as an SQL list.
+var stockStates = func() string {
+	quoted := make([]string, len(conversations.StockStates))
+	for i, s := range conversations.StockStates {
+		quoted[i] = "'" + string(s) + "'"
+	}
+	return "(" + strings.Join(quoted, ", ") + ")"
+}()
 
 // countByOffer runs a query of (offer id, count) rows into a map.
 func (tx *Tx) countByOffer(query string, args ...any) (map[string]int64, error) {
@@ -102,33 +111,59 @@ func (tx *Tx) countByOffer(query string, args ...any) (map[string]int64, error) 
 	return out, rows.Err()
 }
 
-// expireDue releases the pending requests whose window closed before
-// before. A request is not released while its owner has an unprocessed
-// message posted within the window (it may be the confirmation), nor
-// before the request itself was delivered: its window starts then (see
-// MarkSent), and one that can never be delivered is released by
-// MarkFailed. Whatever holds it, a request whose window closed before
-// hard is released: stock is never held for ever on a chance.
-func (tx *Tx) expireDue(before, hard time.Time) (int64, error) {
-	res, err := tx.tx.Exec(`UPDATE orders SET state = 'expired', updated_at = ?1
-		WHERE state = 'pending' AND (expires_at < ?3 OR (expires_at < ?2 AND request_message_id != 0
-		  AND NOT EXISTS (SELECT 1 FROM inbox i WHERE i.state = 'pending' AND i.user_id = orders.user_id AND i.posted_at <= orders.expires_at)))`,
-		ms(tx.now), ms(before), ms(hard))
+// expireDue releases the pending requests that conversations.Expires
+// says are due under b: SQL narrows them to those whose window closed
+// before the later bound, with whether their owner has a message posted
+// within the window still unprocessed (it may be the confirmation).
+func (tx *Tx) expireDue(b conversations.ExpiryBounds) (int64, error) {
+	last := conversations.ExpiryCandidatesBefore(b)
+	if last.IsZero() {
+		return 0, nil
+	}
+	type candidate struct {
+		o       conversations.Order
+		waiting bool
+	}
+	candidates, err := queryAll(tx, func(r scanner) (candidate, error) {
+		var c candidate
+		o, err := scanOrder(extraColumn{r, &c.waiting})
+		c.o = o
+		return c, err
+	}, `SELECT `+orderColumns+`, EXISTS (SELECT 1 FROM inbox i WHERE i.state = 'pending' AND i.user_id = orders.user_id AND i.posted_at <= orders.expires_at)
+		FROM orders WHERE state = 'pending' AND expires_at < ?`, ms(last))
 	if err != nil {
 		return 0, fmt.Errorf("expire: %w", err)
 	}
-	return res.RowsAffected()
+	var n int64
+	for _, c := range candidates {
+		if !conversations.Expires(c.o, c.waiting, b) {
+			continue
+		}
+		if err := tx.transition(conversations.Transition{OrderID: c.o.ID, From: conversations.Pending, To: conversations.Expired, At: tx.now}); err != nil {
+			return n, fmt.Errorf("expire: %w", err)
+		}
+		n++
+	}
+	return n, nil
 }
 
-// ExpireDue releases every pending request whose window closed before
-// before, or before hard whatever holds it (see expireDue), and returns
-// how many it released. now is the time of the release, for the record.
-func (db *DB) ExpireDue(ctx context.Context, before, hard, now time.Time) (int64, error) {
+// extraColumn scans one more column after an order's.
+type extraColumn struct {
+	r    scanner
+	dest any
+}
+
+func (e extraColumn) Scan(dest ...any) error { return e.r.Scan(append(dest, e.dest)...) }
+
+// ExpireDue releases every pending request that is due under b (see
+// conversations.Expires), and returns how many it released. now is the
+// time of the release, for the record.
+func (db *DB) ExpireDue(ctx context.Context, b conversations.ExpiryBounds, now time.Time) (int64, error) {
 	var n int64
 	err := db.update(ctx, func(tx *Tx) error {
 		tx.now = now
 		var err error
-		n, err = tx.expireDue(before, hard)
+		n, err = tx.expireDue(b)
 		return err
 	})
 	return n, err

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/paybytweet/paybytweet/conversations"
@@ -70,42 +71,32 @@ func (tx *Tx) enqueueOne(r conversations.Reply) (int64, error) {
 	return res.LastInsertId()
 }
 
-// Enqueue queues replies on their own, in one transaction.
-func (db *DB) Enqueue(ctx context.Context, replies []conversations.Reply) error {
-	return db.update(ctx, func(tx *Tx) error { return tx.enqueue(replies) })
-}
-
 // NextOutbox returns up to limit messages that may be sent now: each the
 // oldest unfinished message of its recipient (so that each cardholder's
-// messages keep their order), due by now, oldest first.
-func (db *DB) NextOutbox(ctx context.Context, now time.Time, limit int) ([]OutboxMessage, error) {
+// messages keep their order), due by now, those of the kinds in first
+// before the rest, then oldest first.
+func (db *DB) NextOutbox(ctx context.Context, now time.Time, limit int, first []string) ([]OutboxMessage, error) {
+	priority, args := ``, []any{ms(now)}
+	if len(first) > 0 {
+		priority = `kind IN (?` + strings.Repeat(", ?", len(first)-1) + `) DESC, `
+		for _, k := range first {
+			args = append(args, k)
+		}
+	}
+	args = append(args, limit)
 	var out []OutboxMessage
 	err := db.view(ctx, func(tx *Tx) error {
 		var err error
 		out, err = queryAll(tx, scanOutbox, `SELECT `+outboxColumns+` FROM outbox o
 			WHERE state IN ('pending', 'sending') AND next_attempt_at <= ?
 			  AND id = (SELECT MIN(id) FROM outbox p WHERE p.user_id = o.user_id AND p.state IN ('pending', 'sending'))
-			ORDER BY id LIMIT ?`, ms(now), limit)
+			ORDER BY `+priority+`id LIMIT ?`, args...)
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("next outbox: %w", err)
 	}
 	return out, nil
-}
-
-// OutboxMessage returns one outbox message; ErrNotFound when there is none.
-func (db *DB) OutboxMessage(ctx context.Context, id int64) (OutboxMessage, error) {
-	var m OutboxMessage
-	err := db.view(ctx, func(tx *Tx) error {
-		var err error
-		m, err = scanOutbox(tx.tx.QueryRow(`SELECT `+outboxColumns+` FROM outbox WHERE id = ?`, id))
-		return err
-	})
-	if errors.Is(err, sql.ErrNoRows) {
-		return m, fmt.Errorf("outbox %d: %w", id, ErrNotFound)
-	}
-	return m, err
 }
 
 // MarkSending records, and commits, that a post of message id is about to
@@ -120,8 +111,8 @@ func (db *DB) MarkSending(ctx context.Context, id int64) error {
 }
 
 // MarkSent records that message id is on Twitter as sentID. When it is an
-// order's confirmation request, sentID becomes the order's request id,
-// which a confirmation must come after. It returns ErrConflict when the
+// order's confirmation request, the order is delivered (see
+// conversations.Delivered). It returns ErrConflict when the
 // message was already finished.
 func (db *DB) MarkSent(ctx context.Context, id, sentID int64) error {
 	err := db.update(ctx, func(tx *Tx) error {
@@ -133,12 +124,15 @@ func (db *DB) MarkSent(ctx context.Context, id, sentID int64) error {
 		if n, _ := res.RowsAffected(); n != 1 {
 			return ErrConflict
 		}
-		// The confirmation window runs from the request's delivery: one
-		// held back by a budget or an outage still gets its whole window.
-		_, err = tx.tx.Exec(`UPDATE orders SET request_message_id = ?1, updated_at = ?2,
-				expires_at = MAX(expires_at, ?2 + (expires_at - created_at))
-			WHERE request_message_id = 0 AND state = 'pending' AND id = (SELECT order_id FROM outbox WHERE id = ?3 AND is_request = 1)`,
-			sentID, ms(tx.now), id)
+		o, ok, err := tx.requestOrder(id)
+		if err != nil || !ok {
+			return err
+		}
+		if o, ok = conversations.Delivered(o, sentID, tx.now); !ok {
+			return nil
+		}
+		_, err = tx.tx.Exec(`UPDATE orders SET request_message_id = ?, expires_at = ?, updated_at = ? WHERE id = ? AND state = 'pending'`,
+			o.RequestMessageID, ms(o.ExpiresAt), ms(tx.now), o.ID)
 		return err
 	})
 	if err != nil {
@@ -150,8 +144,7 @@ func (db *DB) MarkSent(ctx context.Context, id, sentID int64) error {
 // MarkFailed records that Twitter refused message id for good (a reply to
 // a deleted tweet, say), and queues notes (what to tell the cardholder
 // instead) in the same commit. A confirmation request that cannot be
-// delivered releases its order's unit: nobody can confirm what they never
-// saw.
+// delivered releases its order's unit (see conversations.Undeliverable).
 func (db *DB) MarkFailed(ctx context.Context, id int64, why string, notes ...conversations.Reply) error {
 	err := db.update(ctx, func(tx *Tx) error {
 		if err := tx.enqueue(notes); err != nil {
@@ -164,9 +157,14 @@ func (db *DB) MarkFailed(ctx context.Context, id int64, why string, notes ...con
 		if n, _ := res.RowsAffected(); n != 1 {
 			return ErrConflict
 		}
-		_, err = tx.tx.Exec(`UPDATE orders SET state = 'expired', updated_at = ?
-			WHERE state = 'pending' AND request_message_id = 0 AND id = (SELECT order_id FROM outbox WHERE id = ? AND is_request = 1)`, ms(tx.now), id)
-		return err
+		o, ok, err := tx.requestOrder(id)
+		if err != nil || !ok {
+			return err
+		}
+		if t, ok := conversations.Undeliverable(o, tx.now); ok {
+			return tx.transition(t)
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("mark failed %d: %w", id, err)
@@ -211,6 +209,17 @@ func (db *DB) ReplaceText(ctx context.Context, id int64, text string) error {
 	})
 }
 
+// requestOrder returns the order whose confirmation request outbox
+// message id is; ok is false when it is no request.
+func (tx *Tx) requestOrder(id int64) (conversations.Order, bool, error) {
+	o, err := scanOrder(tx.tx.QueryRow(`SELECT `+orderColumns+` FROM orders
+		WHERE id = (SELECT order_id FROM outbox WHERE id = ? AND is_request = 1)`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return o, false, nil
+	}
+	return o, err == nil, err
+}
+
 // outboxUpdate runs one statement on an unfinished message and returns
 // ErrConflict when it changed nothing.
 func (db *DB) outboxUpdate(ctx context.Context, id int64, exec func(tx *Tx) (sql.Result, error)) error {
@@ -244,14 +253,31 @@ func (db *DB) SentIDRecorded(ctx context.Context, ch conversations.Channel, sent
 	return n > 0, nil
 }
 
-// SentSince counts the messages of a channel sent since t: the bot's own
-// record of how much of Twitter's posting budget it has used.
-func (db *DB) SentSince(ctx context.Context, ch conversations.Channel, t time.Time) (int, error) {
-	var n int
+// SentByUserSince counts the messages of a channel sent since t, by
+// recipient (0 for announcements): the bot's own record of how much of
+// Twitter's posting budget it has used, and for whom.
+func (db *DB) SentByUserSince(ctx context.Context, ch conversations.Channel, t time.Time) (map[int64]int, error) {
+	out := map[int64]int{}
 	err := db.view(ctx, func(tx *Tx) error {
-		return tx.tx.QueryRow(`SELECT COUNT(*) FROM outbox WHERE state = 'sent' AND channel = ? AND sent_at >= ?`, ch, ms(t)).Scan(&n)
+		rows, err := tx.tx.Query(`SELECT user_id, COUNT(*) FROM outbox WHERE state = 'sent' AND channel = ? AND sent_at >= ? GROUP BY user_id`, ch, ms(t))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var user int64
+			var n int
+			if err := rows.Scan(&user, &n); err != nil {
+				return err
+			}
+			out[user] = n
+		}
+		return rows.Err()
 	})
-	return n, err
+	if err != nil {
+		return nil, fmt.Errorf("sent by user: %w", err)
+	}
+	return out, nil
 }
 
 // OldestSentSince returns when the oldest message of a channel sent since
@@ -265,17 +291,6 @@ func (db *DB) OldestSentSince(ctx context.Context, ch conversations.Channel, t t
 		return time.Time{}, err
 	}
 	return fromMS(*at), nil
-}
-
-// Outbox lists every outbox message, oldest first: for tests and admins.
-func (db *DB) Outbox(ctx context.Context) ([]OutboxMessage, error) {
-	var out []OutboxMessage
-	err := db.view(ctx, func(tx *Tx) error {
-		var err error
-		out, err = queryAll(tx, scanOutbox, `SELECT `+outboxColumns+` FROM outbox ORDER BY id`)
-		return err
-	})
-	return out, err
 }
 
 // Announce queues the tweet that announces an offer, once per offer and

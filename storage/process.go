@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/paybytweet/paybytweet/conversations"
@@ -16,10 +15,13 @@ type Facts struct {
 	Taken           map[string]int64      // units held per offer, all cardholders
 	InReplyToOthers bool
 	HelpPointerSent bool
-	// ExpiredHeld counts, per offer, the requests still holding a unit
-	// although their window closed before the message was posted: they
-	// will be released once the expiry horizon passes them.
-	ExpiredHeld map[string]int64
+	// Lapsed are the pending requests, of all cardholders, whose window
+	// closed before the message was posted: they hold a unit until the
+	// expiry horizon passes them (conversations decides what that means).
+	Lapsed []conversations.Order
+	// RequestsSent counts, by order id, the confirmation requests queued
+	// for the sender's pending orders.
+	RequestsSent map[string]int
 	// RequestInFlight is true while one of the sender's confirmation
 	// requests has been posted with an outcome not yet known: whether a
 	// confirmation came after it cannot be told until it is.
@@ -37,21 +39,20 @@ type Facts struct {
 const RecentOrders = 20
 
 // Process decides about one inbox message and records the decision, in
-// one transaction: pending requests that expired before expireBefore (or
-// before expireHard, whatever holds them; see expireDue) are released
-// first, so that a buyer arriving after a window closed can have its
+// one transaction: pending requests due to expire under expiry (see
+// conversations.Expires) are released first, so that a buyer arriving after a window closed can have its
 // unit; then decide is called with the facts, and the new order, the
 // order transitions, the replies and the message's done mark are written
 // together. decide must be pure: it may run again after a crash.
 //
-// When decide returns a Decision whose Action starts with "wait", nothing
-// is written and the message stays pending. It returns ErrConflict when an order was
-// not in the state a transition expected.
-func (db *DB) Process(ctx context.Context, m InboxMessage, expireBefore, expireHard, now time.Time, decide func(Facts) conversations.Decision) (conversations.Decision, error) {
+// When decide returns a Decision that waits, nothing is written and the
+// message stays pending. It returns ErrConflict when an order was not in
+// the state a transition expected.
+func (db *DB) Process(ctx context.Context, m InboxMessage, expiry conversations.ExpiryBounds, now time.Time, decide func(Facts) conversations.Decision) (conversations.Decision, error) {
 	var d conversations.Decision
 	err := db.update(ctx, func(tx *Tx) error {
 		tx.now = now
-		if _, err := tx.expireDue(expireBefore, expireHard); err != nil {
+		if _, err := tx.expireDue(expiry); err != nil {
 			return err
 		}
 		f, err := tx.facts(m)
@@ -59,7 +60,7 @@ func (db *DB) Process(ctx context.Context, m InboxMessage, expireBefore, expireH
 			return err
 		}
 		d = decide(f)
-		if strings.HasPrefix(d.Action, "wait") {
+		if d.Wait != conversations.NoWait {
 			return errWait
 		}
 		return tx.apply(m, d)
@@ -84,9 +85,25 @@ func (tx *Tx) facts(m InboxMessage) (Facts, error) {
 	if f.Taken, err = tx.taken(); err != nil {
 		return f, err
 	}
-	// Only delivered requests: an undelivered one is not expired at all.
-	if f.ExpiredHeld, err = tx.countByOffer(`SELECT offer_id, COUNT(*) FROM orders
-		WHERE state = 'pending' AND request_message_id != 0 AND expires_at < ? GROUP BY offer_id`, ms(m.PostedAt)); err != nil {
+	if f.Lapsed, err = tx.queryOrders(`WHERE state = 'pending' AND expires_at < ?`, ms(m.PostedAt)); err != nil {
+		return f, err
+	}
+	f.RequestsSent = map[string]int{}
+	rows, err := tx.tx.Query(`SELECT o.order_id, COUNT(*) FROM outbox o JOIN orders r ON r.id = o.order_id
+		WHERE r.user_id = ? AND r.state = 'pending' AND o.is_request = 1 GROUP BY o.order_id`, m.UserID)
+	if err != nil {
+		return f, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return f, err
+		}
+		f.RequestsSent[id] = n
+	}
+	if err := rows.Err(); err != nil {
 		return f, err
 	}
 	if m.InReplyTo != 0 {

@@ -35,14 +35,14 @@ func TestStockNeverOversells(t *testing.T) {
 	if _, err := handles[0].SavePage(ctx, msgs, "c", 0); err != nil {
 		t.Fatal(err)
 	}
-	all, _ := handles[0].InboxMessages(ctx)
+	all, _ := handles[0].Inbox(ctx, "")
 	var wg sync.WaitGroup
 	for i, m := range all {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			db := handles[i%2]
-			_, err := db.Process(ctx, m, t0, time.Time{}, t0, func(f Facts) conversations.Decision {
+			_, err := db.Process(ctx, m, conversations.ExpiryBounds{Before: t0}, t0, func(f Facts) conversations.Decision {
 				if f.Taken["kindle"] >= quantity {
 					return conversations.Decision{Action: "sold-out"}
 				}

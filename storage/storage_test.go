@@ -45,7 +45,8 @@ func TestOpenSetsPragmasAndMigratesOnce(t *testing.T) {
 		}
 		var versions int
 		db.db.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&versions)
-		if files, _ := migrations.ReadDir("migrations"); versions != len(files) {
+		files, _ := migrations.ReadDir("migrations")
+		if versions != len(files) {
 			t.Errorf("schema_migrations has %d rows, want one per migration (%d)", versions, len(files))
 		}
 		if _, err := db.ro.Exec(`INSERT INTO cursors (name, value) VALUES ('x', 'y')`); err == nil {
@@ -77,7 +78,7 @@ func TestSavePageStoresEachMessageOnceWithItsCursor(t *testing.T) {
 	if err := db.Cursor(ctx, "nothing", &c); !errors.Is(err, ErrNotFound) {
 		t.Errorf("missing cursor: %v, want ErrNotFound", err)
 	}
-	all, _ := db.InboxMessages(ctx)
+	all, _ := db.Inbox(ctx, "")
 	if len(all) != 3 || all[0].Hashtags[0] != "BuyX" {
 		t.Errorf("inbox = %+v", all)
 	}
@@ -95,27 +96,27 @@ func TestNextInboxOrdersIdsAsNumbersAndRespectsLimits(t *testing.T) {
 		t.Fatal(err)
 	}
 	limits := map[conversations.Channel]int64{conversations.Tweet: big, conversations.DM: 0}
-	m, ok, err := db.NextInbox(ctx, limits, nil)
+	m, ok, err := db.NextInbox(ctx, limits, nil, time.Time{})
 	if err != nil || !ok || m.Inbound.ID != small {
 		t.Fatalf("NextInbox = %d, %v, %v; want %d", m.Inbound.ID, ok, err, small)
 	}
 	// Above the limit: a walk is still in progress.
 	limits[conversations.Tweet] = small - 1
-	if _, ok, _ := db.NextInbox(ctx, limits, nil); ok {
+	if _, ok, _ := db.NextInbox(ctx, limits, nil, time.Time{}); ok {
 		t.Errorf("NextInbox returned a message above every limit")
 	}
 	limits[conversations.DM] = 5
-	if m, ok, _ := db.NextInbox(ctx, limits, nil); !ok || m.Channel != conversations.DM {
+	if m, ok, _ := db.NextInbox(ctx, limits, nil, time.Time{}); !ok || m.Channel != conversations.DM {
 		t.Errorf("NextInbox = %+v, %v; want the DM", m, ok)
 	}
 	// A waiting cardholder's messages are passed over, all of them.
 	if _, err := db.SavePage(ctx, []conversations.Inbound{mention(3, 2)}, "c", 0); err != nil {
 		t.Fatal(err)
 	}
-	if m, ok, _ := db.NextInbox(ctx, limits, []int64{1}); !ok || m.UserID != 2 {
+	if m, ok, _ := db.NextInbox(ctx, limits, []int64{1}, time.Time{}); !ok || m.UserID != 2 {
 		t.Errorf("NextInbox skipping user 1 = %+v, %v; want user 2's", m, ok)
 	}
-	if _, ok, _ := db.NextInbox(ctx, limits, []int64{1, 2}); ok {
+	if _, ok, _ := db.NextInbox(ctx, limits, []int64{1, 2}, time.Time{}); ok {
 		t.Errorf("NextInbox returned a message of a skipped user")
 	}
 }
@@ -133,12 +134,12 @@ func processOne(t *testing.T, db *DB, m conversations.Inbound, d conversations.D
 	if _, err := db.SavePage(ctx, []conversations.Inbound{m}, "c", 0); err != nil {
 		t.Fatal(err)
 	}
-	in, ok, err := db.NextInbox(ctx, map[conversations.Channel]int64{conversations.Tweet: 1 << 62, conversations.DM: 1 << 62}, nil)
+	in, ok, err := db.NextInbox(ctx, map[conversations.Channel]int64{conversations.Tweet: 1 << 62, conversations.DM: 1 << 62}, nil, time.Time{})
 	if err != nil || !ok {
 		t.Fatalf("NextInbox: %v %v", ok, err)
 	}
 	var facts Facts
-	_, err = db.Process(ctx, in, t0, time.Time{}, t0, func(f Facts) conversations.Decision { facts = f; return d })
+	_, err = db.Process(ctx, in, conversations.ExpiryBounds{Before: t0}, t0, func(f Facts) conversations.Decision { facts = f; return d })
 	return facts, err
 }
 
@@ -175,12 +176,32 @@ func TestProcessWritesTheWholeDecisionOrNothing(t *testing.T) {
 
 func TestProcessWaitWritesNothing(t *testing.T) {
 	db, ctx := openTest(t), context.Background()
-	if _, err := processOne(t, db, mention(10, 1), conversations.Decision{Action: "wait"}); err != nil {
+	if _, err := processOne(t, db, mention(10, 1), conversations.Decision{Action: "wait: horizon", Wait: conversations.WaitHorizon}); err != nil {
 		t.Fatal(err)
 	}
 	if n, _ := db.PendingInbox(ctx); n != 1 {
 		t.Errorf("pending = %d, want 1", n)
 	}
+	// An action merely named like a wait is a decision like any other:
+	// only the typed Wait holds a message back.
+	if _, err := processOne(t, db, mention(11, 1), conversations.Decision{Action: "wait-for-nothing"}); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := db.PendingInbox(ctx); n != 1 {
+		t.Errorf("pending = %d, want 1: a decision named \"wait-...\" was not recorded", n)
+	}
+}
+
+// lapsedHeld counts the requests the facts give whose window had closed
+// at t, by the conversation's rule.
+func lapsedHeld(f Facts, t time.Time) int {
+	n := 0
+	for _, o := range f.Lapsed {
+		if conversations.ExpiredAt(o, t) {
+			n++
+		}
+	}
+	return n
 }
 
 func TestProcessFactsAndExpiry(t *testing.T) {
@@ -198,8 +219,8 @@ func TestProcessFactsAndExpiry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.Taken["kindle"] != 1 || f.ExpiredHeld["kindle"] != 0 {
-		t.Errorf("taken = %d, expired but held = %d; want 1 and 0: an undelivered request has not started its window", f.Taken["kindle"], f.ExpiredHeld["kindle"])
+	if f.Taken["kindle"] != 1 || lapsedHeld(f, t0) != 0 {
+		t.Errorf("taken = %d, expired but held = %d; want 1 and 0: an undelivered request has not started its window", f.Taken["kindle"], lapsedHeld(f, t0))
 	}
 	box, _ := db.Outbox(ctx)
 	// Delivered long ago (the clock is t0; the window ran from creation).
@@ -222,8 +243,8 @@ func TestProcessFactsAndExpiry(t *testing.T) {
 	if f.Taken["kindle"] != 1 {
 		t.Errorf("taken = %d; bob's unread message in time must keep his request", f.Taken["kindle"])
 	}
-	in, _, _ := db.NextInbox(ctx, map[conversations.Channel]int64{conversations.Tweet: 1 << 62}, nil)
-	if _, err := db.Process(ctx, in, t0, time.Time{}, t0, func(Facts) conversations.Decision { return conversations.Decision{Action: "ignore"} }); err != nil {
+	in, _, _ := db.NextInbox(ctx, map[conversations.Channel]int64{conversations.Tweet: 1 << 62}, nil, time.Time{})
+	if _, err := db.Process(ctx, in, conversations.ExpiryBounds{Before: t0}, t0, func(Facts) conversations.Decision { return conversations.Decision{Action: "ignore"} }); err != nil {
 		t.Fatal(err)
 	}
 	// Alice answers Bob's buy tweet: the facts say it is another's, and
@@ -237,8 +258,8 @@ func TestProcessFactsAndExpiry(t *testing.T) {
 	if !f.InReplyToOthers {
 		t.Errorf("InReplyToOthers = false for a reply to another cardholder's buy tweet")
 	}
-	if f.Taken["kindle"] != 0 || f.ExpiredHeld["kindle"] != 0 {
-		t.Errorf("taken = %d, expired held %d; want 0 after expiry", f.Taken["kindle"], f.ExpiredHeld["kindle"])
+	if f.Taken["kindle"] != 0 || lapsedHeld(f, t0) != 0 {
+		t.Errorf("taken = %d, expired held %d; want 0 after expiry", f.Taken["kindle"], lapsedHeld(f, t0))
 	}
 	if o, _ := db.Order(ctx, "ord_bob"); o.State != conversations.Expired {
 		t.Errorf("bob's order = %s, want expired", o.State)
@@ -256,10 +277,10 @@ func TestStockIsNeverHeldForEver(t *testing.T) {
 	if _, err := processOne(t, db, mention(10, 1), conversations.Decision{Action: "reserve", NewOrder: &o}); err != nil {
 		t.Fatal(err)
 	}
-	if n, _ := db.ExpireDue(ctx, t0, t0.Add(-2*time.Hour), t0); n != 0 {
+	if n, _ := db.ExpireDue(ctx, conversations.ExpiryBounds{Before: t0, Hard: t0.Add(-2 * time.Hour)}, t0); n != 0 {
 		t.Errorf("released an undelivered request within the hard bound")
 	}
-	if n, _ := db.ExpireDue(ctx, t0, t0.Add(-10*time.Minute), t0); n != 1 {
+	if n, _ := db.ExpireDue(ctx, conversations.ExpiryBounds{Before: t0, Hard: t0.Add(-10 * time.Minute)}, t0); n != 1 {
 		t.Errorf("released %d requests past the hard bound, want 1", n)
 	}
 }
@@ -291,7 +312,7 @@ func TestOutboxKeepsEachRecipientsOrder(t *testing.T) {
 	if err := db.Enqueue(ctx, []conversations.Reply{r(1, "a1"), r(2, "b1"), r(1, "a2")}); err != nil {
 		t.Fatal(err)
 	}
-	next, _ := db.NextOutbox(ctx, t0, 10)
+	next, _ := db.NextOutbox(ctx, t0, 10, nil)
 	if len(next) != 2 || next[0].Text != "a1" || next[1].Text != "b1" {
 		t.Fatalf("next = %+v; want the head of each queue", next)
 	}
@@ -302,11 +323,11 @@ func TestOutboxKeepsEachRecipientsOrder(t *testing.T) {
 	if err := db.Reschedule(ctx, next[0].ID, t0.Add(time.Minute), false, "503"); err != nil {
 		t.Fatal(err)
 	}
-	later, _ := db.NextOutbox(ctx, t0, 10)
+	later, _ := db.NextOutbox(ctx, t0, 10, nil)
 	if len(later) != 1 || later[0].Text != "b1" {
 		t.Fatalf("next = %+v; want only b1", later)
 	}
-	due, _ := db.NextOutbox(ctx, t0.Add(time.Minute), 10)
+	due, _ := db.NextOutbox(ctx, t0.Add(time.Minute), 10, nil)
 	if len(due) != 2 || due[0].State != OutboxSending || due[0].Attempts != 1 {
 		t.Fatalf("next after the wait = %+v; want a1 still marked sending", due)
 	}
@@ -316,12 +337,19 @@ func TestOutboxKeepsEachRecipientsOrder(t *testing.T) {
 	if err := db.MarkSent(ctx, due[0].ID, 999); !errors.Is(err, ErrConflict) {
 		t.Errorf("second MarkSent = %v, want ErrConflict", err)
 	}
-	after, _ := db.NextOutbox(ctx, t0.Add(time.Minute), 10)
+	after, _ := db.NextOutbox(ctx, t0.Add(time.Minute), 10, nil)
 	if len(after) != 2 || after[0].Text != "b1" || after[1].Text != "a2" {
 		t.Errorf("next = %+v; want b1 and a2", after)
 	}
-	if n, _ := db.SentSince(ctx, conversations.Tweet, t0.Add(-time.Hour)); n != 1 {
-		t.Errorf("SentSince = %d, want 1", n)
+	if n, _ := db.SentByUserSince(ctx, conversations.Tweet, t0.Add(-time.Hour)); len(n) != 1 || n[1] != 1 {
+		t.Errorf("SentByUserSince = %v, want 1 for user 1", n)
+	}
+	// News about money goes before older messages of other recipients.
+	if err := db.Enqueue(ctx, []conversations.Reply{{Channel: conversations.Tweet, UserID: 3, Kind: "receipt", Text: "paid"}}); err != nil {
+		t.Fatal(err)
+	}
+	if first, _ := db.NextOutbox(ctx, t0.Add(time.Minute), 10, []string{"declined", "receipt"}); len(first) != 3 || first[0].Text != "paid" || first[1].Text != "b1" {
+		t.Errorf("next = %+v; want the receipt first, then the rest oldest first", first)
 	}
 }
 

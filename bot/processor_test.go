@@ -1,0 +1,62 @@
+package bot
+
+import (
+	"context"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paybytweet/paybytweet/config"
+	"github.com/paybytweet/paybytweet/conversations"
+	"github.com/paybytweet/paybytweet/internal/testkit"
+	"github.com/paybytweet/paybytweet/storage"
+)
+
+// TestProcessorSetsAsideAMessageThatPanics breaks the processor's message
+// texts (a nil set: rendering any reply panics) and shows that the panic
+// costs only the message that needed a reply: it is set aside as failed
+// with an ALERT, and the next cardholder's message is processed.
+func TestProcessorSetsAsideAMessageThatPanics(t *testing.T) {
+	now := time.Now().UTC()
+	db, err := storage.Open(filepath.Join(t.TempDir(), "p.db"), func() time.Time { return now })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	logs := &testkit.Buffer{}
+	cfg := &config.Config{Privacy: config.PrivacyPublic}
+	cfg.Confirmation.Window = 15 * time.Minute
+	b := New(Options{Config: cfg, DB: db, Now: func() time.Time { return now }, MessageAttempts: 1,
+		Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	b.ctx, b.work = context.Background(), context.Background()
+	b.current.Store(&settings{cfg: cfg, catalog: conversations.NewCatalog(nil)}) // no messages.Set
+
+	ctx := context.Background()
+	msgs := []conversations.Inbound{
+		{Channel: conversations.DM, ID: 100, UserID: 1, Text: "help", PostedAt: now},                                              // needs a reply: panics
+		{Channel: conversations.Tweet, ID: 101, UserID: 2, ScreenName: "two", Text: "@bot hello", PostedAt: now.Add(time.Second)}, // ignored: no reply
+	}
+	if _, err := db.SavePage(ctx, msgs, cursorDMs, dmCursor{HighWater: 1000, PolledAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetCursor(ctx, cursorMentions, mentionCursor{SinceID: 1000, PolledAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		if busy, _, err := b.processor.step(); !busy || err != nil {
+			t.Fatalf("step %d = %v, %v; want busy and no database error", i, busy, err)
+		}
+	}
+	all, err := db.Inbox(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 2 || all[0].State != storage.InboxFailed || !strings.Contains(all[0].LastError, "panic") || all[1].State != storage.InboxDone {
+		t.Fatalf("inbox = %+v; want the panicking message failed, the other done", all)
+	}
+	if !strings.Contains(logs.String(), "alert=inbox_failed") {
+		t.Errorf("no ALERT logged:\n%s", logs)
+	}
+}

@@ -1,0 +1,238 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3" // the test's own connection, to plant a fault
+
+	"github.com/paybytweet/paybytweet/admin"
+	"github.com/paybytweet/paybytweet/emulators/issuersandbox"
+	"github.com/paybytweet/paybytweet/emulators/twitteremu"
+	"github.com/paybytweet/paybytweet/storage"
+)
+
+// plantFault makes the database refuse, with an error, to record any
+// decision about the message with id messageID: a trigger on the daemon's
+// own file. It returns a function that removes it.
+func (r *rig) plantFault(messageID int64) (remove func()) {
+	r.t.Helper()
+	db, err := sql.Open("sqlite3", "file:"+r.cfg.Storage.Path+"?_busy_timeout=5000")
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.t.Cleanup(func() { db.Close() })
+	if _, err := db.Exec(`CREATE TRIGGER planted_fault BEFORE UPDATE OF state ON inbox
+		WHEN NEW.state = 'done' AND NEW.message_id = ` + strconv.FormatInt(messageID, 10) + `
+		BEGIN SELECT RAISE(ABORT, 'planted fault: this message cannot be recorded'); END`); err != nil {
+		r.t.Fatal(err)
+	}
+	return func() {
+		if _, err := db.Exec(`DROP TRIGGER planted_fault`); err != nil {
+			r.t.Fatal(err)
+		}
+	}
+}
+
+// logLines counts the daemon's log lines that hold every one of subs.
+func (r *rig) logLines(subs ...string) int {
+	n := 0
+	for _, line := range strings.Split(r.logs.String(), "\n") {
+		all := true
+		for _, s := range subs {
+			all = all && strings.Contains(line, s)
+		}
+		if all {
+			n++
+		}
+	}
+	return n
+}
+
+// TestFailingMessageHoldsBackOnlyItsCardholder: a message whose processing
+// fails every time holds back its own cardholder, with a growing backoff,
+// while the others are answered; after five attempts it is set aside as
+// failed with an ALERT, listed for the admin, and the cardholder's later
+// messages go on. Put back after the fix, it is answered.
+func TestFailingMessageHoldsBackOnlyItsCardholder(t *testing.T) {
+	r := newRig(t)
+	bobsBuy := r.tweet(bob, "@AmexOffers #BuyKindleFireHD")
+	remove := r.plantFault(bobsBuy.ID)
+	alicesBuy := r.tweet(alice, "@AmexOffers #BuyKindleFireHD")
+	r.d.Bot.PollNow()
+	r.waitFor("alice's answer", func() bool { return len(r.repliesTo(alicesBuy.ID)) == 1 })
+	mustContain(t, "alice's answer", r.reply(alicesBuy.ID).Text, "#ConfirmKindleFireHD", "1005")
+
+	// Bob's DM after his failing tweet waits behind it, in his order;
+	// Erin, later still, is answered meanwhile.
+	r.dm(bob, "help")
+	erinsBuy := r.tweet(erin, "@AmexOffers #BuyGiftCard")
+	r.d.Bot.PollNow()
+	r.waitFor("erin's answer", func() bool { return len(r.repliesTo(erinsBuy.ID)) == 1 })
+	if dms := r.dmsTo(bob); len(dms) != 0 {
+		t.Errorf("bob's DM was answered before his older tweet: %q", dms[0].Text)
+	}
+
+	// Five attempts, further and further apart, then it is set aside and
+	// bob's DM is answered.
+	waitFor(t, 30*time.Second, "bob's message set aside", func() bool {
+		failed, _ := r.d.DB.Inbox(context.Background(), storage.InboxFailed)
+		return len(failed) == 1
+	})
+	waitFor(t, 10*time.Second, "bob's DM answered", func() bool { return len(r.dmsTo(bob)) == 1 })
+	mustContain(t, "bob's DM", r.dmsTo(bob)[0].Text, "#BuyGiftCard")
+	if n := r.logLines("processing a message failed", "user_id="+id(bob)); n != 4 {
+		t.Errorf("%d warnings of a failed attempt, want 4 (then the ALERT)", n)
+	}
+	if n := r.logLines("ALERT", "alert=inbox_failed", "user_id="+id(bob), "planted fault"); n != 1 {
+		t.Errorf("%d ALERT lines for the failed message, want 1:\n%s", n, r.logs.String())
+	}
+	if rs := r.repliesTo(bobsBuy.ID); len(rs) != 0 {
+		t.Errorf("bob's failed message was answered: %q", rs[0].Text)
+	}
+
+	// The admin's listing (paybytweet inbox -state failed -json) shows it
+	// with its last error.
+	failed, err := r.d.DB.Inbox(context.Background(), storage.InboxFailed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := admin.WriteInbox(&out, failed, true); err != nil {
+		t.Fatal(err)
+	}
+	var rows []admin.InboxRow
+	if err := json.Unmarshal(out.Bytes(), &rows); err != nil {
+		t.Fatalf("inbox -json: %v\n%s", err, out.String())
+	}
+	if len(rows) != 1 || rows[0].MessageID != id2s(bobsBuy.ID) || rows[0].UserID != id(bob) || rows[0].Attempts != 5 ||
+		!strings.Contains(rows[0].LastError, "planted fault") || rows[0].State != "failed" {
+		t.Fatalf("inbox -state failed = %+v", rows)
+	}
+
+	// Fixed and put back (paybytweet inbox retry ID): answered.
+	remove()
+	if err := r.d.DB.RetryInbox(context.Background(), rows[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	r.settle()
+	mustContain(t, "bob's answer after the retry", r.reply(bobsBuy.ID).Text, "#ConfirmKindleFireHD", "2002")
+}
+
+// TestWorkersBackOffWhileTheDiskIsFull fills the disk under a running
+// daemon (a file-size limit on the process: no file may grow) while each
+// worker has work: the processor a buy, the charger a confirmed order, the
+// sender a reply. Each backs off, growing, rather than spin or flood the
+// log, and each recovers once the disk has room again: nothing is lost and
+// nothing is charged twice.
+//
+// fullDiskChild makes the test binary run the full-disk test itself: the
+// file-size limit it sets holds for the whole process, so it runs in a
+// process of its own, where nothing else (the test log, other tests'
+// databases) meets the limit.
+const fullDiskChild = "PAYBYTWEET_E2E_FULL_DISK"
+
+func TestWorkersBackOffWhileTheDiskIsFull(t *testing.T) {
+	if os.Getenv(fullDiskChild) == "" {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestWorkersBackOffWhileTheDiskIsFull$", "-test.v", "-test.count=1")
+		cmd.Env = append(os.Environ(), fullDiskChild+"=1")
+		out, err := cmd.CombinedOutput()
+		if err != nil || !bytes.Contains(out, []byte("--- PASS: TestWorkersBackOffWhileTheDiskIsFull")) {
+			t.Fatalf("the full-disk test, in a process of its own: %v\n%s", err, out)
+		}
+		return
+	}
+	workersBackOffWhileTheDiskIsFull(t)
+}
+
+func workersBackOffWhileTheDiskIsFull(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	buy := r.tweet(alice, "@AmexOffers #BuyKindleFireHD")
+	r.settle()
+	// Alice's confirmed order waits for the issuer.
+	r.iss.InjectFault(issuersandbox.Fault{Method: "POST", Path: "/v1/purchases", Status: 503, Times: 1000})
+	confirm := r.tweet(alice, "@AmexOffers #ConfirmKindleFireHD", r.reply(buy.ID).ID)
+	r.d.Bot.PollNow()
+	r.waitFor("a charge attempt", func() bool {
+		for _, q := range r.iss.Requests() {
+			if q.Method == "POST" && q.Path == "/v1/purchases" && q.Status == 503 {
+				return true
+			}
+		}
+		return false
+	})
+	// Carol's answer waits for Twitter.
+	r.tw.InjectFault(twitteremu.Fault{Endpoint: "POST statuses/update", Status: 503, Times: -1})
+	carols := r.tweet(carol, "@AmexOffers #BuyKindleFireHD")
+	r.d.Bot.PollNow()
+	r.waitFor("a failed post", func() bool { return r.logLines("send failed; will retry") > 0 })
+	// Bob's buy waits for the issuer's enrollment answer.
+	r.iss.InjectFault(issuersandbox.Fault{Path: "/v1/enrollments", Status: 503, Times: 1000})
+	bobs := r.tweet(bob, "@AmexOffers #BuyKindleFireHD")
+	r.d.Bot.PollNow()
+	r.waitFor("bob's buy waiting", func() bool { return r.logLines("enrollment lookup failed", "user_id="+id(bob)) > 0 })
+
+	full := syscall.Rlimit{}
+	if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &full); err != nil {
+		t.Fatal(err)
+	}
+	limited := full
+	limited.Cur = 1
+	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &limited); err != nil {
+		t.Fatal(err)
+	}
+	restored := false
+	restore := func() {
+		if !restored {
+			restored = true
+			if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &full); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	defer restore()
+	r.iss.ClearFaults()
+	r.tw.ClearFaults()
+	r.clock.Advance(2 * time.Minute) // the charge and the post are due again
+	time.Sleep(7 * time.Second)
+	for _, worker := range []string{"processor", "charger", "sender"} {
+		alerts := r.logLines("component="+worker, "alert=database_unavailable")
+		again := r.logLines("component="+worker, "the database still refuses work")
+		// Backing off 1s, 2s, 4s: three or four failures in 7s. A worker
+		// that spun (the rig's idle wait is 20ms) would log hundreds.
+		if alerts != 1 || again > 4 {
+			t.Errorf("%s: %d ALERTs and %d more failures logged in 7s; want one ALERT and a few, backing off", worker, alerts, again)
+		}
+	}
+	if ps := r.iss.Purchases(); len(ps) != 0 {
+		t.Errorf("purchases while the disk was full: %+v", ps)
+	}
+	restore()
+
+	waitFor(t, 30*time.Second, "everyone answered", func() bool {
+		return len(r.repliesTo(confirm.ID)) == 1 && len(r.repliesTo(carols.ID)) == 1 && len(r.repliesTo(bobs.ID)) == 1
+	})
+	r.settle()
+	mustContain(t, "alice's receipt", r.reply(confirm.ID).Text, "199.00")
+	mustContain(t, "carol's answer", r.reply(carols.ID).Text, "https://issuer.example/link-twitter")
+	mustContain(t, "bob's request", r.reply(bobs.ID).Text, "#ConfirmKindleFireHD", "2002")
+	r.charged(alice, 1)
+	for _, worker := range []string{"processor", "charger", "sender"} {
+		if r.logLines("component="+worker, "the database works again") == 0 {
+			t.Errorf("%s never said it recovered", worker)
+		}
+	}
+	if pending, _ := r.d.DB.Inbox(ctx, storage.InboxPending); len(pending) != 0 {
+		t.Errorf("messages left pending: %+v", pending)
+	}
+}
