@@ -88,28 +88,34 @@ func newRestoreGuard(s *sender) *restoreGuard {
 
 // screen takes the messages due now and returns those the sender may post;
 // the others are recorded as sent (claimed: they are on Twitter already)
-// or held for now. claimed reports whether any was recorded.
-func (g *restoreGuard) screen(ctx context.Context, due []storage.OutboxMessage) (post []storage.OutboxMessage, claimed bool) {
+// or held for now. claimed reports whether any was recorded. It returns an
+// error when the database failed.
+func (g *restoreGuard) screen(ctx context.Context, due []storage.OutboxMessage) (post []storage.OutboxMessage, claimed bool, err error) {
 	log := g.s.log
 	if !g.scanned {
 		// Nothing is posted before both channels are read: a reply made
 		// before a restore must be found before it could be made again.
 		if time.Now().Before(g.retryScan) {
-			return nil, false
+			return nil, false, nil
 		}
 		if err := g.firstScan(ctx); err != nil {
-			g.s.b.twitterFailed("read the bot's own posts before posting", err)
 			g.retryScan = time.Now().Add(5 * time.Second)
-			return nil, false
+			if storage.Unavailable(err) {
+				return nil, false, err
+			}
+			g.s.b.twitterFailed("read the bot's own posts before posting", err)
+			return nil, false, nil
 		}
 	}
 	if len(due) == 0 {
 		g.prune(ctx)
-		return nil, false
+		return nil, false, nil
 	}
 	for _, m := range due {
 		if p, ok := g.match(m); ok {
-			g.claim(ctx, m, p)
+			if err := g.claim(ctx, m, p); err != nil {
+				return post, claimed, err
+			}
 			claimed = true
 			continue
 		}
@@ -145,11 +151,16 @@ func (g *restoreGuard) screen(ctx context.Context, due []storage.OutboxMessage) 
 				continue
 			}
 			if err := g.scan(ctx, m.Channel, false); err != nil {
+				if storage.Unavailable(err) {
+					return post, claimed, err
+				}
 				g.s.b.twitterFailed("read the bot's own posts before posting", err)
 				continue
 			}
 			if p, ok := g.match(m); ok {
-				g.claim(ctx, m, p)
+				if err := g.claim(ctx, m, p); err != nil {
+					return post, claimed, err
+				}
 				claimed = true
 				continue
 			}
@@ -160,7 +171,7 @@ func (g *restoreGuard) screen(ctx context.Context, due []storage.OutboxMessage) 
 		delete(g.firstSeen, m.ID)
 		post = append(post, m)
 	}
-	return post, claimed
+	return post, claimed, nil
 }
 
 // firstScan reads both channels from the newest post the database records.
@@ -359,8 +370,9 @@ func looseText(s string) string {
 
 // claim records m as sent as post p. A post made while this daemon runs
 // that answers a message this daemon never began to post was made by
-// another daemon: this one fences itself.
-func (g *restoreGuard) claim(ctx context.Context, m storage.OutboxMessage, p twitterPost) {
+// another daemon: this one fences itself. It returns an error when the
+// database failed.
+func (g *restoreGuard) claim(ctx context.Context, m storage.OutboxMessage, p twitterPost) error {
 	g.remove(p)
 	delete(g.firstSeen, m.ID)
 	log := g.s.log.With("outbox", m.ID, "channel", m.Channel, "user_id", m.UserID, "kind", m.Kind)
@@ -369,7 +381,7 @@ func (g *restoreGuard) claim(ctx context.Context, m storage.OutboxMessage, p twi
 		log.Error("ALERT: ANOTHER DAEMON IS POSTING FOR THIS ACCOUNT: it posted a reply this one had queued; this one posts nothing more (charges stay safe: both use the same order ids and keys). Stop the daemon on the older database",
 			"their_post", p.id)
 	}
-	g.s.markSent(ctx, log, m, p.id, "found on Twitter, posted before this database knew of it")
+	return g.s.markSent(ctx, log, m, p.id, "found on Twitter, posted before this database knew of it")
 }
 
 func (g *restoreGuard) remove(p twitterPost) {

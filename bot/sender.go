@@ -72,7 +72,10 @@ func (s *sender) step() (bool, time.Duration, error) {
 	if err != nil {
 		return false, 0, err
 	}
-	msgs, did := s.guard.screen(ctx, msgs)
+	msgs, did, err := s.guard.screen(ctx, msgs)
+	if err != nil {
+		return false, 0, err
+	}
 	if len(msgs) == 0 {
 		return did, 0, nil
 	}
