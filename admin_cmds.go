@@ -89,7 +89,11 @@ func (m *Main) orders(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	return admin.WriteOrders(m.Stdout, orders, *asJSON)
+	notes, err := admin.OrderNotes(ctx, db, orders)
+	if err != nil {
+		return err
+	}
+	return admin.WriteOrders(m.Stdout, orders, notes, *asJSON)
 }
 
 func validState(s string) bool {
@@ -160,8 +164,12 @@ func (m *Main) refund(ctx context.Context, args []string) error {
 			money.Format(res.Refund.Refunded, res.Order.Currency), orderID, res.Refund.SettledAt.Format(time.RFC3339), res.Refund.RefundID)
 		return nil
 	}
+	refundID := res.Refund.RefundID
+	if refundID == "" {
+		refundID = "settled from the issuer's purchase"
+	}
 	fmt.Fprintf(m.Stdout, "refunded %s of %s (%s); %s refunded in all of %s; the cardholder is told by the running bot\n",
-		money.Format(res.Refund.Refunded, res.Order.Currency), orderID, res.Refund.RefundID,
+		money.Format(res.Refund.Refunded, res.Order.Currency), orderID, refundID,
 		money.Format(res.Order.RefundedAmount, res.Order.Currency), money.Format(res.Order.Amount, res.Order.Currency))
 	return nil
 }

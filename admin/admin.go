@@ -31,6 +31,7 @@ type OrderRow struct {
 	Purchase       string `json:"purchase,omitempty"`
 	DeclineCode    string `json:"decline_code,omitempty"`
 	Channel        string `json:"channel"`
+	Note           string `json:"note,omitempty"` // why a parked or failed order is so
 }
 
 func orderRow(o conversations.Order) OrderRow {
@@ -41,24 +42,27 @@ func orderRow(o conversations.Order) OrderRow {
 	}
 }
 
-// WriteOrders writes orders as aligned text, or as a JSON array.
-func WriteOrders(w io.Writer, orders []conversations.Order, asJSON bool) error {
+// WriteOrders writes orders as aligned text, or as a JSON array, with
+// each order's note (see OrderNotes) where it has one.
+func WriteOrders(w io.Writer, orders []conversations.Order, notes map[string]string, asJSON bool) error {
 	rows := make([]OrderRow, 0, len(orders))
 	for _, o := range orders {
-		rows = append(rows, orderRow(o))
+		r := orderRow(o)
+		r.Note = notes[o.ID]
+		rows = append(rows, r)
 	}
 	if asJSON {
 		return writeJSON(w, rows)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ORDER\tSTATE\tOFFER\tUSER\tAMOUNT\tREFUNDED\tCREATED\tPURCHASE")
+	fmt.Fprintln(tw, "ORDER\tSTATE\tOFFER\tUSER\tAMOUNT\tREFUNDED\tCREATED\tPURCHASE\tNOTE")
 	for _, r := range rows {
 		refunded := ""
 		if r.RefundedAmount > 0 {
 			refunded = money.Format(r.RefundedAmount, r.Currency)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s (@%s)\t%s\t%s\t%s\t%s\n", r.ID, r.State, r.Offer, r.UserID, r.ScreenName,
-			money.Format(r.Amount, r.Currency), refunded, r.Created, r.Purchase)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s (@%s)\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.State, r.Offer, r.UserID, r.ScreenName,
+			money.Format(r.Amount, r.Currency), refunded, r.Created, r.Purchase, r.Note)
 	}
 	return tw.Flush()
 }

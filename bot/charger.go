@@ -102,8 +102,8 @@ func (ch *charger) lookup(ctx context.Context, log *slog.Logger, c storage.Charg
 	var approved, declined *issuer.Purchase
 	for i := range found {
 		p := &found[i]
-		if p.Reference != c.ID {
-			continue // not ours, whatever the server thinks
+		if err := issuer.CheckPurchase(purchaseRequest(c.Order), *p); err != nil {
+			return true, ch.parkMismatch(log, c, attempt, err)
 		}
 		switch p.Status {
 		case issuer.PurchaseApproved:
@@ -136,6 +136,9 @@ func (ch *charger) lookup(ctx context.Context, log *slog.Logger, c storage.Charg
 func (ch *charger) settlePurchase(log *slog.Logger, c storage.Charge, attempt int64, p issuer.Purchase, err error) error {
 	switch issuer.Outcome(err) {
 	case issuer.OK:
+		if err := issuer.CheckPurchase(purchaseRequest(c.Order), p); err != nil {
+			return ch.parkMismatch(log, c, attempt, err)
+		}
 		switch p.Status {
 		case issuer.PurchaseApproved:
 			return ch.settle(log, c, attempt, conversations.Outcome{State: conversations.Paid, PurchaseID: p.ID}, "approved")
@@ -150,6 +153,9 @@ func (ch *charger) settlePurchase(log *slog.Logger, c storage.Charge, attempt in
 		if e != nil && e.Code == issuer.CodeCardDeclined {
 			id := ""
 			if e.Purchase != nil {
+				if err := issuer.CheckPurchase(purchaseRequest(c.Order), *e.Purchase); err != nil {
+					return ch.parkMismatch(log, c, attempt, err)
+				}
 				id = e.Purchase.ID
 			}
 			return ch.settle(log, c, attempt, conversations.Outcome{State: conversations.Declined, PurchaseID: id, DeclineCode: e.DeclineCode}, "declined")
@@ -169,6 +175,15 @@ func (ch *charger) settlePurchase(log *slog.Logger, c storage.Charge, attempt in
 	default: // Unknown, RetryLater
 		return ch.deferCharge(log, c, attempt, err)
 	}
+}
+
+// parkMismatch parks an order whose purchase, as the issuer answered it, is
+// not the one asked for: nothing is told to the cardholder, and the
+// issuer's answer is kept on the order for an operator. It returns an
+// error when the database failed.
+func (ch *charger) parkMismatch(log *slog.Logger, c storage.Charge, attempt int64, mismatch error) error {
+	log.Error("ALERT: the issuer's purchase does not match the order; order parked for an operator", "alert", "issuer_mismatch", "err", mismatch)
+	return ch.settle(log, c, attempt, conversations.Outcome{State: conversations.Parked}, "issuer_mismatch: "+mismatch.Error())
 }
 
 // settle records a final outcome and queues what the cardholder is told.

@@ -229,6 +229,9 @@ func (s *sender) send(ctx context.Context, m storage.OutboxMessage) error {
 	if err == nil {
 		return s.markSent(ctx, log, m, id, "")
 	}
+	if shortened, serr := s.shortenTooLong(ctx, log, m, err); shortened || serr != nil {
+		return serr
+	}
 	now := b.now()
 	switch twitterapi.Classify(err) {
 	case twitterapi.KindDuplicate:

@@ -214,8 +214,12 @@ func workersBackOffWhileTheDiskIsFull(t *testing.T) {
 			t.Errorf("%s: %d ALERTs and %d more failures logged in 7s; want one ALERT and a few, backing off", worker, alerts, again)
 		}
 	}
-	if ps := r.iss.Purchases(); len(ps) != 0 {
-		t.Errorf("purchases while the disk was full: %+v", ps)
+	// A charge may still go out while the disk is full: the order's key
+	// was recorded when it was confirmed, and a retry whose outcome
+	// cannot be recorded is settled by reference afterwards. What must
+	// not happen is a second purchase.
+	if ps := r.iss.Purchases(); len(ps) > 1 {
+		t.Errorf("more than one purchase while the disk was full: %+v", ps)
 	}
 	restore()
 

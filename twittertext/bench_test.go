@@ -1,6 +1,9 @@
 package twittertext
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // BenchmarkExtract measures reading the entities of a typical tweet, as
 // the emulator does for every tweet it stores.
@@ -18,5 +21,16 @@ func BenchmarkWeightedLength(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		WeightedLength(text)
+	}
+}
+
+// BenchmarkExtractLongDM measures the worst a direct message can ask of
+// URL extraction: 10,000 characters of CJK text, where a URL may start at
+// every character, with sentence dots throughout.
+func BenchmarkExtractLongDM(b *testing.B) {
+	text := strings.Repeat(strings.Repeat("日本語", 33)+"。.", 10000/101)
+	b.ReportAllocs()
+	for b.Loop() {
+		Extract(text)
 	}
 }

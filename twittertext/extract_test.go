@@ -2,6 +2,7 @@ package twittertext
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -42,6 +43,7 @@ func TestExtractHashtags(t *testing.T) {
 		{"lone sign", "# #", nil},
 		{"url fragment", "https://example.com/page#BuyX", nil},
 		{"url slash fragment", "https://example.com/#BuyX", nil},
+		{"fragment of a url without protocol", "shop.example.com/#BuyX", nil},
 		{"after url", "https://example.com/page #BuyX", []Hashtag{{"BuyX", 25, 30}}},
 		{"cjk", "#日本語 ok", []Hashtag{{"日本語", 0, 4}}},
 		{"accented with combining mark", "#cafe\u0301", []Hashtag{{"cafe\u0301", 0, 6}}},
@@ -125,7 +127,25 @@ func TestExtractURLs(t *testing.T) {
 		{"two", "https://a.io https://b.io", []URL{{"https://a.io", 0, 12}, {"https://b.io", 13, 25}}},
 		{"cjk ends it", "https://example.com/a日本", []URL{{"https://example.com/a", 0, 21}}},
 		{"quote ends it", `"https://example.com/a"`, []URL{{"https://example.com/a", 1, 22}}},
-		{"no protocol is not extracted", "example.com", nil},
+		{"no protocol", "buy at amazon.com today", []URL{{"amazon.com", 7, 17}}},
+		{"no protocol, path and query", "shop.example.org/kindle?x=1 ok", []URL{{"shop.example.org/kindle?x=1", 0, 27}}},
+		{"no protocol, country domain", "www.example.co.uk", []URL{{"www.example.co.uk", 0, 17}}},
+		{"no protocol, inside cjk", "見てamazon.co.jpです", []URL{{"amazon.co.jp", 2, 14}}},
+		{"no protocol, upper case", "AMAZON.COM", []URL{{"AMAZON.COM", 0, 10}}},
+		{"no protocol, unknown top-level domain", "see report.xyzq and notes.comm", nil},
+		{"no protocol, after a lone hyphen", "pre -amazon.com", nil},
+		{"hyphen inside a label", "pre-amazon.com", []URL{{"pre-amazon.com", 0, 14}}},
+		{"no protocol, after underscore", "x_amazon.com", nil},
+		{"no protocol, after slash", "a/amazon.com", nil},
+		{"no protocol, after space after a broken protocol", "http:// amazon.com/x", []URL{{"amazon.com/x", 8, 20}}},
+		{"unicode host", "http://例え.jp/a", []URL{{"http://例え.jp/a", 0, 14}}},
+		{"unicode top-level domain", "https://shop.みんな/x", []URL{{"https://shop.みんな/x", 0, 18}}},
+		{"wildcard country domain", "https://shop.com.pg", []URL{{"https://shop.com.pg", 0, 19}}},
+		{"label over 63", "https://" + strings.Repeat("a", 64) + ".com", nil},
+		{"underscore in the domain", "http://my_shop.com", nil},
+		{"underscore in a subdomain", "http://a_b.shop.com", []URL{{"http://a_b.shop.com", 0, 19}}},
+		{"t.co slug ends at a quote", "https://t.co/abc123's", []URL{{"https://t.co/abc123", 0, 19}}},
+		{"t.co slug over 40", "https://t.co/" + strings.Repeat("a", 41), nil},
 		{"after emoji", "👍https://example.com", []URL{{"https://example.com", 1, 20}}},
 	}
 	for _, tt := range tests {
@@ -142,7 +162,7 @@ func TestExtractURLs(t *testing.T) {
 }
 
 func TestExtractMixed(t *testing.T) {
-	text := "@PayBot #BuyKindle https://shop.example/p#BuyOther ＃ｃｏｎｆｉｒｍ abc#No"
+	text := "@PayBot #BuyKindle https://shop.example.com/p#BuyOther ＃ｃｏｎｆｉｒｍ abc#No"
 	e := Extract(text)
 	if got, want := hashtagTexts(e), []string{"BuyKindle", "ｃｏｎｆｉｒｍ"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("hashtags = %q, want %q", got, want)
@@ -150,7 +170,7 @@ func TestExtractMixed(t *testing.T) {
 	if len(e.Mentions) != 1 || e.Mentions[0].ScreenName != "PayBot" {
 		t.Errorf("mentions = %+v", e.Mentions)
 	}
-	if len(e.URLs) != 1 || e.URLs[0].URL != "https://shop.example/p#BuyOther" {
+	if len(e.URLs) != 1 || e.URLs[0].URL != "https://shop.example.com/p#BuyOther" {
 		t.Errorf("urls = %+v", e.URLs)
 	}
 	// Indices must slice the text back to the entity, in code points.

@@ -102,8 +102,11 @@ func emojiSequenceLen(rs []rune) int {
 		}
 		return 1
 	case r >= '0' && r <= '9' || r == '#' || r == '*':
-		if len(rs) > 2 && rs[1] == '\uFE0F' && rs[2] == '\u20E3' {
+		switch {
+		case len(rs) > 2 && rs[1] == '\uFE0F' && rs[2] == '\u20E3':
 			return 3
+		case len(rs) > 1 && rs[1] == '\u20E3': // a keycap without its selector
+			return 2
 		}
 		return 0
 	case r == '\u00A9' || r == '\u00AE':

@@ -29,6 +29,12 @@ func TestWeightedLength(t *testing.T) {
 		{"flag", "🇫🇷", 2},
 		{"keycap", "#\uFE0F\u20E3", 2},
 		{"cyrillic weighs one", "привет", 6},
+		{"url without protocol weighs 23", "amazon.com", 23},
+		{"url without protocol and path weighs 23", "buy at amazon.com/kindle", 7 + 23},
+		{"not a top-level domain", "notes.comm", 10},
+		{"label over 63 is not a url", "https://" + strings.Repeat("a", 64) + ".com", 8 + 64 + 4},
+		{"keycap without its selector", "1\u20E3", 2},
+		{"directional marks weigh two", "\u2066amazon.com\u2069", 2 + 23 + 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,6 +2,8 @@ package issuersandbox
 
 import (
 	"context"
+	"encoding/json"
+	"maps"
 	"net"
 	"net/http"
 	"strings"
@@ -44,6 +46,13 @@ type Fault struct {
 	// Malformed answers a 2xx (Status if 2xx, else the real answer's if 2xx,
 	// else 200) with a truncated, non-JSON body.
 	Malformed bool
+	// Alter answers the real answer with these fields of its purchase
+	// objects replaced by the given JSON values (the purchase of a POST or
+	// GET, each purchase of a list, the declined purchase of a 402), as an
+	// issuer that mixed up its records would: {"amount": 100} answers
+	// another amount than was charged. The request is handled for real
+	// first, as with AfterCommit.
+	Alter map[string]any
 	// Times is how many matching requests the fault applies to; 0 means once.
 	Times int
 }
@@ -128,9 +137,40 @@ func (x *exchange) emitFault(f *Fault, real *response) {
 		x.writeMalformed(f, real)
 	case f.Status >= 400:
 		x.write(statusError(f.Status, f.RetryAfter))
+	case real != nil && f.Alter != nil:
+		x.write(alterPurchases(*real, f.Alter))
 	case real != nil:
 		x.write(*real)
 	}
+}
+
+// alterPurchases returns resp with fields of every purchase object in its
+// body replaced. A body that is not JSON, or holds no purchase, is kept.
+func alterPurchases(resp response, fields map[string]any) response {
+	var body map[string]any
+	if err := json.Unmarshal(resp.body, &body); err != nil {
+		return resp
+	}
+	alter := func(v any) {
+		if p, ok := v.(map[string]any); ok {
+			maps.Copy(p, fields)
+		}
+	}
+	switch {
+	case body["data"] != nil:
+		list, _ := body["data"].([]any)
+		for _, p := range list {
+			alter(p)
+		}
+	case body["error"] != nil:
+		if e, ok := body["error"].(map[string]any); ok {
+			alter(e["purchase"])
+		}
+	case body["status"] != nil && body["cardholder"] != nil:
+		alter(body)
+	}
+	resp.body = mustJSON(body)
+	return resp
 }
 
 // writeMalformed answers a 2xx whose body a client cannot decode: the first

@@ -158,3 +158,29 @@ func TestFault429DefaultRetryAfter(t *testing.T) {
 		t.Fatalf("Retry-After %q, want 2 (rounded up)", a.header.Get("Retry-After"))
 	}
 }
+
+// TestFaultAlter: the purchase is made as asked, but the answer (to the
+// POST, and to a look-up by reference) says another amount and merchant.
+func TestFaultAlter(t *testing.T) {
+	e := newEnv(t)
+	alter := map[string]any{"amount": 100, "merchant": "mer_other"}
+	e.sb.InjectFault(issuersandbox.Fault{Method: "POST", Path: "/v1/purchases", Alter: alter})
+	e.sb.InjectFault(issuersandbox.Fault{Method: "GET", Path: "/v1/purchases", Alter: alter})
+	a := e.must("POST", "v1/purchases", purchaseBody("ord_1"), idem("k"))
+	if got := a.json(t); a.status != 201 || got["amount"] != 100.0 || got["merchant"] != "mer_other" || got["reference"] != "ord_1" {
+		t.Fatalf("answer: %d %s", a.status, a.body)
+	}
+	ps := e.sb.Purchases()
+	if len(ps) != 1 || ps[0].Amount == 100 || ps[0].Merchant == "mer_other" {
+		t.Fatalf("the purchase itself was altered: %+v", ps)
+	}
+	list := e.must("GET", "v1/purchases?reference=ord_1", "")
+	var l struct{ Data []map[string]any }
+	if err := json.Unmarshal(list.body, &l); err != nil || len(l.Data) != 1 || l.Data[0]["amount"] != 100.0 {
+		t.Fatalf("lookup: %s", list.body)
+	}
+	// The fault is spent: the next answer is the truth.
+	if got := e.must("GET", "v1/purchases/"+ps[0].ID, "").json(t); got["amount"] == 100.0 {
+		t.Fatalf("unfaulted answer altered: %v", got)
+	}
+}

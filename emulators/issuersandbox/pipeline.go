@@ -103,7 +103,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case f == nil:
 		x.write(run())
-	case f.AfterCommit:
+	case f.AfterCommit || f.Alter != nil:
 		resp := run()
 		s.hang(r.Context(), f.Hang)
 		x.emitFault(f, &resp)

@@ -95,7 +95,7 @@ func TestDMListOnlyLast30Days(t *testing.T) {
 func TestDMNewThenVisible(t *testing.T) {
 	e := newEnv(t, Options{})
 	in, _ := e.srv.SendDM(alice.ID, e.bot.ID, "＃ＢｕｙＸ please")
-	ev, resp, err := e.client.DirectMessages.EventsNew(newDM(alice.ID, "Reply #ConfirmX to buy, details at https://issuer.example/enroll"))
+	ev, resp, err := e.client.DirectMessages.EventsNew(newDM(alice.ID, "Reply #ConfirmX to buy, details at https://issuer.example.com/enroll"))
 	if err != nil {
 		t.Fatalf("EventsNew: %v", err)
 	}
@@ -118,7 +118,7 @@ func TestDMNewThenVisible(t *testing.T) {
 		t.Errorf("received data = %+v", got)
 	}
 	sent := res.Events[0].Message.Data
-	if len(sent.Entities.Urls) != 1 || sent.Entities.Urls[0].ExpandedURL != "https://issuer.example/enroll" {
+	if len(sent.Entities.Urls) != 1 || sent.Entities.Urls[0].ExpandedURL != "https://issuer.example.com/enroll" {
 		t.Errorf("sent urls = %+v", sent.Entities.Urls)
 	}
 	shown, _, err := e.client.DirectMessages.EventsShow(ev.ID, nil)

@@ -169,7 +169,7 @@ func TestTextAsTwitterServesIt(t *testing.T) {
 	e := newEnv(t, Options{})
 	// URLs are wrapped in t.co, &<> are escaped, entities index the
 	// unescaped wrapped text.
-	m := e.mustPost(t, alice.ID, "@PayByTweet Q&A <3 https://shop.example/items/kindle-fire-hd?ref=tw #BuyKindle", TweetOptions{})
+	m := e.mustPost(t, alice.ID, "@PayByTweet Q&A <3 https://shop.example.com/items/kindle-fire-hd?ref=tw #BuyKindle", TweetOptions{})
 	got, _, err := e.client.Statuses.Show(m.ID, &twitter.StatusShowParams{TweetMode: "extended"})
 	if err != nil {
 		t.Fatal(err)
@@ -178,7 +178,7 @@ func TestTextAsTwitterServesIt(t *testing.T) {
 		t.Fatalf("urls = %+v", got.Entities.Urls)
 	}
 	u := got.Entities.Urls[0]
-	if !strings.HasPrefix(u.URL, "https://t.co/") || len(u.URL) != 23 || u.ExpandedURL != "https://shop.example/items/kindle-fire-hd?ref=tw" {
+	if !strings.HasPrefix(u.URL, "https://t.co/") || len(u.URL) != 23 || u.ExpandedURL != "https://shop.example.com/items/kindle-fire-hd?ref=tw" {
 		t.Errorf("url entity = %+v", u)
 	}
 	wantText := "@PayByTweet Q&amp;A &lt;3 " + u.URL + " #BuyKindle"
