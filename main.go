@@ -72,6 +72,7 @@ commands:
   offers -config FILE [-json] show each offer's live state: stock, sales, revenue
   refund -config FILE [-amount 12.50] [-again] ORDER_ID
                               refund a paid order through the issuer and tell the cardholder
+  usage -config FILE [-json]  what the bot read and wrote on Twitter, per day and offer, and its cost
   inbox -config FILE [-state S] [-json]
                               list the mentions and DMs read; -state failed: those set aside
   inbox retry -config FILE ID put a failed message back in line
@@ -90,6 +91,7 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		"orders":       m.orders,
 		"offers":       m.offers,
 		"refund":       m.refund,
+		"usage":        m.usageReport,
 		"inbox":        m.inbox,
 	}
 	cmd, ok := cmds[args[0]]

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paybytweet/paybytweet/admin"
 	"github.com/paybytweet/paybytweet/config"
 	"github.com/paybytweet/paybytweet/emulators/issuersandbox"
 	"github.com/paybytweet/paybytweet/emulators/twitteremu"
@@ -295,6 +296,8 @@ func TestRunAsAnOperatorWould(t *testing.T) {
 		t.Fatalf("receipt %q, purchases %+v", receipt.Text, s.purchases())
 	}
 	aliceOrder := s.purchases()[0].Reference
+	// What it cost in API calls, at X's pay-per-use prices.
+	checkUsage(t, s)
 
 	// Bob's request is in flight when the admin lowers the price.
 	bobBuy := s.tweet(bob, "@AmexOffers #BuyKindleFireHD", 0)
@@ -405,6 +408,23 @@ func TestRunAsAnOperatorWould(t *testing.T) {
 	if strings.Contains(s.log.String(), "sk_live_never_printed") {
 		t.Errorf("the issuer API key is in the log")
 	}
+}
+
+// checkUsage runs `paybytweet usage -json` after alice's purchase of the
+// Kindle: her two tweets read and two replies made.
+func checkUsage(t *testing.T, s *scenario) {
+	t.Helper()
+	code, out, errs := s.admin("usage", "-json")
+	var usage []admin.UsageRow
+	if err := json.Unmarshal([]byte(out), &usage); code != 0 || err != nil {
+		t.Fatalf("usage -json = %d, %v, %q", code, err, errs)
+	}
+	for _, u := range usage {
+		if u.Offer == "kindle-fire-hd" && u.Counts["mention_read"] == 2 && u.Counts["reply"] == 2 && u.Paid == 1 && u.CostPerPaid == "0.022" {
+			return
+		}
+	}
+	t.Errorf("usage -json = %s, want the Kindle's two reads and two replies, 0.022 for its one purchase", out)
 }
 
 // TestReadmeIsTrue keeps the README's references in step with the code:

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/signal"
 	"strings"
@@ -79,11 +80,15 @@ func (m *Main) sandbox(ctx context.Context, args []string) error {
 	demo := fs.Bool("demo", true, "start with a scripted purchase by @alice")
 	once := fs.Bool("once", false, "exit after the demo and the commands read from standard input")
 	dir := fs.String("dir", "", "directory for the sandbox's database and log (default: a temporary one)")
+	api := fs.String("api", config.APIv1, "the Twitter API the bot speaks to the emulator: v1.1 or v2")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	if *api != config.APIv1 && *api != config.APIv2 {
+		return usageError{fmt.Sprintf("-api %q: want %s or %s", *api, config.APIv1, config.APIv2)}
+	}
 	return sandbox.Run(ctx, sandbox.Options{
-		ConfigYAML: exampleConfig, Listen: *listen, Demo: *demo, Once: *once, Dir: *dir,
+		ConfigYAML: exampleConfig, Listen: *listen, Demo: *demo, Once: *once, Dir: *dir, API: *api,
 		Stdin: m.Stdin, Stdout: m.Stdout,
 	})
 }

@@ -25,16 +25,26 @@ import (
 	"github.com/paybytweet/paybytweet/twitterapi"
 )
 
-// Twitter is what the bot needs of Twitter; *twitterapi.Client is the real
-// one.
+// Twitter is what the bot needs of Twitter, whichever API serves it:
+// twitterapi.Client (v1.1) and twitterapi.V2Client are the real ones.
+// Lists are read newest first, a page at a time; a page's token is
+// opaque, made and understood by the adapter alone (a v1.1 max_id, a v2
+// pagination_token). Failures are *twitterapi.Error, classified by
+// twitterapi.Classify.
 type Twitter interface {
 	VerifyCredentials() (twitterapi.User, error)
-	Mentions(sinceID, maxID int64, count int) (twitterapi.Page, error)
-	UserTimeline(userID, sinceID, maxID int64, count int) (twitterapi.Page, error)
+	// Mentions returns a page of the mentions newer than sinceID.
+	Mentions(sinceID int64, token string) (twitterapi.Page, error)
+	// OwnTweets returns a page of the account's own tweets newer than
+	// sinceID: where the sender looks for a post it may have made.
+	OwnTweets(userID, sinceID int64, token string) (twitterapi.Page, error)
 	Post(text string, inReplyTo int64) (int64, error)
-	DMEvents(cursor string, count int) ([]twitterapi.DM, string, error)
+	// DMEvents returns a page of the account's DM events, sent and
+	// received, and the next page's token, "" at the end.
+	DMEvents(token string) ([]twitterapi.DM, string, error)
 	SendDM(recipient int64, text string) (int64, error)
-	Limit(endpoint string) (twitterapi.RateLimit, bool)
+	// Limit is what the API last said of a call's budget.
+	Limit(call twitterapi.Call) (twitterapi.RateLimit, bool)
 }
 
 // Issuer is what the bot needs of the card issuer; *issuer.Client is the
@@ -104,14 +114,14 @@ type Bot struct {
 
 	wakeProcessor, wakeCharger, wakeSender chan struct{}
 
-	cronMu sync.Mutex
-	cron   *cron.Cron
+	cronMu   sync.Mutex
+	cron     *cron.Cron
+	cronJobs []cron.EntryID
 
-	processor *processor
-	charger   *charger
-	sender    *sender
-
-	pollMentionsMu, pollDMsMu sync.Mutex // a poll still walking makes the next tick skip
+	processor     *processor
+	charger       *charger
+	sender        *sender
+	mentions, dms *poller
 
 	announceMu sync.Mutex
 	announced  map[string]bool // announcements the database has recorded, by offer and time
@@ -151,10 +161,12 @@ func New(opt Options) *Bot {
 		opt.MessageAttempts = 5
 	}
 	b := &Bot{
-		opt: opt, db: opt.DB, tw: opt.Twitter, iss: opt.Issuer, now: opt.Now, log: opt.Logger,
+		opt: opt, db: opt.DB, iss: opt.Issuer, now: opt.Now, log: opt.Logger,
+		tw:            meteredTwitter{Twitter: opt.Twitter, db: opt.DB, now: opt.Now, log: opt.Logger.With("component", "usage")},
 		wakeProcessor: make(chan struct{}, 1), wakeCharger: make(chan struct{}, 1), wakeSender: make(chan struct{}, 1),
 	}
 	b.processor, b.charger, b.sender = newProcessor(b), newCharger(b), newSender(b)
+	b.mentions, b.dms = newMentionsPoller(b), newDMsPoller(b)
 	b.current.Store(newSettings(opt.Config))
 	return b
 }
@@ -458,6 +470,10 @@ func (b *Bot) twitterFailed(what string, err error) {
 		}
 	case twitterapi.KindRateLimited:
 		b.log.Info("twitter rate limit reached; waiting for its reset", "during", what, "err", err)
+	case twitterapi.KindCapped:
+		if !twitterapi.NotSent(err) {
+			b.log.Error("ALERT: the API's usage cap or pay-per-use credits are used up: this call pauses, everything stays queued; an operator must raise the cap or add credits", "during", what, "err", err)
+		}
 	default:
 		b.log.Warn("twitter call failed", "during", what, "err", err)
 	}
@@ -499,19 +515,13 @@ func (b *Bot) Idle(ctx context.Context) (bool, error) {
 // is waited for. Tests and the sandbox use it.
 func (b *Bot) PollNow() {
 	b.verifyIdentity()
-	b.pollMentionsMu.Lock()
-	b.pollMentionsMu.Unlock()
-	b.pollMentions()
-	b.pollDMsMu.Lock()
-	b.pollDMsMu.Unlock()
-	b.pollDMs()
+	b.mentions.pollAfterRunning()
+	b.dms.pollAfterRunning()
 }
 
 // PollMentionsNow polls mentions only, at once; tests use it to leave the
 // DM list behind.
 func (b *Bot) PollMentionsNow() {
 	b.verifyIdentity()
-	b.pollMentionsMu.Lock()
-	b.pollMentionsMu.Unlock()
-	b.pollMentions()
+	b.mentions.pollAfterRunning()
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/paybytweet/paybytweet/crashpoint"
 	"github.com/paybytweet/paybytweet/issuer"
 	"github.com/paybytweet/paybytweet/storage"
+	"github.com/paybytweet/paybytweet/twitterapi"
 )
 
 // processor decides about each stored message, oldest first, and commits
@@ -211,7 +212,7 @@ func (b *Bot) inboxLimits(ctx context.Context) (map[conversations.Channel]int64,
 	if err != nil {
 		return nil, time.Time{}, err
 	}
-	return map[conversations.Channel]int64{conversations.Tweet: mc.SinceID, conversations.DM: dc.HighWater}, b.expiryHorizon(mc, dc, b.now()), nil
+	return map[conversations.Channel]int64{conversations.Tweet: mc.Stored, conversations.DM: dc.Stored}, b.expiryHorizon(mc, dc, b.now()), nil
 }
 
 // expiryHorizon is the moment before which every mention and DM has been
@@ -222,7 +223,7 @@ func (b *Bot) inboxLimits(ctx context.Context) (map[conversations.Channel]int64,
 // maxPollStall (its budget, its credentials, a first walk through a long
 // history) is not waited for: its unread confirmations are as late as
 // Bot.expire's bound allows anyway. Zero when neither channel counts.
-func (b *Bot) expiryHorizon(mc mentionCursor, dc dmCursor, now time.Time) time.Time {
+func (b *Bot) expiryHorizon(mc, dc streamCursor, now time.Time) time.Time {
 	var h time.Time
 	for _, polled := range []time.Time{mc.PolledAt, dc.PolledAt} {
 		if polled.IsZero() || now.Sub(polled) > maxPollStall {
@@ -261,11 +262,11 @@ func (p *processor) pokePolls() {
 		return
 	}
 	p.lastPoke = time.Now()
-	spare := func(endpoint string, keep int) bool {
-		l, ok := b.tw.Limit(endpoint)
+	spare := func(call twitterapi.Call, keep int) bool {
+		l, ok := b.tw.Limit(call)
 		return !ok || l.Remaining > keep || !b.now().Before(l.Reset)
 	}
-	dms, mentions := spare("direct_messages/events/list", pokeReserve), spare("statuses/mentions_timeline", pokeReserve)
+	dms, mentions := spare(twitterapi.CallDMList, pokeReserve), spare(twitterapi.CallMentions, pokeReserve)
 	b.wg.Add(1)
 	go func() {
 		defer b.wg.Done()

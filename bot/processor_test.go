@@ -38,10 +38,10 @@ func TestProcessorSetsAsideAMessageThatPanics(t *testing.T) {
 		{Channel: conversations.DM, ID: 100, UserID: 1, Text: "help", PostedAt: now},                                              // needs a reply: panics
 		{Channel: conversations.Tweet, ID: 101, UserID: 2, ScreenName: "two", Text: "@bot hello", PostedAt: now.Add(time.Second)}, // ignored: no reply
 	}
-	if _, err := db.SavePage(ctx, msgs, cursorDMs, dmCursor{HighWater: 1000, PolledAt: now}); err != nil {
+	if _, err := db.SavePage(ctx, msgs, cursorDMs, streamCursor{Stored: 1000, PolledAt: now}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.SetCursor(ctx, cursorMentions, mentionCursor{SinceID: 1000, PolledAt: now}); err != nil {
+	if err := db.SetCursor(ctx, cursorMentions, streamCursor{Stored: 1000, PolledAt: now}); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 2; i++ {

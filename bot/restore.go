@@ -14,6 +14,7 @@ import (
 
 	"github.com/paybytweet/paybytweet/conversations"
 	"github.com/paybytweet/paybytweet/storage"
+	"github.com/paybytweet/paybytweet/twitterapi"
 )
 
 // restoreGuard keeps the sender from making a reply visible twice when the
@@ -258,9 +259,9 @@ func (g *restoreGuard) scan(ctx context.Context, ch conversations.Channel, first
 		return nil
 	}
 	if ch == conversations.Tweet {
-		var maxID int64
+		token := ""
 		for page := 0; page < scanTimelinePages; page++ {
-			p, err := b.tw.UserTimeline(bot, since, maxID, 200)
+			p, err := b.tw.OwnTweets(bot, since, token)
 			if err != nil {
 				return err
 			}
@@ -272,15 +273,15 @@ func (g *restoreGuard) scan(ctx context.Context, ch conversations.Channel, first
 					return err
 				}
 			}
-			if p.Count == 0 || p.Oldest <= since+1 {
+			if p.Count == 0 || p.Next == "" || p.Oldest <= since+1 {
 				break
 			}
-			maxID = p.Oldest - 1
+			token = p.Next
 		}
 	} else {
 		cursor := ""
 		for page := 0; page < scanDMPages; page++ {
-			events, next, err := b.tw.DMEvents(cursor, dmPageSize)
+			events, next, err := b.tw.DMEvents(cursor)
 			if err != nil {
 				return err
 			}
@@ -464,11 +465,11 @@ func (g *restoreGuard) settleDelay() time.Duration {
 // budgetLeft reports whether a fresh read of a channel leaves the budget
 // its poller and the sender's searches need.
 func (g *restoreGuard) budgetLeft(ch conversations.Channel) bool {
-	ep := "statuses/user_timeline"
+	call := twitterapi.CallOwnTweets
 	if ch == conversations.DM {
-		ep = "direct_messages/events/list"
+		call = twitterapi.CallDMList
 	}
-	l, ok := g.s.b.tw.Limit(ep)
+	l, ok := g.s.b.tw.Limit(call)
 	return !ok || l.Remaining > pokeReserve || !g.s.b.now().Before(l.Reset)
 }
 

@@ -88,7 +88,7 @@ func (s *sender) step() (bool, time.Duration, error) {
 		if oi, oj := outcomeKinds[mi.Kind], outcomeKinds[mj.Kind]; oi != oj {
 			return oi
 		}
-		return budgets[mi.Channel].byUser[mi.UserID] < budgets[mj.Channel].byUser[mj.UserID]
+		return budgets[mi.Channel][0].byUser[mi.UserID] < budgets[mj.Channel][0].byUser[mj.UserID]
 	})
 	for _, m := range msgs {
 		if b.ctx.Err() != nil || b.authBroken.Load() {
@@ -97,22 +97,24 @@ func (s *sender) step() (bool, time.Duration, error) {
 		if _, paused := s.pausedUntil(m.Channel, now); paused {
 			continue
 		}
-		bud := budgets[m.Channel]
-		if bud.spent() {
+		buds := budgets[m.Channel]
+		if bud := spentBudget(buds); bud != nil {
 			if err := s.pauseForBudget(ctx, m.Channel, bud, now); err != nil {
 				return did, 0, err
 			}
 			continue
 		}
-		if !outcomeKinds[m.Kind] && bud.short() && bud.byUser[m.UserID] >= bud.share() {
+		if !outcomeKinds[m.Kind] && overShare(buds, m.UserID) {
 			// Held, not dropped: it goes when the window frees budget.
 			s.log.Debug("posting budget short; this cardholder has had their share of it", "outbox", m.ID, "user_id", m.UserID, "channel", m.Channel)
 			continue
 		}
 		// Counted before the outcome is known: a post that fails may have
 		// been made, and the budget must not be overrun.
-		bud.used++
-		bud.byUser[m.UserID]++
+		for _, bud := range buds {
+			bud.used++
+			bud.byUser[m.UserID]++
+		}
 		if err := s.send(ctx, m); err != nil {
 			return true, 0, err
 		}
@@ -145,22 +147,51 @@ func (b *budget) share() int { return max(minShare, b.limit/10) }
 // a request, its repeat and one answer more.
 const minShare = 3
 
-// budgets reads the bot's own count of what it posted in each channel's
-// window, by recipient.
-func (s *sender) budgets(ctx context.Context, now time.Time) (map[conversations.Channel]*budget, error) {
-	lim := s.b.settings().cfg.Twitter.Limits
-	out := map[conversations.Channel]*budget{
-		conversations.Tweet: {limit: lim.TweetsPerWindow, window: lim.TweetWindow},
-		conversations.DM:    {limit: lim.DMsPerDay, window: 24 * time.Hour},
-	}
-	for ch, bud := range out {
-		byUser, err := s.b.db.SentByUserSince(ctx, ch, now.Add(-bud.window))
-		if err != nil {
-			return nil, fmt.Errorf("count sent messages: %w", err)
+// spentBudget returns the first of a channel's budgets that is used up,
+// or nil.
+func spentBudget(buds []*budget) *budget {
+	for _, bud := range buds {
+		if bud.spent() {
+			return bud
 		}
-		bud.byUser = byUser
-		for _, n := range byUser {
-			bud.used += n
+	}
+	return nil
+}
+
+// overShare reports whether a cardholder has had their share of one of a
+// channel's budgets that is short.
+func overShare(buds []*budget, userID int64) bool {
+	for _, bud := range buds {
+		if bud.short() && bud.byUser[userID] >= bud.share() {
+			return true
+		}
+	}
+	return false
+}
+
+// budgets reads the bot's own count of what it posted in each of each
+// channel's windows (twitter.limits: tweets per window; DMs per window and
+// per day), by recipient.
+func (s *sender) budgets(ctx context.Context, now time.Time) (map[conversations.Channel][]*budget, error) {
+	lim := s.b.settings().cfg.Twitter.Limits
+	out := map[conversations.Channel][]*budget{
+		conversations.Tweet: {{limit: lim.TweetsPerWindow, window: lim.TweetWindow}},
+		conversations.DM:    {{limit: lim.DMsPerDay, window: 24 * time.Hour}, {limit: lim.DMsPerWindow, window: lim.DMWindow}},
+	}
+	for ch, buds := range out {
+		for _, bud := range buds {
+			if bud.window <= 0 {
+				bud.limit, bud.byUser = 0, map[int64]int{}
+				continue
+			}
+			byUser, err := s.b.db.SentByUserSince(ctx, ch, now.Add(-bud.window))
+			if err != nil {
+				return nil, fmt.Errorf("count sent messages: %w", err)
+			}
+			bud.byUser = byUser
+			for _, n := range byUser {
+				bud.used += n
+			}
 		}
 	}
 	return out, nil
@@ -282,6 +313,16 @@ func (s *sender) send(ctx context.Context, m storage.OutboxMessage) error {
 		log.Error("Twitter asks the account to pause (226/326); posting paused", "err", err)
 		s.pause(m.Channel, at, err.Error())
 		return s.reschedule(ctx, log, m, at, true, err)
+	case twitterapi.KindCapped:
+		at := now.Add(15 * time.Minute)
+		if e := (*twitterapi.Error)(nil); errors.As(err, &e) && e.ResetAt.After(now) {
+			at = e.ResetAt
+		}
+		if !twitterapi.NotSent(err) {
+			log.Error("ALERT: the API's usage cap or pay-per-use credits are used up: posting on this channel paused, everything stays queued; an operator must raise the cap or add credits", "until", at.Format(time.RFC3339), "err", err)
+		}
+		s.pause(m.Channel, at, "usage cap or credits used up")
+		return s.reschedule(ctx, log, m, at, true, err)
 	case twitterapi.KindAuth:
 		b.twitterFailed("post", err)
 		return s.reschedule(ctx, log, m, now.Add(5*time.Second), true, err)
@@ -401,10 +442,10 @@ const findPages = 5
 // restarts, and a message missed for want of it would be posted twice.
 const clockSkew = time.Minute
 
-// search is where an unfinished search for an outbox message stopped.
+// search is where an unfinished search for an outbox message stopped:
+// the next page's token of the DM list or of the bot's own tweets.
 type search struct {
-	cursor string // the DM list's next cursor
-	maxID  int64  // the user timeline's next max_id
+	token string
 }
 
 // find looks on Twitter for message m, whose post may or may not have
@@ -440,7 +481,7 @@ func (s *sender) find(m storage.OutboxMessage) (int64, bool, error) {
 	}
 	if m.Channel == conversations.DM {
 		for page := 0; page < findPages; page++ {
-			events, next, err := b.tw.DMEvents(at.cursor, dmPageSize)
+			events, next, err := b.tw.DMEvents(at.token)
 			if err != nil {
 				return done(0, false, err)
 			}
@@ -453,13 +494,13 @@ func (s *sender) find(m storage.OutboxMessage) (int64, bool, error) {
 			if next == "" || len(events) == 0 || events[len(events)-1].CreatedAt.Before(since) {
 				return done(0, false, nil)
 			}
-			at.cursor = next
+			at.token = next
 		}
 		return done(0, false, errNotSettled)
 	}
 	sinceID := m.InReplyTo // our reply is newer than the tweet it answers
 	for page := 0; page < findPages; page++ {
-		p, err := b.tw.UserTimeline(b.botID.Load(), sinceID, at.maxID, 200)
+		p, err := b.tw.OwnTweets(b.botID.Load(), sinceID, at.token)
 		if err != nil {
 			return done(0, false, err)
 		}
@@ -469,10 +510,10 @@ func (s *sender) find(m storage.OutboxMessage) (int64, bool, error) {
 				return done(t.ID, ok, err)
 			}
 		}
-		if p.Count == 0 || (len(p.Tweets) > 0 && p.Tweets[len(p.Tweets)-1].CreatedAt.Before(since)) {
+		if p.Count == 0 || p.Next == "" || (len(p.Tweets) > 0 && p.Tweets[len(p.Tweets)-1].CreatedAt.Before(since)) {
 			return done(0, false, nil)
 		}
-		at.maxID = p.Oldest - 1
+		at.token = p.Next
 	}
 	return done(0, false, errNotSettled)
 }

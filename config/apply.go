@@ -2,7 +2,7 @@ package config
 
 // Apply returns the configuration to run with after loading a new file:
 // everything from loaded except the settings read only at start-up (bot
-// screen name, storage path, Twitter URL and credentials, issuer URL and
+// screen name, storage path, Twitter API, URL and credentials, issuer URL and
 // key, health address), which keep their running values, so that the
 // running config always says what is really in force. Neither argument is
 // modified; it never fails.
@@ -10,6 +10,8 @@ func Apply(running, loaded *Config) *Config {
 	next := *loaded
 	next.Bot.ScreenName = running.Bot.ScreenName
 	next.Storage.Path = running.Storage.Path
+	next.Twitter.API = running.Twitter.API
+	next.Twitter.Limits = loaded.limitsSet.withAPIDefaults(running.Twitter.API)
 	next.Twitter.APIURL = running.Twitter.APIURL
 	next.Twitter.ConsumerKey = running.Twitter.ConsumerKey
 	next.Twitter.ConsumerSecret = running.Twitter.ConsumerSecret

@@ -23,6 +23,7 @@ type Config struct {
 		Path string
 	}
 	Twitter struct {
+		API            string // APIv1 or APIv2
 		APIURL         string
 		ConsumerKey    string
 		ConsumerSecret string
@@ -32,11 +33,9 @@ type Config struct {
 			Mentions       string // robfig/cron spec
 			DirectMessages string // robfig/cron spec
 		}
-		Limits struct {
-			TweetsPerWindow int           // statuses/update budget, default 300
-			TweetWindow     time.Duration // default 3h
-			DMsPerDay       int           // direct_messages/events/new budget per 24h, default 1000
-		}
+		// Limits are the bot's own posting budgets; the defaults depend
+		// on the API (see APILimits).
+		Limits Limits
 	}
 	Issuer struct {
 		URL       string
@@ -69,6 +68,57 @@ type Config struct {
 	// every value taken from the environment. Output is scrubbed of them as
 	// a last line of defence.
 	secrets []string
+	// limitsSet is the budgets as the file wrote them, zero where left
+	// out, so that Apply can give a running API its own defaults.
+	limitsSet Limits
+}
+
+// The two Twitter APIs the bot speaks (twitter.api).
+const (
+	APIv1 = "v1.1"
+	APIv2 = "v2"
+)
+
+// Limits are what the bot allows itself to post. A zero count is no
+// budget of that kind.
+type Limits struct {
+	TweetsPerWindow int           // posts per TweetWindow
+	TweetWindow     time.Duration //
+	DMsPerWindow    int           // direct messages per DMWindow
+	DMWindow        time.Duration //
+	DMsPerDay       int           // direct messages per rolling 24 hours
+}
+
+// APILimits are each API's default budgets, a little below the caps its
+// owner publishes: v1.1's 300 tweets per 3 hours and 1,000 DMs a day; v2's
+// 100 posts per 15 minutes, and 15 DMs per 15 minutes with 1,440 a day.
+func APILimits(api string) Limits {
+	if api == APIv2 {
+		return Limits{TweetsPerWindow: 100, TweetWindow: 15 * time.Minute, DMsPerWindow: 15, DMWindow: 15 * time.Minute, DMsPerDay: 1440}
+	}
+	return Limits{TweetsPerWindow: 300, TweetWindow: 3 * time.Hour, DMWindow: 15 * time.Minute, DMsPerDay: 1000}
+}
+
+// withAPIDefaults fills each budget the file left out with its API's
+// default.
+func (l Limits) withAPIDefaults(api string) Limits {
+	d := APILimits(api)
+	if l.TweetsPerWindow == 0 {
+		l.TweetsPerWindow = d.TweetsPerWindow
+	}
+	if l.TweetWindow == 0 {
+		l.TweetWindow = d.TweetWindow
+	}
+	if l.DMsPerWindow == 0 {
+		l.DMsPerWindow = d.DMsPerWindow
+	}
+	if l.DMWindow == 0 {
+		l.DMWindow = d.DMWindow
+	}
+	if l.DMsPerDay == 0 {
+		l.DMsPerDay = d.DMsPerDay
+	}
+	return l
 }
 
 // The two privacy modes, as the privacy key writes them.

@@ -111,6 +111,7 @@ func settings() []setting {
 	return []setting{
 		{"bot.screen_name", func(c *Config) string { return c.Bot.ScreenName }, true, false},
 		{"storage.path", func(c *Config) string { return c.Storage.Path }, true, false},
+		{"twitter.api", func(c *Config) string { return c.Twitter.API }, true, false},
 		{"twitter.api_url", func(c *Config) string { return c.Twitter.APIURL }, true, false},
 		{"twitter.consumer_key", func(c *Config) string { return c.Twitter.ConsumerKey }, true, true},
 		{"twitter.consumer_secret", func(c *Config) string { return c.Twitter.ConsumerSecret }, true, true},
@@ -120,6 +121,8 @@ func settings() []setting {
 		{"twitter.poll.direct_messages", func(c *Config) string { return c.Twitter.Poll.DirectMessages }, false, false},
 		{"twitter.limits.tweets_per_window", func(c *Config) string { return strconv.Itoa(c.Twitter.Limits.TweetsPerWindow) }, false, false},
 		{"twitter.limits.tweet_window", func(c *Config) string { return d(c.Twitter.Limits.TweetWindow) }, false, false},
+		{"twitter.limits.dms_per_window", func(c *Config) string { return strconv.Itoa(c.Twitter.Limits.DMsPerWindow) }, false, false},
+		{"twitter.limits.dm_window", func(c *Config) string { return d(c.Twitter.Limits.DMWindow) }, false, false},
 		{"twitter.limits.dms_per_day", func(c *Config) string { return strconv.Itoa(c.Twitter.Limits.DMsPerDay) }, false, false},
 		{"issuer.url", func(c *Config) string { return c.Issuer.URL }, true, false},
 		{"issuer.api_key", func(c *Config) string { return c.Issuer.APIKey }, true, true},

@@ -46,6 +46,9 @@ func Parse(data []byte, path string, lookupEnv func(string) (string, bool)) (*Co
 	if root != nil {
 		p.top(root, c)
 	}
+	p.checkAPIURL(c)
+	c.limitsSet = c.Twitter.Limits
+	c.Twitter.Limits = c.Twitter.Limits.withAPIDefaults(c.Twitter.API)
 	p.crossCheckOffers(c)
 	p.compileTemplates(c, root)
 	if len(p.problems) > 0 {
@@ -70,6 +73,7 @@ type parser struct {
 	secrets  []string
 	lines    []string // the file, to find where text starts on a line
 
+	apiURLNode      *yaml.Node // twitter.api_url's value, nil when absent
 	offersKey       *yaml.Node // the "offers" key, nil when absent
 	templatesKey    *yaml.Node // the top-level "templates" key, nil when absent
 	globalTemplates map[messages.Kind]*yaml.Node

@@ -12,17 +12,25 @@ durations (15m, 90s); schedules are robfig/cron specs ("@every 15s",
 bot.screen_name            required  the bot's own account, without @ (contract; restart)
 storage.path               required  SQLite file, created if missing (contract; restart)
 
-twitter.api_url            required  base URL of the Twitter API v1.1; a trailing / is
-                                     added if missing (contract; restart)
+twitter.api                v1.1      which API the bot speaks: v1.1 (go-twitter; X serves it to
+                                     Enterprise apps only) or v2 (X's pay-per-use API)
+                                     (contract; restart)
+twitter.api_url            required  base URL of that API: https://api.twitter.com/1.1/ for v1.1,
+                                     https://api.x.com/2/ for v2; a trailing / is added if
+                                     missing (contract; restart)
 twitter.consumer_key       required  secret (contract; restart)
 twitter.consumer_secret    required  secret (contract; restart)
 twitter.access_token       required  secret (contract; restart)
 twitter.access_secret      required  secret (contract; restart)
 twitter.poll.mentions      "@every 15s"  how often to read mentions (contract)
 twitter.poll.direct_messages "@every 1m" how often to read direct messages (contract)
-twitter.limits.tweets_per_window  300    tweets the bot posts at most per tweet_window
-twitter.limits.tweet_window       3h     the rolling window of tweets_per_window
+twitter.limits.tweets_per_window  300    tweets the bot posts at most per tweet_window (v2: 100)
+twitter.limits.tweet_window       3h     the rolling window of tweets_per_window (v2: 15m)
+twitter.limits.dms_per_window     none   direct messages the bot sends at most per dm_window
+                                         (v2: 15)
+twitter.limits.dm_window          15m    the rolling window of dms_per_window
 twitter.limits.dms_per_day        1000   direct messages the bot sends at most per 24 hours
+                                         (v2: 1440)
 
 issuer.url                 required  base URL of the issuer API (contract; restart)
 issuer.api_key             required  secret (contract; restart)

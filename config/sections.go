@@ -14,9 +14,6 @@ import (
 const (
 	DefaultPollMentions       = "@every 15s"
 	DefaultPollDirectMessages = "@every 1m"
-	DefaultTweetsPerWindow    = 300
-	DefaultTweetWindow        = 3 * time.Hour
-	DefaultDMsPerDay          = 1000
 	DefaultIssuerTimeout      = 10 * time.Second
 	DefaultWindow             = 15 * time.Minute
 	DefaultExpirySchedule     = "@every 5s"
@@ -29,9 +26,7 @@ func withDefaults(path string) *Config {
 	c := &Config{Path: path, Privacy: PrivacyPublic}
 	c.Twitter.Poll.Mentions = DefaultPollMentions
 	c.Twitter.Poll.DirectMessages = DefaultPollDirectMessages
-	c.Twitter.Limits.TweetsPerWindow = DefaultTweetsPerWindow
-	c.Twitter.Limits.TweetWindow = DefaultTweetWindow
-	c.Twitter.Limits.DMsPerDay = DefaultDMsPerDay
+	c.Twitter.API = APIv1
 	c.Issuer.Timeout = DefaultIssuerTimeout
 	c.Confirmation.Window = DefaultWindow
 	c.Schedules.Expiry = DefaultExpirySchedule
@@ -132,7 +127,11 @@ func (p *parser) storageFields(c *Config) []field {
 func (p *parser) twitterFields(c *Config) []field {
 	t := &c.Twitter
 	return []field{
+		{name: "api", decode: func(_, n *yaml.Node) {
+			p.oneOf("twitter.api", n, &t.API, APIv1, APIv2)
+		}},
 		{name: "api_url", required: true, decode: func(_, n *yaml.Node) {
+			p.apiURLNode = n
 			p.url("twitter.api_url", n, &t.APIURL)
 			// The Twitter client resolves paths against this base, which
 			// only works with the trailing slash.
@@ -170,11 +169,30 @@ func (p *parser) twitterFields(c *Config) []field {
 				{name: "tweet_window", decode: func(_, n *yaml.Node) {
 					p.duration("twitter.limits.tweet_window", n, &t.Limits.TweetWindow)
 				}},
+				{name: "dms_per_window", decode: func(_, n *yaml.Node) {
+					p.count("twitter.limits.dms_per_window", n, &t.Limits.DMsPerWindow)
+				}},
+				{name: "dm_window", decode: func(_, n *yaml.Node) {
+					p.duration("twitter.limits.dm_window", n, &t.Limits.DMWindow)
+				}},
 				{name: "dms_per_day", decode: func(_, n *yaml.Node) {
 					p.count("twitter.limits.dms_per_day", n, &t.Limits.DMsPerDay)
 				}},
 			})
 		}},
+	}
+}
+
+// checkAPIURL refuses an API address that plainly belongs to the other
+// API (a path ending in /1.1/ with api v2, or in /2/ with v1.1): every
+// request would fail, and only at run time.
+func (p *parser) checkAPIURL(c *Config) {
+	u := c.Twitter.APIURL
+	switch {
+	case c.Twitter.API == APIv2 && strings.HasSuffix(u, "/1.1/"):
+		p.add(p.apiURLNode, "twitter.api_url %s is a v1.1 address, but twitter.api is v2: use the v2 base, such as https://api.x.com/2/", u)
+	case c.Twitter.API == APIv1 && strings.HasSuffix(u, "/2/"):
+		p.add(p.apiURLNode, "twitter.api_url %s is a v2 address, but twitter.api is v1.1: set twitter.api: v2, or use https://api.twitter.com/1.1/", u)
 	}
 }
 

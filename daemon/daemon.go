@@ -25,11 +25,30 @@ type Options struct {
 	Bot func(*bot.Options)
 }
 
+// Twitter is the adapter of the configured API (twitter.api), as the bot
+// and the daemon use it.
+type Twitter interface {
+	bot.Twitter
+	Close()
+}
+
+// newTwitter returns the adapter of the API cfg names.
+func newTwitter(cfg *config.Config, opt Options) (Twitter, error) {
+	tc := twitterapi.Config{
+		APIURL: cfg.Twitter.APIURL, ConsumerKey: cfg.Twitter.ConsumerKey, ConsumerSecret: cfg.Twitter.ConsumerSecret,
+		AccessToken: cfg.Twitter.AccessToken, AccessSecret: cfg.Twitter.AccessSecret, Now: opt.Now, Logger: opt.Logger,
+	}
+	if cfg.Twitter.API == config.APIv2 {
+		return twitterapi.NewV2(tc)
+	}
+	return twitterapi.New(tc)
+}
+
 // Daemon is a running paybytweet.
 type Daemon struct {
 	DB      *storage.DB
 	Bot     *bot.Bot
-	Twitter *twitterapi.Client
+	Twitter Twitter
 	Issuer  *issuer.Client
 
 	cfg    *config.Config
@@ -56,10 +75,7 @@ func Open(ctx context.Context, cfg *config.Config, opt Options) (*Daemon, error)
 		lk.release()
 		return nil, err
 	}
-	tw, err := twitterapi.New(twitterapi.Config{
-		APIURL: cfg.Twitter.APIURL, ConsumerKey: cfg.Twitter.ConsumerKey, ConsumerSecret: cfg.Twitter.ConsumerSecret,
-		AccessToken: cfg.Twitter.AccessToken, AccessSecret: cfg.Twitter.AccessSecret, Now: opt.Now, Logger: opt.Logger,
-	})
+	tw, err := newTwitter(cfg, opt)
 	if err != nil {
 		db.Close()
 		lk.release()
@@ -81,7 +97,7 @@ func Open(ctx context.Context, cfg *config.Config, opt Options) (*Daemon, error)
 	if cfg.Health.Listen != "" {
 		d.serveHealth(cfg.Health.Listen)
 	}
-	d.log.Info("paybytweet running", "offers", len(cfg.Offers), "database", cfg.Storage.Path, "twitter", cfg.Twitter.APIURL, "issuer", cfg.Issuer.URL)
+	d.log.Info("paybytweet running", "offers", len(cfg.Offers), "database", cfg.Storage.Path, "twitter_api", cfg.Twitter.API, "twitter", cfg.Twitter.APIURL, "issuer", cfg.Issuer.URL)
 	return d, nil
 }
 

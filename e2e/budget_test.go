@@ -9,7 +9,11 @@ import (
 // DMs a day: the third waits until budget comes back, and is then sent,
 // after the two before it.
 func TestDMSendingBudgetWaitsAndDropsNothing(t *testing.T) {
-	r := newRig(t, rigOption(func(c *cfgT) { c.Twitter.Limits.DMsPerDay = 2 }))
+	eachAPI(t, testDMSendingBudgetWaitsAndDropsNothing)
+}
+
+func testDMSendingBudgetWaitsAndDropsNothing(t *testing.T, api string) {
+	r := newRig(t, api, rigOption(func(c *cfgT) { c.Twitter.Limits.DMsPerDay = 2 }))
 	r.dm(alice, "help")
 	r.dm(alice, "orders")
 	r.dm(alice, "#BuyGiftCard")
@@ -36,8 +40,10 @@ func TestDMSendingBudgetWaitsAndDropsNothing(t *testing.T) {
 
 // TestTweetBudgetWaitsAndKeepsOrder does the same for tweets, per the
 // configured window.
-func TestTweetBudgetWaitsAndKeepsOrder(t *testing.T) {
-	r := newRig(t, rigOption(func(c *cfgT) {
+func TestTweetBudgetWaitsAndKeepsOrder(t *testing.T) { eachAPI(t, testTweetBudgetWaitsAndKeepsOrder) }
+
+func testTweetBudgetWaitsAndKeepsOrder(t *testing.T, api string) {
+	r := newRig(t, api, rigOption(func(c *cfgT) {
 		c.Twitter.Limits.TweetsPerWindow = 1
 		c.Twitter.Limits.TweetWindow = time.Hour
 	}))
@@ -54,4 +60,31 @@ func TestTweetBudgetWaitsAndKeepsOrder(t *testing.T) {
 	r.clock.Advance(time.Hour + time.Minute)
 	r.settle()
 	r.reply(b.ID)
+}
+
+// TestDMWindowBudgetWaitsAndDropsNothing: the DM budget of a short window
+// (v2's default is 15 per 15 minutes, beside 1,440 a day), here two per
+// 15 minutes: the third DM waits for the window, not for the day.
+func TestDMWindowBudgetWaitsAndDropsNothing(t *testing.T) {
+	eachAPI(t, testDMWindowBudgetWaitsAndDropsNothing)
+}
+
+func testDMWindowBudgetWaitsAndDropsNothing(t *testing.T, api string) {
+	r := newRig(t, api, rigOption(func(c *cfgT) {
+		c.Twitter.Limits.DMsPerWindow, c.Twitter.Limits.DMWindow, c.Twitter.Limits.DMsPerDay = 2, 15*time.Minute, 1000
+	}))
+	r.dm(alice, "help")
+	r.dm(alice, "orders")
+	r.dm(alice, "#BuyGiftCard")
+	r.d.Bot.PollNow()
+	r.waitFor("two DMs", func() bool { return len(r.dmsTo(alice)) == 2 })
+	r.d.Bot.PollNow()
+	time.Sleep(100 * time.Millisecond) // give a wrong sender every chance to send the third
+	if n := len(r.dmsTo(alice)); n != 2 {
+		t.Fatalf("sent %d DMs within a budget of 2 per 15 minutes", n)
+	}
+	r.clock.Advance(15*time.Minute + time.Second)
+	r.d.Bot.PollNow()
+	r.waitFor("the third DM", func() bool { return len(r.dmsTo(alice)) == 3 })
+	mustContain(t, "third", r.lastDM(alice).Text, "Gift Card", "#ConfirmGiftCard")
 }

@@ -42,6 +42,7 @@ func TestMain(m *testing.M) {
 
 // childSpec is what the parent tells a child daemon.
 type childSpec struct {
+	API           string // config.APIv1 or config.APIv2
 	DB            string
 	TwitterURL    string
 	IssuerURL     string
@@ -79,10 +80,10 @@ func runChild(specPath string) int {
 		fmt.Fprintln(os.Stderr, "child: spec:", err)
 		return 2
 	}
-	cfg := testConfig(spec.TwitterURL, spec.IssuerURL, spec.DB)
+	cfg := testConfig(spec.API, spec.TwitterURL, spec.IssuerURL, spec.DB)
 	cfg.Twitter.Poll.Mentions, cfg.Twitter.Poll.DirectMessages = "@every 1s", "@every 1s"
 	cfg.Schedules.Expiry, cfg.Schedules.Announce = "@every 5s", "@every 1m"
-	cfg.Twitter.Limits.TweetsPerWindow, cfg.Twitter.Limits.DMsPerDay = 100000, 100000
+	cfg.Twitter.Limits.TweetsPerWindow, cfg.Twitter.Limits.DMsPerWindow, cfg.Twitter.Limits.DMsPerDay = 100000, 100000, 100000
 	if spec.IssuerTimeout > 0 {
 		cfg.Issuer.Timeout = spec.IssuerTimeout
 	}

@@ -33,21 +33,23 @@ func crashShoppers() []*shopper {
 // to three times, at different hits), restarts it on the same database
 // until nothing is left to do, and checks that every purchase was made and
 // told exactly once.
-func TestCrashPoints(t *testing.T) {
+func TestCrashPoints(t *testing.T) { eachAPI(t, testCrashPoints) }
+
+func testCrashPoints(t *testing.T, api string) {
 	for _, point := range crashpoint.Points {
 		t.Run(point, func(t *testing.T) {
 			t.Parallel()
-			runCrashScenario(t, point)
+			runCrashScenario(t, api, point)
 		})
 	}
 }
 
-func runCrashScenario(t *testing.T, point string) {
+func runCrashScenario(t *testing.T, api, point string) {
 	const maxCrashes = 3
 	seed := uint64(time.Now().UnixNano())
 	rng := rand.New(rand.NewPCG(seed, 0))
 	t.Logf("seed %d", seed)
-	w := newWorld(t)
+	w := newWorld(t, api)
 	p := newDaemonProc(t, t.TempDir(), w.spec())
 	d := newDriver(t, w.tw)
 	d.hijacker = true

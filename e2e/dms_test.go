@@ -6,10 +6,13 @@ import (
 	"testing"
 
 	"github.com/paybytweet/paybytweet/config"
+	"github.com/paybytweet/paybytweet/twitterapi"
 )
 
-func TestDMOnlyPurchase(t *testing.T) {
-	r := newRig(t)
+func TestDMOnlyPurchase(t *testing.T) { eachAPI(t, testDMOnlyPurchase) }
+
+func testDMOnlyPurchase(t *testing.T, api string) {
+	r := newRig(t, api)
 	r.dm(alice, "#BuyKindleFireHD")
 	r.settle()
 	req := r.lastDM(alice)
@@ -31,8 +34,10 @@ func TestDMOnlyPurchase(t *testing.T) {
 	}
 }
 
-func TestMixedChannelPurchase(t *testing.T) {
-	r := newRig(t)
+func TestMixedChannelPurchase(t *testing.T) { eachAPI(t, testMixedChannelPurchase) }
+
+func testMixedChannelPurchase(t *testing.T, api string) {
+	r := newRig(t, api)
 	buy := r.tweet(alice, "@AmexOffers #BuyKindleFireHD")
 	r.settle()
 	orderID := orderIn(t, r.reply(buy.ID).Text)
@@ -45,8 +50,10 @@ func TestMixedChannelPurchase(t *testing.T) {
 	}
 }
 
-func TestDMConfirmHashtagAndWordConfirm(t *testing.T) {
-	r := newRig(t)
+func TestDMConfirmHashtagAndWordConfirm(t *testing.T) { eachAPI(t, testDMConfirmHashtagAndWordConfirm) }
+
+func testDMConfirmHashtagAndWordConfirm(t *testing.T, api string) {
+	r := newRig(t, api)
 	r.dm(alice, "#BuyGiftCard")
 	r.settle()
 	r.dm(alice, "#confirmgiftcard")
@@ -61,8 +68,10 @@ func TestDMConfirmHashtagAndWordConfirm(t *testing.T) {
 	r.charged(bob, 1)
 }
 
-func TestYesWithNothingPending(t *testing.T) {
-	r := newRig(t)
+func TestYesWithNothingPending(t *testing.T) { eachAPI(t, testYesWithNothingPending) }
+
+func testYesWithNothingPending(t *testing.T, api string) {
+	r := newRig(t, api)
 	r.dm(alice, "yes")
 	r.settle()
 	mustContain(t, "answer", r.lastDM(alice).Text, "Nothing is waiting")
@@ -70,7 +79,11 @@ func TestYesWithNothingPending(t *testing.T) {
 }
 
 func TestCancelReleasesTheUnitToSomeoneElse(t *testing.T) {
-	r := newRig(t, rigOption(func(c *cfgT) { c.Offers[0].Quantity = qty(1) }))
+	eachAPI(t, testCancelReleasesTheUnitToSomeoneElse)
+}
+
+func testCancelReleasesTheUnitToSomeoneElse(t *testing.T, api string) {
+	r := newRig(t, api, rigOption(func(c *cfgT) { c.Offers[0].Quantity = qty(1) }))
 	r.dm(alice, "#BuyKindleFireHD")
 	r.settle()
 	orderID := orderIn(t, r.lastDM(alice).Text)
@@ -97,8 +110,10 @@ func TestCancelReleasesTheUnitToSomeoneElse(t *testing.T) {
 	mustContain(t, "second cancel", r.lastDM(alice).Text, "nothing to cancel")
 }
 
-func TestHelpAndOrders(t *testing.T) {
-	r := newRig(t)
+func TestHelpAndOrders(t *testing.T) { eachAPI(t, testHelpAndOrders) }
+
+func testHelpAndOrders(t *testing.T, api string) {
+	r := newRig(t, api)
 	r.dm(alice, "help")
 	r.settle()
 	help := r.lastDM(alice).Text
@@ -118,8 +133,10 @@ func TestHelpAndOrders(t *testing.T) {
 	}
 }
 
-func TestUnknownDMGetsOnePointerPerTurn(t *testing.T) {
-	r := newRig(t)
+func TestUnknownDMGetsOnePointerPerTurn(t *testing.T) { eachAPI(t, testUnknownDMGetsOnePointerPerTurn) }
+
+func testUnknownDMGetsOnePointerPerTurn(t *testing.T, api string) {
+	r := newRig(t, api)
 	r.dm(alice, "hello bot")
 	r.dm(alice, "are you there?")
 	r.dm(alice, "hello??")
@@ -139,7 +156,11 @@ func TestUnknownDMGetsOnePointerPerTurn(t *testing.T) {
 }
 
 func TestPrivacyModeKeepsCardDigitsOutOfPublicTweets(t *testing.T) {
-	r := newRig(t, rigOption(func(c *cfgT) { c.Privacy = config.PrivacyDM }))
+	eachAPI(t, testPrivacyModeKeepsCardDigitsOutOfPublicTweets)
+}
+
+func testPrivacyModeKeepsCardDigitsOutOfPublicTweets(t *testing.T, api string) {
+	r := newRig(t, api, rigOption(func(c *cfgT) { c.Privacy = config.PrivacyDM }))
 	buy := r.tweet(alice, "@AmexOffers #BuyKindleFireHD")
 	r.settle()
 	pointer := r.reply(buy.ID)
@@ -164,8 +185,10 @@ func TestPrivacyModeKeepsCardDigitsOutOfPublicTweets(t *testing.T) {
 	}
 }
 
-func TestMoreThanAPageOfDMsBetweenPolls(t *testing.T) {
-	r := newRig(t)
+func TestMoreThanAPageOfDMsBetweenPolls(t *testing.T) { eachAPI(t, testMoreThanAPageOfDMsBetweenPolls) }
+
+func testMoreThanAPageOfDMsBetweenPolls(t *testing.T, api string) {
+	r := newRig(t, api)
 	const n = 120 // more than two pages of 50
 	for i := 0; i < n; i++ {
 		r.dm(carol, "note "+itoa(i))
@@ -182,14 +205,16 @@ func TestMoreThanAPageOfDMsBetweenPolls(t *testing.T) {
 	}
 }
 
-func TestDMListStaysWithinItsBudget(t *testing.T) {
-	r := newRig(t, twitterLimits)
+func TestDMListStaysWithinItsBudget(t *testing.T) { eachAPI(t, testDMListStaysWithinItsBudget) }
+
+func testDMListStaysWithinItsBudget(t *testing.T, api string) {
+	r := newRig(t, api, twitterLimits)
 	for i := 0; i < 30; i++ {
 		r.d.Bot.PollNow()
 	}
 	// Over budget, the poll is skipped rather than refused by Twitter.
 	for _, req := range r.tw.Requests() {
-		if req.Endpoint == "GET direct_messages/events/list" && req.Status == 429 {
+		if req.Endpoint == r.ep(twitterapi.CallDMList) && req.Status == 429 {
 			t.Fatalf("the DM list was asked past its budget: %+v", req)
 		}
 	}
@@ -200,8 +225,10 @@ func TestDMListStaysWithinItsBudget(t *testing.T) {
 	mustContain(t, "help", r.lastDM(alice).Text, "#BuyGiftCard")
 }
 
-func TestBotsOwnDMsAreNeverActedOn(t *testing.T) {
-	r := newRig(t)
+func TestBotsOwnDMsAreNeverActedOn(t *testing.T) { eachAPI(t, testBotsOwnDMsAreNeverActedOn) }
+
+func testBotsOwnDMsAreNeverActedOn(t *testing.T, api string) {
+	r := newRig(t, api)
 	// The bot's sent DMs are in the same list as received ones.
 	if _, err := r.tw.SendDM(botUser.ID, alice.ID, "#BuyKindleFireHD yes help"); err != nil {
 		t.Fatal(err)
@@ -216,8 +243,10 @@ func TestBotsOwnDMsAreNeverActedOn(t *testing.T) {
 	}
 }
 
-func TestDMFromSomeoneNotEnrolled(t *testing.T) {
-	r := newRig(t)
+func TestDMFromSomeoneNotEnrolled(t *testing.T) { eachAPI(t, testDMFromSomeoneNotEnrolled) }
+
+func testDMFromSomeoneNotEnrolled(t *testing.T, api string) {
+	r := newRig(t, api)
 	r.dm(carol, "#BuyKindleFireHD")
 	r.settle()
 	mustContain(t, "answer", r.lastDM(carol).Text, "https://issuer.example/link-twitter")

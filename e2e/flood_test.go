@@ -14,7 +14,11 @@ import (
 // still gets her request and her receipt. Nothing of his is dropped: the
 // rest goes out as later windows free budget.
 func TestFloodingCardholderDoesNotStarveOthers(t *testing.T) {
-	r := newRig(t, rigOption(func(c *cfgT) {
+	eachAPI(t, testFloodingCardholderDoesNotStarveOthers)
+}
+
+func testFloodingCardholderDoesNotStarveOthers(t *testing.T, api string) {
+	r := newRig(t, api, rigOption(func(c *cfgT) {
 		c.Twitter.Limits.TweetsPerWindow = 10
 		c.Twitter.Limits.TweetWindow = time.Hour
 	}))

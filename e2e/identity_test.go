@@ -14,7 +14,11 @@ import (
 // past messages it cannot recognise as its own) nor post, and once the
 // configuration is right every message is answered.
 func TestCredentialsOfAnotherAccountLoseNothing(t *testing.T) {
-	r := newRig(t, rigOption(func(c *cfgT) { c.Bot.ScreenName = "SomeOtherBot" }))
+	eachAPI(t, testCredentialsOfAnotherAccountLoseNothing)
+}
+
+func testCredentialsOfAnotherAccountLoseNothing(t *testing.T, api string) {
+	r := newRig(t, api, rigOption(func(c *cfgT) { c.Bot.ScreenName = "SomeOtherBot" }))
 	buy := r.tweet(alice, "@AmexOffers #BuyKindleFireHD")
 	r.d.Bot.PollNow()
 	if msgs, _ := r.d.DB.Inbox(context.Background(), ""); len(msgs) != 0 {

@@ -20,6 +20,7 @@ import (
 	"github.com/paybytweet/paybytweet/emulators/issuersandbox"
 	"github.com/paybytweet/paybytweet/emulators/twitteremu"
 	"github.com/paybytweet/paybytweet/storage"
+	"github.com/paybytweet/paybytweet/twitterapi"
 )
 
 // More cardholders for the crash and kill-loop tests; all enrolled.
@@ -36,13 +37,14 @@ var (
 // child daemon has its own), with every cardholder known and enrolled.
 type world struct {
 	t   *testing.T
+	api string
 	tw  *twitteremu.Server
 	iss *issuersandbox.Server
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t *testing.T, api string) *world {
 	t.Helper()
-	w := &world{t: t}
+	w := &world{t: t, api: api}
 	// The child polls several times a second: Twitter's real budgets
 	// would stop it within seconds, which is not what these tests are
 	// about (the fault tests cover rate limits).
@@ -51,7 +53,11 @@ func newWorld(t *testing.T) *world {
 		RateLimits: map[string]int{
 			"statuses/mentions_timeline": 1000000, "statuses/user_timeline": 1000000, "account/verify_credentials": 1000000,
 			"direct_messages/events/list": 1000000, "direct_messages/events/show": 1000000, "statuses/show": 1000000,
-		}})
+			"2/users/me": 1000000, "2/users/:id/mentions": 1000000, "2/users/:id/tweets": 1000000, "2/dm_events": 1000000,
+			"2/tweets": 1000000, "2/dm_conversations/with/:participant_id/messages": 1000000,
+		},
+		DailyLimits: map[string]int{"2/tweets": 1000000, "2/dm_conversations/with/:participant_id/messages": 1000000},
+	})
 	for _, u := range []twitteremu.User{alice, bob, carol, dave, erin, frank, grace, mallory, heidi, ivan, judy} {
 		w.tw.AddUser(u)
 	}
@@ -75,8 +81,11 @@ func newWorld(t *testing.T) *world {
 	return w
 }
 
+// ep is how the emulator names the endpoint of call on the world's API.
+func (w *world) ep(call twitterapi.Call) string { return endpoint(w.api, call) }
+
 func (w *world) spec() childSpec {
-	return childSpec{TwitterURL: w.tw.URL(), IssuerURL: w.iss.URL(), IssuerTimeout: 2 * time.Second}
+	return childSpec{API: w.api, TwitterURL: apiURL(w.tw, w.api), IssuerURL: w.iss.URL(), IssuerTimeout: 2 * time.Second}
 }
 
 // shopper is a cardholder of the driver: what they buy, by which channel,

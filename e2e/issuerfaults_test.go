@@ -37,7 +37,9 @@ func (r *rig) issuerCalls(ref string, from int) (posts []issuersandbox.Request, 
 // TestIssuerFaults: whatever the issuer does to the first purchase request
 // of an order, alice is charged exactly once, with the order's one key,
 // and gets one receipt.
-func TestIssuerFaults(t *testing.T) {
+func TestIssuerFaults(t *testing.T) { eachAPI(t, testIssuerFaults) }
+
+func testIssuerFaults(t *testing.T, api string) {
 	const timeout = 300 * time.Millisecond
 	tests := []struct {
 		name        string
@@ -58,7 +60,7 @@ func TestIssuerFaults(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := newRig(t, rigOption(func(c *cfgT) { c.Issuer.Timeout = timeout }))
+			r := newRig(t, api, rigOption(func(c *cfgT) { c.Issuer.Timeout = timeout }))
 			buy := r.tweet(alice, "@AmexOffers #BuyGiftCard")
 			r.settle()
 			req := r.reply(buy.ID)
@@ -111,8 +113,10 @@ func TestIssuerFaults(t *testing.T) {
 // TestIssuerIdempotencyKeyReused: a 422 (the order's key was used before
 // with another body) is a bug somewhere: the order is parked for an
 // operator, an ALERT is logged, and nothing is charged, then or later.
-func TestIssuerIdempotencyKeyReused(t *testing.T) {
-	r := newRig(t)
+func TestIssuerIdempotencyKeyReused(t *testing.T) { eachAPI(t, testIssuerIdempotencyKeyReused) }
+
+func testIssuerIdempotencyKeyReused(t *testing.T, api string) {
+	r := newRig(t, api)
 	buy := r.tweet(alice, "@AmexOffers #BuyGiftCard")
 	r.settle()
 	req := r.reply(buy.ID)

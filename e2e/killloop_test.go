@@ -10,8 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paybytweet/paybytweet/config"
 	"github.com/paybytweet/paybytweet/emulators/issuersandbox"
 	"github.com/paybytweet/paybytweet/emulators/twitteremu"
+	"github.com/paybytweet/paybytweet/twitterapi"
 )
 
 // killsEnv sets how many times TestKillLoop kills the daemon; CI runs
@@ -27,7 +29,24 @@ const (
 // mentions timeline answers 429), and SIGKILLs the daemon at random
 // moments, restarting it on the same database each time. At the end every
 // purchase must have been made once and told once.
+//
+// PAYBYTWEET_API=v1.1 or v2 runs it against that API alone; without it,
+// against each in turn.
 func TestKillLoop(t *testing.T) {
+	if api := os.Getenv(apiEnv); api != "" {
+		if api != config.APIv1 && api != config.APIv2 {
+			t.Fatalf("%s=%q: want %s or %s", apiEnv, api, config.APIv1, config.APIv2)
+		}
+		t.Run(api, func(t *testing.T) { testKillLoop(t, api) })
+		return
+	}
+	eachAPI(t, testKillLoop)
+}
+
+// apiEnv names the variable that picks TestKillLoop's API.
+const apiEnv = "PAYBYTWEET_API"
+
+func testKillLoop(t *testing.T, api string) {
 	kills := defaultKills
 	if v := os.Getenv(killsEnv); v != "" {
 		n, err := strconv.Atoi(v)
@@ -48,14 +67,14 @@ func TestKillLoop(t *testing.T) {
 	for epoch := 1; kills > 0 && !t.Failed(); epoch++ {
 		n := min(kills, killsPerEpoch)
 		kills -= n
-		t.Run("epoch "+strconv.Itoa(epoch), func(t *testing.T) { killEpoch(t, n, rng) })
+		t.Run("epoch "+strconv.Itoa(epoch), func(t *testing.T) { killEpoch(t, api, n, rng) })
 	}
 }
 
 const killsPerEpoch = 100
 
-func killEpoch(t *testing.T, kills int, rng *rand.Rand) {
-	w := newWorld(t)
+func killEpoch(t *testing.T, api string, kills int, rng *rand.Rand) {
+	w := newWorld(t, api)
 	spec := w.spec()
 	spec.IssuerTimeout = 400 * time.Millisecond
 	spec.GiftCardLimit = 1 << 30
@@ -85,13 +104,13 @@ func killEpoch(t *testing.T, kills int, rng *rand.Rand) {
 		{Method: "GET", Path: "/v1/enrollments", Status: 503},
 	}
 	twitterFaults := []twitteremu.Fault{
-		{Endpoint: "POST statuses/update", Status: 503, AfterWork: true},
-		{Endpoint: "POST statuses/update", Drop: true, AfterWork: true},
-		{Endpoint: "POST statuses/update", Status: 503},
-		{Endpoint: "POST direct_messages/events/new", Status: 503, AfterWork: true},
-		{Endpoint: "GET statuses/mentions_timeline", Status: 429},
-		{Endpoint: "GET direct_messages/events/list", Status: 503},
-		{Endpoint: "GET statuses/user_timeline", Status: 503},
+		{Endpoint: w.ep(twitterapi.CallPost), Status: 503, AfterWork: true},
+		{Endpoint: w.ep(twitterapi.CallPost), Drop: true, AfterWork: true},
+		{Endpoint: w.ep(twitterapi.CallPost), Status: 503},
+		{Endpoint: w.ep(twitterapi.CallSendDM), Status: 503, AfterWork: true},
+		{Endpoint: w.ep(twitterapi.CallMentions), Status: 429},
+		{Endpoint: w.ep(twitterapi.CallDMList), Status: 503},
+		{Endpoint: w.ep(twitterapi.CallOwnTweets), Status: 503},
 	}
 
 	p.start("")

@@ -7,10 +7,13 @@ import (
 	"time"
 
 	"github.com/paybytweet/paybytweet/emulators/twitteremu"
+	"github.com/paybytweet/paybytweet/twitterapi"
 )
 
-func TestHappyPath(t *testing.T) {
-	r := newRig(t)
+func TestHappyPath(t *testing.T) { eachAPI(t, testHappyPath) }
+
+func testHappyPath(t *testing.T, api string) {
+	r := newRig(t, api)
 	buy := r.tweet(alice, "@AmexOffers #BuyKindleFireHD")
 	r.settle()
 	req := r.reply(buy.ID)
@@ -42,8 +45,10 @@ func TestHappyPath(t *testing.T) {
 	mustContain(t, "request", req.Text, p.Reference)
 }
 
-func TestNotEnrolledAndSuspended(t *testing.T) {
-	r := newRig(t)
+func TestNotEnrolledAndSuspended(t *testing.T) { eachAPI(t, testNotEnrolledAndSuspended) }
+
+func testNotEnrolledAndSuspended(t *testing.T, api string) {
+	r := newRig(t, api)
 	for _, u := range []twitteremu.User{carol, dave} {
 		buy := r.tweet(u, "@AmexOffers #BuyKindleFireHD")
 		r.settle()
@@ -56,7 +61,9 @@ func TestNotEnrolledAndSuspended(t *testing.T) {
 	}
 }
 
-func TestOfferNotAvailable(t *testing.T) {
+func TestOfferNotAvailable(t *testing.T) { eachAPI(t, testOfferNotAvailable) }
+
+func testOfferNotAvailable(t *testing.T, api string) {
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	tests := []struct {
 		name string
@@ -69,7 +76,7 @@ func TestOfferNotAvailable(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := newRig(t, tt.mod)
+			r := newRig(t, api, tt.mod)
 			buy := r.tweet(alice, "@AmexOffers #BuyKindleFireHD")
 			r.settle()
 			mustContain(t, "answer", r.reply(buy.ID).Text, tt.want)
@@ -81,8 +88,10 @@ func TestOfferNotAvailable(t *testing.T) {
 	}
 }
 
-func TestSoldOutAfterTheLastUnit(t *testing.T) {
-	r := newRig(t, rigOption(func(c *cfgT) { c.Offers[0].Quantity = qty(1) }))
+func TestSoldOutAfterTheLastUnit(t *testing.T) { eachAPI(t, testSoldOutAfterTheLastUnit) }
+
+func testSoldOutAfterTheLastUnit(t *testing.T, api string) {
+	r := newRig(t, api, rigOption(func(c *cfgT) { c.Offers[0].Quantity = qty(1) }))
 	r.buyAndConfirm(alice, "#BuyKindleFireHD", "#ConfirmKindleFireHD")
 	buy := r.tweet(bob, "@AmexOffers #BuyKindleFireHD")
 	r.settle()
@@ -90,8 +99,10 @@ func TestSoldOutAfterTheLastUnit(t *testing.T) {
 	r.noPurchases(bob)
 }
 
-func TestPerUserLimit(t *testing.T) {
-	r := newRig(t)
+func TestPerUserLimit(t *testing.T) { eachAPI(t, testPerUserLimit) }
+
+func testPerUserLimit(t *testing.T, api string) {
+	r := newRig(t, api)
 	mustContain(t, "receipt", r.buyAndConfirm(alice, "#BuyKindleFireHD", "#ConfirmKindleFireHD").Text, "Done")
 	again := r.tweet(alice, "@AmexOffers #BuyKindleFireHD again")
 	r.settle()
@@ -99,8 +110,10 @@ func TestPerUserLimit(t *testing.T) {
 	r.charged(alice, 1)
 }
 
-func TestRepeatBuyWhilePending(t *testing.T) {
-	r := newRig(t)
+func TestRepeatBuyWhilePending(t *testing.T) { eachAPI(t, testRepeatBuyWhilePending) }
+
+func testRepeatBuyWhilePending(t *testing.T, api string) {
+	r := newRig(t, api)
 	first := r.tweet(alice, "@AmexOffers #BuyKindleFireHD")
 	r.settle()
 	second := r.tweet(alice, "@AmexOffers #BuyKindleFireHD please")
@@ -122,8 +135,10 @@ func TestRepeatBuyWhilePending(t *testing.T) {
 	r.charged(alice, 1)
 }
 
-func TestConfirmationBySomeoneElse(t *testing.T) {
-	r := newRig(t)
+func TestConfirmationBySomeoneElse(t *testing.T) { eachAPI(t, testConfirmationBySomeoneElse) }
+
+func testConfirmationBySomeoneElse(t *testing.T, api string) {
+	r := newRig(t, api)
 	buy := r.tweet(alice, "@AmexOffers #BuyKindleFireHD")
 	r.settle()
 	req := r.reply(buy.ID)
@@ -141,8 +156,10 @@ func TestConfirmationBySomeoneElse(t *testing.T) {
 	r.charged(alice, 1)
 }
 
-func TestConfirmationBeforeTheRequest(t *testing.T) {
-	r := newRig(t)
+func TestConfirmationBeforeTheRequest(t *testing.T) { eachAPI(t, testConfirmationBeforeTheRequest) }
+
+func testConfirmationBeforeTheRequest(t *testing.T, api string) {
+	r := newRig(t, api)
 	buy := r.tweet(alice, "@AmexOffers #BuyKindleFireHD")
 	early := r.tweet(alice, "@AmexOffers #ConfirmKindleFireHD") // before the bot has asked
 	r.settle()
@@ -151,8 +168,10 @@ func TestConfirmationBeforeTheRequest(t *testing.T) {
 	r.noPurchases(alice)
 }
 
-func TestExpiry(t *testing.T) {
-	r := newRig(t, rigOption(func(c *cfgT) { c.Offers[0].Quantity = qty(1) }))
+func TestExpiry(t *testing.T) { eachAPI(t, testExpiry) }
+
+func testExpiry(t *testing.T, api string) {
+	r := newRig(t, api, rigOption(func(c *cfgT) { c.Offers[0].Quantity = qty(1) }))
 	buy := r.tweet(alice, "@AmexOffers #BuyKindleFireHD")
 	r.settle()
 	req := r.reply(buy.ID)
@@ -172,8 +191,10 @@ func TestExpiry(t *testing.T) {
 	r.noPurchases(alice)
 }
 
-func TestScheduledExpiryReleasesTheUnit(t *testing.T) {
-	r := newRig(t, rigOption(func(c *cfgT) { c.Schedules.Expiry = "@every 1s" }))
+func TestScheduledExpiryReleasesTheUnit(t *testing.T) { eachAPI(t, testScheduledExpiryReleasesTheUnit) }
+
+func testScheduledExpiryReleasesTheUnit(t *testing.T, api string) {
+	r := newRig(t, api, rigOption(func(c *cfgT) { c.Schedules.Expiry = "@every 1s" }))
 	r.tweet(alice, "@AmexOffers #BuyKindleFireHD")
 	r.settle()
 	r.clock.Advance(17 * time.Minute) // the window and the grace
@@ -185,8 +206,10 @@ func TestScheduledExpiryReleasesTheUnit(t *testing.T) {
 	}
 }
 
-func TestDecline(t *testing.T) {
-	r := newRig(t)
+func TestDecline(t *testing.T) { eachAPI(t, testDecline) }
+
+func testDecline(t *testing.T, api string) {
+	r := newRig(t, api)
 	receipt := r.buyAndConfirm(erin, "#BuyKindleFireHD", "#ConfirmKindleFireHD")
 	mustContain(t, "answer", receipt.Text, "@erin ", "declined")
 	mustNotContain(t, "public answer", receipt.Text, "insufficient")
@@ -200,8 +223,10 @@ func TestDecline(t *testing.T) {
 	}
 }
 
-func TestDoubleConfirmation(t *testing.T) {
-	r := newRig(t)
+func TestDoubleConfirmation(t *testing.T) { eachAPI(t, testDoubleConfirmation) }
+
+func testDoubleConfirmation(t *testing.T, api string) {
+	r := newRig(t, api)
 	buy := r.tweet(alice, "@AmexOffers #BuyKindleFireHD")
 	r.settle()
 	req := r.reply(buy.ID)
@@ -217,8 +242,10 @@ func TestDoubleConfirmation(t *testing.T) {
 	r.charged(alice, 1)
 }
 
-func TestRetweetsAndQuotesAreNotActedOn(t *testing.T) {
-	r := newRig(t)
+func TestRetweetsAndQuotesAreNotActedOn(t *testing.T) { eachAPI(t, testRetweetsAndQuotesAreNotActedOn) }
+
+func testRetweetsAndQuotesAreNotActedOn(t *testing.T, api string) {
+	r := newRig(t, api)
 	buy := r.tweet(alice, "@AmexOffers #BuyKindleFireHD")
 	r.settle()
 	req := r.reply(buy.ID)
@@ -257,8 +284,10 @@ func TestRetweetsAndQuotesAreNotActedOn(t *testing.T) {
 	mustContain(t, "answer to a quote with its own hashtag", r.reply(own.ID).Text, "Gift Card", "#ConfirmGiftCard")
 }
 
-func TestSeveralBuyHashtags(t *testing.T) {
-	r := newRig(t)
+func TestSeveralBuyHashtags(t *testing.T) { eachAPI(t, testSeveralBuyHashtags) }
+
+func testSeveralBuyHashtags(t *testing.T, api string) {
+	r := newRig(t, api)
 	buy := r.tweet(alice, "@AmexOffers #BuyKindleFireHD #BuyGiftCard")
 	r.settle()
 	mustContain(t, "answer", r.reply(buy.ID).Text, "one offer at a time")
@@ -268,8 +297,10 @@ func TestSeveralBuyHashtags(t *testing.T) {
 	}
 }
 
-func TestLowerCaseAndFullwidthHashtags(t *testing.T) {
-	r := newRig(t)
+func TestLowerCaseAndFullwidthHashtags(t *testing.T) { eachAPI(t, testLowerCaseAndFullwidthHashtags) }
+
+func testLowerCaseAndFullwidthHashtags(t *testing.T, api string) {
+	r := newRig(t, api)
 	lower := r.tweet(alice, "@AmexOffers #buykindlefirehd")
 	r.settle()
 	req := r.reply(lower.ID)
@@ -288,8 +319,10 @@ func TestLowerCaseAndFullwidthHashtags(t *testing.T) {
 	}
 }
 
-func TestBotsOwnTweetsAreIgnored(t *testing.T) {
-	r := newRig(t)
+func TestBotsOwnTweetsAreIgnored(t *testing.T) { eachAPI(t, testBotsOwnTweetsAreIgnored) }
+
+func testBotsOwnTweetsAreIgnored(t *testing.T, api string) {
+	r := newRig(t, api)
 	own, err := r.tw.PostTweet(botUser.ID, "@AmexOffers #BuyKindleFireHD", twitteremu.TweetOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -305,7 +338,11 @@ func TestBotsOwnTweetsAreIgnored(t *testing.T) {
 }
 
 func TestMentionsAreActedOnOnceAcrossRestarts(t *testing.T) {
-	r := newRig(t)
+	eachAPI(t, testMentionsAreActedOnOnceAcrossRestarts)
+}
+
+func testMentionsAreActedOnOnceAcrossRestarts(t *testing.T, api string) {
+	r := newRig(t, api)
 	buy := r.tweet(alice, "@AmexOffers #BuyKindleFireHD")
 	r.settle()
 	r.restart()
@@ -316,7 +353,11 @@ func TestMentionsAreActedOnOnceAcrossRestarts(t *testing.T) {
 }
 
 func TestMoreThanAPageOfMentionsBetweenPolls(t *testing.T) {
-	r := newRig(t)
+	eachAPI(t, testMoreThanAPageOfMentionsBetweenPolls)
+}
+
+func testMoreThanAPageOfMentionsBetweenPolls(t *testing.T, api string) {
+	r := newRig(t, api)
 	const n = 450 // more than two pages of 200
 	var first, last twitteremu.Tweet
 	for i := 0; i < n; i++ {
@@ -339,7 +380,7 @@ func TestMoreThanAPageOfMentionsBetweenPolls(t *testing.T) {
 	// The mentions endpoint was paged with max_id, within its budget.
 	pages := 0
 	for _, req := range r.tw.Requests() {
-		if req.Endpoint == "GET statuses/mentions_timeline" {
+		if req.Endpoint == r.ep(twitterapi.CallMentions) {
 			pages++
 		}
 	}

@@ -19,7 +19,9 @@ import (
 	"github.com/paybytweet/paybytweet/storage"
 )
 
-func TestIssuerMismatchParksOrder(t *testing.T) {
+func TestIssuerMismatchParksOrder(t *testing.T) { eachAPI(t, testIssuerMismatchParksOrder) }
+
+func testIssuerMismatchParksOrder(t *testing.T, api string) {
 	tests := []struct {
 		name   string
 		who    twitteremu.User
@@ -47,7 +49,7 @@ func TestIssuerMismatchParksOrder(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := newRig(t)
+			r := newRig(t, api)
 			buy := r.tweet(tt.who, "@AmexOffers #BuyGiftCard")
 			r.settle()
 			req := r.reply(buy.ID)

@@ -13,9 +13,11 @@ import (
 	"github.com/paybytweet/paybytweet/emulators/twitteremu"
 )
 
-func TestAnnounceOnceAcrossRestarts(t *testing.T) {
+func TestAnnounceOnceAcrossRestarts(t *testing.T) { eachAPI(t, testAnnounceOnceAcrossRestarts) }
+
+func testAnnounceOnceAcrossRestarts(t *testing.T, api string) {
 	opens := time.Date(2026, 11, 27, 12, 30, 0, 0, time.UTC)
-	r := newRig(t, rigOption(func(c *cfgT) {
+	r := newRig(t, api, rigOption(func(c *cfgT) {
 		c.Offers[1].Starts = opens
 		c.Offers[1].AnnounceAt = opens
 		c.Schedules.Announce = "@every 1s"
@@ -63,8 +65,10 @@ func enrollMany(r *rig, n int) []twitteremu.User {
 	return users
 }
 
-func TestFiftyBuyersForThreeUnits(t *testing.T) {
-	r := newRig(t, rigOption(func(c *cfgT) { c.Offers[0].Quantity = qty(3) }))
+func TestFiftyBuyersForThreeUnits(t *testing.T) { eachAPI(t, testFiftyBuyersForThreeUnits) }
+
+func testFiftyBuyersForThreeUnits(t *testing.T, api string) {
+	r := newRig(t, api, rigOption(func(c *cfgT) { c.Offers[0].Quantity = qty(3) }))
 	users := enrollMany(r, 50)
 	buys := make([]twitteremu.Tweet, len(users))
 	var wg sync.WaitGroup
@@ -124,8 +128,10 @@ func TestFiftyBuyersForThreeUnits(t *testing.T) {
 	}
 }
 
-func TestQuantityLoweredDuringSales(t *testing.T) {
-	r := newRig(t)
+func TestQuantityLoweredDuringSales(t *testing.T) { eachAPI(t, testQuantityLoweredDuringSales) }
+
+func testQuantityLoweredDuringSales(t *testing.T, api string) {
+	r := newRig(t, api)
 	r.buyAndConfirm(alice, "#BuyKindleFireHD", "#ConfirmKindleFireHD") // 1 sold
 	bobBuy := r.tweet(bob, "@AmexOffers #BuyKindleFireHD")             // 1 reserved
 	r.settle()

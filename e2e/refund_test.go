@@ -20,7 +20,9 @@ import (
 // Kindle, but the answer is lost (the refund was made, or not). The admin
 // runs the command again 25 hours later, when the issuer no longer knows
 // the key: she is refunded 50.00 once in all, and told once.
-func TestRefundSettledAfterKeyForgotten(t *testing.T) {
+func TestRefundSettledAfterKeyForgotten(t *testing.T) { eachAPI(t, testRefundSettledAfterKeyForgotten) }
+
+func testRefundSettledAfterKeyForgotten(t *testing.T, api string) {
 	for _, tt := range []struct {
 		name  string
 		fault issuersandbox.Fault
@@ -30,7 +32,7 @@ func TestRefundSettledAfterKeyForgotten(t *testing.T) {
 		{"not made, connection dropped", issuersandbox.Fault{Reset: true}, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			r := newRig(t)
+			r := newRig(t, api)
 			ctx := context.Background()
 			receipt := r.buyAndConfirm(alice, "#BuyKindleFireHD", "#ConfirmKindleFireHD")
 			ref := orderIn(t, receipt.Text)
@@ -85,7 +87,11 @@ func TestRefundSettledAfterKeyForgotten(t *testing.T) {
 // purchase was refunded elsewhere), nothing is POSTed and the admin is
 // told to check by hand.
 func TestRefundUnexplainedAmountAsksNothing(t *testing.T) {
-	r := newRig(t)
+	eachAPI(t, testRefundUnexplainedAmountAsksNothing)
+}
+
+func testRefundUnexplainedAmountAsksNothing(t *testing.T, api string) {
+	r := newRig(t, api)
 	ctx := context.Background()
 	receipt := r.buyAndConfirm(alice, "#BuyKindleFireHD", "#ConfirmKindleFireHD")
 	ref := orderIn(t, receipt.Text)

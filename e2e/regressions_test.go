@@ -10,12 +10,15 @@ import (
 	"github.com/paybytweet/paybytweet/emulators/issuersandbox"
 	"github.com/paybytweet/paybytweet/emulators/twitteremu"
 	"github.com/paybytweet/paybytweet/storage"
+	"github.com/paybytweet/paybytweet/twitterapi"
 )
 
 // An order asked for by DM and confirmed by a public tweet is answered in
 // public, in reply to the confirmation, addressed to its author.
-func TestDMBuyConfirmedInPublic(t *testing.T) {
-	r := newRig(t)
+func TestDMBuyConfirmedInPublic(t *testing.T) { eachAPI(t, testDMBuyConfirmedInPublic) }
+
+func testDMBuyConfirmedInPublic(t *testing.T, api string) {
+	r := newRig(t, api)
 	r.dm(alice, "#BuyKindleFireHD")
 	r.settle()
 	orderID := orderIn(t, r.lastDM(alice).Text)
@@ -32,7 +35,11 @@ func TestDMBuyConfirmedInPublic(t *testing.T) {
 // A cardholder with an old order of their own who answers another's
 // request with the confirm hashtag confirms nothing and is not answered.
 func TestConfirmationBySomeoneElseWithAnOldOrder(t *testing.T) {
-	r := newRig(t)
+	eachAPI(t, testConfirmationBySomeoneElseWithAnOldOrder)
+}
+
+func testConfirmationBySomeoneElseWithAnOldOrder(t *testing.T, api string) {
+	r := newRig(t, api)
 	r.dm(bob, "#BuyKindleFireHD")
 	r.settle()
 	r.dm(bob, "cancel")
@@ -52,7 +59,11 @@ func TestConfirmationBySomeoneElseWithAnOldOrder(t *testing.T) {
 // The cardholder deletes their confirmation before the receipt goes out:
 // the receipt, which tells of money taken, reaches them as a mention.
 func TestReceiptAfterTheConfirmationWasDeleted(t *testing.T) {
-	r := newRig(t)
+	eachAPI(t, testReceiptAfterTheConfirmationWasDeleted)
+}
+
+func testReceiptAfterTheConfirmationWasDeleted(t *testing.T, api string) {
+	r := newRig(t, api)
 	buy := r.tweet(alice, "@AmexOffers #BuyKindleFireHD")
 	r.settle()
 	req := r.reply(buy.ID)
@@ -88,12 +99,14 @@ func TestReceiptAfterTheConfirmationWasDeleted(t *testing.T) {
 
 // In privacy mode a cardholder whose DMs are closed is told in public,
 // without amounts or card digits, that the receipt could not reach them.
-func TestReceiptDMUndeliverable(t *testing.T) {
-	r := newRig(t, rigOption(func(c *cfgT) { c.Privacy = config.PrivacyDM }))
+func TestReceiptDMUndeliverable(t *testing.T) { eachAPI(t, testReceiptDMUndeliverable) }
+
+func testReceiptDMUndeliverable(t *testing.T, api string) {
+	r := newRig(t, api, rigOption(func(c *cfgT) { c.Privacy = config.PrivacyDM }))
 	buy := r.tweet(alice, "@AmexOffers #BuyKindleFireHD")
 	r.settle()
 	pointer := r.reply(buy.ID)
-	r.tw.InjectFault(twitteremu.Fault{Endpoint: "POST direct_messages/events/new", Status: 403, Code: 349, Message: "You cannot send messages to this user.", Times: -1})
+	r.tw.InjectFault(withTimes(r.refusal(twitterapi.CallSendDM, 349), -1))
 	confirm := r.tweet(alice, "@AmexOffers #ConfirmKindleFireHD", pointer.ID)
 	r.settle()
 	if !r.charged(alice, 1) {
@@ -117,15 +130,17 @@ func TestReceiptDMUndeliverable(t *testing.T) {
 // A DM confirmation sent in time but read late (the DM list failing for
 // the last moments of the window) still counts: another cardholder's
 // mention after the window must not release the request first.
-func TestConfirmationInTimeReadLate(t *testing.T) {
-	r := newRig(t, rigOption(func(c *cfgT) { c.Schedules.Expiry = "@every 1s" }))
+func TestConfirmationInTimeReadLate(t *testing.T) { eachAPI(t, testConfirmationInTimeReadLate) }
+
+func testConfirmationInTimeReadLate(t *testing.T, api string) {
+	r := newRig(t, api, rigOption(func(c *cfgT) { c.Schedules.Expiry = "@every 1s" }))
 	buy := r.tweet(alice, "@AmexOffers #BuyKindleFireHD")
 	r.settle()
 	r.reply(buy.ID)
 	r.clock.Advance(14*time.Minute + 50*time.Second)
 	r.d.Bot.PollNow()  // both channels read, nothing new
 	r.dm(alice, "yes") // within the window, which closes ten seconds later
-	r.tw.InjectFault(twitteremu.Fault{Endpoint: "GET direct_messages/events/list", Status: 503, Times: -1})
+	r.tw.InjectFault(twitteremu.Fault{Endpoint: r.ep(twitterapi.CallDMList), Status: 503, Times: -1})
 	r.clock.Advance(15 * time.Second)
 	r.tweet(bob, "@AmexOffers hello") // a mention after the window
 	r.d.Bot.PollNow()
@@ -144,8 +159,10 @@ func TestConfirmationInTimeReadLate(t *testing.T) {
 // A buyer a few seconds after a window closed gets the unit even when
 // the other channel was last read before the window closed: the bot reads
 // it again rather than answer "sold out".
-func TestLateBuyerWaitsForBothChannels(t *testing.T) {
-	r := newRig(t, rigOption(func(c *cfgT) { c.Offers[0].Quantity = qty(1) }))
+func TestLateBuyerWaitsForBothChannels(t *testing.T) { eachAPI(t, testLateBuyerWaitsForBothChannels) }
+
+func testLateBuyerWaitsForBothChannels(t *testing.T, api string) {
+	r := newRig(t, api, rigOption(func(c *cfgT) { c.Offers[0].Quantity = qty(1) }))
 	buy := r.tweet(alice, "@AmexOffers #BuyKindleFireHD")
 	r.settle()
 	r.reply(buy.ID)
@@ -165,12 +182,16 @@ func TestLateBuyerWaitsForBothChannels(t *testing.T) {
 // the first request, undelivered, is still live. Once posting is back,
 // one confirmation charges once, and the per-user limit holds.
 func TestUndeliveredRequestIsRepeatedNotDoubled(t *testing.T) {
-	r := newRig(t)
+	eachAPI(t, testUndeliveredRequestIsRepeatedNotDoubled)
+}
+
+func testUndeliveredRequestIsRepeatedNotDoubled(t *testing.T, api string) {
+	r := newRig(t, api)
 	r.d.Bot.PollNow()
-	r.tw.InjectFault(twitteremu.Fault{Endpoint: "POST statuses/update", Status: 403, Code: 326, Message: "locked", Times: 1})
+	r.tw.InjectFault(r.refusal(twitterapi.CallPost, 326))
 	first := r.tweet(alice, "@AmexOffers #BuyKindleFireHD")
 	r.d.Bot.PollNow()
-	r.waitFaulted("POST statuses/update", 0)
+	r.waitFaulted(r.ep(twitterapi.CallPost), 0)
 	r.clock.Advance(16 * time.Minute) // past the first order's original window, and the pause
 	second := r.tweet(alice, "@AmexOffers #BuyKindleFireHD again")
 	r.settle()
@@ -190,11 +211,15 @@ func TestUndeliveredRequestIsRepeatedNotDoubled(t *testing.T) {
 // A refusal Twitter does not explain holds up only the message refused,
 // not everyone's replies.
 func TestUnexpectedRefusalHoldsUpOnlyItsMessage(t *testing.T) {
-	r := newRig(t)
-	r.tw.InjectFault(twitteremu.Fault{Endpoint: "POST statuses/update", Status: 403, Code: 433, Message: "The original Tweet author restricted who can reply.", Times: 1})
+	eachAPI(t, testUnexpectedRefusalHoldsUpOnlyItsMessage)
+}
+
+func testUnexpectedRefusalHoldsUpOnlyItsMessage(t *testing.T, api string) {
+	r := newRig(t, api)
+	r.tw.InjectFault(r.refusal(twitterapi.CallPost, 433))
 	a := r.tweet(alice, "@AmexOffers #BuyGiftCard")
 	r.d.Bot.PollNow()
-	r.waitFaulted("POST statuses/update", 0)
+	r.waitFaulted(r.ep(twitterapi.CallPost), 0)
 	b := r.tweet(bob, "@AmexOffers #BuyGiftCard")
 	r.d.Bot.PollNow()
 	r.waitFor("bob's request, while alice's waits", func() bool { return len(r.repliesTo(b.ID)) == 1 })
@@ -208,12 +233,14 @@ func TestUnexpectedRefusalHoldsUpOnlyItsMessage(t *testing.T) {
 
 // In privacy mode, a request that cannot reach a cardholder whose DMs are
 // closed releases its unit, and they are told in public, without details.
-func TestRequestDMUndeliverable(t *testing.T) {
-	r := newRig(t, rigOption(func(c *cfgT) {
+func TestRequestDMUndeliverable(t *testing.T) { eachAPI(t, testRequestDMUndeliverable) }
+
+func testRequestDMUndeliverable(t *testing.T, api string) {
+	r := newRig(t, api, rigOption(func(c *cfgT) {
 		c.Privacy = config.PrivacyDM
 		c.Offers[0].Quantity = qty(1)
 	}))
-	r.tw.InjectFault(twitteremu.Fault{Endpoint: "POST direct_messages/events/new", Status: 403, Code: 349, Message: "You cannot send messages to this user.", Times: 1})
+	r.tw.InjectFault(r.refusal(twitterapi.CallSendDM, 349))
 	buy := r.tweet(alice, "@AmexOffers #BuyKindleFireHD")
 	r.settle()
 	pointer := r.reply(buy.ID)

@@ -27,6 +27,7 @@ import (
 	"github.com/paybytweet/paybytweet/emulators/issuersandbox"
 	"github.com/paybytweet/paybytweet/emulators/twitteremu"
 	"github.com/paybytweet/paybytweet/storage"
+	"github.com/paybytweet/paybytweet/twitterapi"
 )
 
 // litestreamBinary finds the litestream command on PATH or in
@@ -121,10 +122,13 @@ func countOrders(t *testing.T, path string, pred func(conversations.Order, []sto
 // each restore point.
 func TestRestoreFromFileReplica(t *testing.T) {
 	bin := litestreamBinary(t)
-	for _, rp := range restorePoints {
-		t.Run(rp.name, func(t *testing.T) {
+	for i, rp := range restorePoints {
+		// The points take turns with the two APIs: each API meets a
+		// restore at two points, at the cost of four daemons, not eight.
+		api := apis[i%len(apis)]
+		t.Run(rp.name+" "+api, func(t *testing.T) {
 			t.Parallel()
-			runRestoreScenario(t, bin, rp, func(t *testing.T) string {
+			runRestoreScenario(t, bin, api, rp, func(t *testing.T) string {
 				return "type: file\n      path: " + filepath.Join(t.TempDir(), "replica")
 			})
 		})
@@ -138,7 +142,7 @@ func TestRestoreFromS3Replica(t *testing.T) {
 	// A CA bundle in the environment makes the AWS SDK refuse litestream's
 	// HTTP client; the replica here is plain HTTP on loopback.
 	t.Setenv("AWS_CA_BUNDLE", "")
-	runRestoreScenario(t, bin, restorePoints[len(restorePoints)-1], func(t *testing.T) string {
+	runRestoreScenario(t, bin, apis[len(apis)-1], restorePoints[len(restorePoints)-1], func(t *testing.T) string {
 		backend := s3mem.New()
 		if err := backend.CreateBucket("paybytweet"); err != nil {
 			t.Fatal(err)
@@ -240,13 +244,13 @@ func restoreShoppers() []*shopper {
 func slowWorld(w *world) {
 	w.iss.InjectFault(issuersandbox.Fault{Method: "GET", Path: "/v1/enrollments", Hang: 150 * time.Millisecond, Times: 1000})
 	w.iss.InjectFault(issuersandbox.Fault{Method: "POST", Path: "/v1/purchases", Hang: 400 * time.Millisecond, Times: 1000})
-	for _, ep := range []string{"POST statuses/update", "POST direct_messages/events/new"} {
-		w.tw.InjectFault(twitteremu.Fault{Endpoint: ep, Delay: 300 * time.Millisecond, Times: -1})
+	for _, call := range []twitterapi.Call{twitterapi.CallPost, twitterapi.CallSendDM} {
+		w.tw.InjectFault(twitteremu.Fault{Endpoint: w.ep(call), Delay: 300 * time.Millisecond, Times: -1})
 	}
 }
 
-func runRestoreScenario(t *testing.T, bin string, rp restorePoint, replica func(*testing.T) string) {
-	w := newWorld(t)
+func runRestoreScenario(t *testing.T, bin, api string, rp restorePoint, replica func(*testing.T) string) {
+	w := newWorld(t, api)
 	slowWorld(w)
 	ld := newLitestreamDaemon(t, w, bin, replica(t))
 	d := newDriver(t, w.tw)
@@ -389,7 +393,11 @@ func checkNoneLost(t *testing.T, iss *issuersandbox.Server, d *driver, db *stora
 // meets both confirmations before the request is found: they wait for it.
 // The buyer is charged once and told once; carol is not answered.
 func TestRestoredDatabaseMeetsAnswersToPostsItLost(t *testing.T) {
-	r := newRig(t)
+	eachAPI(t, testRestoredDatabaseMeetsAnswersToPostsItLost)
+}
+
+func testRestoredDatabaseMeetsAnswersToPostsItLost(t *testing.T, api string) {
+	r := newRig(t, api)
 	bobs := r.buyAndConfirm(bob, "#BuyGiftCard", "#ConfirmGiftCard")
 	db := r.cfg.Storage.Path
 	backup := filepath.Join(t.TempDir(), "backup.db")
@@ -411,7 +419,7 @@ func TestRestoredDatabaseMeetsAnswersToPostsItLost(t *testing.T) {
 		os.Remove(f)
 	}
 	copyDatabase(t, backup, db)
-	r.tw.InjectFault(twitteremu.Fault{Endpoint: "GET statuses/user_timeline", Delay: 1500 * time.Millisecond})
+	r.tw.InjectFault(twitteremu.Fault{Endpoint: r.ep(twitterapi.CallOwnTweets), Delay: 1500 * time.Millisecond})
 	r.start()
 	r.settle()
 

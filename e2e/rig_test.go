@@ -8,6 +8,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -22,6 +23,7 @@ import (
 	"github.com/paybytweet/paybytweet/emulators/twitteremu"
 	"github.com/paybytweet/paybytweet/internal/testkit"
 	"github.com/paybytweet/paybytweet/storage"
+	"github.com/paybytweet/paybytweet/twitterapi"
 )
 
 type clock = testkit.Clock
@@ -38,6 +40,7 @@ var (
 
 type rig struct {
 	t     *testing.T
+	api   string // config.APIv1 or config.APIv2
 	clock *clock
 	tw    *twitteremu.Server
 	iss   *issuersandbox.Server
@@ -59,18 +62,94 @@ func qty(n int64) *int64 { return &n }
 // twitterLimits gives the emulator Twitter's own rate limits.
 var twitterLimits = emuOption(func(o *twitteremu.Options) { o.RateLimits = nil })
 
+// apis are the Twitter APIs every end-to-end test runs against.
+var apis = []string{config.APIv1, config.APIv2}
+
+// eachAPI runs test once on each API, as subtests named after it: the
+// same test, through the real go-twitter client and the real v2 client.
+func eachAPI(t *testing.T, test func(t *testing.T, api string)) {
+	for _, api := range apis {
+		t.Run(api, func(t *testing.T) { test(t, api) })
+	}
+}
+
+// endpoints are the emulator's names of the calls the bot makes, by API.
+var endpoints = map[string]map[twitterapi.Call]string{
+	config.APIv1: {
+		twitterapi.CallVerify: "GET account/verify_credentials", twitterapi.CallMentions: "GET statuses/mentions_timeline",
+		twitterapi.CallOwnTweets: "GET statuses/user_timeline", twitterapi.CallPost: "POST statuses/update",
+		twitterapi.CallDMList: "GET direct_messages/events/list", twitterapi.CallSendDM: "POST direct_messages/events/new",
+	},
+	config.APIv2: {
+		twitterapi.CallVerify: "GET 2/users/me", twitterapi.CallMentions: "GET 2/users/:id/mentions",
+		twitterapi.CallOwnTweets: "GET 2/users/:id/tweets", twitterapi.CallPost: "POST 2/tweets",
+		twitterapi.CallDMList: "GET 2/dm_events", twitterapi.CallSendDM: "POST 2/dm_conversations/with/:participant_id/messages",
+	},
+}
+
+func endpoint(api string, call twitterapi.Call) string { return endpoints[api][call] }
+
+// ep is how the emulator names the endpoint of call on the rig's API.
+func (r *rig) ep(call twitterapi.Call) string { return endpoint(r.api, call) }
+
+// refusal is the emulator's fault, on the rig's API, that means what
+// v1.1's error code means (twitter-api-v2.md maps one onto the other),
+// answering a request to call. v2 has neither a posting limit (185) nor a
+// locked account (326): the usage cap is what pauses its posting.
+func (r *rig) refusal(call twitterapi.Call, code int) twitteremu.Fault {
+	f := twitteremu.Fault{Endpoint: r.ep(call), Status: http.StatusForbidden}
+	if r.api == config.APIv1 {
+		f.Code, f.Message = code, v1Messages[code]
+		return f
+	}
+	switch code {
+	case 187:
+		f.Message = twitteremu.DetailDuplicate
+	case 349:
+		f.Message = "You cannot send messages to this user."
+	case 433:
+		f.Message = "You are not permitted to perform this action."
+	case 385:
+		f.Message = twitteremu.DetailReplyRefused // the summoned-reply rule
+	case 185, 326:
+		f = twitteremu.Fault{Endpoint: r.ep(call), UsageCapped: true}
+	default:
+		r.t.Fatalf("no v2 answer means v1.1's code %d", code)
+	}
+	return f
+}
+
+var v1Messages = map[int]string{
+	185: "User is over daily status update limit.",
+	187: "Status is a duplicate.",
+	326: "To protect our users from spam and other malicious activity, this account is temporarily locked.",
+	349: "You cannot send messages to this user.",
+	385: "You attempted to reply to a Tweet that is deleted or not visible to you.",
+	433: "The original Tweet author restricted who can reply.",
+}
+
+// apiURL is the emulator's base URL for api.
+func apiURL(tw *twitteremu.Server, api string) string {
+	if api == config.APIv2 {
+		return tw.URLv2()
+	}
+	return tw.URL()
+}
+
 // newRig starts both emulators, enrolls the cardholders and runs the
-// daemon with the two test offers: Kindle Fire HD (199.00 USD, 5 units,
-// one per cardholder) and Gift Card (25.00 USD, unlimited, two each).
-func newRig(t *testing.T, opts ...any) *rig {
+// daemon on api with the two test offers: Kindle Fire HD (199.00 USD, 5
+// units, one per cardholder) and Gift Card (25.00 USD, unlimited, two
+// each).
+func newRig(t *testing.T, api string, opts ...any) *rig {
 	t.Helper()
-	r := &rig{t: t, clock: testkit.NewClock(time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)), dir: t.TempDir(), logs: &logBuffer{}}
+	r := &rig{t: t, api: api, clock: testkit.NewClock(time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)), dir: t.TempDir(), logs: &logBuffer{}}
 	emu := twitteremu.Options{
 		Clock: r.clock.Now, Bot: botUser,
 		FirstID: 999999999999999990, // ids cross from 18 to 19 digits within each test
 		// settle() polls far more often than the bot's schedules would;
 		// the budgets have tests of their own, with Twitter's limits.
-		RateLimits: map[string]int{"direct_messages/events/list": 100000, "statuses/mentions_timeline": 100000},
+		RateLimits: map[string]int{"direct_messages/events/list": 100000, "statuses/mentions_timeline": 100000,
+			"2/dm_events": 100000, "2/users/:id/mentions": 100000},
 	}
 	for _, o := range opts {
 		if o, ok := o.(emuOption); ok {
@@ -81,8 +160,7 @@ func newRig(t *testing.T, opts ...any) *rig {
 	for _, u := range []twitteremu.User{alice, bob, carol, dave, erin} {
 		r.tw.AddUser(u)
 	}
-	twURL, err := r.tw.Start()
-	if err != nil {
+	if _, err := r.tw.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(r.tw.Close)
@@ -98,7 +176,7 @@ func newRig(t *testing.T, opts ...any) *rig {
 	r.iss.Enroll(issuersandbox.Enrollment{TwitterUserID: id(erin), Cardholder: "chd_erin", CardLast4: "5005", CardBrand: "amex", Status: "active"})
 	r.iss.DeclineCard("chd_erin", "insufficient_funds")
 
-	r.cfg = testConfig(twURL, issURL, filepath.Join(r.dir, "paybytweet.db"))
+	r.cfg = testConfig(api, apiURL(r.tw, api), issURL, filepath.Join(r.dir, "paybytweet.db"))
 	for _, o := range opts {
 		switch o := o.(type) {
 		case rigOption:
@@ -112,17 +190,19 @@ func newRig(t *testing.T, opts ...any) *rig {
 	return r
 }
 
-func testConfig(twURL, issURL, dbPath string) *config.Config {
+// testConfig is the daemon's configuration on api, with that API's
+// default posting budgets.
+func testConfig(api, twURL, issURL, dbPath string) *config.Config {
 	cfg := &config.Config{Path: "test.yaml", Privacy: config.PrivacyPublic}
 	cfg.Bot.ScreenName = botUser.ScreenName
 	cfg.Storage.Path = dbPath
-	cfg.Twitter.APIURL = twURL
+	cfg.Twitter.API, cfg.Twitter.APIURL = api, twURL
 	cfg.Twitter.ConsumerKey, cfg.Twitter.ConsumerSecret = "consumer-key", "consumer-secret"
 	cfg.Twitter.AccessToken, cfg.Twitter.AccessSecret = "access-token", "access-secret"
 	// Polls are driven by the test (PollNow); the schedules are slow so
 	// that they do not race it.
 	cfg.Twitter.Poll.Mentions, cfg.Twitter.Poll.DirectMessages = "@every 1h", "@every 1h"
-	cfg.Twitter.Limits.TweetsPerWindow, cfg.Twitter.Limits.TweetWindow, cfg.Twitter.Limits.DMsPerDay = 300, 3*time.Hour, 1000
+	cfg.Twitter.Limits = config.APILimits(api)
 	cfg.Issuer.URL, cfg.Issuer.APIKey, cfg.Issuer.EnrollURL, cfg.Issuer.Timeout = issURL, "sk_test", "https://issuer.example/link-twitter", 2*time.Second
 	cfg.Confirmation.Window = 15 * time.Minute
 	cfg.Schedules.Expiry, cfg.Schedules.Announce = "@every 1h", "@every 1h"
@@ -378,3 +458,7 @@ func openDB(t *testing.T, r *rig) *storage.DB {
 	}
 	return db
 }
+
+func withTimes(f twitteremu.Fault, n int) twitteremu.Fault { f.Times = n; return f }
+
+func withAfterWork(f twitteremu.Fault) twitteremu.Fault { f.AfterWork = true; return f }

@@ -9,14 +9,17 @@ import (
 	"github.com/paybytweet/paybytweet/emulators/issuersandbox"
 	"github.com/paybytweet/paybytweet/emulators/twitteremu"
 	"github.com/paybytweet/paybytweet/storage"
+	"github.com/paybytweet/paybytweet/twitterapi"
 )
 
 // TestSIGTERM: on SIGTERM the daemon stops polling, lets work in flight
 // finish or leaves it resumable (here a charge whose answer hangs and a
 // reply whose answer is delayed, both past the shutdown grace), and exits
 // 0 within 10 seconds. The next start finishes that work, once.
-func TestSIGTERM(t *testing.T) {
-	w := newWorld(t)
+func TestSIGTERM(t *testing.T) { eachAPI(t, testSIGTERM) }
+
+func testSIGTERM(t *testing.T, api string) {
+	w := newWorld(t, api)
 	spec := w.spec()
 	spec.IssuerTimeout = time.Minute // the charge stays in flight until the shutdown abandons it
 	p := newDaemonProc(t, t.TempDir(), spec)
@@ -38,7 +41,7 @@ func TestSIGTERM(t *testing.T) {
 		return false
 	})
 	// Twitter posts erin's request, then does not answer.
-	w.tw.InjectFault(twitteremu.Fault{Endpoint: "POST statuses/update", AfterWork: true, Delay: time.Minute})
+	w.tw.InjectFault(twitteremu.Fault{Endpoint: w.ep(twitterapi.CallPost), AfterWork: true, Delay: time.Minute})
 	erinBuys := &shopper{user: erin, buy: "#BuyGiftCard", confirm: "#ConfirmGiftCard", confirms: true}
 	d.begin(erinBuys)
 	erinCycle := d.cycles[1]
@@ -57,7 +60,7 @@ func TestSIGTERM(t *testing.T) {
 	for _, q := range w.tw.Requests()[mark:] {
 		polls[q.Endpoint]++
 	}
-	if polls["GET statuses/mentions_timeline"] > 1 || polls["GET direct_messages/events/list"] > 1 {
+	if polls[w.ep(twitterapi.CallMentions)] > 1 || polls[w.ep(twitterapi.CallDMList)] > 1 {
 		t.Errorf("the daemon kept polling after SIGTERM: %v", polls)
 	}
 	mustContain(t, "log", p.log(), "abandoning work in flight")

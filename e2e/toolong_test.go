@@ -10,6 +10,7 @@ import (
 	"github.com/paybytweet/paybytweet/config"
 	"github.com/paybytweet/paybytweet/emulators/twitteremu"
 	"github.com/paybytweet/paybytweet/messages"
+	"github.com/paybytweet/paybytweet/twitterapi"
 	"github.com/paybytweet/paybytweet/twittertext"
 )
 
@@ -18,7 +19,24 @@ import (
 // the emulator counts as too long; a tweet is already cut to our own
 // count, so only a count differing from ours gets a 186); alice still gets
 // a receipt, the minimal one, exactly once, and she is charged once.
-func TestTooLongReceiptSentMinimal(t *testing.T) {
+func TestTooLongReceiptSentMinimal(t *testing.T) { eachAPI(t, testTooLongReceiptSentMinimal) }
+
+// tooLong is the emulator's refusal, on api, of a tweet (or a DM) as too
+// long: v1.1's 186 (354 for a DM), v2's problem details.
+func tooLong(api string, dm bool) *twitteremu.Fault {
+	switch {
+	case api == config.APIv1 && dm:
+		return &twitteremu.Fault{Endpoint: endpoint(api, twitterapi.CallSendDM), Status: 403, Code: 354, Message: "The text of your direct message is over the max character limit."}
+	case api == config.APIv1:
+		return &twitteremu.Fault{Endpoint: endpoint(api, twitterapi.CallPost), Status: 403, Code: 186, Message: "Tweet needs to be a bit shorter."}
+	case dm:
+		return &twitteremu.Fault{Endpoint: endpoint(api, twitterapi.CallSendDM), Status: 400, Message: "$.text: a non-blank text of at most 10000 characters is required."}
+	default:
+		return &twitteremu.Fault{Endpoint: endpoint(api, twitterapi.CallPost), Status: 403, Message: "Your Tweet text is too long."}
+	}
+}
+
+func testTooLongReceiptSentMinimal(t *testing.T, api string) {
 	longDM := "{{.OrderID}} " + strings.Repeat("very ", 2100)
 	tests := []struct {
 		name     string
@@ -26,13 +44,13 @@ func TestTooLongReceiptSentMinimal(t *testing.T) {
 		template string
 		fault    *twitteremu.Fault
 	}{
-		{"tweet, 186", false, "", &twitteremu.Fault{Endpoint: "POST statuses/update", Status: 403, Code: 186, Message: "Tweet needs to be a bit shorter."}},
+		{"tweet refused as too long", false, "", tooLong(api, false)},
 		{"DM, template too long for Twitter", true, longDM, nil},
-		{"DM, 354", true, "", &twitteremu.Fault{Endpoint: "POST direct_messages/events/new", Status: 403, Code: 354, Message: "The text of your direct message is over the max character limit."}},
+		{"DM refused as too long", true, "", tooLong(api, true)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := newRig(t, rigOption(func(c *cfgT) {
+			r := newRig(t, api, rigOption(func(c *cfgT) {
 				if tt.template != "" {
 					c.Templates = messages.Overrides{messages.Receipt: tt.template}
 				}
@@ -91,9 +109,11 @@ func TestTooLongReceiptSentMinimal(t *testing.T) {
 // TestTooLongRequestIsNotShortened: a message that is not about money
 // keeps its refusal (the request fails and frees its unit); only news of
 // money has a minimal text.
-func TestTooLongRequestIsNotShortened(t *testing.T) {
-	r := newRig(t, rigOption(func(c *cfgT) { c.Privacy = config.PrivacyPublic }))
-	r.tw.InjectFault(twitteremu.Fault{Endpoint: "POST statuses/update", Status: 403, Code: 186, Message: "Tweet needs to be a bit shorter."})
+func TestTooLongRequestIsNotShortened(t *testing.T) { eachAPI(t, testTooLongRequestIsNotShortened) }
+
+func testTooLongRequestIsNotShortened(t *testing.T, api string) {
+	r := newRig(t, api, rigOption(func(c *cfgT) { c.Privacy = config.PrivacyPublic }))
+	r.tw.InjectFault(*tooLong(api, false))
 	buy := r.tweet(alice, "@AmexOffers #BuyGiftCard")
 	r.settleAdvancing()
 	if rs := r.repliesTo(buy.ID); len(rs) != 0 {

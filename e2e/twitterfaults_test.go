@@ -11,10 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paybytweet/paybytweet/config"
 	"github.com/paybytweet/paybytweet/emulators/issuersandbox"
 	"github.com/paybytweet/paybytweet/emulators/twitteremu"
 	"github.com/paybytweet/paybytweet/messages"
 	"github.com/paybytweet/paybytweet/storage"
+	"github.com/paybytweet/paybytweet/twitterapi"
 	"github.com/paybytweet/paybytweet/twittertext"
 )
 
@@ -160,11 +162,13 @@ func (r *rig) markerDM() {
 // Twitter's code 88 body, and with an empty body, which go-twitter returns
 // as no error at all) stores nothing and stops polling until the
 // x-rate-limit-reset Twitter gave, and not a moment longer.
-func TestTwitterRateLimitedMentions(t *testing.T) {
+func TestTwitterRateLimitedMentions(t *testing.T) { eachAPI(t, testTwitterRateLimitedMentions) }
+
+func testTwitterRateLimitedMentions(t *testing.T, api string) {
 	for _, empty := range []bool{false, true} {
 		t.Run("empty body "+strconv.FormatBool(empty), func(t *testing.T) {
-			r := newRig(t)
-			const ep = "GET statuses/mentions_timeline"
+			r := newRig(t, api)
+			ep := r.ep(twitterapi.CallMentions)
 			from := len(r.tw.Requests())
 			r.tw.InjectFault(twitteremu.Fault{Endpoint: ep, Status: http.StatusTooManyRequests, EmptyBody: empty, Times: -1})
 			buy := r.tweet(alice, "@AmexOffers #BuyGiftCard")
@@ -173,7 +177,7 @@ func TestTwitterRateLimitedMentions(t *testing.T) {
 			if msgs, _ := r.d.DB.Inbox(context.Background(), ""); len(msgs) != 0 {
 				t.Errorf("a rate-limited poll stored %+v", msgs)
 			}
-			limit, ok := r.d.Twitter.Limit("statuses/mentions_timeline")
+			limit, ok := r.d.Twitter.Limit(twitterapi.CallMentions)
 			if !ok || limit.Remaining != 0 || !limit.Reset.After(r.clock.Now()) {
 				t.Fatalf("the client did not take the reset from the 429: %+v %v", limit, ok)
 			}
@@ -203,15 +207,17 @@ func TestTwitterRateLimitedMentions(t *testing.T) {
 // TestTwitterRateLimitedPost: a post answered with a 429, empty-bodied or
 // not, is known not to be on Twitter: it is neither recorded as sent nor
 // looked for, the tweet channel waits, and the reply goes out once later.
-func TestTwitterRateLimitedPost(t *testing.T) {
+func TestTwitterRateLimitedPost(t *testing.T) { eachAPI(t, testTwitterRateLimitedPost) }
+
+func testTwitterRateLimitedPost(t *testing.T, api string) {
 	for _, empty := range []bool{false, true} {
 		t.Run("empty body "+strconv.FormatBool(empty), func(t *testing.T) {
-			r := newRig(t)
-			const ep = "POST statuses/update"
+			r := newRig(t, api)
+			ep := r.ep(twitterapi.CallPost)
 			// The sender reads the bot's own posts once at start (what a
 			// restore may have lost); that read is not a search for a post.
 			r.waitFor("the sender's first read of the bot's own posts", func() bool {
-				return len(r.requests("GET direct_messages/events/list", 0)) > 0 && len(r.requests("GET statuses/user_timeline", 0)) > 0
+				return len(r.requests(r.ep(twitterapi.CallDMList), 0)) > 0 && len(r.requests(r.ep(twitterapi.CallOwnTweets), 0)) > 0
 			})
 			from := len(r.tw.Requests())
 			r.tw.InjectFault(twitteremu.Fault{Endpoint: ep, Status: http.StatusTooManyRequests, EmptyBody: empty})
@@ -231,7 +237,7 @@ func TestTwitterRateLimitedPost(t *testing.T) {
 					t.Errorf("after a 429 the reply is %s, due %s (now %s)", m.State, m.NextAttemptAt, r.clock.Now())
 				}
 			}
-			if n := len(r.requests("GET statuses/user_timeline", from)); n != 0 {
+			if n := len(r.requests(r.ep(twitterapi.CallOwnTweets), from)); n != 0 {
 				t.Errorf("the bot looked for a post that a 429 refused (%d timeline requests)", n)
 			}
 			r.settleAdvancing()
@@ -242,14 +248,16 @@ func TestTwitterRateLimitedPost(t *testing.T) {
 	}
 }
 
-// TestTwitterPostingLimit: error 185 pauses public posting until the
-// posting window has passed; DMs still go; then every queued reply is
-// posted once.
-func TestTwitterPostingLimit(t *testing.T) {
-	r := newRig(t)
-	const ep = "POST statuses/update"
+// TestTwitterPostingLimit: error 185 (on v2, the usage cap: a 429 of type
+// usage-capped) pauses public posting until the posting window has
+// passed; DMs still go; then every queued reply is posted once.
+func TestTwitterPostingLimit(t *testing.T) { eachAPI(t, testTwitterPostingLimit) }
+
+func testTwitterPostingLimit(t *testing.T, api string) {
+	r := newRig(t, api)
+	ep := r.ep(twitterapi.CallPost)
 	from := len(r.tw.Requests())
-	r.tw.InjectFault(twitteremu.Fault{Endpoint: ep, Status: http.StatusForbidden, Code: 185})
+	r.tw.InjectFault(r.refusal(twitterapi.CallPost, 185))
 	buy := r.tweet(alice, "@AmexOffers #BuyGiftCard")
 	r.d.Bot.PollNow()
 	r.waitFaulted(ep, from)
@@ -261,13 +269,16 @@ func TestTwitterPostingLimit(t *testing.T) {
 	window := r.cfg.Twitter.Limits.TweetWindow
 	for _, m := range r.outboxOf(alice) {
 		if m.NextAttemptAt.Before(r.clock.Now().Add(window - time.Minute)) {
-			t.Errorf("after a 185 the reply is due %s, before the posting window (%s) has passed", m.NextAttemptAt, window)
+			t.Errorf("after the refusal the reply is due %s, before the posting window (%s) has passed", m.NextAttemptAt, window)
 		}
 	}
 	if n := len(r.requests(ep, from)); n != 1 {
 		t.Errorf("%d posts while over the posting limit, want the 1 refused", n)
 	}
 	mustContain(t, "log", r.logs.String(), "posting paused")
+	if api == config.APIv2 {
+		mustContain(t, "log", r.logs.String(), "level=ERROR msg=\"ALERT: the API's usage cap or pay-per-use credits are used up")
+	}
 	r.settleAdvancing()
 	r.reply(buy.ID)
 	r.reply(later.ID)
@@ -278,7 +289,9 @@ func TestTwitterPostingLimit(t *testing.T) {
 // post made or not made before them, a dropped connection after the post
 // and a malformed answer to a post: the bot backs off, looks for the post,
 // and the reply is visible once.
-func TestTwitterServerErrorsOnPost(t *testing.T) {
+func TestTwitterServerErrorsOnPost(t *testing.T) { eachAPI(t, testTwitterServerErrorsOnPost) }
+
+func testTwitterServerErrorsOnPost(t *testing.T, api string) {
 	tests := []struct {
 		name      string
 		fault     twitteremu.Fault
@@ -298,10 +311,10 @@ func TestTwitterServerErrorsOnPost(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := newRig(t)
-			ep := "POST statuses/update"
+			r := newRig(t, api)
+			ep := r.ep(twitterapi.CallPost)
 			if tt.dm {
-				ep = "POST direct_messages/events/new"
+				ep = r.ep(twitterapi.CallSendDM)
 			}
 			f := tt.fault
 			f.Endpoint = ep
@@ -345,7 +358,9 @@ func TestTwitterServerErrorsOnPost(t *testing.T) {
 // TestTwitterCredentialsRefused: 32, 89 and a bare 401 stop polling and
 // posting, loudly; nothing is lost or dropped meanwhile; when the
 // credentials work again, everything queued goes out once.
-func TestTwitterCredentialsRefused(t *testing.T) {
+func TestTwitterCredentialsRefused(t *testing.T) { eachAPI(t, testTwitterCredentialsRefused) }
+
+func testTwitterCredentialsRefused(t *testing.T, api string) {
 	tests := []struct {
 		name  string
 		fault twitteremu.Fault
@@ -356,19 +371,19 @@ func TestTwitterCredentialsRefused(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := newRig(t)
+			r := newRig(t, api)
 			buy := r.tweet(alice, "@AmexOffers #BuyGiftCard")
 			r.settle()
 			req := r.reply(buy.ID)
 			// Every post is refused from now on; once the refusal is seen,
 			// the token is revoked for good.
 			f := tt.fault
-			f.Endpoint, f.Times = "POST statuses/update", -1
+			f.Endpoint, f.Times = r.ep(twitterapi.CallPost), -1
 			from := len(r.tw.Requests())
 			r.tw.InjectFault(f)
 			confirm := r.tweet(alice, "@AmexOffers #ConfirmGiftCard", req.ID)
 			r.d.Bot.PollNow()
-			r.waitFaulted("POST statuses/update", from)
+			r.waitFaulted(r.ep(twitterapi.CallPost), from)
 			r.tw.SetCredentials("revoked-token", "revoked-secret")
 			r.tw.ClearFaults()
 			later := r.tweet(bob, "@AmexOffers #BuyGiftCard")
@@ -376,7 +391,7 @@ func TestTwitterCredentialsRefused(t *testing.T) {
 			// While the credentials are refused the bot only checks them.
 			verifies := func(from int) int {
 				n := 0
-				for _, q := range r.requests("GET account/verify_credentials", from) {
+				for _, q := range r.requests(r.ep(twitterapi.CallVerify), from) {
 					if q.Status == http.StatusUnauthorized {
 						n++
 					}
@@ -395,7 +410,7 @@ func TestTwitterCredentialsRefused(t *testing.T) {
 			mark = len(r.tw.Requests())
 			waitFor(t, 10*time.Second, "the bot to check its credentials again", recheck)
 			for _, q := range r.tw.Requests()[mark:] {
-				if q.Endpoint != "GET account/verify_credentials" {
+				if q.Endpoint != r.ep(twitterapi.CallVerify) {
 					t.Errorf("with refused credentials the bot called %s", q.Endpoint)
 				}
 			}
@@ -424,9 +439,11 @@ func TestTwitterCredentialsRefused(t *testing.T) {
 // TestTwitterReplyToDeletedTweet: a confirmation request to a buy tweet
 // deleted before the reply could go (385) is recorded as failed, its unit
 // goes back to the offer, and the bot moves on.
-func TestTwitterReplyToDeletedTweet(t *testing.T) {
-	r := newRig(t, rigOption(func(c *cfgT) { c.Offers[0].Quantity = qty(1) }))
-	const ep = "POST statuses/update"
+func TestTwitterReplyToDeletedTweet(t *testing.T) { eachAPI(t, testTwitterReplyToDeletedTweet) }
+
+func testTwitterReplyToDeletedTweet(t *testing.T, api string) {
+	r := newRig(t, api, rigOption(func(c *cfgT) { c.Offers[0].Quantity = qty(1) }))
+	ep := r.ep(twitterapi.CallPost)
 	from := len(r.tw.Requests())
 	// The first post is held off (429), and meanwhile alice deletes her
 	// tweet.
@@ -454,15 +471,37 @@ func TestTwitterReplyToDeletedTweet(t *testing.T) {
 	r.checkRig(nil, expectations{failedOK: true})
 }
 
-// TestTwitterAutomatedOrLocked: 226 and 326 pause public posting, loudly;
-// DMs still go; after the pause every reply is posted once.
-func TestTwitterAutomatedOrLocked(t *testing.T) {
-	for _, code := range []int{226, 326} {
-		t.Run(strconv.Itoa(code), func(t *testing.T) {
-			r := newRig(t)
-			const ep = "POST statuses/update"
+// TestTwitterAutomatedOrLocked: what pauses public posting, loudly: on
+// v1.1, 226 and 326; on v2, used-up credits (402) and an app refused
+// (403 client-forbidden). DMs still go; after the pause every reply is
+// posted once.
+func TestTwitterAutomatedOrLocked(t *testing.T) { eachAPI(t, testTwitterAutomatedOrLocked) }
+
+func testTwitterAutomatedOrLocked(t *testing.T, api string) {
+	tests := map[string][]struct {
+		name  string
+		fault twitteremu.Fault
+		log   string
+	}{
+		config.APIv1: {
+			{"226", twitteremu.Fault{Status: http.StatusForbidden, Code: 226}, "level=ERROR msg=\"Twitter asks the account to pause"},
+			{"326", twitteremu.Fault{Status: http.StatusForbidden, Code: 326}, "level=ERROR msg=\"Twitter asks the account to pause"},
+		},
+		config.APIv2: {
+			{"402 credits used up", twitteremu.Fault{Status: http.StatusPaymentRequired}, "level=ERROR msg=\"ALERT: the API's usage cap or pay-per-use credits are used up"},
+			{"403 client-forbidden", twitteremu.Fault{Status: http.StatusForbidden, ProblemType: "https://api.x.com/2/problems/client-forbidden",
+				Message: "When authenticating requests to the Twitter API v2 endpoints, you must use keys and tokens from a Twitter developer App that is attached to a Project."},
+				"level=ERROR msg=\"TWITTER REFUSES THE ACCOUNT THIS"},
+		},
+	}
+	for _, tt := range tests[api] {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t, api)
+			ep := r.ep(twitterapi.CallPost)
 			from := len(r.tw.Requests())
-			r.tw.InjectFault(twitteremu.Fault{Endpoint: ep, Status: http.StatusForbidden, Code: code})
+			f := tt.fault
+			f.Endpoint = ep
+			r.tw.InjectFault(f)
 			buy := r.tweet(alice, "@AmexOffers #BuyGiftCard")
 			r.d.Bot.PollNow()
 			r.waitFaulted(ep, from)
@@ -474,8 +513,8 @@ func TestTwitterAutomatedOrLocked(t *testing.T) {
 			if n := len(r.requests(ep, from)); n != 1 {
 				t.Errorf("%d posts during the pause, want the 1 refused", n)
 			}
-			if !strings.Contains(r.logs.String(), "level=ERROR msg=\"Twitter asks the account to pause") {
-				t.Error("the pause was not logged as an error")
+			if !strings.Contains(r.logs.String(), tt.log) {
+				t.Errorf("the pause was not logged as an error (%s)", tt.log)
 			}
 			r.settleAdvancing()
 			r.reply(buy.ID)
@@ -504,9 +543,11 @@ func notEnrolledReply(t *testing.T, screenName string, tweetID int64) string {
 // (someone tweeted it by hand), or no such tweet exists, the reply is still
 // posted, once; when it is this reply (posted, then answered 187), it is
 // recorded as sent without posting again.
-func TestTwitterDuplicateStatus(t *testing.T) {
+func TestTwitterDuplicateStatus(t *testing.T) { eachAPI(t, testTwitterDuplicateStatus) }
+
+func testTwitterDuplicateStatus(t *testing.T, api string) {
 	t.Run("an older tweet with the same text", func(t *testing.T) {
-		r := newRig(t)
+		r := newRig(t, api)
 		buy := r.tweet(carol, "@AmexOffers #BuyKindleFireHD")
 		text := notEnrolledReply(t, "carol", buy.ID)
 		older, err := r.tw.PostTweet(botUser.ID, text, twitteremu.TweetOptions{})
@@ -516,7 +557,7 @@ func TestTwitterDuplicateStatus(t *testing.T) {
 		from := len(r.tw.Requests())
 		r.settleAdvancing()
 		refused := false
-		for _, q := range r.requests("POST statuses/update", from) {
+		for _, q := range r.requests(r.ep(twitterapi.CallPost), from) {
 			refused = refused || q.Status == http.StatusForbidden
 		}
 		if !refused {
@@ -533,12 +574,12 @@ func TestTwitterDuplicateStatus(t *testing.T) {
 		r.checkRig(nil, expectations{byHand: []int64{older.ID}})
 	})
 	t.Run("187 without a tweet", func(t *testing.T) {
-		r := newRig(t)
+		r := newRig(t, api)
 		from := len(r.tw.Requests())
-		r.tw.InjectFault(twitteremu.Fault{Endpoint: "POST statuses/update", Status: http.StatusForbidden, Code: 187})
+		r.tw.InjectFault(r.refusal(twitterapi.CallPost, 187))
 		buy := r.tweet(alice, "@AmexOffers #BuyGiftCard")
 		r.settleAdvancing()
-		r.waitFaulted("POST statuses/update", from)
+		r.waitFaulted(r.ep(twitterapi.CallPost), from)
 		rep := r.reply(buy.ID)
 		if box := r.outboxOf(alice); len(box) != 1 || box[0].SentID != rep.ID {
 			t.Errorf("recorded as sent: %+v, want sent as %d", box, rep.ID)
@@ -546,17 +587,17 @@ func TestTwitterDuplicateStatus(t *testing.T) {
 		r.checkRig(nil, expectations{})
 	})
 	t.Run("posted, then answered 187", func(t *testing.T) {
-		r := newRig(t)
+		r := newRig(t, api)
 		from := len(r.tw.Requests())
-		r.tw.InjectFault(twitteremu.Fault{Endpoint: "POST statuses/update", Status: http.StatusForbidden, Code: 187, AfterWork: true})
+		r.tw.InjectFault(withAfterWork(r.refusal(twitterapi.CallPost, 187)))
 		buy := r.tweet(alice, "@AmexOffers #BuyGiftCard")
 		r.settleAdvancing()
-		r.waitFaulted("POST statuses/update", from)
+		r.waitFaulted(r.ep(twitterapi.CallPost), from)
 		rep := r.reply(buy.ID)
 		if box := r.outboxOf(alice); len(box) != 1 || box[0].SentID != rep.ID {
 			t.Errorf("recorded as sent: %+v, want sent as %d", box, rep.ID)
 		}
-		if n := len(r.requests("POST statuses/update", from)); n != 1 {
+		if n := len(r.requests(r.ep(twitterapi.CallPost), from)); n != 1 {
 			t.Errorf("%d posts, want 1", n)
 		}
 		r.checkRig(nil, expectations{})
@@ -566,8 +607,10 @@ func TestTwitterDuplicateStatus(t *testing.T) {
 // TestTwitterDuplicateDMText: the bot may send one cardholder the same
 // text twice (the help text, say). When the second send's outcome is
 // unknown, the first DM must not be taken for it.
-func TestTwitterDuplicateDMText(t *testing.T) {
-	r := newRig(t)
+func TestTwitterDuplicateDMText(t *testing.T) { eachAPI(t, testTwitterDuplicateDMText) }
+
+func testTwitterDuplicateDMText(t *testing.T, api string) {
+	r := newRig(t, api)
 	r.dm(bob, "help")
 	r.settleAdvancing()
 	if n := len(r.dmsTo(bob)); n != 1 {
@@ -575,10 +618,10 @@ func TestTwitterDuplicateDMText(t *testing.T) {
 	}
 	from := len(r.tw.Requests())
 	// The second answer is lost on the way: not sent, outcome unknown.
-	r.tw.InjectFault(twitteremu.Fault{Endpoint: "POST direct_messages/events/new", Drop: true})
+	r.tw.InjectFault(twitteremu.Fault{Endpoint: r.ep(twitterapi.CallSendDM), Drop: true})
 	r.dm(bob, "help")
 	r.settleAdvancing()
-	r.waitFaulted("POST direct_messages/events/new", from)
+	r.waitFaulted(r.ep(twitterapi.CallSendDM), from)
 	dms := r.dmsTo(bob)
 	if len(dms) != 2 || dms[0].Text != dms[1].Text {
 		t.Fatalf("bob has %d DMs, want the help text twice: %+v", len(dms), dms)
@@ -588,9 +631,11 @@ func TestTwitterDuplicateDMText(t *testing.T) {
 
 // TestTwitterMalformedMentions: an unreadable mentions timeline is logged
 // and nothing is written: no message, no cursor move.
-func TestTwitterMalformedMentions(t *testing.T) {
-	r := newRig(t)
-	const ep = "GET statuses/mentions_timeline"
+func TestTwitterMalformedMentions(t *testing.T) { eachAPI(t, testTwitterMalformedMentions) }
+
+func testTwitterMalformedMentions(t *testing.T, api string) {
+	r := newRig(t, api)
+	ep := r.ep(twitterapi.CallMentions)
 	r.settle()
 	var before any
 	errBefore := r.d.DB.Cursor(context.Background(), "mentions", &before)
@@ -622,14 +667,18 @@ func equalJSON(a, b any) bool {
 // confirms it in reply. That is somebody else's request: mallory must not
 // be answered nor charged, then or later.
 func TestConfirmingSomebodyElsesUnrecordedRequest(t *testing.T) {
-	r := newRig(t)
+	eachAPI(t, testConfirmingSomebodyElsesUnrecordedRequest)
+}
+
+func testConfirmingSomebodyElsesUnrecordedRequest(t *testing.T, api string) {
+	r := newRig(t, api)
 	from := len(r.tw.Requests())
 	r.tw.AddUser(mallory)
 	r.iss.Enroll(issuersandbox.Enrollment{TwitterUserID: id(mallory), Cardholder: "chd_mallory", CardLast4: "6006", CardBrand: "amex", Status: "active"})
-	r.tw.InjectFault(twitteremu.Fault{Endpoint: "POST statuses/update", Status: 503, AfterWork: true})
+	r.tw.InjectFault(twitteremu.Fault{Endpoint: r.ep(twitterapi.CallPost), Status: 503, AfterWork: true})
 	buy := r.tweet(alice, "@AmexOffers #BuyGiftCard")
 	r.d.Bot.PollNow()
-	r.waitFaulted("POST statuses/update", from)
+	r.waitFaulted(r.ep(twitterapi.CallPost), from)
 	req := r.reply(buy.ID) // visible, though the bot does not know its id
 	hijack := r.tweet(mallory, "@AmexOffers #ConfirmGiftCard", req.ID)
 	r.d.Bot.PollNow()

@@ -18,8 +18,16 @@ import (
 // the old one's posts before posting them again, and the old one, once it
 // sees the new one answer what it had queued, posts nothing more.
 func TestTwoDaemonsOnOneAccount(t *testing.T) {
-	t.Parallel()
-	w := newWorld(t)
+	for _, api := range apis {
+		t.Run(api, func(t *testing.T) {
+			t.Parallel()
+			testTwoDaemonsOnOneAccount(t, api)
+		})
+	}
+}
+
+func testTwoDaemonsOnOneAccount(t *testing.T, api string) {
+	w := newWorld(t, api)
 	old := newDaemonProc(t, t.TempDir(), w.spec())
 	standby := newDaemonProc(t, t.TempDir(), w.spec())
 	d := newDriver(t, w.tw)

@@ -48,6 +48,9 @@ type Options struct {
 	// is busy the page moves to a free port of the same host, and Run says
 	// so.
 	Listen string
+	// API is the Twitter API the bot speaks to the emulator: config.APIv1
+	// (the default when empty) or config.APIv2.
+	API string
 	// Demo runs the scripted purchase at start: alice buys by tweet.
 	Demo bool
 	// Once makes Run return after the demo and the commands on Stdin,
@@ -286,6 +289,10 @@ func (s *sandbox) startEmulators() error {
 			"account/verify_credentials":  1 << 30,
 			"direct_messages/events/list": 1 << 30,
 			"direct_messages/events/show": 1 << 30,
+			"2/users/me":                  1 << 30,
+			"2/users/:id/mentions":        1 << 30,
+			"2/users/:id/tweets":          1 << 30,
+			"2/dm_events":                 1 << 30,
 		},
 	})
 	s.iss = issuersandbox.New(issuersandbox.Options{APIKey: sandboxIssuerKey})
@@ -328,6 +335,10 @@ func (s *sandbox) sandboxConfig(now time.Time) {
 	c.Bot.ScreenName = s.bot.ScreenName
 	c.Storage.Path = s.dbPath
 	c.Twitter.APIURL = s.tw.URL()
+	if s.opt.API == config.APIv2 {
+		// The file's budgets are v1.1's; on v2 the bot keeps to X's.
+		c.Twitter.API, c.Twitter.APIURL, c.Twitter.Limits = config.APIv2, s.tw.URLv2(), config.APILimits(config.APIv2)
+	}
 	c.Twitter.ConsumerKey, c.Twitter.ConsumerSecret = sandboxConsumerKey, sandboxConsumerSecret
 	c.Twitter.AccessToken, c.Twitter.AccessSecret = sandboxAccessToken, sandboxAccessSecret
 	c.Twitter.Poll.Mentions, c.Twitter.Poll.DirectMessages = "@every 1s", "@every 1s"

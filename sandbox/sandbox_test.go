@@ -55,8 +55,26 @@ func runOnce(t *testing.T, opt Options) (string, *sandbox) {
 	return out.String(), s
 }
 
+// TestDemoBuysOnce runs the demo on each API: `paybytweet sandbox` and
+// `paybytweet sandbox -api v2`.
 func TestDemoBuysOnce(t *testing.T) {
-	out, s := runOnce(t, Options{Demo: true})
+	for _, api := range []string{config.APIv1, config.APIv2} {
+		t.Run(api, func(t *testing.T) { testDemoBuysOnce(t, api) })
+	}
+}
+
+func testDemoBuysOnce(t *testing.T, api string) {
+	out, s := runOnce(t, Options{Demo: true, API: api})
+	// Every call the bot made went to that API's routes.
+	v2 := 0
+	for _, q := range s.tw.Requests() {
+		if strings.HasPrefix(q.Path, "/2/") {
+			v2++
+		}
+	}
+	if n := len(s.tw.Requests()); n == 0 || (api == config.APIv2) != (v2 == n) || (api == config.APIv1) != (v2 == 0) {
+		t.Errorf("on %s, %d of the bot's %d requests went to v2", api, v2, n)
+	}
 	ps := s.iss.Purchases()
 	if len(ps) != 1 {
 		t.Fatalf("the issuer has %d purchases, want exactly one: %+v\noutput:\n%s", len(ps), ps, out)

@@ -53,21 +53,52 @@ type DM struct {
 type Page struct {
 	Tweets  []Tweet
 	Skipped int
-	// Oldest is the smallest id on the page, malformed entries included,
-	// so that paging with max_id moves past them.
+	// Oldest and Newest are the smallest and largest ids on the page,
+	// malformed entries included, so that a walk moves past them.
 	Oldest int64
 	Newest int64
 	Count  int // entries on the page, malformed included
+	// Next is the opaque token of the next, older page; "" when this
+	// page is the last. Only the adapter that made it understands it.
+	Next string
+}
+
+// v1.1 page sizes: the most each endpoint gives in one request.
+const (
+	timelinePageSize = 200
+	dmPageSize       = 50
+)
+
+// nextMaxID is v1.1's way to the next page: max_id just below the oldest
+// id seen. A page under half full is the last one, since Twitter drops
+// deleted tweets after counting a page; so is one that reached sinceID.
+func nextMaxID(p Page, sinceID int64) string {
+	if p.Count == 0 || p.Count < timelinePageSize/2 || p.Oldest <= sinceID+1 {
+		return ""
+	}
+	return strconv.FormatInt(p.Oldest-1, 10)
+}
+
+// maxIDFrom reads a token made by nextMaxID; "" is no bound.
+func maxIDFrom(ep, token string) (int64, error) {
+	if token == "" {
+		return 0, nil
+	}
+	id, err := strconv.ParseInt(token, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, &Error{Endpoint: ep, Status: 400, Message: "bad page token " + strconv.Quote(token), NotSent: true}
+	}
+	return id, nil
 }
 
 // VerifyCredentials returns the authenticated account, or an *Error.
 func (c *Client) VerifyCredentials() (User, error) {
 	const ep = "account/verify_credentials"
-	if err := c.guard(ep); err != nil {
+	if err := c.guard(CallVerify, ep); err != nil {
 		return User{}, err
 	}
 	u, resp, err := c.api.Accounts.VerifyCredentials(&twitter.AccountVerifyParams{SkipStatus: twitter.Bool(true), IncludeEmail: twitter.Bool(false)})
-	if err := c.call(ep, resp, err); err != nil {
+	if err := c.call(CallVerify, ep, resp, err); err != nil {
 		return User{}, err
 	}
 	if u == nil || u.ID == 0 {
@@ -77,38 +108,47 @@ func (c *Client) VerifyCredentials() (User, error) {
 }
 
 // Mentions returns a page of the mentions timeline, newest first, with ids
-// above sinceID and at most maxID (0: no bound).
-func (c *Client) Mentions(sinceID, maxID int64, count int) (Page, error) {
+// above sinceID, starting at token ("" for the newest).
+func (c *Client) Mentions(sinceID int64, token string) (Page, error) {
 	const ep = "statuses/mentions_timeline"
-	if err := c.guard(ep); err != nil {
+	maxID, err := maxIDFrom(ep, token)
+	if err != nil {
+		return Page{}, err
+	}
+	if err := c.guard(CallMentions, ep); err != nil {
 		return Page{}, err
 	}
 	tweets, resp, err := c.api.Timelines.MentionTimeline(&twitter.MentionTimelineParams{
-		Count: count, SinceID: sinceID, MaxID: maxID, TweetMode: "extended", IncludeEntities: twitter.Bool(true),
+		Count: timelinePageSize, SinceID: sinceID, MaxID: maxID, TweetMode: "extended", IncludeEntities: twitter.Bool(true),
 	})
-	if err := c.call(ep, resp, err); err != nil {
+	if err := c.call(CallMentions, ep, resp, err); err != nil {
 		return Page{}, err
 	}
-	return c.page(ep, tweets), nil
+	return c.page(ep, tweets, sinceID), nil
 }
 
-// UserTimeline returns a page of the account's own tweets, newest first.
-func (c *Client) UserTimeline(userID, sinceID, maxID int64, count int) (Page, error) {
+// OwnTweets returns a page of the account's own tweets, newest first,
+// with ids above sinceID, starting at token ("" for the newest).
+func (c *Client) OwnTweets(userID, sinceID int64, token string) (Page, error) {
 	const ep = "statuses/user_timeline"
-	if err := c.guard(ep); err != nil {
+	maxID, err := maxIDFrom(ep, token)
+	if err != nil {
+		return Page{}, err
+	}
+	if err := c.guard(CallOwnTweets, ep); err != nil {
 		return Page{}, err
 	}
 	tweets, resp, err := c.api.Timelines.UserTimeline(&twitter.UserTimelineParams{
-		UserID: userID, Count: count, SinceID: sinceID, MaxID: maxID, TweetMode: "extended",
+		UserID: userID, Count: timelinePageSize, SinceID: sinceID, MaxID: maxID, TweetMode: "extended",
 		IncludeRetweets: twitter.Bool(false), ExcludeReplies: twitter.Bool(false),
 	})
-	if err := c.call(ep, resp, err); err != nil {
+	if err := c.call(CallOwnTweets, ep, resp, err); err != nil {
 		return Page{}, err
 	}
-	return c.page(ep, tweets), nil
+	return c.page(ep, tweets, sinceID), nil
 }
 
-func (c *Client) page(ep string, tweets []twitter.Tweet) Page {
+func (c *Client) page(ep string, tweets []twitter.Tweet, sinceID int64) Page {
 	p := Page{Count: len(tweets)}
 	for _, t := range tweets {
 		if t.ID > 0 && (p.Oldest == 0 || t.ID < p.Oldest) {
@@ -123,6 +163,7 @@ func (c *Client) page(ep string, tweets []twitter.Tweet) Page {
 		}
 		p.Tweets = append(p.Tweets, tw)
 	}
+	p.Next = nextMaxID(p, sinceID)
 	return p
 }
 
@@ -176,7 +217,7 @@ func expandURLs(text string, urls []twitter.URLEntity) string {
 func (c *Client) Post(text string, inReplyTo int64) (int64, error) {
 	const ep = "statuses/update"
 	t, resp, err := c.api.Statuses.Update(text, &twitter.StatusUpdateParams{InReplyToStatusID: inReplyTo, TweetMode: "extended"})
-	if err := c.call(ep, resp, err); err != nil {
+	if err := c.call(CallPost, ep, resp, err); err != nil {
 		return 0, err
 	}
 	if t == nil || t.ID <= 0 {
@@ -187,15 +228,16 @@ func (c *Client) Post(text string, inReplyTo int64) (int64, error) {
 }
 
 // DMEvents returns a page of the account's direct-message events (sent
-// and received, newest first) and the cursor of the next page, "" at the
-// end. Malformed events are logged and left out.
-func (c *Client) DMEvents(cursor string, count int) ([]DM, string, error) {
+// and received, newest first), starting at token ("" for the newest), and
+// the token of the next page, "" at the end. Malformed events are logged
+// and left out.
+func (c *Client) DMEvents(token string) ([]DM, string, error) {
 	const ep = "direct_messages/events/list"
-	if err := c.guard(ep); err != nil {
+	if err := c.guard(CallDMList, ep); err != nil {
 		return nil, "", err
 	}
-	evs, resp, err := c.api.DirectMessages.EventsList(&twitter.DirectMessageEventsListParams{Cursor: cursor, Count: count})
-	if err := c.call(ep, resp, err); err != nil {
+	evs, resp, err := c.api.DirectMessages.EventsList(&twitter.DirectMessageEventsListParams{Cursor: token, Count: dmPageSize})
+	if err := c.call(CallDMList, ep, resp, err); err != nil {
 		return nil, "", err
 	}
 	if evs == nil {
@@ -253,7 +295,7 @@ func (c *Client) SendDM(recipient int64, text string) (int64, error) {
 			Data:   &twitter.DirectMessageData{Text: text},
 		},
 	}})
-	if err := c.call(ep, resp, err); err != nil {
+	if err := c.call(CallSendDM, ep, resp, err); err != nil {
 		return 0, err
 	}
 	if ev == nil {

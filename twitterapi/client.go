@@ -79,7 +79,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	return &Client{
 		api: twitter.NewClient(hc), now: cfg.Now, log: cfg.Logger.With("component", "twitter"),
-		limits: &rateBook{m: map[string]RateLimit{}}, ctx: ctx, cancel: cancel,
+		limits: newRateBook(), ctx: ctx, cancel: cancel,
 	}, nil
 }
 
@@ -111,6 +111,20 @@ func (r *rewrite) RoundTrip(req *http.Request) (*http.Response, error) {
 	return r.next.RoundTrip(req)
 }
 
+// Call names a kind of call the bot makes, whichever API serves it, so
+// that the bot can ask about its budget without knowing endpoint names.
+type Call string
+
+// The calls the bot makes.
+const (
+	CallVerify    Call = "verify_credentials"
+	CallMentions  Call = "mentions"
+	CallOwnTweets Call = "own_tweets"
+	CallPost      Call = "post"
+	CallDMList    Call = "dm_list"
+	CallSendDM    Call = "send_dm"
+)
+
 // RateLimit is what Twitter last said of an endpoint's budget.
 type RateLimit struct {
 	Limit     int
@@ -120,38 +134,53 @@ type RateLimit struct {
 
 type rateBook struct {
 	mu sync.Mutex
-	m  map[string]RateLimit
+	m  map[Call]RateLimit
 }
 
-// Limit returns the last rate-limit headers seen for an endpoint (such as
-// "direct_messages/events/list"), and false when none were seen.
-func (c *Client) Limit(endpoint string) (RateLimit, bool) {
-	c.limits.mu.Lock()
-	defer c.limits.mu.Unlock()
-	l, ok := c.limits.m[endpoint]
+func newRateBook() *rateBook { return &rateBook{m: map[Call]RateLimit{}} }
+
+func (rb *rateBook) get(call Call) (RateLimit, bool) {
+	rb.mu.Lock()
+	defer rb.mu.Unlock()
+	l, ok := rb.m[call]
 	return l, ok
 }
 
-// guard refuses, without a request, a call to an endpoint whose budget
-// Twitter said is spent until its reset: the answer would be a 429.
-func (c *Client) guard(endpoint string) error {
-	l, ok := c.Limit(endpoint)
-	if ok && l.Remaining <= 0 && c.now().Before(l.Reset) {
+func (rb *rateBook) record(call Call, h http.Header) (RateLimit, bool) {
+	l, ok := parseRateLimit(h)
+	if ok {
+		rb.mu.Lock()
+		rb.m[call] = l
+		rb.mu.Unlock()
+	}
+	return l, ok
+}
+
+// spent refuses, without a request, a call whose budget the API said is
+// spent until its reset: the answer would be a 429.
+func (rb *rateBook) spent(call Call, endpoint string, now time.Time) error {
+	l, ok := rb.get(call)
+	if ok && l.Remaining <= 0 && now.Before(l.Reset) {
 		return &Error{Endpoint: endpoint, Status: http.StatusTooManyRequests, Code: CodeRateLimited, Message: "rate limit used up (not sent)", ResetAt: l.Reset, NotSent: true}
 	}
 	return nil
 }
 
+// Limit returns the last rate-limit headers seen for a call, and false
+// when none were seen.
+func (c *Client) Limit(call Call) (RateLimit, bool) { return c.limits.get(call) }
+
+func (c *Client) guard(call Call, endpoint string) error {
+	return c.limits.spent(call, endpoint, c.now())
+}
+
 // call finishes a go-twitter call: it records the rate-limit headers and
 // turns every kind of failure, including a 4xx or 5xx whose body go-twitter
 // did not read as an error, into an *Error.
-func (c *Client) call(endpoint string, resp *http.Response, err error) error {
+func (c *Client) call(call Call, endpoint string, resp *http.Response, err error) error {
 	var reset time.Time
 	if resp != nil {
-		if l, ok := parseRateLimit(resp.Header); ok {
-			c.limits.mu.Lock()
-			c.limits.m[endpoint] = l
-			c.limits.mu.Unlock()
+		if l, ok := c.limits.record(call, resp.Header); ok {
 			reset = l.Reset
 		}
 	}

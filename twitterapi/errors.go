@@ -39,7 +39,11 @@ type Error struct {
 	Message  string
 	ResetAt  time.Time // when the endpoint's budget comes back, if Twitter said
 	NotSent  bool      // the client refused before sending
-	Err      error     // the transport or decoding failure, if that is what happened
+	// Capped is a v2 usage cap or used-up pay-per-use credits (a 429 of
+	// type usage-capped, or a 402): waiting for the rate window is not
+	// enough, the operator must act or the period end.
+	Capped bool
+	Err    error // the transport or decoding failure, if that is what happened
 }
 
 func (e *Error) Error() string {
@@ -77,6 +81,10 @@ const (
 	// nor to be final for the message. Tried again a few times, then
 	// treated as refused.
 	KindUnexpected
+	// KindCapped is the app's usage cap or credits reached (v2): what it
+	// refused pauses until ResetAt, everything stays queued, and an
+	// operator is alerted.
+	KindCapped
 )
 
 // Classify says what kind of failure err is; KindNone for nil and
@@ -90,6 +98,8 @@ func Classify(err error) Kind {
 		return KindUnknown
 	}
 	switch {
+	case e.Capped:
+		return KindCapped
 	case e.Code == CodeRateLimited || e.Status == http.StatusTooManyRequests:
 		return KindRateLimited
 	case e.Code == CodePostingLimit:
@@ -114,6 +124,13 @@ func Classify(err error) Kind {
 		return KindUnexpected
 	}
 	return KindUnknown
+}
+
+// NotSent reports whether err is a refusal the client made without a
+// request, from what an earlier answer said (a budget spent, a cap).
+func NotSent(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.NotSent
 }
 
 // MayHavePosted reports whether a failed post may still have been made, so

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
+
+	"github.com/paybytweet/paybytweet/twitterv2"
 )
 
 func TestClassify(t *testing.T) {
@@ -62,5 +64,66 @@ func TestParseRateLimit(t *testing.T) {
 	h.Del("x-rate-limit-reset")
 	if _, ok := parseRateLimit(h); ok {
 		t.Errorf("parsed headers without a reset")
+	}
+}
+
+// TestClassifyV2 is TestClassify for the X API v2's answers, as the v2
+// adapter maps them (twitter-api-v2.md, "Errors").
+func TestClassifyV2(t *testing.T) {
+	problem := func(status int, typ, detail string) error {
+		return &twitterv2.APIError{Endpoint: "x", Status: status, Type: typ, Detail: detail}
+	}
+	tests := []struct {
+		name          string
+		call          Call
+		err           error
+		want          Kind
+		mayHavePosted bool
+	}{
+		{"duplicate", CallPost, problem(403, "about:blank", "You are not allowed to create a Tweet with duplicate content."), KindDuplicate, false},
+		{"summoned-reply rule", CallPost, problem(403, "about:blank", "Reply to this conversation is not allowed because you have not been mentioned or otherwise engaged by the author of the post you are replying to."), KindGone, false},
+		{"reply to a deleted post", CallPost, problem(404, "https://api.x.com/2/problems/resource-not-found", "Could not find tweet"), KindGone, false},
+		{"DM to a user gone", CallSendDM, problem(404, "https://api.x.com/2/problems/resource-not-found", "Could not find user"), KindRefused, false},
+		{"DMs closed", CallSendDM, problem(403, "about:blank", "You cannot send messages to this user."), KindRefused, false},
+		{"app without access", CallPost, problem(403, "https://api.x.com/2/problems/client-forbidden", "When authenticating requests to the Twitter API v2 endpoints, you must use keys and tokens from a Twitter developer App that is attached to a Project."), KindAccount, false},
+		{"account suspended", CallPost, problem(403, "about:blank", "Your account is suspended and is not permitted to access this feature."), KindAccount, false},
+		{"another 403", CallPost, problem(403, "about:blank", "You are not permitted to perform this action."), KindUnexpected, false},
+		{"too long", CallPost, problem(403, "about:blank", "Your Tweet text is too long. For more information on how X determines text length see https://github.com/twitter/twitter-text."), KindRefused, false},
+		{"DM too long", CallSendDM, problem(400, "https://api.x.com/2/problems/invalid-request", "Text is too long."), KindRefused, false},
+		{"credentials refused", CallMentions, problem(401, "about:blank", "Unauthorized"), KindAuth, false},
+		{"rate limited", CallDMList, problem(429, "about:blank", "Too Many Requests"), KindRateLimited, false},
+		{"usage capped (api.x.com)", CallPost, problem(429, "https://api.x.com/2/problems/usage-capped", "Usage cap exceeded: Monthly product cap"), KindCapped, false},
+		{"usage capped (api.twitter.com)", CallMentions, problem(429, "https://api.twitter.com/2/problems/usage-capped", "Usage cap exceeded"), KindCapped, false},
+		{"credits used up", CallSendDM, problem(402, "about:blank", "Your enrolled account does not have any credits to fulfill this request."), KindCapped, false},
+		{"server error", CallPost, problem(503, "about:blank", "Service Unavailable"), KindTransient, true},
+		{"no answer", CallPost, &twitterv2.TransportError{Endpoint: "x", Err: errors.New("connection reset")}, KindUnknown, true},
+		{"malformed success", CallPost, &twitterv2.MalformedError{Endpoint: "x", Status: 201, Err: errors.New("unexpected EOF")}, KindUnknown, true},
+	}
+	for _, tt := range tests {
+		err := v2Error(tt.call, tt.err)
+		if got := Classify(err); got != tt.want {
+			t.Errorf("%s: Classify(%v) = %d, want %d", tt.name, err, got, tt.want)
+		}
+		if got := MayHavePosted(err); got != tt.mayHavePosted {
+			t.Errorf("%s: MayHavePosted(%v) = %v, want %v", tt.name, err, got, tt.mayHavePosted)
+		}
+	}
+}
+
+func TestOtherParticipant(t *testing.T) {
+	for _, tt := range []struct {
+		conv   string
+		sender int64
+		want   int64
+	}{
+		{"42-9007199254740993", 42, 9007199254740993},
+		{"42-9007199254740993", 9007199254740993, 42},
+		{"42-43", 44, 0},
+		{"1582838875042906113", 42, 0}, // a group conversation
+		{"x-43", 43, 0},
+	} {
+		if got := otherParticipant(tt.conv, tt.sender); got != tt.want {
+			t.Errorf("otherParticipant(%q, %d) = %d, want %d", tt.conv, tt.sender, got, tt.want)
+		}
 	}
 }

@@ -52,9 +52,22 @@ func (c *call) json(status int, v any) {
 	c.resp.body = b
 }
 
-// fail answers with Twitter's error envelope.
+// fail answers with Twitter's error envelope, or on a v2 path with the
+// problem details v2 answers instead.
 func (c *call) fail(e *APIError) {
+	if c.isV2() {
+		c.problem(v2Error(e))
+		return
+	}
 	c.json(e.Status, errorsBody{Errors: []errorEntry{{Code: e.Code, Message: e.Message}}})
+}
+
+// isV2 reports a request to the v2 API, routed or not.
+func (c *call) isV2() bool {
+	if c.route != nil {
+		return c.route.v2
+	}
+	return strings.HasPrefix(c.r.URL.Path, v2Prefix)
 }
 
 // param returns a parameter from the query or the form body.

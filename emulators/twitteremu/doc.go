@@ -1,7 +1,9 @@
-// Package twitteremu is a Twitter API v1.1 emulator: a real HTTP server that
-// the go-twitter client, signed with dghubble/oauth1, talks to as it would to
-// api.twitter.com. It is used by end-to-end and fault tests and by the
-// interactive sandbox.
+// Package twitteremu is a Twitter API v1.1 and X API v2 emulator: a real
+// HTTP server that the go-twitter client and the project's twitterv2
+// client, signed with dghubble/oauth1, talk to as they would to
+// api.twitter.com and api.x.com. Both APIs serve the same users, Tweets and
+// direct messages: v1.1 under /1.1/ (Start's URL), v2 under /2/ (URLv2).
+// It is used by end-to-end and fault tests and by the interactive sandbox.
 //
 // It behaves like Twitter where a bot's bugs would show: OAuth 1.0a
 // signatures are verified, ids are 64-bit and strictly increasing (and may
@@ -13,6 +15,13 @@
 // (185). As on Twitter, URLs in returned text are wrapped in t.co links,
 // &, < and > in Tweet text are HTML-escaped, and without tweet_mode=extended
 // a Tweet longer than 140 characters comes back truncated.
+//
+// The v2 half answers with problem details, checks every query parameter,
+// field and expansion against X's lists (and says so when X knows one the
+// emulator does not render), pages with since_id, until_id and
+// pagination_token, applies X's summoned-reply rule to replies
+// (Options.NoSummonedReplyRule turns it off) and X's v2 limits, including
+// the 24-hour ones of posting and sending DMs.
 //
 // Time comes from Options.Clock so that windows can be tested without
 // sleeping, and faults (errors, empty bodies, malformed bodies, dropped

@@ -1,6 +1,9 @@
 package twitteremu
 
 import (
+	"bytes"
+	"cmp"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
@@ -9,15 +12,27 @@ import (
 // Fault is a failure injected into the answer of matching requests.
 type Fault struct {
 	// Endpoint selects requests: "POST statuses/update" (method and name),
-	// "statuses/update" (any method), or "" (every endpoint); a path form
-	// such as "POST /1.1/statuses/update.json" is accepted too.
+	// "statuses/update" (any method), or "" (every endpoint, v1.1 and v2);
+	// a path form such as "POST /1.1/statuses/update.json" is accepted too.
+	// v2 endpoints are named "POST 2/tweets", "GET 2/users/:id/mentions"
+	// and so on, or by path ("GET /2/users/123/mentions").
 	Endpoint string
 	// Status, Code and Message make the answer a Twitter error envelope
 	// with that HTTP status; a Status without Code takes the code Twitter
-	// uses with it (429→88, 503→130, 500→131, 401→32, 404→34).
+	// uses with it (429→88, 503→130, 500→131, 401→32, 404→34). On a v2
+	// endpoint the answer is problem details instead: Code is ignored,
+	// Message is the detail (default the status text; for 402 X's
+	// credits-depleted problem).
 	Status  int
 	Code    int
 	Message string
+	// ProblemType overrides the problem "type" of a v2 answer.
+	ProblemType string
+	// UsageCapped answers a v2 endpoint 429 with X's usage-capped problem
+	// (type ProblemUsageCapped unless ProblemType says otherwise), as when
+	// the app's monthly cap or spending limit is reached. v1.1 has no such
+	// answer: there it is a plain 429 code 88.
+	UsageCapped bool
 	// EmptyBody answers Status (default 503) with no body at all; a 429
 	// like that is what go-twitter returns as err == nil.
 	EmptyBody bool
@@ -31,6 +46,11 @@ type Fault struct {
 	Delay time.Duration
 	// Malformed answers 200 with a truncated JSON body.
 	Malformed bool
+	// BadEntry does the real work and answers the real page, but with the
+	// id of its first entry (data[0] of a v2 page, the first element of
+	// a v1.1 timeline) replaced by a non-numeric string, as a malformed
+	// entry the client must skip.
+	BadEntry bool
 	// Times is how many requests the fault applies to: 0 means once, a
 	// negative value means until ClearFaults.
 	Times int
@@ -46,7 +66,7 @@ func (f *Fault) matches(rt *route) bool {
 
 // answers reports whether the fault replaces the real answer.
 func (f *Fault) answers() bool {
-	return f.Drop || f.Malformed || f.EmptyBody || f.Status != 0 || f.Code != 0
+	return f.Drop || f.Malformed || f.EmptyBody || f.Status != 0 || f.Code != 0 || f.UsageCapped
 }
 
 // InjectFault queues f; the first queued fault matching a request applies
@@ -58,15 +78,23 @@ func (s *Server) InjectFault(f Fault) {
 	// Accept the endpoint written as a path too ("POST /1.1/statuses/update.json").
 	f.Endpoint = strings.TrimSpace(f.Endpoint)
 	if method, path, ok := strings.Cut(f.Endpoint, " "); ok {
-		f.Endpoint = method + " " + strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(path), apiPrefix), ".json")
+		f.Endpoint = method + " " + s.endpointName(strings.TrimSpace(path))
 	} else {
-		f.Endpoint = strings.TrimSuffix(strings.TrimPrefix(f.Endpoint, apiPrefix), ".json")
+		f.Endpoint = s.endpointName(f.Endpoint)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = append(s.faults, &f)
 	s.log.Info("fault injected", "endpoint", f.Endpoint, "status", f.Status, "code", f.Code,
 		"drop", f.Drop, "after_work", f.AfterWork, "times", f.Times)
+}
+
+// endpointName turns a path form of an endpoint into its route name.
+func (s *Server) endpointName(path string) string {
+	if name, ok := s.v2RouteName(path); ok {
+		return name
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(path, apiPrefix), ".json")
 }
 
 // ClearFaults removes every queued fault. It cannot fail.
@@ -115,10 +143,22 @@ func (s *Server) faultResponse(c *call, f *Fault, worked *response) {
 		if c.resp.status == 0 {
 			c.resp.status = http.StatusServiceUnavailable
 		}
+	case c.isV2():
+		p := problemFor(cmp.Or(f.Status, http.StatusServiceUnavailable), f.Message)
+		if f.UsageCapped {
+			p = usageCappedProblem()
+		}
+		if f.ProblemType != "" {
+			p.Type = f.ProblemType
+		}
+		c.problem(p)
 	default:
 		status := f.Status
 		if status == 0 {
 			status = http.StatusServiceUnavailable
+		}
+		if f.UsageCapped {
+			status = http.StatusTooManyRequests
 		}
 		e := defaultFaultError(status)
 		if f.Code != 0 {
@@ -129,9 +169,42 @@ func (s *Server) faultResponse(c *call, f *Fault, worked *response) {
 		}
 		c.fail(e)
 	}
-	if c.resp.status == http.StatusTooManyRequests {
-		s.mu.Lock()
+	s.mu.Lock()
+	switch {
+	case c.resp.status == http.StatusTooManyRequests:
 		s.faultRateHeaders(c)
-		s.mu.Unlock()
+	case c.isV2():
+		s.currentRateHeaders(c) // every v2 answer carries them
 	}
+	s.mu.Unlock()
+}
+
+// badID is what BadEntry puts in place of an id.
+const badID = "not-a-number"
+
+// corruptFirstEntry replaces the id of the first entry of c's answer;
+// an answer without entries is left as it is.
+func corruptFirstEntry(c *call) {
+	var page map[string]json.RawMessage
+	var list []map[string]any
+	switch {
+	case decodeNumbers(c.resp.body, &list) == nil && len(list) > 0:
+		list[0]["id"], list[0]["id_str"] = badID, badID
+		c.resp.body, _ = json.Marshal(list)
+	case json.Unmarshal(c.resp.body, &page) == nil && len(page["data"]) > 0:
+		if decodeNumbers(page["data"], &list) != nil || len(list) == 0 {
+			return
+		}
+		list[0]["id"] = badID
+		page["data"], _ = json.Marshal(list)
+		c.resp.body, _ = json.Marshal(page)
+	}
+}
+
+// decodeNumbers decodes keeping numbers as written, so that 64-bit ids
+// survive re-encoding.
+func decodeNumbers(b []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	return d.Decode(v)
 }

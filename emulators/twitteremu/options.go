@@ -35,6 +35,21 @@ func defaultRateLimits() map[string]int {
 		"account/verify_credentials":  75,
 		"direct_messages/events/list": 15,
 		"direct_messages/events/show": 15,
+		// X API v2, per user per 15 minutes (docs.x.com rate limits).
+		v2Me:         75,
+		v2Mentions:   300,
+		v2UserTweets: 900,
+		v2PostTweet:  100,
+		v2DMEvents:   15,
+		v2SendDM:     15,
+	}
+}
+
+// defaultDailyLimits are X's 24-hour limits of the v2 write endpoints.
+func defaultDailyLimits() map[string]int {
+	return map[string]int{
+		v2PostTweet: 10000,
+		v2SendDM:    1440,
 	}
 }
 
@@ -71,9 +86,19 @@ type Options struct {
 	DMSendLimit  int
 	DMSendWindow time.Duration
 	// RateLimits overrides the per-window limit of GET endpoints, keyed
-	// like "statuses/mentions_timeline"; a missing or non-positive value
-	// keeps Twitter's default.
+	// like "statuses/mentions_timeline", and of every v2 endpoint, keyed
+	// like "2/users/:id/mentions" or "2/tweets"; a missing or non-positive
+	// value keeps Twitter's default.
 	RateLimits map[string]int
+	// DailyLimits overrides the 24-hour limits of the v2 write endpoints,
+	// "2/tweets" (10,000) and
+	// "2/dm_conversations/with/:participant_id/messages" (1,440).
+	DailyLimits map[string]int
+	// NoSummonedReplyRule turns off X's rule for self-serve apps that a v2
+	// reply is allowed only to a post whose author mentioned the bot or
+	// quoted one of its posts (X's docs make no exception for the bot's
+	// own posts). The rule is on by default, as on X today.
+	NoSummonedReplyRule bool
 	// Logger receives the emulator's logs; default discards them.
 	Logger *slog.Logger
 }
@@ -128,6 +153,13 @@ func (o Options) withDefaults() Options {
 		}
 	}
 	o.RateLimits = limits
+	daily := defaultDailyLimits()
+	for k, v := range o.DailyLimits {
+		if v > 0 {
+			daily[k] = v
+		}
+	}
+	o.DailyLimits = daily
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}

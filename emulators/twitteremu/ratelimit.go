@@ -12,27 +12,59 @@ type rateWindow struct {
 	reset time.Time
 }
 
-// window returns the current window of name at now, opening a new one when
-// the last has ended; the caller holds s.mu.
+// DailyWindow is the length of the 24-hour windows of the v2 write
+// endpoints.
+const DailyWindow = 24 * time.Hour
+
+// window returns the current 15-minute window of name at now, opening a
+// new one when the last has ended; the caller holds s.mu.
 func (s *Server) window(name string, now time.Time) *rateWindow {
-	w := s.limits[name]
+	return s.windowOf(name, RateLimitWindow, now)
+}
+
+// dailyKey names the 24-hour window of a route in s.limits.
+func dailyKey(name string) string { return name + " 24h" }
+
+func (s *Server) windowOf(key string, length time.Duration, now time.Time) *rateWindow {
+	w := s.limits[key]
 	if w == nil || !now.Before(w.reset) {
-		w = &rateWindow{reset: now.Add(RateLimitWindow)}
-		s.limits[name] = w
+		w = &rateWindow{reset: now.Add(length)}
+		s.limits[key] = w
 	}
 	return w
 }
 
-// takeRate counts c against its endpoint's window, sets the x-rate-limit-*
-// headers, and reports false (having answered 429 code 88) past the limit.
+// takeRate counts c against its endpoint's window (and its 24-hour window,
+// for the v2 writes that have one), sets the x-rate-limit-* headers, and
+// reports false (having answered 429) past a limit. When the 24-hour
+// window is the one used up, x-rate-limit-* describe it, so that a client
+// waiting for x-rate-limit-reset waits long enough; the
+// x-user-limit-24hour-* headers always describe it, as on X.
 func (s *Server) takeRate(c *call) bool {
 	limit := s.opts.RateLimits[c.route.name]
 	w := s.window(c.route.name, c.now)
-	ok := w.used < limit
+	daily, hasDaily := s.opts.DailyLimits[c.route.name]
+	var d *rateWindow
+	if hasDaily && c.route.v2 {
+		d = s.windowOf(dailyKey(c.route.name), DailyWindow, c.now)
+	}
+	ok := w.used < limit && (d == nil || d.used < daily)
 	if ok {
 		w.used++
+		if d != nil {
+			d.used++
+		}
 	}
-	setRateHeaders(c, limit, limit-w.used, w.reset)
+	if d != nil {
+		c.setHeader("x-user-limit-24hour-limit", strconv.Itoa(daily))
+		c.setHeader("x-user-limit-24hour-remaining", strconv.Itoa(max(daily-d.used, 0)))
+		c.setHeader("x-user-limit-24hour-reset", strconv.FormatInt(d.reset.Unix(), 10))
+	}
+	if d != nil && d.used >= daily && w.used < limit {
+		setRateHeaders(c, daily, 0, d.reset)
+	} else {
+		setRateHeaders(c, limit, limit-w.used, w.reset)
+	}
 	if !ok {
 		c.fail(errRateLimited())
 	}
@@ -53,6 +85,17 @@ func (s *Server) faultRateHeaders(c *call) {
 	}
 	limit := s.opts.RateLimits[c.route.name]
 	setRateHeaders(c, limit, 0, s.window(c.route.name, c.now).reset)
+}
+
+// currentRateHeaders gives an injected answer the headers of its
+// endpoint's window as it stands, without counting the request.
+func (s *Server) currentRateHeaders(c *call) {
+	if c.route == nil || !c.route.rateLimited {
+		return
+	}
+	limit := s.opts.RateLimits[c.route.name]
+	w := s.window(c.route.name, c.now)
+	setRateHeaders(c, limit, limit-w.used, w.reset)
 }
 
 // overBudget reports whether user has used up a sliding-window budget

@@ -5,7 +5,8 @@ import (
 	"strings"
 )
 
-// route is one endpoint. name is Twitter's resource name ("statuses/update")
+// route is one endpoint. name is Twitter's resource name ("statuses/update",
+// or for v2 the path pattern with a "2/" prefix, "2/users/:id/mentions")
 // and the key of Options.RateLimits; rateLimited endpoints carry the
 // x-rate-limit-* headers.
 type route struct {
@@ -14,6 +15,10 @@ type route struct {
 	withID      bool // the path carries an :id segment
 	rateLimited bool
 	handle      func(*Server, *call)
+	// v2 routes answer problem details and check their query against
+	// params (every v2 route is rate limited).
+	v2     bool
+	params map[string]paramSpec
 }
 
 // endpoint is the name used by Request.Endpoint and Fault.Endpoint.
@@ -40,6 +45,9 @@ const apiPrefix = "/1.1/"
 // lookupRoute finds the route of method and path and the :id segment, or
 // nil when Twitter would answer 404 code 34.
 func (s *Server) lookupRoute(method, path string) (*route, string) {
+	if strings.HasPrefix(path, v2Prefix) {
+		return s.lookupV2Route(method, path)
+	}
 	rest, ok := strings.CutPrefix(path, apiPrefix)
 	if !ok {
 		return nil, ""
@@ -67,6 +75,9 @@ func (s *Server) lookupRoute(method, path string) (*route, string) {
 
 // unknownEndpoint names a request that matches no route, for the log.
 func unknownEndpoint(method, path string) string {
+	if rest, ok := strings.CutPrefix(path, v2Prefix); ok {
+		return method + " 2/" + rest
+	}
 	p := strings.TrimSuffix(strings.TrimPrefix(path, apiPrefix), ".json")
 	return method + " " + p
 }

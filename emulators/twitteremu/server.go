@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 )
@@ -46,7 +47,7 @@ func New(opts Options) *Server {
 	s := &Server{
 		opts:   opts,
 		log:    opts.Logger.With("component", "twitteremu"),
-		routes: routes(),
+		routes: append(routes(), v2Routes()...),
 		st:     newStore(opts.FirstID, opts.IDStep),
 		creds: credentials{
 			consumerKey: opts.ConsumerKey, consumerSecret: opts.ConsumerSecret,
@@ -82,8 +83,9 @@ func (s *Server) AddUser(u User) {
 	s.st.addUser(u, s.now())
 }
 
-// Handler returns the emulator's HTTP handler, serving the API under
-// /1.1/. It never fails; unknown paths get 404 code 34.
+// Handler returns the emulator's HTTP handler, serving the v1.1 API under
+// /1.1/ and the X API v2 under /2/. It never fails; unknown paths get 404
+// code 34 (a 404 problem under /2/).
 func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
 
 // Start listens on 127.0.0.1 on a free port and serves in the background.
@@ -119,6 +121,17 @@ func (s *Server) URL() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.baseURL
+}
+
+// URLv2 returns the X API v2 base URL of the same server, ending in "/2/"
+// ("http://127.0.0.1:PORT/2/"), or "" before Start.
+func (s *Server) URLv2() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.baseURL == "" {
+		return ""
+	}
+	return strings.TrimSuffix(s.baseURL, apiPrefix) + v2Prefix
 }
 
 // Close stops the server, closing open connections and ending delayed
@@ -206,6 +219,12 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case f.answers():
 		s.faultResponse(c, f, worked)
 		s.answer(w, c, rec)
+	case f.BadEntry:
+		if worked == nil {
+			s.process(c)
+		}
+		corruptFirstEntry(c)
+		s.answer(w, c, rec)
 	case worked != nil:
 		s.answer(w, c, rec)
 	default:
@@ -226,6 +245,9 @@ func (s *Server) process(c *call) {
 	}
 	c.nonce = key
 	if c.route.rateLimited && !s.takeRate(c) {
+		return
+	}
+	if c.route.v2 && !checkV2Query(c) {
 		return
 	}
 	c.route.handle(s, c)

@@ -1,0 +1,127 @@
+package twitteremu
+
+import (
+	"net/http"
+	"strings"
+)
+
+// v2Prefix is where the v2 API lives, as in https://api.x.com/2/.
+const v2Prefix = "/2/"
+
+// Names of the v2 routes: the path pattern with a "2/" prefix, so that
+// they never collide with v1.1's and read as v2 in Request.Endpoint.
+const (
+	v2Me         = "2/users/me"
+	v2Mentions   = "2/users/:id/mentions"
+	v2UserTweets = "2/users/:id/tweets"
+	v2PostTweet  = "2/tweets"
+	v2DMEvents   = "2/dm_events"
+	v2SendDM     = "2/dm_conversations/with/:participant_id/messages"
+)
+
+func v2Routes() []*route {
+	timeline := func(extra map[string]paramSpec) map[string]paramSpec {
+		m := map[string]paramSpec{
+			"max_results":      intRange(5, 100),
+			"since_id":         idParam(),
+			"until_id":         idParam(),
+			"pagination_token": tokenParam(),
+			"start_time":       known(),
+			"end_time":         known(),
+			"tweet.fields":     fieldList(tweetFieldsKnown, tweetFieldsEmulated),
+			"expansions":       fieldList(tweetExpansionsKnown, tweetExpansionsEmulated),
+			"user.fields":      fieldList(userFieldsKnown, userFieldsEmulated),
+			"media.fields":     fieldList(mediaFieldsKnown, mediaFieldsKnown),
+			"poll.fields":      fieldList(pollFieldsKnown, pollFieldsKnown),
+			"place.fields":     fieldList(placeFieldsKnown, placeFieldsKnown),
+		}
+		for k, v := range extra {
+			m[k] = v
+		}
+		return m
+	}
+	return []*route{
+		{method: http.MethodGet, name: v2Me, v2: true, rateLimited: true, handle: (*Server).handleV2Me,
+			params: map[string]paramSpec{
+				"user.fields":  fieldList(userFieldsKnown, userFieldsEmulated),
+				"expansions":   fieldList(meExpansionsKnown, nil),
+				"tweet.fields": fieldList(tweetFieldsKnown, nil),
+			}},
+		{method: http.MethodGet, name: v2Mentions, v2: true, rateLimited: true, handle: (*Server).handleV2Mentions,
+			params: timeline(nil)},
+		{method: http.MethodGet, name: v2UserTweets, v2: true, rateLimited: true, handle: (*Server).handleV2UserTweets,
+			params: timeline(map[string]paramSpec{"exclude": fieldList([]string{"replies", "retweets"}, []string{"replies", "retweets"})})},
+		{method: http.MethodPost, name: v2PostTweet, v2: true, rateLimited: true, handle: (*Server).handleV2PostTweet,
+			params: map[string]paramSpec{}},
+		{method: http.MethodGet, name: v2DMEvents, v2: true, rateLimited: true, handle: (*Server).handleV2DMEvents,
+			params: map[string]paramSpec{
+				"max_results":      intRange(1, 100),
+				"pagination_token": tokenParam(),
+				"event_types":      fieldList(dmEventTypesKnown, dmEventTypesKnown),
+				"dm_event.fields":  fieldList(dmEventFieldsKnown, dmEventFieldsEmulated),
+				"expansions":       fieldList(dmExpansionsKnown, dmExpansionsEmulated),
+				"user.fields":      fieldList(userFieldsKnown, userFieldsEmulated),
+				"tweet.fields":     fieldList(tweetFieldsKnown, nil),
+				"media.fields":     fieldList(mediaFieldsKnown, mediaFieldsKnown),
+			}},
+		{method: http.MethodPost, name: v2SendDM, v2: true, rateLimited: true, handle: (*Server).handleV2SendDM,
+			params: map[string]paramSpec{}},
+	}
+}
+
+// matchV2 reports whether rest (the path after /2/) fits the route's
+// pattern and returns its ":" segment.
+func (rt *route) matchV2(rest string) (string, bool) {
+	pat := strings.Split(strings.TrimPrefix(rt.name, "2/"), "/")
+	got := strings.Split(rest, "/")
+	if len(pat) != len(got) {
+		return "", false
+	}
+	id := ""
+	for i, p := range pat {
+		switch {
+		case strings.HasPrefix(p, ":"):
+			if got[i] == "" {
+				return "", false
+			}
+			id = got[i]
+		case p != got[i]:
+			return "", false
+		}
+	}
+	return id, true
+}
+
+// lookupV2Route finds the v2 route of method and path. "users/me" is
+// tried before "users/:id/..." patterns by construction (different
+// lengths), so the order of the table does not matter.
+func (s *Server) lookupV2Route(method, path string) (*route, string) {
+	rest := strings.TrimPrefix(path, v2Prefix)
+	for _, rt := range s.routes {
+		if !rt.v2 || rt.method != method {
+			continue
+		}
+		if id, ok := rt.matchV2(rest); ok {
+			return rt, id
+		}
+	}
+	return nil, ""
+}
+
+// v2RouteName maps a v2 path ("/2/users/123/mentions") to its route name,
+// for Fault.Endpoint; false when no v2 route has that shape.
+func (s *Server) v2RouteName(path string) (string, bool) {
+	rest, ok := strings.CutPrefix(path, v2Prefix)
+	if !ok {
+		return "", false
+	}
+	for _, rt := range s.routes {
+		if !rt.v2 {
+			continue
+		}
+		if _, ok := rt.matchV2(rest); ok {
+			return rt.name, true
+		}
+	}
+	return "", false
+}
