@@ -51,18 +51,19 @@ func (ch *charger) step() (bool, time.Duration, error) {
 //
 // Every issuer call is recorded and committed before it is made, and its
 // outcome after. The purchase always carries the order's one idempotency
-// key. After an attempt whose outcome is unknown, the purchase is first
-// looked up by the order's reference: only when none exists is the POST
-// repeated, with the same key, so that neither a retry nor a key the
-// issuer has forgotten after 24 hours can make a second purchase. It
-// returns an error when the database failed.
+// key. Before every POST, the first one included, the purchase is looked
+// up by the order's reference: only when none exists is the POST made or
+// repeated, with the same key, so that neither a retry, nor a key the
+// issuer has forgotten after 24 hours, nor a restore that lost the record
+// of the charge can make a second purchase. It returns an error when the
+// database failed.
 func (ch *charger) charge(ctx context.Context, log *slog.Logger, c storage.Charge) error {
 	b := ch.b
-	if c.Attempts > 0 {
-		done, err := ch.lookup(ctx, log, c)
-		if err != nil || done {
-			return err
-		}
+	// Looked up before the first POST too: after a restore from a replica
+	// (or on a second daemon's copy) an order with no attempt recorded may
+	// have been charged under its derived id already.
+	if done, err := ch.lookup(ctx, log, c); err != nil || done {
+		return err
 	}
 	attempt, err := b.db.StartCharge(ctx, c.ID, "purchase", b.now().Add(backoff(c.Attempts+1)))
 	if errors.Is(err, storage.ErrConflict) {

@@ -31,10 +31,13 @@ type sender struct {
 	paused map[conversations.Channel]time.Time // no posting on a channel until then
 
 	searches map[int64]search // unfinished searches, by outbox id (sender goroutine only)
+	guard    *restoreGuard    // what Twitter holds that the database does not record
 }
 
 func newSender(b *Bot) *sender {
-	return &sender{b: b, log: b.log.With("component", "sender"), paused: map[conversations.Channel]time.Time{}, searches: map[int64]search{}}
+	s := &sender{b: b, log: b.log.With("component", "sender"), paused: map[conversations.Channel]time.Time{}, searches: map[int64]search{}}
+	s.guard = newRestoreGuard(s)
+	return s
 }
 
 func (s *sender) pause(ch conversations.Channel, until time.Time, why string) {
@@ -69,8 +72,12 @@ func (s *sender) step() (bool, time.Duration, error) {
 	if err != nil {
 		return false, 0, err
 	}
+	msgs, did, err := s.guard.screen(ctx, msgs)
+	if err != nil {
+		return false, 0, err
+	}
 	if len(msgs) == 0 {
-		return false, 0, nil
+		return did, 0, nil
 	}
 	budgets, err := s.budgets(ctx, now)
 	if err != nil {
@@ -83,7 +90,6 @@ func (s *sender) step() (bool, time.Duration, error) {
 		}
 		return budgets[mi.Channel][0].byUser[mi.UserID] < budgets[mj.Channel][0].byUser[mj.UserID]
 	})
-	did := false
 	for _, m := range msgs {
 		if b.ctx.Err() != nil || b.authBroken.Load() {
 			break
