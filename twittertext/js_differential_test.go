@@ -1,0 +1,306 @@
+package twittertext
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"unicode/utf16"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// The differential test runs every text of a corpus through this package
+// and through Twitter's official JavaScript library, twitter-text 3.1.0
+// (npm), and fails on every answer where the two differ. Unlike the
+// conformance test it needs no file from twitter-text's repository: the
+// corpus is written here, and the library is installed by npm outside the
+// repository (.ci/run does it):
+//
+//	npm install --prefix "$HOME/.cache/paybytweet/twitter-text-js" --no-audit --no-fund --ignore-scripts twitter-text@3.1.0
+//
+// TWITTERTEXT_JS names another node_modules directory that holds it.
+
+const twitterTextJSVersion = "3.1.0"
+
+// twitterTextJSModules returns the node_modules directory holding
+// twitter-text, or skips the test saying how to install it.
+func twitterTextJSModules(t *testing.T) string {
+	t.Helper()
+	const how = "install it with: npm install --prefix \"$HOME/.cache/paybytweet/twitter-text-js\" --no-audit --no-fund --ignore-scripts twitter-text@" + twitterTextJSVersion +
+		" (or set TWITTERTEXT_JS to a node_modules directory holding it)"
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("node not found on PATH: the twitter-text differential test needs node (v20) and twitter-text; " + how)
+	}
+	dir := os.Getenv("TWITTERTEXT_JS")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			t.Skip("no home directory to look for twitter-text in; " + how)
+		}
+		dir = filepath.Join(home, ".cache", "paybytweet", "twitter-text-js", "node_modules")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "twitter-text", "package.json")); err != nil {
+		t.Skipf("twitter-text not found in %s; %s", dir, how)
+	}
+	return dir
+}
+
+// jsEntity is one entity as twitter-text reports it, and as this test
+// reports this package's answer once its indices are in UTF-16 units.
+type jsEntity struct {
+	Kind    string `json:"kind"`
+	Text    string `json:"text"`
+	Indices [2]int `json:"indices"`
+}
+
+func (e jsEntity) String() string { return fmt.Sprintf("%s %q%v", e.Kind, e.Text, e.Indices) }
+
+type jsParse struct {
+	WeightedLength  int  `json:"weightedLength"`
+	Valid           bool `json:"valid"`
+	Permillage      int  `json:"permillage"`
+	ValidRangeStart int  `json:"validRangeStart"`
+	ValidRangeEnd   int  `json:"validRangeEnd"`
+}
+
+type jsResult struct {
+	Parse    jsParse    `json:"parse"`
+	Hashtags []jsEntity `json:"hashtags"`
+	Mentions []jsEntity `json:"mentions"`
+	URLs     []jsEntity `json:"urls"`
+	Entities []jsEntity `json:"entities"`
+}
+
+// runTwitterTextJS runs testdata/twittertext.js over texts.
+func runTwitterTextJS(t *testing.T, modules string, texts []string) []jsResult {
+	t.Helper()
+	in, err := json.Marshal(texts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("node", filepath.Join("testdata", "twittertext.js"), modules)
+	cmd.Stdin = bytes.NewReader(in)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("node testdata/twittertext.js: %v\n%s", err, stderr.String())
+	}
+	var doc struct {
+		Version string     `json:"version"`
+		Results []jsResult `json:"results"`
+	}
+	if err := json.Unmarshal(out, &doc); err != nil {
+		t.Fatalf("twittertext.js output: %v", err)
+	}
+	if doc.Version != twitterTextJSVersion {
+		t.Fatalf("%s holds twitter-text %s; this test and its known divergences are for %s", modules, doc.Version, twitterTextJSVersion)
+	}
+	if len(doc.Results) != len(texts) {
+		t.Fatalf("twittertext.js answered %d results for %d texts", len(doc.Results), len(texts))
+	}
+	return doc.Results
+}
+
+// utf16Offsets maps each code-point index of text (and its end) to the
+// UTF-16 offset twitter-text uses.
+func utf16Offsets(text string) []int {
+	rs := []rune(text)
+	out := make([]int, len(rs)+1)
+	for i, r := range rs {
+		out[i+1] = out[i] + utf16.RuneLen(r)
+	}
+	return out
+}
+
+// goEntities converts this package's entities to twitter-text's form.
+func goEntities(text string, hs []Hashtag, ms []Mention, us []URL) []jsEntity {
+	off := utf16Offsets(text)
+	out := []jsEntity{}
+	for _, h := range hs {
+		out = append(out, jsEntity{"hashtag", h.Text, [2]int{off[h.Start], off[h.End]}})
+	}
+	for _, m := range ms {
+		out = append(out, jsEntity{"mention", m.ScreenName, [2]int{off[m.Start], off[m.End]}})
+	}
+	for _, u := range us {
+		out = append(out, jsEntity{"url", u.URL, [2]int{off[u.Start], off[u.End]}})
+	}
+	return out
+}
+
+// sortedByStart orders entities as twitter-text's extractEntitiesWithIndices does.
+func sortedByStart(es []jsEntity) []jsEntity {
+	out := append([]jsEntity{}, es...)
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j].Indices[0] < out[j-1].Indices[0]; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+// withKind sets the kind of twitter-text's per-kind answers, and keeps only
+// the kinds this package extracts from its all-entities answer.
+func withKind(kind string, es []jsEntity) []jsEntity {
+	out := []jsEntity{}
+	for _, e := range es {
+		if kind != "" {
+			e.Kind = kind
+		}
+		if e.Kind == "cashtag" || e.Kind == "list" {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// A divergence is one answer where this package and twitter-text differ.
+type divergence struct {
+	check     string // "weightedLength", "valid", "hashtags", ...
+	text      string
+	got, want string
+}
+
+// compareWithTwitterText returns every divergence between this package and
+// twitter-text's answer r for text.
+func compareWithTwitterText(text string, r jsResult) []divergence {
+	var ds []divergence
+	diff := func(check string, got, want any) {
+		if !reflect.DeepEqual(got, want) {
+			ds = append(ds, divergence{check, text, fmt.Sprint(got), fmt.Sprint(want)})
+		}
+	}
+	wl := WeightedLength(text)
+	diff("weightedLength", wl, r.Parse.WeightedLength)
+	diff("valid", FitsTweet(text), r.Parse.Valid)
+	diff("permillage", wl*1000/MaxTweetLength, r.Parse.Permillage)
+	diff("validRangeStart", 0, r.Parse.ValidRangeStart)
+	// The valid range is the longest prefix that fits; this package has no
+	// such function, so the check is that it agrees the prefix fits and,
+	// for a text that fits, that the prefix is the whole text.
+	if n := len(utf16.Encode([]rune(text))); FitsTweet(text) {
+		diff("validRangeEnd", n-1, r.Parse.ValidRangeEnd)
+	} else if end := r.Parse.ValidRangeEnd + 1; end < n && end > 0 {
+		prefix := string(utf16.Decode(utf16.Encode([]rune(text))[:end]))
+		diff("validRange prefix fits", WeightedLength(prefix) <= MaxTweetLength, true)
+	}
+
+	rs := []rune(text)
+	urls := extractURLs(rs)
+	diff("urls", goEntities(text, nil, nil, urls), withKind("url", r.URLs))
+	diff("mentions", goEntities(text, nil, extractMentions(rs), nil), withKind("mention", r.Mentions))
+	// extractHashtagsWithIndices drops hashtags inside URLs, as Extract does.
+	diff("hashtags", goEntities(text, removeOverlaps(urls, extractHashtags(rs), nil).Hashtags, nil, nil), withKind("hashtag", r.Hashtags))
+	e := Extract(text)
+	diff("entities", sortedByStart(goEntities(text, e.Hashtags, e.Mentions, e.URLs)), withKind("", r.Entities))
+	return ds
+}
+
+func TestTwitterTextJSDifferential(t *testing.T) {
+	modules := twitterTextJSModules(t)
+	texts := differentialCorpus()
+	results := runTwitterTextJS(t, modules, texts)
+	seen := make([]int, len(knownJSDivergences))
+	total := 0
+	for i, text := range texts {
+		for _, d := range compareWithTwitterText(text, results[i]) {
+			total++
+			if k := knownJSDivergence(d); k >= 0 {
+				seen[k]++
+				continue
+			}
+			t.Errorf("%s diverges from twitter-text %s\n\ttext %q\n\tgo   %s\n\tjs   %s", d.check, twitterTextJSVersion, d.text, d.got, d.want)
+		}
+	}
+	for k, n := range seen {
+		if n == 0 {
+			t.Errorf("known divergence %q was not seen: this package or the corpus changed, update knownJSDivergences", knownJSDivergences[k].name)
+		}
+		t.Logf("known divergence %q: %d answers", knownJSDivergences[k].name, n)
+	}
+	t.Logf("%d texts compared with twitter-text %s, %d divergences", len(texts), twitterTextJSVersion, total)
+}
+
+// knownJSDivergence returns the index of the known divergence that explains
+// d, or -1.
+func knownJSDivergence(d divergence) int {
+	for k, kd := range knownJSDivergences {
+		if slices.Contains(kd.checks, d.check) && kd.applies(d.text) {
+			return k
+		}
+	}
+	return -1
+}
+
+// knownJSDivergenceEntry is a divergence from twitter-text 3.1.0 that is
+// accepted, with the reason why: each covers the checks it names on the
+// texts it applies to, and the test fails when one is no longer seen.
+type knownJSDivergenceEntry struct {
+	name    string
+	reason  string
+	checks  []string
+	applies func(text string) bool
+}
+
+// newerEmojiSequences are ZWJ sequences of Emoji 12 and later (and the
+// fully-qualified eye in speech bubble) in the corpus.
+var newerEmojiSequences = []string{"🧑\u200d🤝\u200d🧑", "👁\ufe0f\u200d🗨\ufe0f", "🫱🏼\u200d🫲🏿", "🐈\u200d⬛", "❤\ufe0f\u200d🔥"}
+
+var lengthChecks = []string{"weightedLength", "permillage", "valid", "validRangeEnd", "validRange prefix fits"}
+
+var knownJSDivergences = []knownJSDivergenceEntry{
+	{
+		name: "emoji sequences newer than twemoji-parser 11",
+		reason: "twitter-text 3.1.0 counts emoji with twemoji-parser 11.0.2, whose list predates these ZWJ sequences, " +
+			"so it weighs each part; this package weighs a ZWJ sequence as one emoji (2), as current emoji data has it",
+		checks: lengthChecks,
+		applies: func(text string) bool {
+			return slices.ContainsFunc(newerEmojiSequences, func(e string) bool { return strings.Contains(text, e) })
+		},
+	},
+	{
+		name: "blank text",
+		reason: "FitsTweet refuses a text of only spaces on purpose: Twitter's API refuses a blank status and the bot " +
+			"never sends one; parseTweet only checks that the weighted length is above 0",
+		checks:  []string{"valid"},
+		applies: func(text string) bool { return text != "" && strings.TrimSpace(text) == "" },
+	},
+	{
+		name: "valid range of a text NFC shortens",
+		reason: "parseTweet adds the whole text's NFC length change to validRangeEnd, so for such a text the range " +
+			"ends past the prefix that fits (a quirk of twitter-text, not a rule)",
+		checks:  []string{"validRange prefix fits"},
+		applies: func(text string) bool { return !norm.NFC.IsNormalString(text) },
+	},
+	{
+		name: "emoji joined by a ZWJ into no known sequence",
+		reason: "this package weighs any emoji joined to an emoji by U+200D as one (2); twemoji only knows listed " +
+			"sequences and weighs \"👍\u200d👍\" as 2+1+2. Matching twemoji needs its sequence list, not a small fix",
+		checks:  lengthChecks,
+		applies: func(text string) bool { return strings.Contains(text, "👍\u200d") },
+	},
+	{
+		name: "URL path with a parenthesis after '@'",
+		reason: "twitter-text ends a URL's path before \"@(\" or \"(@\" (its balanced-parenthesis pattern does not " +
+			"take '@'); this package's path scanner keeps the parentheses, and so drops a hashtag inside them",
+		checks:  append([]string{"urls", "hashtags", "entities"}, lengthChecks...),
+		applies: regexp.MustCompile(`https?://\S*(@\(|\(@)`).MatchString,
+	},
+	{
+		name: "URL without protocol after an emoji and '_'",
+		reason: "after \"😀_\" twitter-text still finds \"a.b.c.d.e.f.com\" (its pattern sees the emoji's low " +
+			"surrogate as the character before the domain); this package does not, as '_' cannot precede one",
+		checks:  append([]string{"urls", "entities"}, lengthChecks...),
+		applies: regexp.MustCompile(`😀_[a-z.]+\.com`).MatchString,
+	},
+}
