@@ -18,7 +18,7 @@ var corpusPieces = []string{
 	"\u2764\uFE0F#Buy", "(#Buy)", "#Buy!", "#ａｂｃ", "#Ⅻ", "#x\u0951", "#ab·cd",
 	// Mentions, emails and @ in odd places.
 	"@bob", "@bob_123", "＠bob", "@abcdefghijklmnopqrstu", "@abcdefghijklmnopqrst", "@bob/list",
-	"@bob/list-name", "email@example.com", "a@b", "RT@bob", "RT:@bob", "rt @bob", "xRT@bob", "@RT@bob", "@a RT@bob", "@aRT@bob", "@RT:@bob",
+	"@bob/list-name", "email@example.com", "a@b", "RT@bob", "RT:@bob", "rt @bob", "xRT@bob", "@RT@bob", "@a RT@bob", "@aRT@bob", "@RT:@bob", "@RT:x@bob",
 	"@bob@alice", "@bobé", "_@bob", "!@bob", "#@bob", "@@bob", "@bob's", "@日本", "@bob://x",
 	"(@bob)", ".@bob", "@BOB", "@a", "@_", "@123", "@", "@bob\u0301", "me@日本.jp",
 	// URLs with and without a protocol, IDNs, punycode, long labels.
@@ -40,6 +40,12 @@ var corpusPieces = []string{
 	"https://example.com/path?a[]=1", "http://user:pass@example.com", "example.com/a?b=c#d",
 	"https://example.com/(a(b))", "https://example.com/a%20b", "http://a.b", "https://a.b.co",
 	"https://" + strings.Repeat("x", 10) + "." + strings.Repeat("y", 200) + ".com",
+	"example.com?q=1", "example.com:80/x", "example.com:80?x", "example.com:80", "www.example.co.uk?q=1",
+	"example.com/?q=1", "foo.bar:1⃣日", "foo.bar:1日", "https://example.com/a@(bob)", "https://example.com/a.(bob)",
+	"https://example.com/(a(b))@(@bob)", "https://example.com/a(b)(c)", "https://example.com/a.(b)c",
+	"https://example.com/a.(b)(c)", "https://example.com/@(bob)", "https://a.b.co/#BuyKindle@(#Buy))",
+	"é_a.b.com", "😀_a.b.com", "x😀_a.com", "é" + strings.Repeat("b", 63) + ".com",
+	"😀" + strings.Repeat("b", 62) + ".com", "😀" + strings.Repeat("b", 50) + ".com",
 	// Emoji sequences.
 	"👍", "👍🏽", "👨‍👩‍👧‍👦", "👩🏽‍💻", "🏳️‍🌈", "🇯🇵", "🇺🇸🇬🇧", "🇦", "1️⃣", "1⃣", "#️⃣", "*️⃣",
 	"❤️", "❤", "☺", "©️", "©", "®", "™️", "🏴󠁧󠁢󠁳󠁣󠁴󠁿", "😀😀", "🫠", "🧑‍🤝‍🧑", "👁️‍🗨️", "⌚",
