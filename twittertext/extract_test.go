@@ -50,6 +50,8 @@ func TestExtractHashtags(t *testing.T) {
 		{"emoji before counts code points", "👍 #Buy", []Hashtag{{"Buy", 2, 6}}},
 		{"zwnj inside", "#a\u200cb", []Hashtag{{"a\u200cb", 0, 4}}},
 		{"after text selector", "\u2764\uFE0F#Buy", []Hashtag{{"Buy", 2, 6}}},
+		{"selector taken by a refused hashtag", "#a\uFE0F#Buy", nil},
+		{"selector then space", "#a\uFE0F #Buy", []Hashtag{{"a\uFE0F", 0, 3}, {"Buy", 4, 8}}},
 		{"in parentheses", "(#Buy)", []Hashtag{{"Buy", 1, 5}}},
 		{"after newline", "hi\n#Buy", []Hashtag{{"Buy", 3, 7}}},
 	}

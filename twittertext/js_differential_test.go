@@ -139,12 +139,8 @@ func goEntities(text string, hs []Hashtag, ms []Mention, us []URL) []jsEntity {
 
 // sortedByStart orders entities as twitter-text's extractEntitiesWithIndices does.
 func sortedByStart(es []jsEntity) []jsEntity {
-	out := append([]jsEntity{}, es...)
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j].Indices[0] < out[j-1].Indices[0]; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
+	out := slices.Clone(es)
+	slices.SortStableFunc(out, func(a, b jsEntity) int { return a.Indices[0] - b.Indices[0] })
 	return out
 }
 
@@ -250,11 +246,17 @@ type knownJSDivergenceEntry struct {
 	reason  string
 	checks  []string
 	applies func(text string) bool
+	// keepOutOfMix keeps the corpus pieces it applies to out of the
+	// generated texts, so that it excuses no other divergence there.
+	keepOutOfMix bool
 }
 
 // newerEmojiSequences are ZWJ sequences of Emoji 12 and later (and the
 // fully-qualified eye in speech bubble) in the corpus.
 var newerEmojiSequences = []string{"🧑\u200d🤝\u200d🧑", "👁\ufe0f\u200d🗨\ufe0f", "🫱🏼\u200d🫲🏿", "🐈\u200d⬛", "❤\ufe0f\u200d🔥"}
+
+// danglingZWJ starts the corpus's emoji joined by a ZWJ to another.
+const danglingZWJ = "👍\u200d"
 
 var lengthChecks = []string{"weightedLength", "permillage", "valid", "validRangeEnd", "validRange prefix fits"}
 
@@ -263,7 +265,8 @@ var knownJSDivergences = []knownJSDivergenceEntry{
 		name: "emoji sequences newer than twemoji-parser 11",
 		reason: "twitter-text 3.1.0 counts emoji with twemoji-parser 11.0.2, whose list predates these ZWJ sequences, " +
 			"so it weighs each part; this package weighs a ZWJ sequence as one emoji (2), as current emoji data has it",
-		checks: lengthChecks,
+		checks:       lengthChecks,
+		keepOutOfMix: true,
 		applies: func(text string) bool {
 			return slices.ContainsFunc(newerEmojiSequences, func(e string) bool { return strings.Contains(text, e) })
 		},
@@ -286,16 +289,61 @@ var knownJSDivergences = []knownJSDivergenceEntry{
 		name: "emoji joined by a ZWJ into no known sequence",
 		reason: "this package weighs any emoji joined to an emoji by U+200D as one (2); twemoji only knows listed " +
 			"sequences and weighs \"👍\u200d👍\" as 2+1+2. Matching twemoji needs its sequence list, not a small fix",
-		checks:  lengthChecks,
-		applies: func(text string) bool { return strings.Contains(text, "👍\u200d") },
+		checks:       lengthChecks,
+		keepOutOfMix: true,
+		applies:      func(text string) bool { return strings.Contains(text, danglingZWJ) },
 	},
 	{
 		name: "URL without protocol right after an astral character",
 		reason: "twitter-text's pattern works on UTF-16 units without the u flag, so the low surrogate of an emoji " +
-			"before a domain becomes part of it: after \"😀_\" it still finds \"a.b.com\", and a long first label " +
+			"before a domain becomes part of it: after \"😀_\" it still finds \"a.b.com\", after \"😀-\" it finds \"-a.b.com\", after \"𝟙.\" it finds \"t.co/x\", and a long first label " +
 			"(58 characters after one emoji) fails IDNA with the surrogates and drops the URL. twitter-text's Java library, which " +
 			"works on code points, has no such quirk; neither has this package",
-		checks:  append([]string{"urls", "entities"}, lengthChecks...),
-		applies: regexp.MustCompile(`[\x{10000}-\x{10FFFF}]+(_[a-zA-Z0-9.-]+\.|[a-zA-Z0-9-]{40,}\.)`).MatchString,
+		checks:       append([]string{"urls", "hashtags", "entities"}, lengthChecks...),
+		keepOutOfMix: true,
+		applies:      regexp.MustCompile(`[\x{10000}-\x{10FFFF}]+([._-]|[a-zA-Z0-9-]{40,}\.)`).MatchString,
 	},
+	{
+		name: "top-level domains delegated or retired since twitter-text 3.1.0",
+		reason: "twitter-text 3.1.0 carries its own copy of the root zone, in which .amazon is missing and retired " +
+			"domains such as .maserati remain (142 of its 1571 are no longer delegated); this package follows the " +
+			"Public Suffix List of golang.org/x/net, as tld.go says, which lacks .bq (Bonaire) of the root zone",
+		checks:       append([]string{"urls", "hashtags", "entities"}, lengthChecks...),
+		keepOutOfMix: true,
+		applies:      regexp.MustCompile(`(?i)\.(amazon|maserati|bq)($|[^a-z0-9@+-])`).MatchString,
+	},
+	{
+		name: "skin tone after an emoji that takes none",
+		// The corpus's emoji that take a skin tone are 👍, ☝, 👩, 🫱 and 🫲.
+		reason: "this package joins a skin-tone modifier to any emoji before it (\"🀄🏻\" weighs 2); twemoji joins it " +
+			"only to the emoji that take one, and weighs the rest 2+2. Matching it needs Unicode's " +
+			"Emoji_Modifier_Base list, which Go's unicode package does not have",
+		checks:       lengthChecks,
+		keepOutOfMix: true,
+		applies:      regexp.MustCompile(`[^👍☝👩🫱🫲][\x{1F3FB}-\x{1F3FF}]`).MatchString,
+	},
+	{
+		name: "the same ASCII domain twice in one domain",
+		reason: "for a URL without protocol twitter-text finds each ASCII domain inside the matched domain with " +
+			"indexOf, which answers the first occurrence: in \"x-a.b.com-é_a.b.com\" the URL \"a.b.com\" gets the " +
+			"indices of the first \"a.b.com\". This package gives the indices where the URL is",
+		checks:       append([]string{"urls", "hashtags", "entities"}, lengthChecks...),
+		keepOutOfMix: true,
+		applies:      repeatedDomain,
+	},
+}
+
+var asciiDomainPattern = regexp.MustCompile(`[a-z0-9]+(\.[a-z0-9]+)+`)
+
+// repeatedDomain reports whether a run of text without spaces holds some
+// ASCII domain twice.
+func repeatedDomain(text string) bool {
+	for _, f := range strings.Fields(text) {
+		for _, d := range asciiDomainPattern.FindAllString(f, -1) {
+			if strings.Count(f, d) >= 2 {
+				return true
+			}
+		}
+	}
+	return false
 }
