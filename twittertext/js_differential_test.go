@@ -222,7 +222,7 @@ func TestTwitterTextJSDifferential(t *testing.T) {
 		if n == 0 {
 			t.Errorf("known divergence %q was not seen: this package or the corpus changed, update knownJSDivergences", knownJSDivergences[k].name)
 		}
-		t.Logf("known divergence %q: %d answers", knownJSDivergences[k].name, n)
+		t.Logf("known divergence %q: %d answers (%s)", knownJSDivergences[k].name, n, knownJSDivergences[k].reason)
 	}
 	t.Logf("%d texts compared with twitter-text %s, %d divergences", len(texts), twitterTextJSVersion, total)
 }
