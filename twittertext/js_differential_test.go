@@ -347,3 +347,32 @@ func repeatedDomain(text string) bool {
 	}
 	return false
 }
+
+// TestCompareWithTwitterTextUnits checks the comparison itself, without
+// node: twitter-text's UTF-16 indices match this package's code-point ones
+// after an emoji, and an answer that differs is reported.
+func TestCompareWithTwitterTextUnits(t *testing.T) {
+	text := "👍 #Buy @bob amazon.com"
+	js := jsResult{
+		Parse:    jsParse{WeightedLength: 2 + 1 + 4 + 1 + 4 + 1 + 23, Valid: true, Permillage: 128, ValidRangeEnd: 22},
+		Hashtags: []jsEntity{{Text: "Buy", Indices: [2]int{3, 7}}},
+		Mentions: []jsEntity{{Text: "bob", Indices: [2]int{8, 12}}},
+		URLs:     []jsEntity{{Text: "amazon.com", Indices: [2]int{13, 23}}},
+		Entities: []jsEntity{
+			{"hashtag", "Buy", [2]int{3, 7}}, {"mention", "bob", [2]int{8, 12}},
+			{"cashtag", "X", [2]int{12, 13}}, {"url", "amazon.com", [2]int{13, 23}},
+		},
+	}
+	if ds := compareWithTwitterText(text, js); len(ds) != 0 {
+		t.Fatalf("agreeing answers reported as divergences: %+v", ds)
+	}
+	js.Parse.WeightedLength++
+	js.Hashtags[0].Indices = [2]int{2, 6} // code points, as if twitter-text counted them
+	var checks []string
+	for _, d := range compareWithTwitterText(text, js) {
+		checks = append(checks, d.check)
+	}
+	if want := []string{"weightedLength", "hashtags"}; !slices.Equal(checks, want) {
+		t.Fatalf("divergences %q, want %q", checks, want)
+	}
+}
