@@ -152,7 +152,10 @@ func (m *Main) refund(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	iss := issuer.New(cfg.Issuer.URL, cfg.Issuer.APIKey, cfg.Issuer.Timeout)
+	iss, err := issuerClient(cfg)
+	if err != nil {
+		return badInput{err}
+	}
 	res, err := admin.Refund(ctx, db, iss, cfg, admin.RefundRequest{OrderID: orderID, Amount: *amount, Again: *again})
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
@@ -246,5 +249,59 @@ func (m *Main) inboxRetry(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "message %d is back in line; the running bot processes it shortly\n", id)
+	return nil
+}
+
+// issuerClient returns the issuer client an admin command uses: the
+// daemon's address, key and TLS files.
+func issuerClient(cfg *config.Config) (*issuer.Client, error) {
+	iss := issuer.New(cfg.Issuer.URL, cfg.Issuer.APIKey, cfg.Issuer.Timeout)
+	tlsCfg, err := cfg.Issuer.TLS.Load()
+	if err != nil {
+		return nil, err
+	}
+	return iss, iss.UseTLS(tlsCfg)
+}
+
+// resolve settles a parked order from what the issuer has under its
+// reference, and queues what the cardholder is told; it never charges.
+func (m *Main) resolve(ctx context.Context, args []string) error {
+	fs := m.flags("resolve")
+	path := fs.String("config", "", "the configuration file")
+	var orderID string
+	rest := args
+	for {
+		if err := parse(fs, rest); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		if orderID != "" {
+			return usageError{"one ORDER_ID only"}
+		}
+		orderID, rest = fs.Arg(0), fs.Args()[1:]
+	}
+	if orderID == "" {
+		return usageError{"ORDER_ID is required"}
+	}
+	cfg, db, err := m.openStore(*path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	iss, err := issuerClient(cfg)
+	if err != nil {
+		return badInput{err}
+	}
+	res, err := admin.Resolve(ctx, db, iss, cfg, orderID)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		return badInput{fmt.Errorf("no order %s", orderID)}
+	case err != nil:
+		return badInput{err}
+	}
+	fmt.Fprintf(m.Stdout, "resolved %s: %s at the issuer, so the order is %s; the cardholder is told by the running bot\n",
+		orderID, res.Found, res.Order.State)
 	return nil
 }

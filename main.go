@@ -15,6 +15,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/paybytweet/paybytweet/config"
 )
 
 //go:embed config.example.yaml
@@ -28,10 +30,29 @@ const (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go onSignals(sigs, cancel, os.Stderr, os.Exit)
 	m := NewMain()
 	os.Exit(m.Run(ctx, os.Args[1:]))
+}
+
+// onSignals stops the program cleanly on the first SIGINT or SIGTERM
+// (cancel), and exits at once on the second: an operator who asks twice
+// does not want to wait for work in flight, which the next start resumes
+// anyway. The exit code is 128 plus the signal's number, as a shell
+// reports a process killed by it.
+func onSignals(sigs <-chan os.Signal, cancel func(), stderr io.Writer, exit func(int)) {
+	<-sigs
+	cancel()
+	s := <-sigs
+	fmt.Fprintf(stderr, "paybytweet: second %v: exiting now; work in flight resumes at the next start\n", s)
+	code := 1
+	if n, ok := s.(syscall.Signal); ok {
+		code = 128 + int(n)
+	}
+	exit(code)
 }
 
 // Main is the program, with its outside world (streams, environment) as
@@ -72,6 +93,10 @@ commands:
   offers -config FILE [-json] show each offer's live state: stock, sales, revenue
   refund -config FILE [-amount 12.50] [-again] ORDER_ID
                               refund a paid order through the issuer and tell the cardholder
+  resolve -config FILE ORDER_ID
+                              settle a parked order from what the issuer has under its
+                              reference (paid, declined or none) and tell the cardholder;
+                              never charges
   usage -config FILE [-json]  what the bot read and wrote on Twitter, per day and offer, and its cost
   inbox -config FILE [-state S] [-json]
                               list the mentions and DMs read; -state failed: those set aside
@@ -91,6 +116,7 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		"orders":       m.orders,
 		"offers":       m.offers,
 		"refund":       m.refund,
+		"resolve":      m.resolve,
 		"usage":        m.usageReport,
 		"inbox":        m.inbox,
 	}
@@ -140,7 +166,22 @@ func parse(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-// logger is the daemon's log: text to Stderr, one line per event.
-func (m *Main) logger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+// logger is the daemon's log to Stderr, one line per event: text or
+// JSON (log.format), from the level in level on (log.level, which a
+// reload changes).
+func (m *Main) logger(format string, level *slog.LevelVar) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if format == config.LogJSON {
+		return slog.New(slog.NewJSONHandler(m.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(m.Stderr, opts))
+}
+
+// logLevel turns log.level into slog's level; info for anything else.
+func logLevel(name string) slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(name)); err != nil {
+		return slog.LevelInfo
+	}
+	return l
 }

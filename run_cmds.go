@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
@@ -25,7 +26,15 @@ func (m *Main) runDaemon(ctx context.Context, args []string) error {
 	if *path == "" {
 		return usageError{"-config FILE is required"}
 	}
-	log := m.logger()
+	// Read once for the log settings, so that even the watcher logs as
+	// configured.
+	first, err := config.Load(*path, m.LookupEnv)
+	if err != nil {
+		return badInput{err}
+	}
+	level := new(slog.LevelVar)
+	level.Set(logLevel(first.Log.Level))
+	log := m.logger(first.Log.Format, level)
 	w, err := config.NewWatcher(*path, 0, m.LookupEnv, log)
 	if err != nil {
 		return badInput{err}
@@ -59,7 +68,11 @@ func (m *Main) runDaemon(ctx context.Context, args []string) error {
 		}
 		return nil
 	})
-	w.OnChange(func(_, next *config.Config, _ config.Changes) { d.Bot.SetConfig(next) })
+	w.OnChange(func(_, next *config.Config, _ config.Changes) {
+		level.Set(logLevel(next.Log.Level))
+		d.SetConfig(next)
+	})
+	w.OnReload(d.Metrics.ConfigReloaded)
 	go w.Run(ctx)
 	for {
 		select {

@@ -427,12 +427,12 @@ func (b *Bot) verifyIdentity() (bool, error) {
 	want := b.settings().cfg.Bot.ScreenName
 	if want != "" && !strings.EqualFold(u.ScreenName, want) {
 		b.log.Error("TWITTER CREDENTIALS ARE ANOTHER ACCOUNT'S: polling and posting stay off; fix the credentials or bot.screen_name and restart",
-			"credentials_for", u.ScreenName, "user_id", u.ID, "configured", want)
+			"credentials_for", u.ScreenName, "user_id", u.ID, "configured", want, "alert", "twitter_wrong_account")
 		return false, nil
 	}
 	if stored := b.botID.Load(); stored != 0 && stored != u.ID {
 		b.log.Error("TWITTER CREDENTIALS ARE ANOTHER ACCOUNT'S than this database was made for: polling and posting stay off",
-			"credentials_for", u.ScreenName, "user_id", u.ID, "database_user_id", stored)
+			"credentials_for", u.ScreenName, "user_id", u.ID, "database_user_id", stored, "alert", "twitter_wrong_account")
 		return false, nil
 	}
 	if b.botID.Load() == 0 {
@@ -467,7 +467,7 @@ func (b *Bot) twitterFailed(what string, err error) {
 	switch twitterapi.Classify(err) {
 	case twitterapi.KindAuth:
 		if !b.authBroken.Swap(true) {
-			b.log.Error("TWITTER CREDENTIALS REFUSED: polling and posting stop until they work; every reply stays queued", "during", what, "err", err)
+			b.log.Error("TWITTER CREDENTIALS REFUSED: polling and posting stop until they work; every reply stays queued", "during", what, "err", err, "alert", "twitter_credentials_refused")
 		}
 	case twitterapi.KindRateLimited:
 		b.log.Info("twitter rate limit reached; waiting for its reset", "during", what, "err", err)

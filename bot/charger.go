@@ -72,9 +72,9 @@ func (ch *charger) step() (bool, time.Duration, error) {
 			fresh[c.ID] = now.Add(backoff(1))
 		}
 	}
-	// The first attempts are recorded as begun in one commit, before any
-	// issuer call is made.
-	started, err := b.db.StartCharges(ctx, fresh)
+	// The first attempts (the look-ups before the first POST) are
+	// recorded as begun in one commit, before any issuer call is made.
+	started, err := b.db.StartCharges(ctx, "lookup", fresh)
 	if err != nil {
 		return false, 0, fmt.Errorf("record charge attempts: %w", err)
 	}
@@ -92,7 +92,7 @@ func (ch *charger) step() (bool, time.Duration, error) {
 			defer wg.Done()
 			log := ch.log.With("order", c.ID)
 			if ok {
-				errs[i] = ch.purchase(ctx, log, c, attempt)
+				errs[i] = ch.lookupThenPurchase(ctx, log, c, attempt)
 			} else {
 				errs[i] = ch.charge(ctx, log, c)
 			}
@@ -132,18 +132,33 @@ func (ch *charger) recordSettled(batch *settling) error {
 //
 // Every issuer call is recorded and committed before it is made, and its
 // outcome after. The purchase always carries the order's one idempotency
-// key. After an attempt whose outcome is unknown, the purchase is first
-// looked up by the order's reference: only when none exists is the POST
-// repeated, with the same key, so that neither a retry nor a key the
-// issuer has forgotten after 24 hours can make a second purchase. It
-// returns an error when the database failed.
+// key. Before every POST, the first one included, the purchase is looked
+// up by the order's reference: only when none exists is the POST made or
+// repeated, with the same key, so that neither a retry, nor a key the
+// issuer has forgotten after 24 hours, nor a restore that lost the record
+// of the charge can make a second purchase. It returns an error when the
+// database failed.
 func (ch *charger) charge(ctx context.Context, log *slog.Logger, c storage.Charge) error {
+	attempt, err := ch.b.db.StartCharge(ctx, c.ID, "lookup", ch.b.now().Add(backoff(c.Attempts+1)))
+	if errors.Is(err, storage.ErrConflict) {
+		return nil // no longer confirmed: somebody else settled it
+	}
+	if err != nil {
+		return fmt.Errorf("record lookup attempt: %w", err)
+	}
+	return ch.lookupThenPurchase(ctx, log, c, attempt)
+}
+
+// lookupThenPurchase looks order c's purchase up by reference, under the
+// look-up attempt recorded as begun, and asks for the purchase only when
+// the issuer has none. It returns an error when the database failed.
+func (ch *charger) lookupThenPurchase(ctx context.Context, log *slog.Logger, c storage.Charge, lookupAttempt int64) error {
 	b := ch.b
-	if c.Attempts > 0 {
-		done, err := ch.lookup(ctx, log, c)
-		if err != nil || done {
-			return err
-		}
+	// Looked up before the first POST too: after a restore from a replica
+	// (or on a second daemon's copy) an order with no attempt recorded may
+	// have been charged under its derived id already.
+	if done, err := ch.lookup(ctx, log, c, lookupAttempt); err != nil || done {
+		return err
 	}
 	attempt, err := b.db.StartCharge(ctx, c.ID, "purchase", b.now().Add(backoff(c.Attempts+1)))
 	if errors.Is(err, storage.ErrConflict) {
@@ -169,18 +184,12 @@ func (ch *charger) purchase(ctx context.Context, log *slog.Logger, c storage.Cha
 }
 
 // lookup settles an order from the purchases the issuer has under its
-// reference. It returns true when nothing more is to be done now: the
-// order is settled, or the issuer could not say (the order then waits);
-// and an error when the database failed.
-func (ch *charger) lookup(ctx context.Context, log *slog.Logger, c storage.Charge) (bool, error) {
+// reference, under a look-up attempt recorded as begun. It returns true
+// when nothing more is to be done now: the order is settled, or the
+// issuer could not say (the order then waits); and an error when the
+// database failed.
+func (ch *charger) lookup(ctx context.Context, log *slog.Logger, c storage.Charge, attempt int64) (bool, error) {
 	b := ch.b
-	attempt, err := b.db.StartCharge(ctx, c.ID, "lookup", b.now().Add(backoff(c.Attempts+1)))
-	if errors.Is(err, storage.ErrConflict) {
-		return true, nil // no longer confirmed: somebody else settled it
-	}
-	if err != nil {
-		return true, fmt.Errorf("record lookup attempt: %w", err)
-	}
 	cctx, cancel := context.WithTimeout(ctx, b.settings().cfg.Issuer.Timeout)
 	found, err := b.iss.FindPurchases(cctx, c.ID)
 	cancel()
@@ -196,7 +205,7 @@ func (ch *charger) lookup(ctx context.Context, log *slog.Logger, c storage.Charg
 		switch p.Status {
 		case issuer.PurchaseApproved:
 			if approved != nil && approved.ID != p.ID {
-				log.Error("ALERT: more than one approved purchase for one order", "purchase", p.ID, "other", approved.ID)
+				log.Error("ALERT: more than one approved purchase for one order", "purchase", p.ID, "other", approved.ID, "alert", "double_charge")
 			}
 			if approved == nil {
 				approved = p
@@ -252,7 +261,7 @@ func (ch *charger) settlePurchase(log *slog.Logger, c storage.Charge, attempt in
 			// Not an answer the contract gives to a purchase (a proxy's
 			// 404, a misrouted URL): nothing says the order is refused,
 			// so it waits rather than fails.
-			log.Error("ISSUER ANSWERED OUTSIDE ITS CONTRACT: the charge waits and is retried with the same key", "err", err)
+			log.Error("ISSUER ANSWERED OUTSIDE ITS CONTRACT: the charge waits and is retried with the same key", "err", err, "alert", "issuer_off_contract")
 			return ch.deferCharge(log, c, attempt, err)
 		}
 		log.Error("issuer refused the charge for good; nothing charged", "err", err)
@@ -330,7 +339,7 @@ func (ch *charger) deferCharge(log *slog.Logger, c storage.Charge, attempt int64
 			wait, outcome = e.RetryAfter, "retry_after"
 		}
 		if e.Code == issuer.CodeUnauthorized {
-			log.Error("ISSUER REFUSES THE API KEY: charges wait until it is fixed", "err", err)
+			log.Error("ISSUER REFUSES THE API KEY: charges wait until it is fixed", "err", err, "alert", "issuer_key_refused")
 		}
 	}
 	if derr := b.db.DeferCharge(context.WithoutCancel(b.work), c.ID, attempt, b.now().Add(wait), outcome, err.Error()); derr != nil {

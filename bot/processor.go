@@ -2,13 +2,9 @@ package bot
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base32"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
@@ -130,6 +126,9 @@ func (p *processor) processBatch(ctx context.Context, msgs []storage.InboxMessag
 					err = fmt.Errorf("%w: %v", errPanic, r)
 				}
 			}()
+			if b.sender.guard.holdsUp(m, intent, f.Orders) {
+				return conversations.Decision{Wait: waitRestore}, nil
+			}
 			return conversations.Decide(conversations.Situation{
 				Now: now, Catalog: st.catalog, Messages: st.messages, Privacy: cfg.Privacy,
 				Window: cfg.Confirmation.Window, EnrollURL: cfg.Issuer.EnrollURL,
@@ -137,7 +136,7 @@ func (p *processor) processBatch(ctx context.Context, msgs []storage.InboxMessag
 				InReplyToOthers: f.InReplyToOthers, HelpPointerSent: f.HelpPointerSent,
 				RequestInFlight: f.RequestInFlight, InReplyToUnknown: f.InReplyToUnknown,
 				Lapsed: f.Lapsed, MayWaitForHorizon: mayWait, RequestsSent: f.RequestsSent,
-				NewOrderID: newOrderID(now),
+				NewOrderID: orderIDFor(m.Channel, m.Inbound.ID, intent.Offer.ID),
 			}, m.Inbound, intent), nil
 		}})
 	}
@@ -396,15 +395,4 @@ func (p *processor) enrollment(ctx context.Context, userID int64) (conversations
 		return conversations.Enrollment{}, err
 	}
 	return conversations.Enrollment{Enrolled: true, Active: e.Active(), Cardholder: e.Cardholder, CardLast4: e.CardLast4}, nil
-}
-
-var orderIDEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
-
-// newOrderID returns "ord_" and 16 characters: 48 bits of milliseconds, so
-// ids sort by time, and 32 random bits.
-func newOrderID(now time.Time) string {
-	var b [10]byte
-	binary.BigEndian.PutUint64(b[:8], uint64(now.UnixMilli())<<16)
-	rand.Read(b[6:])
-	return "ord_" + strings.ToLower(orderIDEncoding.EncodeToString(b[:]))
 }

@@ -33,6 +33,7 @@ type sender struct {
 
 	searchMu sync.Mutex
 	searches map[int64]search // unfinished searches, by outbox id
+	guard    *restoreGuard    // what Twitter holds that the database does not record
 }
 
 // concurrentPosts bounds the posts the sender has in flight at once: each
@@ -41,7 +42,9 @@ type sender struct {
 const concurrentPosts = 8
 
 func newSender(b *Bot) *sender {
-	return &sender{b: b, log: b.log.With("component", "sender"), paused: map[conversations.Channel]time.Time{}, searches: map[int64]search{}}
+	s := &sender{b: b, log: b.log.With("component", "sender"), paused: map[conversations.Channel]time.Time{}, searches: map[int64]search{}}
+	s.guard = newRestoreGuard(s)
+	return s
 }
 
 func (s *sender) pause(ch conversations.Channel, until time.Time, why string) {
@@ -77,8 +80,12 @@ func (s *sender) step() (bool, time.Duration, error) {
 	if err != nil {
 		return false, 0, err
 	}
+	msgs, did, err := s.guard.screen(ctx, msgs)
+	if err != nil {
+		return false, 0, err
+	}
 	if len(msgs) == 0 {
-		return false, 0, nil
+		return did, 0, nil
 	}
 	budgets, err := s.budgets(ctx, now)
 	if err != nil {
@@ -102,7 +109,7 @@ func (s *sender) step() (bool, time.Duration, error) {
 		buds := budgets[m.Channel]
 		if bud := spentBudget(buds); bud != nil {
 			if err := s.pauseForBudget(ctx, m.Channel, bud, now); err != nil {
-				return false, 0, err
+				return did, 0, err
 			}
 			continue
 		}
@@ -119,7 +126,7 @@ func (s *sender) step() (bool, time.Duration, error) {
 		}
 		out = append(out, m)
 	}
-	return len(out) > 0, 0, s.sendAll(ctx, out)
+	return did || len(out) > 0, 0, s.sendAll(ctx, out)
 }
 
 // sendAll sends msgs, up to concurrentPosts at a time, and returns the
@@ -380,7 +387,7 @@ func (s *sender) post(ctx context.Context, log *slog.Logger, m storage.OutboxMes
 		return s.refused(ctx, log, m, err)
 	case twitterapi.KindAccount:
 		at := now.Add(5 * time.Minute)
-		log.Error("TWITTER REFUSES THE ACCOUNT THIS: posting paused, everything stays queued; an operator must look", "err", err)
+		log.Error("TWITTER REFUSES THE ACCOUNT THIS: posting paused, everything stays queued; an operator must look", "err", err, "alert", "twitter_account_refused")
 		s.pause(m.Channel, at, err.Error())
 		return s.reschedule(ctx, log, m, at, true, err)
 	case twitterapi.KindUnexpected:
@@ -462,7 +469,7 @@ func (s *sender) refused(ctx context.Context, log *slog.Logger, m storage.Outbox
 			return s.reschedule(ctx, log, m, b.now().Add(time.Minute), true, cause)
 		}
 		if o.ScreenName == "" {
-			log.Error("ALERT: a direct message about a cardholder's order could not be delivered, and no screen name is known to tell them in public", "order", o.ID)
+			log.Error("ALERT: a direct message about a cardholder's order could not be delivered, and no screen name is known to tell them in public", "order", o.ID, "alert", "dm_undeliverable")
 		} else {
 			notes = append(notes, conversations.UndeliverableReply(b.settings().messages, o))
 		}

@@ -2,10 +2,10 @@ package config
 
 // Apply returns the configuration to run with after loading a new file:
 // everything from loaded except the settings read only at start-up (bot
-// screen name, storage path, Twitter API, URL and credentials, issuer URL and
-// key, health address), which keep their running values, so that the
-// running config always says what is really in force. Neither argument is
-// modified; it never fails.
+// screen name, storage path, Twitter API, URL and credentials, issuer URL,
+// key and TLS files, health address, log format), which keep their running
+// values, so that the running config always says what is really in force.
+// Neither argument is modified; it never fails.
 func Apply(running, loaded *Config) *Config {
 	next := *loaded
 	next.Bot.ScreenName = running.Bot.ScreenName
@@ -19,7 +19,9 @@ func Apply(running, loaded *Config) *Config {
 	next.Twitter.AccessSecret = running.Twitter.AccessSecret
 	next.Issuer.URL = running.Issuer.URL
 	next.Issuer.APIKey = running.Issuer.APIKey
+	next.Issuer.TLS = running.Issuer.TLS
 	next.Health.Listen = running.Health.Listen
+	next.Log.Format = running.Log.Format
 
 	// Where a kept value came from (and so whether it may be shown) is
 	// the running config's business; the secrets of both stay hidden.

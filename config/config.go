@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/paybytweet/paybytweet/conversations"
+	"github.com/paybytweet/paybytweet/issuer"
 	"github.com/paybytweet/paybytweet/messages"
 )
 
@@ -45,6 +46,7 @@ type Config struct {
 		APIKey    string
 		EnrollURL string
 		Timeout   time.Duration
+		TLS       issuer.TLSFiles // mutual TLS; checked to load when the file is validated
 	}
 	Confirmation struct {
 		Window time.Duration
@@ -56,6 +58,16 @@ type Config struct {
 	}
 	Health struct {
 		Listen string // address of the health endpoint; empty means none
+		// MaxInboxAge: /readyz fails once a message has waited this long
+		// to be processed; default 5m.
+		MaxInboxAge time.Duration
+		// MaxIssuerOutage: /readyz fails once the issuer has not answered
+		// for this long; default 2m.
+		MaxIssuerOutage time.Duration
+	}
+	Log struct {
+		Format string // LogText or LogJSON
+		Level  string // debug, info, warn or error
 	}
 	Templates messages.Overrides
 	Offers    []Offer
@@ -123,6 +135,12 @@ func (l Limits) withAPIDefaults(api string) Limits {
 	}
 	return l
 }
+
+// The log formats.
+const (
+	LogText = "text"
+	LogJSON = "json"
+)
 
 // The two privacy modes, as the privacy key writes them.
 const (

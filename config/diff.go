@@ -133,7 +133,14 @@ func settings() []setting {
 		{"privacy", func(c *Config) string { return string(c.Privacy) }, false, false},
 		{"schedules.expiry", func(c *Config) string { return c.Schedules.Expiry }, false, false},
 		{"schedules.announce", func(c *Config) string { return c.Schedules.Announce }, false, false},
+		{"issuer.tls.ca_file", func(c *Config) string { return c.Issuer.TLS.CAFile }, true, false},
+		{"issuer.tls.cert_file", func(c *Config) string { return c.Issuer.TLS.CertFile }, true, false},
+		{"issuer.tls.key_file", func(c *Config) string { return c.Issuer.TLS.KeyFile }, true, false},
 		{"health.listen", func(c *Config) string { return c.Health.Listen }, true, false},
+		{"health.max_inbox_age", func(c *Config) string { return d(c.Health.MaxInboxAge) }, false, false},
+		{"health.max_issuer_outage", func(c *Config) string { return d(c.Health.MaxIssuerOutage) }, false, false},
+		{"log.format", func(c *Config) string { return c.Log.Format }, true, false},
+		{"log.level", func(c *Config) string { return c.Log.Level }, false, false},
 	}
 }
 

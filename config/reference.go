@@ -20,7 +20,8 @@ twitter.api                v1.1      which API the bot speaks: v1.1 (go-twitter;
                                      (contract; restart)
 twitter.api_url            required  base URL of that API: https://api.twitter.com/1.1/ for v1.1,
                                      https://api.x.com/2/ for v2; a trailing / is added if
-                                     missing (contract; restart)
+                                     missing; https, or http to a loopback address only
+                                     (contract; restart)
 twitter.consumer_key       required  secret (contract; restart)
 twitter.consumer_secret    required  secret (contract; restart)
 twitter.access_token       required  secret (contract; restart)
@@ -35,18 +36,28 @@ twitter.limits.dm_window          15m    the rolling window of dms_per_window
 twitter.limits.dms_per_day        1000   direct messages the bot sends at most per 24 hours
                                          (v2: 1440)
 
-issuer.url                 required  base URL of the issuer API (contract; restart)
+issuer.url                 required  base URL of the issuer API; https, or http to a
+                                     loopback address only (contract; restart)
 issuer.api_key             required  secret (contract; restart)
 issuer.enroll_url          required  where a cardholder links a card to Twitter (contract)
 issuer.timeout             10s       per issuer request (contract)
+issuer.tls.ca_file         system    PEM CA bundle to trust for the issuer instead of the
+                                     system's roots (restart)
+issuer.tls.cert_file       none      PEM client certificate for mutual TLS, with key_file
+issuer.tls.key_file        none      its PEM private key; check-config loads both (restart)
 
 confirmation.window        15m       time to confirm; the unit is held meanwhile (contract)
 privacy                    public    public, or dm: receipts and card digits by DM only (contract)
 
 schedules.expiry           "@every 5s"   how often expired requests release their units
 schedules.announce         "@every 30s"  how often due announcements are queued
-health.listen              ""        address of the health endpoint, e.g. "127.0.0.1:8080";
-                                     empty means none (restart)
+health.listen              ""        address of /healthz, /readyz and /metrics, e.g.
+                                     "127.0.0.1:8080"; empty means none (restart)
+health.max_inbox_age       5m        /readyz fails once a message has waited this long
+health.max_issuer_outage   2m        /readyz fails once the issuer has not answered this long
+
+log.format                 text      text or json (restart)
+log.level                  info      debug, info, warn or error
 
 templates.<kind>           built-in  Go text/template replacing a message's text for all
                                      offers. A template naming a field its message lacks,

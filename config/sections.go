@@ -19,6 +19,8 @@ const (
 	DefaultExpirySchedule     = "@every 5s"
 	DefaultAnnounceSchedule   = "@every 30s"
 	DefaultRetention          = 90 * 24 * time.Hour
+	DefaultMaxInboxAge        = 5 * time.Minute
+	DefaultMaxIssuerOutage    = 2 * time.Minute
 	// MinRetention keeps a day of text at least: what the bot said and
 	// read yesterday is what an operator asked about today looks up.
 	MinRetention = 24 * time.Hour
@@ -36,6 +38,9 @@ func withDefaults(path string) *Config {
 	c.Schedules.Expiry = DefaultExpirySchedule
 	c.Schedules.Announce = DefaultAnnounceSchedule
 	c.Storage.Retention = DefaultRetention
+	c.Health.MaxInboxAge = DefaultMaxInboxAge
+	c.Health.MaxIssuerOutage = DefaultMaxIssuerOutage
+	c.Log.Format, c.Log.Level = LogText, "info"
 	return c
 }
 
@@ -58,6 +63,7 @@ func (p *parser) top(root *yaml.Node, c *Config) {
 		{"confirmation", func() []field { return p.confirmationFields(c) }},
 		{"schedules", func() []field { return p.scheduleFields(c) }},
 		{"health", func() []field { return p.healthFields(c) }},
+		{"log", func() []field { return p.logFields(c) }},
 	}
 	seen := map[string]bool{}
 	var known []field
@@ -148,7 +154,7 @@ func (p *parser) twitterFields(c *Config) []field {
 		}},
 		{name: "api_url", required: true, decode: func(_, n *yaml.Node) {
 			p.apiURLNode = n
-			p.url("twitter.api_url", n, &t.APIURL)
+			p.secretURL("twitter.api_url", n, &t.APIURL)
 			// The Twitter client resolves paths against this base, which
 			// only works with the trailing slash.
 			if t.APIURL != "" && !strings.HasSuffix(t.APIURL, "/") {
@@ -215,7 +221,7 @@ func (p *parser) checkAPIURL(c *Config) {
 func (p *parser) issuerFields(c *Config) []field {
 	return []field{
 		{name: "url", required: true, decode: func(_, n *yaml.Node) {
-			p.url("issuer.url", n, &c.Issuer.URL)
+			p.secretURL("issuer.url", n, &c.Issuer.URL)
 		}},
 		{name: "api_key", required: true, decode: func(_, n *yaml.Node) {
 			p.secret("issuer.api_key", n, &c.Issuer.APIKey)
@@ -225,6 +231,19 @@ func (p *parser) issuerFields(c *Config) []field {
 		}},
 		{name: "timeout", decode: func(_, n *yaml.Node) {
 			p.duration("issuer.timeout", n, &c.Issuer.Timeout)
+		}},
+		{name: "tls", decode: func(key, n *yaml.Node) {
+			p.section(key, n, "issuer.tls", []field{
+				{name: "ca_file", decode: func(_, n *yaml.Node) { p.text("issuer.tls.ca_file", n, &c.Issuer.TLS.CAFile, false) }},
+				{name: "cert_file", decode: func(_, n *yaml.Node) { p.text("issuer.tls.cert_file", n, &c.Issuer.TLS.CertFile, false) }},
+				{name: "key_file", decode: func(_, n *yaml.Node) { p.text("issuer.tls.key_file", n, &c.Issuer.TLS.KeyFile, false) }},
+			})
+			// The files are loaded now, so that check-config and a
+			// reload find a missing or mismatched file, not the first
+			// charge.
+			if _, err := c.Issuer.TLS.Load(); err != nil {
+				p.add(key, "issuer.tls: %v", err)
+			}
 		}},
 	}
 }
@@ -252,6 +271,23 @@ func (p *parser) healthFields(c *Config) []field {
 	return []field{
 		{name: "listen", decode: func(_, n *yaml.Node) {
 			p.address("health.listen", n, &c.Health.Listen)
+		}},
+		{name: "max_inbox_age", decode: func(_, n *yaml.Node) {
+			p.duration("health.max_inbox_age", n, &c.Health.MaxInboxAge)
+		}},
+		{name: "max_issuer_outage", decode: func(_, n *yaml.Node) {
+			p.duration("health.max_issuer_outage", n, &c.Health.MaxIssuerOutage)
+		}},
+	}
+}
+
+func (p *parser) logFields(c *Config) []field {
+	return []field{
+		{name: "format", decode: func(_, n *yaml.Node) {
+			p.oneOf("log.format", n, &c.Log.Format, LogText, LogJSON)
+		}},
+		{name: "level", decode: func(_, n *yaml.Node) {
+			p.oneOf("log.level", n, &c.Log.Level, "debug", "info", "warn", "error")
 		}},
 	}
 }

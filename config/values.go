@@ -99,6 +99,33 @@ func (p *parser) url(path string, n *yaml.Node, dst *string) {
 	}
 }
 
+// secretURL decodes the URL of an API that is sent credentials: https,
+// or http only to a loopback address (an emulator, a local proxy that
+// adds TLS), so that keys and tokens never cross a network in clear.
+func (p *parser) secretURL(path string, n *yaml.Node, dst *string) {
+	var raw string
+	p.url(path, n, &raw)
+	if raw == "" {
+		return
+	}
+	if u, err := url.Parse(raw); err == nil && u.Scheme == "http" && !loopback(u.Hostname()) {
+		s, _ := p.scalar(path, n, "a URL")
+		p.add(n, "%s %s must be https: credentials are sent to it (http is allowed only to a loopback address such as 127.0.0.1)", path, s.show())
+		return
+	}
+	*dst = raw
+}
+
+// loopback reports whether host is this machine: "localhost" or a
+// loopback IP address.
+func loopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 // duration decodes a Go duration that must be more than zero.
 func (p *parser) duration(path string, n *yaml.Node, dst *time.Duration) {
 	s, ok := p.scalar(path, n, "a duration")

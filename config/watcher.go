@@ -39,6 +39,7 @@ type Watcher struct {
 	readErr  string // the last read error logged, so it is logged once
 	subs     []func(old, new *Config, ch Changes)
 	checks   []func(next *Config) error
+	results  []func(result string)
 }
 
 // NewWatcher loads the file at path and returns a Watcher holding it.
@@ -81,6 +82,21 @@ func (w *Watcher) OnChange(f func(old, new *Config, ch Changes)) {
 	w.subs = append(w.subs, f)
 }
 
+// OnReload registers f to hear how each reload of a changed file ended:
+// "applied", "unchanged" (nothing that takes effect without a restart) or
+// "refused". Call it before Run.
+func (w *Watcher) OnReload(f func(result string)) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.results = append(w.results, f)
+}
+
+func (w *Watcher) reloaded(result string) {
+	for _, f := range w.results {
+		f(result)
+	}
+}
+
 // Check registers f to be asked, before each reloaded configuration is put
 // in force, whether it may be: an error refuses the reload, which is
 // logged, and the running configuration stays. The daemon uses it for
@@ -102,6 +118,7 @@ func (w *Watcher) Reload() (Changes, error) {
 	info, data, err := w.read()
 	if err != nil {
 		w.log.Error("cannot read the configuration file; the running configuration stays in force", "file", w.path, "err", err)
+		w.reloaded("refused")
 		return Changes{}, fmt.Errorf("reload config: %w", err)
 	}
 	return w.reload(info, data)
@@ -185,6 +202,7 @@ func (w *Watcher) reload(info os.FileInfo, data []byte) (Changes, error) {
 	loaded, err := Parse(data, w.path, w.lookupEnv)
 	if err != nil {
 		w.logProblems(err)
+		w.reloaded("refused")
 		return Changes{}, err
 	}
 	old := w.current.Load()
@@ -196,12 +214,14 @@ func (w *Watcher) reload(info os.FileInfo, data []byte) (Changes, error) {
 		if ch.Empty() {
 			w.log.Info("configuration file reloaded; nothing changed", "file", w.path)
 		}
+		w.reloaded("unchanged")
 		return ch, nil
 	}
 	next := Apply(old, loaded)
 	for _, check := range w.checks {
 		if err := check(next); err != nil {
 			w.log.Error("configuration refused; the running configuration stays in force", "file", w.path, "err", err)
+			w.reloaded("refused")
 			return Changes{}, err
 		}
 	}
@@ -213,6 +233,7 @@ func (w *Watcher) reload(info os.FileInfo, data []byte) (Changes, error) {
 	for _, f := range w.subs {
 		f(old, next, ch)
 	}
+	w.reloaded("applied")
 	return ch, nil
 }
 

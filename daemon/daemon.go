@@ -5,14 +5,18 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/paybytweet/paybytweet/bot"
 	"github.com/paybytweet/paybytweet/config"
 	"github.com/paybytweet/paybytweet/issuer"
+	"github.com/paybytweet/paybytweet/metrics"
 	"github.com/paybytweet/paybytweet/storage"
 	"github.com/paybytweet/paybytweet/twitterapi"
 )
@@ -33,10 +37,10 @@ type Twitter interface {
 }
 
 // newTwitter returns the adapter of the API cfg names.
-func newTwitter(cfg *config.Config, opt Options) (Twitter, error) {
+func newTwitter(cfg *config.Config, now func() time.Time, logger *slog.Logger) (Twitter, error) {
 	tc := twitterapi.Config{
 		APIURL: cfg.Twitter.APIURL, ConsumerKey: cfg.Twitter.ConsumerKey, ConsumerSecret: cfg.Twitter.ConsumerSecret,
-		AccessToken: cfg.Twitter.AccessToken, AccessSecret: cfg.Twitter.AccessSecret, Now: opt.Now, Logger: opt.Logger,
+		AccessToken: cfg.Twitter.AccessToken, AccessSecret: cfg.Twitter.AccessSecret, Now: now, Logger: logger,
 	}
 	if cfg.Twitter.API == config.APIv2 {
 		return twitterapi.NewV2(tc)
@@ -50,15 +54,22 @@ type Daemon struct {
 	Bot     *bot.Bot
 	Twitter Twitter
 	Issuer  *issuer.Client
+	// Metrics is this daemon's own registry, served on /metrics.
+	Metrics *metrics.Metrics
 
-	cfg    *config.Config
-	log    *slog.Logger
-	health *http.Server
-	lock   *lockFile
+	cfg        atomic.Pointer[config.Config]
+	now        func() time.Time
+	log        *slog.Logger
+	health     *http.Server
+	healthAddr string
+	lock       *lockFile
+	grace      time.Duration // how long Close waits for the bot
 }
 
-// Open opens the database and starts the bot. It returns an error when
-// the database cannot be opened or the bot cannot start.
+// Open opens the database and starts the bot, and the health listener
+// when one is configured. It returns an error when the database cannot be
+// opened, the issuer's TLS files cannot be loaded, the health address
+// cannot be bound, or the bot cannot start.
 func Open(ctx context.Context, cfg *config.Config, opt Options) (*Daemon, error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
@@ -66,47 +77,96 @@ func Open(ctx context.Context, cfg *config.Config, opt Options) (*Daemon, error)
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	lk, err := lock(cfg.Storage.Path)
+	m := metrics.New()
+	logger := slog.New(m.CountAlerts(opt.Logger.Handler()))
+	tlsCfg, err := cfg.Issuer.TLS.Load()
 	if err != nil {
 		return nil, err
+	}
+	// The health address is bound first: a port already taken must fail
+	// the start, not leave a daemon running that no probe can see.
+	var ln net.Listener
+	if cfg.Health.Listen != "" {
+		if ln, err = net.Listen("tcp", cfg.Health.Listen); err != nil {
+			return nil, fmt.Errorf("health listener (health.listen): %w", err)
+		}
+	}
+	fail := func(err error, undo ...func()) (*Daemon, error) {
+		for _, f := range undo {
+			f()
+		}
+		if ln != nil {
+			ln.Close()
+		}
+		return nil, err
+	}
+	lk, err := lock(cfg.Storage.Path)
+	if err != nil {
+		return fail(err)
 	}
 	db, err := storage.Open(cfg.Storage.Path, opt.Now)
 	if err != nil {
-		lk.release()
-		return nil, err
+		return fail(err, lk.release)
 	}
-	tw, err := newTwitter(cfg, opt)
+	tw, err := newTwitter(cfg, opt.Now, logger)
 	if err != nil {
-		db.Close()
-		lk.release()
-		return nil, err
+		return fail(err, func() { db.Close() }, lk.release)
 	}
 	iss := issuer.New(cfg.Issuer.URL, cfg.Issuer.APIKey, cfg.Issuer.Timeout)
-	iss.Logger = opt.Logger.With("component", "issuer")
-	bo := bot.Options{Config: cfg, DB: db, Twitter: tw, Issuer: iss, Now: opt.Now, Logger: opt.Logger}
+	iss.Logger = logger.With("component", "issuer")
+	if err := iss.UseTLS(tlsCfg); err != nil {
+		return fail(err, tw.Close, func() { db.Close() }, lk.release)
+	}
+	bo := bot.Options{Config: cfg, DB: db, Twitter: m.Twitter(tw), Issuer: m.Issuer(iss), Now: opt.Now, Logger: logger}
 	if opt.Bot != nil {
 		opt.Bot(&bo)
 	}
-	d := &Daemon{DB: db, Bot: bot.New(bo), Twitter: tw, Issuer: iss, cfg: cfg, log: opt.Logger.With("component", "daemon"), lock: lk}
+	grace := bo.ShutdownGrace
+	if grace <= 0 {
+		grace = 5 * time.Second // bot.New's default
+	}
+	d := &Daemon{DB: db, Bot: bot.New(bo), Twitter: tw, Issuer: iss, Metrics: m, now: opt.Now,
+		log: logger.With("component", "daemon"), lock: lk, grace: grace}
+	d.cfg.Store(cfg)
+	m.WatchDatabase(metrics.Source{
+		DB: db, Config: d.cfg.Load, Now: opt.Now, Twitter: tw, Ready: d.Ready,
+		Credentials: func() bool { v, r := d.Bot.TwitterState(); return v && !r },
+	})
 	if err := d.Bot.Open(ctx); err != nil {
-		tw.Close()
-		db.Close()
-		lk.release()
-		return nil, err
+		return fail(err, tw.Close, func() { db.Close() }, lk.release)
 	}
-	if cfg.Health.Listen != "" {
-		d.serveHealth(cfg.Health.Listen)
+	if ln != nil {
+		d.serveHealth(ln)
 	}
-	d.log.Info("paybytweet running", "offers", len(cfg.Offers), "database", cfg.Storage.Path, "twitter_api", cfg.Twitter.API, "twitter", cfg.Twitter.APIURL, "issuer", cfg.Issuer.URL)
+	d.log.Info("paybytweet running", "offers", len(cfg.Offers), "database", cfg.Storage.Path, "twitter_api", cfg.Twitter.API, "twitter", cfg.Twitter.APIURL,
+		"issuer", cfg.Issuer.URL, "health", cfg.Health.Listen)
 	return d, nil
 }
 
+// SetConfig puts a reloaded configuration in force: the bot's, and the
+// readiness thresholds and budgets the health endpoints read.
+func (d *Daemon) SetConfig(cfg *config.Config) {
+	d.cfg.Store(cfg)
+	d.Bot.SetConfig(cfg)
+}
+
 // Close stops the bot (work in flight is finished or left resumable) and
-// closes the database.
+// closes the database. It waits for the bot a bounded time (its shutdown
+// grace and as long again): a bot that still has not stopped by then is
+// left behind with an error, and the database and its lock stay open so
+// that no other daemon starts on it while this process lives.
 func (d *Daemon) Close() error {
-	err := d.Bot.Close()
 	if d.health != nil {
 		d.health.Close()
+	}
+	stopped := make(chan error, 1)
+	go func() { stopped <- d.Bot.Close() }()
+	var err error
+	select {
+	case err = <-stopped:
+	case <-time.After(2 * d.grace):
+		d.log.Error("shutdown: the bot did not stop in time; exiting without waiting for it", "waited", (2 * d.grace).String(), "alert", "shutdown_stuck")
+		return errors.New("shutdown: the bot did not stop in time")
 	}
 	d.Twitter.Close()
 	if cerr := d.DB.Close(); err == nil {
@@ -136,22 +196,4 @@ func (d *Daemon) CheckStock(ctx context.Context, cfg *config.Config) ([]string, 
 		}
 	}
 	return problems, nil
-}
-
-func (d *Daemon) serveHealth(addr string) {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		idle, err := d.Bot.Idle(r.Context())
-		if err != nil {
-			http.Error(w, "database: "+err.Error(), http.StatusServiceUnavailable)
-			return
-		}
-		fmt.Fprintf(w, "ok idle=%v\n", idle)
-	})
-	d.health = &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go func() {
-		if err := d.health.ListenAndServe(); err != nil && err != http.ErrServerClosed {
-			d.log.Error("health endpoint", "addr", addr, "err", err)
-		}
-	}()
 }

@@ -161,6 +161,9 @@ type daemonProc struct {
 	state   *os.ProcessState
 	started time.Time
 	runs    int
+	// command, when set, makes the command that runs the child (the
+	// restore tests run it under litestream replicate -exec).
+	command func(name string, args ...string) *exec.Cmd
 }
 
 func newDaemonProc(t testing.TB, dir string, spec childSpec) *daemonProc {
@@ -214,7 +217,11 @@ func (p *daemonProc) start(crashAt string) {
 	}
 	p.runs++
 	fmt.Fprintf(logf, "==== run %d, crash at %q, %s\n", p.runs, crashAt, time.Now().Format(time.RFC3339Nano))
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	newCmd := exec.Command
+	if p.command != nil {
+		newCmd = p.command
+	}
+	cmd := newCmd(os.Args[0], "-test.run=^$")
 	env := []string{childEnv + "=" + p.specPath, crashpoint.EnvVar + "=" + crashAt}
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, childEnv+"=") && !strings.HasPrefix(kv, crashpoint.EnvVar+"=") {

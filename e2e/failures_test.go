@@ -133,19 +133,18 @@ func testFailingMessageHoldsBackOnlyItsCardholder(t *testing.T, api string) {
 	mustContain(t, "bob's answer after the retry", r.reply(bobsBuy.ID).Text, "#ConfirmKindleFireHD", "2002")
 }
 
-// TestWorkersBackOffWhileTheDiskIsFull fills the disk under a running
-// daemon (a file-size limit on the process: no file may grow) while each
-// worker has work: the processor a buy, the charger a confirmed order, the
-// sender a reply. Each backs off, growing, rather than spin or flood the
-// log, and each recovers once the disk has room again: nothing is lost and
-// nothing is charged twice.
-//
 // fullDiskChild, naming an API, makes the test binary run the full-disk
 // test on it itself: the file-size limit it sets holds for the whole
 // process, so it runs in a process of its own, where nothing else (the
 // test log, other tests' databases) meets the limit.
 const fullDiskChild = "PAYBYTWEET_E2E_FULL_DISK"
 
+// TestWorkersBackOffWhileTheDiskIsFull fills the disk under a running
+// daemon (a file-size limit on the process: no file may grow) while each
+// worker has work: the processor a buy, the charger a confirmed order, the
+// sender a reply. Each backs off, growing, rather than spin or flood the
+// log, and each recovers once the disk has room again: nothing is lost and
+// nothing is charged twice.
 func TestWorkersBackOffWhileTheDiskIsFull(t *testing.T) {
 	if api := os.Getenv(fullDiskChild); api != "" {
 		workersBackOffWhileTheDiskIsFull(t, api)

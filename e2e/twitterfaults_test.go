@@ -214,6 +214,11 @@ func testTwitterRateLimitedPost(t *testing.T, api string) {
 		t.Run("empty body "+strconv.FormatBool(empty), func(t *testing.T) {
 			r := newRig(t, api)
 			ep := r.ep(twitterapi.CallPost)
+			// The sender reads the bot's own posts once at start (what a
+			// restore may have lost); that read is not a search for a post.
+			r.waitFor("the sender's first read of the bot's own posts", func() bool {
+				return len(r.requests(r.ep(twitterapi.CallDMList), 0)) > 0 && len(r.requests(r.ep(twitterapi.CallOwnTweets), 0)) > 0
+			})
 			from := len(r.tw.Requests())
 			r.tw.InjectFault(twitteremu.Fault{Endpoint: ep, Status: http.StatusTooManyRequests, EmptyBody: empty})
 			buy := r.tweet(alice, "@AmexOffers #BuyGiftCard")

@@ -169,19 +169,19 @@ func (db *DB) MarkSendingAll(ctx context.Context, ids []int64) (map[int64]bool, 
 	return marked, nil
 }
 
-// StartCharges records, and commits, that a purchase is about to be
-// asked of the issuer for each order of retryAt (its order id, and when
-// it may be retried), as StartCharge does for one, in one transaction. It
-// returns the attempt ids by order id: none for an order no longer
-// confirmed.
-func (db *DB) StartCharges(ctx context.Context, retryAt map[string]time.Time) (map[string]int64, error) {
+// StartCharges records, and commits, that a call of kind ("lookup" or
+// "purchase") is about to be made to the issuer for each order of retryAt
+// (its order id, and when it may be retried), as StartCharge does for
+// one, in one transaction. It returns the attempt ids by order id: none
+// for an order no longer confirmed.
+func (db *DB) StartCharges(ctx context.Context, kind string, retryAt map[string]time.Time) (map[string]int64, error) {
 	attempts := map[string]int64{}
 	if len(retryAt) == 0 {
 		return attempts, nil
 	}
 	err := db.update(ctx, func(tx *Tx) error {
 		for id, at := range retryAt {
-			attempt, err := tx.startCharge(id, "purchase", at)
+			attempt, err := tx.startCharge(id, kind, at)
 			if errors.Is(err, ErrConflict) {
 				continue
 			}

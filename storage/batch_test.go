@@ -156,7 +156,7 @@ func TestStartChargesRecordsEachAttemptFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 	later := t0.Add(time.Minute)
-	started, err := db.StartCharges(ctx, map[string]time.Time{"ord_0": later, "ord_1": later, "ord_2": later})
+	started, err := db.StartCharges(ctx, "purchase", map[string]time.Time{"ord_0": later, "ord_1": later, "ord_2": later})
 	if err != nil || len(started) != 2 || started["ord_0"] == 0 || started["ord_1"] == 0 {
 		t.Fatalf("started = %v, %v; want attempts for the two confirmed orders", started, err)
 	}
@@ -220,7 +220,7 @@ func TestSettleChargesRecordsEachAsSettleCharge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	started, err := db.StartCharges(ctx, map[string]time.Time{"ord_0": t0, "ord_1": t0})
+	started, err := db.StartCharges(ctx, "purchase", map[string]time.Time{"ord_0": t0, "ord_1": t0})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -52,19 +52,27 @@ func scanOutbox(r scanner) (OutboxMessage, error) {
 	return m, err
 }
 
-func (tx *Tx) enqueue(replies []conversations.Reply) error {
+func (tx *Tx) enqueue(replies []conversations.Reply) error { return tx.enqueueAnswering(replies, 0) }
+
+// enqueueAnswering queues the replies of the decision about inbox row
+// inboxID (0: none), so that the answer time on /metrics is measured from
+// that very message, even when several cardholders' messages are decided
+// in one transaction.
+func (tx *Tx) enqueueAnswering(replies []conversations.Reply, inboxID int64) error {
 	for _, r := range replies {
-		if _, err := tx.enqueueOne(r); err != nil {
+		if _, err := tx.insertOutbox(r, inboxID); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (tx *Tx) enqueueOne(r conversations.Reply) (int64, error) {
-	res, err := tx.tx.Exec(`INSERT INTO outbox (channel, user_id, screen_name, in_reply_to, kind, order_id, is_request, text, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.Channel, r.UserID, r.ScreenName, r.InReplyTo, string(r.Kind), r.OrderID, r.Request, r.Text, ms(tx.now))
+func (tx *Tx) enqueueOne(r conversations.Reply) (int64, error) { return tx.insertOutbox(r, 0) }
+
+func (tx *Tx) insertOutbox(r conversations.Reply, inboxID int64) (int64, error) {
+	res, err := tx.tx.Exec(`INSERT INTO outbox (channel, user_id, screen_name, in_reply_to, kind, order_id, is_request, text, created_at, answers_inbox_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.Channel, r.UserID, r.ScreenName, r.InReplyTo, string(r.Kind), r.OrderID, r.Request, r.Text, ms(tx.now), inboxID)
 	if err != nil {
 		return 0, fmt.Errorf("enqueue %s: %w", r.Kind, err)
 	}

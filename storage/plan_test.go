@@ -198,7 +198,7 @@ func TestMessagePathUsesIndexes(t *testing.T) {
 		t.Fatalf("DueCharges = %v, %v", due, err)
 	}
 	db.NextChargeAt(ctx)
-	if _, err := db.StartCharges(ctx, map[string]time.Time{"ord_none": t0}); err != nil {
+	if _, err := db.StartCharges(ctx, "purchase", map[string]time.Time{"ord_none": t0}); err != nil {
 		t.Fatal(err)
 	}
 	attempt, err := db.StartCharge(ctx, o.ID, "purchase", t0.Add(time.Second))

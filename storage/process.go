@@ -136,7 +136,7 @@ func (tx *Tx) apply(m InboxMessage, d conversations.Decision) error {
 			return err
 		}
 	}
-	if err := tx.enqueue(d.Replies); err != nil {
+	if err := tx.enqueueAnswering(d.Replies, m.ID); err != nil {
 		return err
 	}
 	if d.HelpPointerSent != nil {

@@ -50,6 +50,8 @@ func TestExtractHashtags(t *testing.T) {
 		{"emoji before counts code points", "👍 #Buy", []Hashtag{{"Buy", 2, 6}}},
 		{"zwnj inside", "#a\u200cb", []Hashtag{{"a\u200cb", 0, 4}}},
 		{"after text selector", "\u2764\uFE0F#Buy", []Hashtag{{"Buy", 2, 6}}},
+		{"selector taken by a refused hashtag", "#a\uFE0F#Buy", nil},
+		{"selector then space", "#a\uFE0F #Buy", []Hashtag{{"a\uFE0F", 0, 3}, {"Buy", 4, 8}}},
 		{"in parentheses", "(#Buy)", []Hashtag{{"Buy", 1, 5}}},
 		{"after newline", "hi\n#Buy", []Hashtag{{"Buy", 3, 7}}},
 	}
@@ -87,6 +89,9 @@ func TestExtractMentions(t *testing.T) {
 		{"glued RT", "RT@alice", []Mention{{"alice", 2, 8}}},
 		{"glued RT colon", "RT:@alice", []Mention{{"alice", 3, 9}}},
 		{"glued ART is not RT", "ART@alice", nil},
+		{"RT taken by a refused mention", "@RT@alice", nil},
+		{"colon after a mention", "@RT:@alice", []Mention{{"RT", 0, 3}, {"alice", 4, 10}}},
+		{"RT after a mention and a space", "@a RT@alice", []Mention{{"a", 0, 2}, {"alice", 5, 11}}},
 		{"punctuation before", "(@bot)", []Mention{{"bot", 1, 5}}},
 		{"after cjk", "日本@bot", []Mention{{"bot", 2, 6}}},
 		{"long run takes twenty", "@abcdefghijklmnopqrstuvwxyz", []Mention{{"abcdefghijklmnopqrst", 0, 21}}},
@@ -147,6 +152,13 @@ func TestExtractURLs(t *testing.T) {
 		{"t.co slug ends at a quote", "https://t.co/abc123's", []URL{{"https://t.co/abc123", 0, 19}}},
 		{"t.co slug over 40", "https://t.co/" + strings.Repeat("a", 41), nil},
 		{"after emoji", "👍https://example.com", []URL{{"https://example.com", 1, 20}}},
+		{"no protocol, query without path is left out", "example.com?q=1", []URL{{"example.com", 0, 11}}},
+		{"no protocol, port without path is left out", "example.com:80 ok", []URL{{"example.com", 0, 11}}},
+		{"no protocol, port with path", "example.com:80/x", []URL{{"example.com:80/x", 0, 16}}},
+		{"parentheses after '@' end the path", "https://example.com/a@(bob)", []URL{{"https://example.com/a", 0, 21}}},
+		{"parentheses after '.' end the path", "https://example.com/a.(b) ok", []URL{{"https://example.com/a", 0, 21}}},
+		{"parentheses after a letter", "https://example.com/a(b)(c)", []URL{{"https://example.com/a(b)(c)", 0, 27}}},
+		{"parentheses inside the path", "https://example.com/a.(b)c", []URL{{"https://example.com/a.(b)c", 0, 26}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

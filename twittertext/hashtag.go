@@ -24,15 +24,19 @@ func isHashtagAlnum(r rune) bool {
 func extractHashtags(rs []rune) []Hashtag {
 	var out []Hashtag
 	n := len(rs)
+	from := 0 // where the previous match, kept or not, ended
 	for i := 0; i < n; i++ {
 		if !isHashSign(rs[i]) {
 			continue
 		}
 		// A hashtag must not be glued to a word ("abc#Tag") or to '&'
-		// ("&#39;"); a text-presentation selector before it is fine.
+		// ("&#39;"); a text-presentation selector before it is fine. The
+		// character before must not belong to the previous match, which
+		// twitter-text's pattern consumed: in "#a️#b" the selector ends "#a️",
+		// refused for the '#' after it, so "#b" is no hashtag either.
 		if i > 0 {
 			p := rs[i-1]
-			if p != '\uFE0E' && p != '\uFE0F' && (isHashtagAlnum(p) || p == '&') {
+			if i-1 < from || p != '\uFE0E' && p != '\uFE0F' && (isHashtagAlnum(p) || p == '&') {
 				continue
 			}
 		}
@@ -51,6 +55,7 @@ func extractHashtags(rs []rune) []Hashtag {
 		if !hasAlpha { // empty or all digits ("#1")
 			continue
 		}
+		from = k
 		if k < n && isHashSign(rs[k]) || hasPrefixASCII(rs[k:], "://") {
 			i = k - 1
 			continue

@@ -1,6 +1,7 @@
 package twittertext
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 
@@ -77,10 +78,14 @@ func isEmojiTag(r rune) bool { return r >= 0xE0020 && r <= 0xE007F }
 
 func isRegionalIndicator(r rune) bool { return r >= 0x1F1E6 && r <= 0x1F1FF }
 
+// emojiNotSo are the emoji (Unicode's Emoji property) above U+2000 whose
+// category is not So, such as "↔️" and "‼️": twemoji counts them as emoji too.
+var emojiNotSo = []rune{0x203C, 0x2049, 0x2139, 0x2194, 0x25FB, 0x25FC, 0x25FD, 0x25FE, 0x2934, 0x2935, 0x3030, 0x303D}
+
 // isEmojiBase approximates the emoji that twemoji's pattern starts with:
 // pictographic symbols outside the weight-1 ranges.
 func isEmojiBase(r rune) bool {
-	if r >= 0x1F000 && r <= 0x1FAFF {
+	if r >= 0x1F000 && r <= 0x1FAFF || slices.Contains(emojiNotSo, r) {
 		return true
 	}
 	return r >= 0x2000 && unicode.Is(unicode.So, r)

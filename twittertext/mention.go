@@ -27,19 +27,22 @@ func isLatinAccent(r rune) bool {
 }
 
 // mentionPrecededOK implements validMentionPrecedingChars, including the
-// "RT@user" / "RT:@user" forms that old-style retweets use.
-func mentionPrecededOK(rs []rune, i int) bool {
+// "RT@user" / "RT:@user" forms that old-style retweets use. The preceding
+// characters must lie at or after from, the end of the previous match:
+// twitter-text's pattern consumes them, so in "@RT@bob" the "RT" belongs
+// to the first match and "@bob" is no mention.
+func mentionPrecededOK(rs []rune, i, from int) bool {
 	if i == 0 {
 		return true
 	}
-	if !strings.ContainsRune("!#$%&*@＠", rs[i-1]) && !isScreenNameChar(rs[i-1]) {
+	if i-1 >= from && !strings.ContainsRune("!#$%&*@＠", rs[i-1]) && !isScreenNameChar(rs[i-1]) {
 		return true
 	}
 	rtAt := func(k int) bool { // "rt" at rs[k:k+2] with a valid char before it
-		if k < 0 || !hasPrefixASCIIFold(rs[k:], "rt") {
+		if k < from || !hasPrefixASCIIFold(rs[k:], "rt") {
 			return false
 		}
-		return k == 0 || !isScreenNameChar(rs[k-1]) && !strings.ContainsRune("+~.-", rs[k-1])
+		return k == 0 || k-1 >= from && !isScreenNameChar(rs[k-1]) && !strings.ContainsRune("+~.-", rs[k-1])
 	}
 	if rtAt(i - 2) {
 		return true
@@ -52,8 +55,9 @@ func mentionPrecededOK(rs []rune, i int) bool {
 func extractMentions(rs []rune) []Mention {
 	var out []Mention
 	n := len(rs)
+	from := 0 // where the previous match, kept or not, ended
 	for i := 0; i < n; i++ {
-		if !isAtSign(rs[i]) || !mentionPrecededOK(rs, i) {
+		if !isAtSign(rs[i]) || !mentionPrecededOK(rs, i, from) {
 			continue
 		}
 		j := i + 1
@@ -73,6 +77,7 @@ func extractMentions(rs []rune) []Mention {
 				end++
 			}
 		}
+		from = end
 		if end < n && (isAtSign(rs[end]) || isLatinAccent(rs[end])) || hasPrefixASCII(rs[end:], "://") {
 			i = end - 1
 			continue

@@ -211,12 +211,19 @@ func parensAt(rs []rune, i int) int {
 
 // pathEnd returns where the path that starts with the '/' at rs[i] ends:
 // the longest run of path characters and balanced parentheses, cut back
-// to its last ending character ("see x.com/a." keeps the '.' out).
+// to its last ending character ("see x.com/a." keeps the '.' out). A
+// parenthesis may end the path only where a part of it ended, as in
+// "/a(b)": twitter-text's validUrlPathEndingChars puts the bare
+// parenthesis beside the ending characters, so "/a.(b)" and "/a@(b)" stop
+// before the '.' and the '@'.
 func pathEnd(rs []rune, i int) int {
 	end, j := i+1, i+1
 	for j < len(rs) {
 		if e := parensAt(rs, j); e > 0 {
-			j, end = e, e
+			if j == end {
+				end = e
+			}
+			j = e
 			continue
 		}
 		if !isPathChar(rs[j]) {
@@ -344,7 +351,9 @@ func extractURLs(rs []rune) []URL {
 		if len(found) == 0 {
 			continue
 		}
-		if m.hasPath || m.end > m.domainEnd {
+		// twitter-text keeps the port and query of a URL without protocol
+		// only when it has a path: "example.com?q=1" is "example.com".
+		if m.hasPath {
 			found[len(found)-1].End = m.end
 		}
 		for i := range found {

@@ -115,3 +115,41 @@ CREATE INDEX outbox_requests ON outbox (order_id) WHERE is_request = 1;
 -- Retention finds what it has not compacted yet without reading history.
 CREATE INDEX inbox_compact ON inbox (processed_at) WHERE state = 'done' AND text != '';
 CREATE INDEX outbox_compact ON outbox (sent_at) WHERE state = 'sent' AND text != '';
+
+-- A reply made by deciding about a message names that inbox row: when
+-- several cardholders' messages are decided in one transaction, the
+-- transaction's time no longer tells which message a DM answers. Replies
+-- queued before this migration get it by the old rule (who, and when).
+ALTER TABLE outbox ADD COLUMN answers_inbox_id INTEGER NOT NULL DEFAULT 0;
+UPDATE outbox SET answers_inbox_id = COALESCE((SELECT i.id FROM inbox i
+		WHERE i.user_id = outbox.user_id AND i.processed_at = outbox.created_at AND +i.channel = 'dm'
+		ORDER BY i.message_id DESC LIMIT 1), 0)
+	WHERE channel = 'dm' AND state != 'sent';
+-- The old rule's index, which nothing reads now.
+DROP INDEX inbox_user_processed;
+
+-- As in 0005, but a DM answer finds its message by that row.
+DROP TRIGGER metric_sent;
+CREATE TRIGGER metric_sent AFTER UPDATE OF state ON outbox WHEN NEW.state = 'sent' AND OLD.state != 'sent' BEGIN
+	INSERT INTO metric_counts (name, label, value) VALUES ('sent', NEW.channel, 1)
+		ON CONFLICT (name, label) DO UPDATE SET value = value + 1;
+	UPDATE metric_counts SET value = value + max(0, NEW.sent_at - (
+			SELECT COALESCE(
+				(SELECT posted_at FROM inbox WHERE NEW.in_reply_to != 0 AND channel = 'tweet' AND message_id = NEW.in_reply_to),
+				(SELECT posted_at FROM inbox WHERE NEW.channel = 'dm' AND id = NEW.answers_inbox_id AND user_id = NEW.user_id AND channel = 'dm'),
+				(SELECT i.posted_at FROM orders o JOIN inbox i ON i.channel = o.confirm_channel AND i.message_id = o.confirm_message_id
+					WHERE NEW.order_id != '' AND o.id = NEW.order_id AND o.confirm_message_id != 0))))
+		WHERE name = 'answer_ms_sum' AND label = NEW.channel AND NEW.user_id != 0 AND NEW.sent_at > 0 AND (
+			SELECT COALESCE(
+				(SELECT posted_at FROM inbox WHERE NEW.in_reply_to != 0 AND channel = 'tweet' AND message_id = NEW.in_reply_to),
+				(SELECT posted_at FROM inbox WHERE NEW.channel = 'dm' AND id = NEW.answers_inbox_id AND user_id = NEW.user_id AND channel = 'dm'),
+				(SELECT i.posted_at FROM orders o JOIN inbox i ON i.channel = o.confirm_channel AND i.message_id = o.confirm_message_id
+					WHERE NEW.order_id != '' AND o.id = NEW.order_id AND o.confirm_message_id != 0))) IS NOT NULL;
+	UPDATE metric_buckets SET count = count + 1
+		WHERE name = 'answer' AND label = NEW.channel AND NEW.user_id != 0 AND NEW.sent_at > 0 AND le * 1000 >= max(0, NEW.sent_at - (
+			SELECT COALESCE(
+				(SELECT posted_at FROM inbox WHERE NEW.in_reply_to != 0 AND channel = 'tweet' AND message_id = NEW.in_reply_to),
+				(SELECT posted_at FROM inbox WHERE NEW.channel = 'dm' AND id = NEW.answers_inbox_id AND user_id = NEW.user_id AND channel = 'dm'),
+				(SELECT i.posted_at FROM orders o JOIN inbox i ON i.channel = o.confirm_channel AND i.message_id = o.confirm_message_id
+					WHERE NEW.order_id != '' AND o.id = NEW.order_id AND o.confirm_message_id != 0))));
+END;

@@ -1,0 +1,147 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/paybytweet/paybytweet/conversations"
+)
+
+// Figures is what /metrics reads from the database at each scrape. Every
+// query behind it reads a few rows: the counts kept by triggers
+// (migration 0005), or an index over work still open.
+type Figures struct {
+	// Counts holds counters and gauges by name ("read", "processed",
+	// "sent", "refused", "orders", "answer_ms_sum"), then label.
+	Counts map[string]map[string]int64
+	// Answer holds, by channel, the cumulative buckets of the time from
+	// a cardholder's message to the bot's answer: upper bound in seconds
+	// (1e15 for +Inf) to count.
+	Answer map[string]map[float64]uint64
+
+	InboxPending  int64
+	OldestPending time.Time // when the oldest pending message was stored; zero when none
+	InboxFailed   int64
+	OldestUnpaid  time.Time // when the oldest order still waiting for its charge was confirmed; zero when none
+	OutboxWaiting map[conversations.Channel]int64
+}
+
+// Figures reads the figures of /metrics in one read transaction.
+func (db *DB) Figures(ctx context.Context) (Figures, error) {
+	f := Figures{
+		Counts: map[string]map[string]int64{}, Answer: map[string]map[float64]uint64{},
+		OutboxWaiting: map[conversations.Channel]int64{},
+	}
+	err := db.view(ctx, func(tx *Tx) error {
+		rows, err := tx.tx.Query(`SELECT name, label, value FROM metric_counts`)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var name, label string
+			var v int64
+			if err := rows.Scan(&name, &label, &v); err != nil {
+				rows.Close()
+				return err
+			}
+			if f.Counts[name] == nil {
+				f.Counts[name] = map[string]int64{}
+			}
+			f.Counts[name][label] = v
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows, err = tx.tx.Query(`SELECT label, le, count FROM metric_buckets WHERE name = 'answer'`)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var label string
+			var le float64
+			var n uint64
+			if err := rows.Scan(&label, &le, &n); err != nil {
+				rows.Close()
+				return err
+			}
+			if f.Answer[label] == nil {
+				f.Answer[label] = map[float64]uint64{}
+			}
+			f.Answer[label][le] = n
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		var oldest, unpaid *int64
+		if err := tx.tx.QueryRow(`SELECT
+			(SELECT COUNT(*) FROM inbox WHERE state = 'pending'),
+			(SELECT MIN(received_at) FROM inbox WHERE state = 'pending'),
+			(SELECT COUNT(*) FROM inbox WHERE state = 'failed'),
+			(SELECT MIN(confirmed_at) FROM orders WHERE state = 'confirmed')`).Scan(&f.InboxPending, &oldest, &f.InboxFailed, &unpaid); err != nil {
+			return err
+		}
+		if oldest != nil {
+			f.OldestPending = fromMS(*oldest)
+		}
+		if unpaid != nil {
+			f.OldestUnpaid = fromMS(*unpaid)
+		}
+		for _, ch := range []conversations.Channel{conversations.Tweet, conversations.DM} {
+			var waiting int64
+			if err := tx.tx.QueryRow(`SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'sending') AND channel = ?`, ch).Scan(&waiting); err != nil {
+				return err
+			}
+			f.OutboxWaiting[ch] = waiting
+		}
+		return nil
+	})
+	if err != nil {
+		return Figures{}, fmt.Errorf("metrics figures: %w", err)
+	}
+	return f, nil
+}
+
+// SentSince counts the messages of a channel sent since t, from the index
+// of sent messages: a posting budget's window holds at most the budget.
+func (db *DB) SentSince(ctx context.Context, ch conversations.Channel, t time.Time) (int64, error) {
+	var n int64
+	err := db.view(ctx, func(tx *Tx) error {
+		return tx.tx.QueryRow(`SELECT COUNT(*) FROM outbox WHERE channel = ? AND state = 'sent' AND sent_at >= ?`, ch, ms(t)).Scan(&n)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("sent since: %w", err)
+	}
+	return n, nil
+}
+
+// InboxBacklog returns how many messages wait to be processed and when
+// the oldest of them was stored (zero when none waits), from the index of
+// pending messages.
+func (db *DB) InboxBacklog(ctx context.Context) (int64, time.Time, error) {
+	var n int64
+	var oldest *int64
+	err := db.view(ctx, func(tx *Tx) error {
+		return tx.tx.QueryRow(`SELECT COUNT(*), MIN(received_at) FROM inbox WHERE state = 'pending'`).Scan(&n, &oldest)
+	})
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("inbox backlog: %w", err)
+	}
+	if oldest == nil {
+		return n, time.Time{}, nil
+	}
+	return n, fromMS(*oldest), nil
+}
+
+// ProbeWrite commits a one-row write, so that readiness knows the
+// database takes writes (the disk is not full, the file not read-only,
+// no other process holds the write lock for ever). It returns the error
+// of the write or of its commit.
+func (db *DB) ProbeWrite(ctx context.Context) error {
+	return db.update(ctx, func(tx *Tx) error {
+		_, err := tx.tx.Exec(`INSERT INTO health_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at`, ms(tx.now))
+		return err
+	})
+}

@@ -1,0 +1,116 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/paybytweet/paybytweet/conversations"
+)
+
+// TestMetricCountsStartFromAnOlderDatabase: a database made before the
+// metrics migration gets counts that match what it holds, and the
+// triggers keep them from there.
+func TestMetricCountsStartFromAnOlderDatabase(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.db")
+	raw, err := sql.Open("sqlite3", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := migrations.ReadFile("migrations/0001_init.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`,
+		string(first),
+		`INSERT INTO schema_migrations VALUES (1, 0)`,
+		`INSERT INTO inbox (channel, message_id, user_id, screen_name, text, hashtags, posted_at, received_at, state, action)
+			VALUES ('tweet', 1, 7, 'u', 't', '[]', 0, 0, 'done', 'reserve'), ('tweet', 2, 7, 'u', 't', '[]', 0, 0, 'done', 'skip: too old'),
+			       ('dm', 3, 7, 'u', 't', '[]', 0, 0, 'pending', '')`,
+		`INSERT INTO orders (id, offer_id, user_id, screen_name, state, channel, buy_message_id, title, buy_hashtag, confirm_hashtag,
+			amount, currency, merchant, cardholder, card_last4, created_at, expires_at, updated_at)
+			VALUES ('ord_a', 'o', 7, 'u', 'paid', 'tweet', 1, 'T', 'B', 'C', 100, 'USD', 'm', 'c', '1234', 0, 0, 0),
+			       ('ord_b', 'o', 7, 'u', 'pending', 'tweet', 1, 'T', 'B', 'C', 100, 'USD', 'm', 'c', '1234', 0, 0, 0)`,
+		`INSERT INTO outbox (channel, user_id, kind, text, state, created_at) VALUES ('tweet', 7, 'receipt', 'x', 'sent', 0), ('dm', 7, 'help', 'y', 'failed', 0)`,
+	} {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	raw.Close()
+
+	db, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	f, err := db.Figures(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, label string
+		want        int64
+	}{
+		{"read", "tweet", 2}, {"read", "dm", 1}, {"processed", "reserve", 1}, {"processed", "skip", 1},
+		{"orders", "paid", 1}, {"orders", "pending", 1}, {"sent", "tweet", 1}, {"refused", "dm", 1},
+	} {
+		if got := f.Counts[c.name][c.label]; got != c.want {
+			t.Errorf("%s{%s} = %d, want %d", c.name, c.label, got, c.want)
+		}
+	}
+	if f.InboxPending != 1 || f.OutboxWaiting["tweet"] != 0 {
+		t.Errorf("pending %d, outbox waiting %v", f.InboxPending, f.OutboxWaiting)
+	}
+	// From here the triggers count: the pending order expires.
+	if _, err := db.db.Exec(`UPDATE orders SET state = 'expired' WHERE id = 'ord_b'`); err != nil {
+		t.Fatal(err)
+	}
+	f, _ = db.Figures(ctx)
+	if f.Counts["orders"]["pending"] != 0 || f.Counts["orders"]["expired"] != 1 {
+		t.Errorf("after an expiry, orders %v", f.Counts["orders"])
+	}
+	if err := db.ProbeWrite(ctx); err != nil {
+		t.Errorf("probe write: %v", err)
+	}
+}
+
+// TestDMAnswerTimesItsOwnMessage: a DM reply is timed from the message
+// whose decision made it, even when another of the cardholder's messages
+// was decided at the same instant (as in one batch of the processor, or
+// under a clock that stands still): the transaction's time does not say
+// which message a reply answers.
+func TestDMAnswerTimesItsOwnMessage(t *testing.T) {
+	db, ctx := openTest(t), context.Background()
+	for _, m := range []struct {
+		id   int64
+		wait time.Duration
+	}{{1, 60 * time.Second}, {2, 5 * time.Second}} {
+		in := conversations.Inbound{Channel: conversations.DM, ID: m.id, UserID: 7, ScreenName: "u", Text: "help", PostedAt: t0.Add(-m.wait)}
+		help := conversations.Reply{Channel: conversations.DM, UserID: 7, Kind: "help", Text: "help"}
+		if _, err := processOne(t, db, in, conversations.Decision{Action: "help", Replies: []conversations.Reply{help}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	box, err := db.Outbox(ctx)
+	if err != nil || len(box) != 2 {
+		t.Fatalf("outbox = %+v, %v", box, err)
+	}
+	if _, err := db.MarkSentAll(ctx, map[int64]int64{box[0].ID: 100, box[1].ID: 101}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := db.Figures(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Counts["answer_ms_sum"]["dm"]; got != 65000 {
+		t.Errorf("answer time sum = %d ms, want 65000 (60 s and 5 s)", got)
+	}
+	if b := f.Answer["dm"]; b[5] != 1 || b[60] != 2 {
+		t.Errorf("answer buckets = %v, want one within 5 s and both within 60 s", b)
+	}
+}

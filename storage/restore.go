@@ -1,0 +1,62 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/paybytweet/paybytweet/conversations"
+)
+
+// NewestSentID returns the largest id the bot has recorded as sent on a
+// channel, 0 when none: whatever Twitter holds of the bot's above it was
+// posted after this database's last record of a post (a restore from a
+// replica that lost the end, or another daemon on the same account).
+func (db *DB) NewestSentID(ctx context.Context, ch conversations.Channel) (int64, error) {
+	var id int64
+	err := db.view(ctx, func(tx *Tx) error {
+		return tx.tx.QueryRow(`SELECT COALESCE(MAX(sent_id), 0) FROM outbox WHERE channel = ? AND sent_id IS NOT NULL`, ch).Scan(&id)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("newest sent id: %w", err)
+	}
+	return id, nil
+}
+
+// NewestDoneInboxID returns the largest id of a mention or DM already
+// processed, 0 when none.
+func (db *DB) NewestDoneInboxID(ctx context.Context) (int64, error) {
+	var id int64
+	err := db.view(ctx, func(tx *Tx) error {
+		return tx.tx.QueryRow(`SELECT COALESCE(MAX(message_id), 0) FROM inbox WHERE state = 'done'`).Scan(&id)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("newest processed message: %w", err)
+	}
+	return id, nil
+}
+
+// SendingOutbox lists the messages whose post began with an outcome not
+// yet known: what Twitter holds of them is the bot's own doing.
+func (db *DB) SendingOutbox(ctx context.Context) ([]OutboxMessage, error) {
+	var out []OutboxMessage
+	err := db.view(ctx, func(tx *Tx) error {
+		var err error
+		out, err = queryAll(tx, scanOutbox, `SELECT `+outboxColumns+` FROM outbox WHERE state = 'sending' ORDER BY id`)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sending outbox: %w", err)
+	}
+	return out, nil
+}
+
+// RandomIDOrders counts the orders made before order ids were derived
+// from their buy message: a restore to a point before one of their buys
+// would not know it for the same order.
+func (db *DB) RandomIDOrders(ctx context.Context) (int, error) {
+	var n int
+	err := db.view(ctx, func(tx *Tx) error {
+		return tx.tx.QueryRow(`SELECT COUNT(*) FROM orders WHERE random_id = 1`).Scan(&n)
+	})
+	return n, err
+}
