@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"strconv"
 	"time"
@@ -129,23 +130,9 @@ func (m *Main) refund(ctx context.Context, args []string) error {
 	path := fs.String("config", "", "the configuration file")
 	amount := fs.String("amount", "", "amount to refund, such as 12.50, in the order's currency; default all that is left")
 	again := fs.Bool("again", false, "refund the same amount as an earlier refund of this order once more")
-	// Flags may come after the order id, as the usage line shows them.
-	var orderID string
-	rest := args
-	for {
-		if err := parse(fs, rest); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		if orderID != "" {
-			return usageError{"one ORDER_ID only"}
-		}
-		orderID, rest = fs.Arg(0), fs.Args()[1:]
-	}
-	if orderID == "" {
-		return usageError{"ORDER_ID is required"}
+	orderID, err := parseOneArg(fs, args, "ORDER_ID", "ORDER_ID is required")
+	if err != nil {
+		return err
 	}
 	cfg, db, err := m.openStore(*path)
 	if err != nil {
@@ -213,23 +200,9 @@ func (m *Main) inbox(ctx context.Context, args []string) error {
 func (m *Main) inboxRetry(ctx context.Context, args []string) error {
 	fs := m.flags("inbox retry")
 	path := fs.String("config", "", "the configuration file")
-	// Flags may come after the id, as with refund.
-	var idArg string
-	rest := args
-	for {
-		if err := parse(fs, rest); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		if idArg != "" {
-			return usageError{"one ID only"}
-		}
-		idArg, rest = fs.Arg(0), fs.Args()[1:]
-	}
-	if idArg == "" {
-		return usageError{"ID is required (the ID column of paybytweet inbox)"}
+	idArg, err := parseOneArg(fs, args, "ID", "ID is required (the ID column of paybytweet inbox)")
+	if err != nil {
+		return err
 	}
 	id, err := strconv.ParseInt(idArg, 10, 64)
 	if err != nil || id <= 0 {
@@ -268,22 +241,9 @@ func issuerClient(cfg *config.Config) (*issuer.Client, error) {
 func (m *Main) resolve(ctx context.Context, args []string) error {
 	fs := m.flags("resolve")
 	path := fs.String("config", "", "the configuration file")
-	var orderID string
-	rest := args
-	for {
-		if err := parse(fs, rest); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		if orderID != "" {
-			return usageError{"one ORDER_ID only"}
-		}
-		orderID, rest = fs.Arg(0), fs.Args()[1:]
-	}
-	if orderID == "" {
-		return usageError{"ORDER_ID is required"}
+	orderID, err := parseOneArg(fs, args, "ORDER_ID", "ORDER_ID is required")
+	if err != nil {
+		return err
 	}
 	cfg, db, err := m.openStore(*path)
 	if err != nil {
@@ -304,4 +264,29 @@ func (m *Main) resolve(ctx context.Context, args []string) error {
 	fmt.Fprintf(m.Stdout, "resolved %s: %s at the issuer, so the order is %s; the cardholder is told by the running bot\n",
 		orderID, res.Found, res.Order.State)
 	return nil
+}
+
+// parseOneArg parses fs from args and returns the one argument, named
+// what, that they hold besides flags; flags may come after it, as the
+// usage lines show them. It returns a usage error, saying required when
+// there is none, or when there is more than one.
+func parseOneArg(fs *flag.FlagSet, args []string, what, required string) (string, error) {
+	var arg string
+	rest := args
+	for {
+		if err := parse(fs, rest); err != nil {
+			return "", err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		if arg != "" {
+			return "", usageError{"one " + what + " only"}
+		}
+		arg, rest = fs.Arg(0), fs.Args()[1:]
+	}
+	if arg == "" {
+		return "", usageError{required}
+	}
+	return arg, nil
 }

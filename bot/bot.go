@@ -519,10 +519,3 @@ func (b *Bot) PollNow() {
 	b.mentions.pollAfterRunning()
 	b.dms.pollAfterRunning()
 }
-
-// PollMentionsNow polls mentions only, at once; tests use it to leave the
-// DM list behind.
-func (b *Bot) PollMentionsNow() {
-	b.verifyIdentity()
-	b.mentions.pollAfterRunning()
-}

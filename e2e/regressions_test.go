@@ -170,9 +170,12 @@ func testLateBuyerWaitsForBothChannels(t *testing.T, api string) {
 	r.d.Bot.PollNow() // the DM list is last read here, before the window closes
 	r.clock.Advance(10 * time.Second)
 	late := r.tweet(bob, "@AmexOffers #BuyKindleFireHD")
-	// Only the mentions are polled here.
-	// Nothing here polls the DM list: the bot must read it itself.
-	r.d.Bot.PollMentionsNow()
+	// Only the mentions are read here (the DM list refuses this one
+	// request); nothing else here reads the DM list: the bot must read it
+	// itself.
+	r.tw.InjectFault(twitteremu.Fault{Endpoint: r.ep(twitterapi.CallDMList), Status: 503})
+	r.d.Bot.PollNow()
+	r.waitFaulted(r.ep(twitterapi.CallDMList), 0)
 	r.waitFor("bob's answer", func() bool { return len(r.repliesTo(late.ID)) > 0 })
 	mustContain(t, "bob's answer", r.reply(late.ID).Text, "#ConfirmKindleFireHD")
 	mustContain(t, "log", r.logs.String(), "both channels are read up to now")
