@@ -134,15 +134,11 @@ func (m *Main) refund(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg, db, err := m.openStore(*path)
+	cfg, db, iss, err := m.openStoreAndIssuer(*path)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	iss, err := issuerClient(cfg)
-	if err != nil {
-		return badInput{err}
-	}
 	res, err := admin.Refund(ctx, db, iss, cfg, admin.RefundRequest{OrderID: orderID, Amount: *amount, Again: *again})
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
@@ -245,15 +241,11 @@ func (m *Main) resolve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg, db, err := m.openStore(*path)
+	cfg, db, iss, err := m.openStoreAndIssuer(*path)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	iss, err := issuerClient(cfg)
-	if err != nil {
-		return badInput{err}
-	}
 	res, err := admin.Resolve(ctx, db, iss, cfg, orderID)
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
@@ -289,4 +281,20 @@ func parseOneArg(fs *flag.FlagSet, args []string, what, required string) (string
 		return "", usageError{required}
 	}
 	return arg, nil
+}
+
+// openStoreAndIssuer is openStore plus the issuer client the
+// configuration describes, for the commands that ask the issuer. It
+// closes the database again when the client cannot be made.
+func (m *Main) openStoreAndIssuer(path string) (*config.Config, *storage.DB, *issuer.Client, error) {
+	cfg, db, err := m.openStore(path)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	iss, err := issuerClient(cfg)
+	if err != nil {
+		db.Close()
+		return nil, nil, nil, badInput{err}
+	}
+	return cfg, db, iss, nil
 }
