@@ -112,7 +112,7 @@ type Bot struct {
 	authBroken    atomic.Bool  // Twitter rejects the credentials: no polls, no posts
 	lastAuthCheck atomic.Int64 // when they were last tried again, Unix ms
 
-	wakeProcessor, wakeCharger, wakeSender chan struct{}
+	wakeProcessor, wakeCharger, wakeSender, wakeAuditor chan struct{}
 
 	cronMu   sync.Mutex
 	cron     *cron.Cron
@@ -120,6 +120,7 @@ type Bot struct {
 
 	processor     *processor
 	charger       *charger
+	auditor       *auditor
 	sender        *sender
 	mentions, dms *poller
 
@@ -164,8 +165,9 @@ func New(opt Options) *Bot {
 		opt: opt, db: opt.DB, iss: opt.Issuer, now: opt.Now, log: opt.Logger,
 		tw:            meteredTwitter{Twitter: opt.Twitter, db: opt.DB, now: opt.Now, log: opt.Logger.With("component", "usage")},
 		wakeProcessor: make(chan struct{}, 1), wakeCharger: make(chan struct{}, 1), wakeSender: make(chan struct{}, 1),
+		wakeAuditor: make(chan struct{}, 1),
 	}
-	b.processor, b.charger, b.sender = newProcessor(b), newCharger(b), newSender(b)
+	b.processor, b.charger, b.sender, b.auditor = newProcessor(b), newCharger(b), newSender(b), newAuditor(b)
 	b.mentions, b.dms = newMentionsPoller(b), newDMsPoller(b)
 	b.current.Store(newSettings(opt.Config))
 	return b
@@ -196,12 +198,16 @@ func (b *Bot) Open(ctx context.Context) error {
 	b.ctx, b.stop = context.WithCancel(ctx)
 	b.work, b.abort = context.WithCancel(context.WithoutCancel(ctx))
 	b.loadBotID()
+	// Orders a daemon before this one may have charged are audited at
+	// the issuer if they end unpaid: after a restore, its record is lost.
+	b.db.AuditOrdersBefore(b.now())
 	if err := b.schedule(); err != nil {
 		return err
 	}
 	b.goLoop("processor", b.processor.step, b.wakeProcessor)
 	b.goLoop("charger", b.charger.step, b.wakeCharger)
 	b.goLoop("sender", b.sender.step, b.wakeSender)
+	b.goLoop("auditor", b.auditor.step, b.wakeAuditor)
 	b.wg.Add(1)
 	go func() {
 		defer b.wg.Done()

@@ -32,6 +32,7 @@ func (b *Bot) expire() {
 	}
 	if n > 0 {
 		b.log.Info("requests expired; their units are back on sale", "component", "expiry", "count", n)
+		b.wake(b.wakeAuditor)
 	}
 	b.log.Debug("expiry done", "component", "expiry")
 }

@@ -222,6 +222,7 @@ func (p *processor) decided(m storage.InboxMessage, d conversations.Decision) {
 	}
 	if len(d.Transitions) > 0 {
 		b.wake(b.wakeCharger)
+		b.wake(b.wakeAuditor)
 	}
 }
 

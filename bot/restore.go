@@ -13,6 +13,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/paybytweet/paybytweet/conversations"
+	"github.com/paybytweet/paybytweet/messages"
 	"github.com/paybytweet/paybytweet/storage"
 	"github.com/paybytweet/paybytweet/twitterapi"
 )
@@ -335,7 +336,12 @@ func (p twitterPost) matches(m storage.OutboxMessage) bool {
 	if p.ch != m.Channel {
 		return false
 	}
-	if m.Channel == conversations.Tweet && p.inReplyTo != m.InReplyTo {
+	// The receipt an audit sends (see auditor) answers no tweet, since
+	// which confirmation counted is not known, while the one posted
+	// before the restore answered it: a receipt names its order, and an
+	// order has one.
+	auditReceipt := m.OrderID != "" && m.InReplyTo == 0 && (m.Kind == string(messages.Receipt) || m.Kind == string(messages.ReceiptPointer))
+	if m.Channel == conversations.Tweet && p.inReplyTo != m.InReplyTo && !auditReceipt {
 		return false
 	}
 	if m.Channel == conversations.DM && p.recipient != m.UserID {
@@ -416,7 +422,11 @@ func (g *restoreGuard) isCareful() bool {
 // prune forgets, once nothing is left to do, the unclaimed posts older
 // than the newest message processed: every message they could answer has
 // been decided again, with every reply settled, and none of those replies
-// was one of them (a decision made again came out otherwise).
+// was one of them (a decision made again came out otherwise). A post that
+// names an order still pending is kept, no longer suspect: it may be the
+// receipt of a charge whose record was lost, which the order's audit
+// finds when the order ends unpaid, and which must then not be posted
+// twice.
 func (g *restoreGuard) prune(ctx context.Context) {
 	if !g.isCareful() {
 		return
@@ -431,18 +441,39 @@ func (g *restoreGuard) prune(ctx context.Context) {
 		return
 	}
 	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.posts = slices.DeleteFunc(g.posts, func(p twitterPost) bool {
+	posts := slices.Clone(g.posts)
+	g.mu.Unlock()
+	drop := map[int64]bool{}
+	for _, p := range posts {
 		if p.id >= done {
-			return false
+			continue
 		}
+		pending, err := db.AnyOrderPending(ctx, orderIDs.FindAllString(p.text, -1))
+		if err != nil {
+			return
+		}
+		if pending {
+			continue
+		}
+		drop[p.id] = true
 		if p.suspect {
-			g.s.log.Warn("a post of the bot on Twitter is no reply this database made again; it stays as it is", "channel", p.ch, "post", p.id, "text", p.text)
+			g.s.log.Error("ALERT: a post of the bot on Twitter is no reply this database made again (it was restored, or another daemon posts for this account); it stays as it is, and any order it names is audited at the issuer if it ends unpaid",
+				"alert", "restore_unmatched_post", "channel", p.ch, "post", p.id, "text", p.text)
 		}
-		return true
-	})
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.posts = slices.DeleteFunc(g.posts, func(p twitterPost) bool { return drop[p.id] })
+	for i := range g.posts {
+		if g.posts[i].id < done {
+			g.posts[i].suspect = false
+		}
+	}
 	g.recount()
 }
+
+// orderIDs finds the order ids a post names.
+var orderIDs = regexp.MustCompile(`ord_[0-9A-Za-z]+`)
 
 // settleDelay is how long a careful guard holds a message before the
 // fresh read that may find it posted by another daemon: longer than the
@@ -479,7 +510,7 @@ func (g *restoreGuard) budgetLeft(ch conversations.Channel) bool {
 // found), or a tweet answering one of the bot's posts not yet claimed, or
 // any tweet answering another before the first read is done (whose post
 // it answers decides whether a confirmation counts, and for whom). Each message
-// waits at most maxRestoreWait; the processor's goroutine calls it.
+// waits at most maxWait; the processor's goroutine calls it.
 func (g *restoreGuard) holdsUp(m storage.InboxMessage, intent conversations.Intent, orders []conversations.Order) bool {
 	if !g.isCareful() {
 		return false
@@ -504,7 +535,7 @@ func (g *restoreGuard) holdsUp(m storage.InboxMessage, intent conversations.Inte
 		g.waits[m.ID] = time.Now()
 		return true
 	}
-	if time.Since(first) < maxRestoreWait {
+	if time.Since(first) < g.maxWait() {
 		return true
 	}
 	delete(g.waits, m.ID)
@@ -515,5 +546,9 @@ func (g *restoreGuard) holdsUp(m storage.InboxMessage, intent conversations.Inte
 // waitRestore is why a message the guard holds up waits.
 const waitRestore conversations.Wait = "restore-guard"
 
-// maxRestoreWait bounds how long a message waits for the guard.
-const maxRestoreWait = 2 * time.Minute
+// maxWait bounds how long a message waits for the guard: two settling
+// delays, in which the reply it waits for is decided again and matched,
+// or found by a fresh read; 10 s at least, 2 minutes at most.
+func (g *restoreGuard) maxWait() time.Duration {
+	return min(max(2*g.settleDelay(), 10*time.Second), 2*time.Minute)
+}

@@ -413,6 +413,9 @@ type expectations struct {
 	failedOK bool
 	// byHand are tweets of the bot's account that the bot did not send.
 	byHand []int64
+	// answeredTwice are tweets the bot may answer twice: after a restore
+	// whose guard could not know a lost reply for the one it makes again.
+	answeredTwice []int64
 }
 
 // checkInvariants checks what must hold whatever crashed or failed, against
@@ -573,7 +576,7 @@ func checkInvariants(t *testing.T, tw *twitteremu.Server, iss *issuersandbox.Ser
 		}
 	}
 	for to, rs := range replies {
-		if len(rs) > 1 {
+		if len(rs) > 1 && !(len(rs) == 2 && containsID(exp.answeredTwice, to)) {
 			t.Errorf("the bot answered tweet %d %d times: %q", to, len(rs), rs)
 		}
 	}

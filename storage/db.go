@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/mattn/go-sqlite3" // the SQLite driver
@@ -40,6 +41,8 @@ type DB struct {
 	db  *sql.DB // the one writer
 	ro  *sql.DB // readers, which in WAL mode neither wait for nor block it
 	now func() time.Time
+
+	auditBefore atomic.Int64 // Unix ms; see AuditOrdersBefore
 }
 
 // Open opens (creating if needed) the SQLite file at path and brings its
@@ -110,8 +113,9 @@ func (db *DB) Close() error {
 
 // Tx is a transaction. Every helper that takes one runs inside it.
 type Tx struct {
-	tx  *sql.Tx
-	now time.Time
+	tx          *sql.Tx
+	now         time.Time
+	auditBefore int64 // Unix ms; see AuditOrdersBefore
 }
 
 // update runs fn in a write transaction and commits it, or rolls it back
@@ -122,7 +126,7 @@ func (db *DB) update(ctx context.Context, fn func(tx *Tx) error) error {
 		return err
 	}
 	defer tx.Rollback()
-	if err := fn(&Tx{tx: tx, now: db.now()}); err != nil {
+	if err := fn(&Tx{tx: tx, now: db.now(), auditBefore: db.auditBefore.Load()}); err != nil {
 		return err
 	}
 	return tx.Commit()

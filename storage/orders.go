@@ -67,6 +67,9 @@ func (tx *Tx) transition(t conversations.Transition) error {
 	if n, _ := res.RowsAffected(); n != 1 {
 		return fmt.Errorf("order %s %s -> %s: %w", t.OrderID, t.From, t.To, ErrConflict)
 	}
+	if err := tx.auditIfInherited(t); err != nil {
+		return fmt.Errorf("order %s %s -> %s: audit: %w", t.OrderID, t.From, t.To, err)
+	}
 	return nil
 }
 

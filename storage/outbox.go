@@ -334,14 +334,16 @@ func (db *DB) Announce(ctx context.Context, offerID string, at time.Time, r conv
 }
 
 // Quiet reports whether nothing is left to do: no message unprocessed, no
-// confirmed order uncharged, no message unsent.
+// confirmed order uncharged, no message unsent, no ended order waiting
+// for its audit at the issuer.
 func (db *DB) Quiet(ctx context.Context) (bool, error) {
 	var n int
 	err := db.view(ctx, func(tx *Tx) error {
 		return tx.tx.QueryRow(`SELECT
 			(SELECT COUNT(*) FROM inbox WHERE state = 'pending') +
 			(SELECT COUNT(*) FROM orders WHERE state = 'confirmed') +
-			(SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'sending'))`).Scan(&n)
+			(SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'sending')) +
+			(SELECT COUNT(*) FROM issuer_audits WHERE state = 'due')`).Scan(&n)
 	})
 	return n == 0, err
 }

@@ -79,6 +79,7 @@ func (c loggedConn) QueryContext(ctx context.Context, q string, args []driver.Na
 var liveIndexes = map[string]bool{
 	"inbox_pending": true, "inbox_pending_channel": true, "inbox_pending_user": true,
 	"outbox_open": true, "outbox_open_id": true, "outbox_sending": true,
+	"issuer_audits_due": true,
 }
 
 // smallTables hold a row per offer, per cardholder or per poller: a scan

@@ -60,3 +60,20 @@ func (db *DB) RandomIDOrders(ctx context.Context) (int, error) {
 	})
 	return n, err
 }
+
+// AnyOrderPending reports whether any of the orders named is pending.
+func (db *DB) AnyOrderPending(ctx context.Context, ids []string) (bool, error) {
+	pending := false
+	err := db.view(ctx, func(tx *Tx) error {
+		for _, id := range ids {
+			if err := tx.tx.QueryRow(`SELECT EXISTS (SELECT 1 FROM orders WHERE id = ? AND state = 'pending')`, id).Scan(&pending); err != nil || pending {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("orders pending: %w", err)
+	}
+	return pending, nil
+}

@@ -1,0 +1,121 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/paybytweet/paybytweet/conversations"
+	"github.com/paybytweet/paybytweet/issuer"
+	"github.com/paybytweet/paybytweet/storage"
+)
+
+// auditor looks up, at the issuer, the reference of every order that
+// ended unpaid although a daemon before this one could have charged it
+// (see storage.DB.AuditOrdersBefore), and records a purchase it finds.
+//
+// It closes the gap a restore leaves: the restored database knows an
+// order as pending that the lost history confirmed and charged; when the
+// restore guard cannot find the old request on Twitter (beyond its read,
+// or worded otherwise since), the request is posted again, the old
+// confirmation counts as too early, and the order expires. Only confirmed
+// orders are charged, and so looked up, so without the audit the
+// cardholder's charge would have no record, and no refund could be made.
+type auditor struct {
+	b   *Bot
+	log *slog.Logger
+}
+
+func newAuditor(b *Bot) *auditor { return &auditor{b: b, log: b.log.With("component", "audit")} }
+
+// step looks up the audits that are due, a few at a time. It returns an
+// error only when the database failed.
+func (a *auditor) step() (bool, time.Duration, error) {
+	b := a.b
+	ctx := b.work
+	now := b.now()
+	due, err := b.db.DueAudits(ctx, now, concurrentCharges)
+	if err != nil {
+		return false, 0, err
+	}
+	if len(due) == 0 {
+		at, ok, err := b.db.NextAuditAt(ctx)
+		if err != nil || !ok {
+			return false, 0, err
+		}
+		return false, at.Sub(now), nil
+	}
+	var errs []error
+	for _, d := range due {
+		errs = append(errs, a.audit(ctx, d))
+	}
+	return true, 0, errors.Join(errs...)
+}
+
+// audit looks one order's reference up and records what the issuer
+// holds. It returns an error when the database failed.
+func (a *auditor) audit(ctx context.Context, d storage.Audit) error {
+	b := a.b
+	log := a.log.With("order", d.ID, "user_id", d.UserID, "ended_as", d.State)
+	cctx, cancel := context.WithTimeout(ctx, b.settings().cfg.Issuer.Timeout)
+	found, err := b.iss.FindPurchases(cctx, d.ID)
+	cancel()
+	if err != nil {
+		wait := backoff(d.Attempts + 1)
+		var e *issuer.Error
+		if errors.As(err, &e) && e.RetryAfter > 0 {
+			wait = e.RetryAfter
+		}
+		log.Warn("could not ask the issuer whether an order that ended unpaid was charged; asking again later", "retry_in", wait.String(), "err", err)
+		return dbErr(b.db.DeferAudit(context.WithoutCancel(ctx), d.ID, b.now().Add(wait), err.Error()))
+	}
+	var approved *issuer.Purchase
+	for i := range found {
+		p := &found[i]
+		if err := issuer.CheckPurchase(purchaseRequest(d.Order), *p); err != nil {
+			log.Error("ALERT: the issuer holds a purchase under the reference of an order that ended unpaid, and it is not that order's; an operator must look",
+				"alert", "issuer_mismatch", "err", err)
+			return dbErr(b.db.MismatchAudit(context.WithoutCancel(ctx), d.ID, "issuer_mismatch: "+err.Error()))
+		}
+		if p.Status == issuer.PurchaseApproved && approved == nil {
+			approved = p
+		}
+	}
+	if approved == nil {
+		log.Info("the order that ended unpaid was not charged", "purchases", len(found))
+		return dbErr(b.db.ClearAudit(context.WithoutCancel(ctx), d.ID, fmt.Sprintf("no approved purchase (%d under the reference)", len(found))))
+	}
+	// Charged by a daemon whose record of it is lost: the charge stands
+	// and is recorded, and the cardholder gets the receipt, in answer to
+	// no tweet, since which confirmation counted is not known here. The
+	// restore guard claims it instead when the lost receipt is still on
+	// Twitter.
+	st := b.settings()
+	o := d.Order
+	o.ConfirmChannel, o.ConfirmMessageID = o.Channel, 0
+	replies := conversations.OutcomeReplies(st.messages, st.cfg.Privacy, o, conversations.Outcome{State: conversations.Paid, PurchaseID: approved.ID})
+	detail := "charged by a daemon whose record this database lost (found at the issuer after the order " + string(d.State) + ")"
+	err = b.db.RecordFoundPurchase(context.WithoutCancel(ctx), d.ID, d.State, approved.ID, detail, replies)
+	if errors.Is(err, storage.ErrConflict) {
+		log.Warn("order moved while it was audited; audited again only if it ends unpaid again", "err", err)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	log.Error("ALERT: an order that ended unpaid had been charged by a daemon whose record this database lost (a restore); it is recorded as paid and the receipt sent. Its unit had been released: check the offer is not sold over its quantity",
+		"alert", "charge_found_unrecorded", "purchase", approved.ID, "offer", d.OfferID, "amount", d.Amount, "currency", d.Currency)
+	b.wake(b.wakeSender)
+	return nil
+}
+
+// dbErr passes on a database error, but not a conflict: an audit that
+// moved meanwhile is done.
+func dbErr(err error) error {
+	if errors.Is(err, storage.ErrConflict) {
+		return nil
+	}
+	return err
+}
