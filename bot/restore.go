@@ -354,6 +354,14 @@ func (p twitterPost) matches(m storage.OutboxMessage) bool {
 // m answers, with m's text but for what may change when the same decision
 // is made again later (digits: a time left, a time of day; the suffix a
 // duplicate text was given).
+//
+// A confirmation request is also known by what it must say rather than
+// how: the oldest post of the conversation (a reply to the same buy, or a
+// DM to the same cardholder) that names its order, when it carries the
+// request's hashtags, is it, whatever its wording (the operator may have
+// reworded the template since). Nothing before a request names its
+// order. A confirmation answering it then counts, as it did before the
+// loss, instead of being too early for the request posted again.
 func (g *restoreGuard) match(m storage.OutboxMessage) (twitterPost, bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -362,8 +370,25 @@ func (g *restoreGuard) match(m storage.OutboxMessage) (twitterPost, bool) {
 			return p, true
 		}
 	}
+	if !m.IsRequest || m.OrderID == "" {
+		return twitterPost{}, false
+	}
+	for _, p := range g.posts {
+		if !p.matches(m) {
+			continue
+		}
+		for _, tag := range hashtags.FindAllString(m.Text, -1) {
+			if !strings.Contains(strings.ToLower(p.text), strings.ToLower(tag)) {
+				return twitterPost{}, false
+			}
+		}
+		return p, true
+	}
 	return twitterPost{}, false
 }
+
+// hashtags finds the hashtags of a text the bot wrote.
+var hashtags = regexp.MustCompile(`#[\pL\pN_]+`)
 
 var (
 	duplicateSuffix = regexp.MustCompile(` ·[0-9a-z]+$`)
@@ -510,7 +535,7 @@ func (g *restoreGuard) budgetLeft(ch conversations.Channel) bool {
 // found), or a tweet answering one of the bot's posts not yet claimed, or
 // any tweet answering another before the first read is done (whose post
 // it answers decides whether a confirmation counts, and for whom). Each message
-// waits at most maxWait; the processor's goroutine calls it.
+// waits at most maxRestoreWait; the processor's goroutine calls it.
 func (g *restoreGuard) holdsUp(m storage.InboxMessage, intent conversations.Intent, orders []conversations.Order) bool {
 	if !g.isCareful() {
 		return false
@@ -535,7 +560,7 @@ func (g *restoreGuard) holdsUp(m storage.InboxMessage, intent conversations.Inte
 		g.waits[m.ID] = time.Now()
 		return true
 	}
-	if time.Since(first) < g.maxWait() {
+	if time.Since(first) < maxRestoreWait {
 		return true
 	}
 	delete(g.waits, m.ID)
@@ -546,9 +571,5 @@ func (g *restoreGuard) holdsUp(m storage.InboxMessage, intent conversations.Inte
 // waitRestore is why a message the guard holds up waits.
 const waitRestore conversations.Wait = "restore-guard"
 
-// maxWait bounds how long a message waits for the guard: two settling
-// delays, in which the reply it waits for is decided again and matched,
-// or found by a fresh read; 10 s at least, 2 minutes at most.
-func (g *restoreGuard) maxWait() time.Duration {
-	return min(max(2*g.settleDelay(), 10*time.Second), 2*time.Minute)
-}
+// maxRestoreWait bounds how long a message waits for the guard.
+const maxRestoreWait = 2 * time.Minute
