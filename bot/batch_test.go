@@ -2,16 +2,11 @@ package bot
 
 import (
 	"context"
-	"log/slog"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/paybytweet/paybytweet/config"
 	"github.com/paybytweet/paybytweet/conversations"
-	"github.com/paybytweet/paybytweet/internal/testkit"
-	"github.com/paybytweet/paybytweet/storage"
 )
 
 // TestProcessorBatchSetsAsidePanicAndKeepsTheRest runs one processor step
@@ -24,20 +19,6 @@ import (
 // their order.
 func TestProcessorBatchSetsAsidePanicAndKeepsTheRest(t *testing.T) {
 	now := time.Now().UTC()
-	db, err := storage.Open(filepath.Join(t.TempDir(), "p.db"), func() time.Time { return now })
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	logs := &testkit.Buffer{}
-	cfg := &config.Config{Privacy: config.PrivacyPublic}
-	cfg.Confirmation.Window = 15 * time.Minute
-	b := New(Options{Config: cfg, DB: db, Now: func() time.Time { return now }, MessageAttempts: 1,
-		Logger: slog.New(slog.NewTextHandler(logs, nil))})
-	b.ctx, b.work = context.Background(), context.Background()
-	b.current.Store(&settings{cfg: cfg, catalog: conversations.NewCatalog(nil)}) // no messages.Set
-
-	ctx := context.Background()
 	msgs := []conversations.Inbound{
 		{Channel: conversations.Tweet, ID: 100, UserID: 2, ScreenName: "two", Text: "@bot hello", PostedAt: now},                   // ignored: no reply
 		{Channel: conversations.DM, ID: 101, UserID: 1, Text: "help", PostedAt: now},                                               // needs a reply: panics
@@ -45,12 +26,8 @@ func TestProcessorBatchSetsAsidePanicAndKeepsTheRest(t *testing.T) {
 		{Channel: conversations.Tweet, ID: 103, UserID: 2, ScreenName: "two", Text: "@bot again", PostedAt: now.Add(time.Second)},  // two's second: next step
 		{Channel: conversations.Tweet, ID: 104, UserID: 4, ScreenName: "four", Text: "@bot later", PostedAt: now.Add(time.Second)}, // after it: next step too
 	}
-	if _, err := db.SavePage(ctx, msgs, cursorDMs, streamCursor{Stored: 1000, PolledAt: now}); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.SetCursor(ctx, cursorMentions, streamCursor{Stored: 1000, PolledAt: now}); err != nil {
-		t.Fatal(err)
-	}
+	b, db, logs := panickingProcessor(t, now, msgs)
+	ctx := context.Background()
 	states := func() string {
 		all, err := db.Inbox(ctx, "")
 		if err != nil {

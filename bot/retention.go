@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/paybytweet/paybytweet/config"
+	"github.com/paybytweet/paybytweet/storage"
 )
 
 // compactBatch bounds each compaction transaction, so that the processor,
@@ -15,28 +16,29 @@ const compactBatch = 500
 const compactSchedule = "@every 10m"
 
 // compact removes the text of messages processed or sent longer than
-// storage.retention ago, a batch per transaction, until none is left.
+// storage.retention ago, and the API usage counted before then, a batch
+// per transaction, until none is left.
 func (b *Bot) compact() {
 	retention := b.settings().cfg.Storage.Retention
 	if retention <= 0 { // a configuration built in code, not loaded
 		retention = config.DefaultRetention
 	}
 	before := b.now().Add(-retention)
-	var inbox, outbox int64
+	var total storage.Compacted
 	for b.ctx.Err() == nil {
-		i, o, err := b.db.Compact(b.work, before, compactBatch)
+		n, err := b.db.Compact(b.work, before, compactBatch)
 		if err != nil {
 			b.log.Error("compact old messages", "component", "retention", "err", err)
 			return
 		}
-		inbox, outbox = inbox+i, outbox+o
-		if i < compactBatch && o < compactBatch {
+		total = total.Add(n)
+		if !n.Full(compactBatch) {
 			break
 		}
 		time.Sleep(10 * time.Millisecond) // let the bot's own writes in between
 	}
-	if inbox+outbox > 0 {
-		b.log.Info("old messages compacted", "component", "retention", "inbox", inbox, "outbox", outbox, "before", before.Format(time.RFC3339))
+	if total != (storage.Compacted{}) {
+		b.log.Info("old messages compacted", "component", "retention", "inbox", total.Inbox, "outbox", total.Outbox, "usage", total.Usage, "before", before.Format(time.RFC3339))
 	}
 }
 

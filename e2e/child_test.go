@@ -379,3 +379,37 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// campaignShoppers is the cast of the crash-point and restore scenarios:
+// purchases by tweet and by DM, approved and declined, a cardholder who
+// never confirms, and one without a card. (With the driver's hijacker,
+// mallory confirms other people's requests.)
+func campaignShoppers() []*shopper {
+	return []*shopper{
+		{user: alice, buy: "#BuyKindleFireHD", confirm: "#ConfirmKindleFireHD", confirms: true},
+		{user: bob, dm: true, buy: "#BuyGiftCard", confirm: "#ConfirmGiftCard", dmYes: "yes", confirms: true},
+		{user: grace, dm: true, buy: "#BuyKindleFireHD", confirm: "#ConfirmKindleFireHD", dmYes: "#ConfirmKindleFireHD", confirms: true},
+		{user: erin, buy: "#BuyGiftCard", confirm: "#ConfirmGiftCard", confirms: true},
+		{user: heidi, buy: "#BuyGiftCard", confirm: "#ConfirmGiftCard", confirms: true},
+		{user: frank, buy: "#BuyGiftCard", confirm: "#ConfirmGiftCard", confirms: false},
+		{user: carol, buy: "#BuyKindleFireHD", confirm: "#ConfirmKindleFireHD", confirms: true},
+	}
+}
+
+// driveUntil plays the shoppers against a child daemon: it moves every
+// cycle on, then asks check, every pause, until check holds, and returns
+// false if within passes first (the caller says what was awaited). check
+// may restart a daemon that died, or fail the test.
+func (d *driver) driveUntil(within, pause time.Duration, check func() bool) bool {
+	deadline := time.Now().Add(within)
+	for {
+		d.stepAll()
+		if check() {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(pause)
+	}
+}

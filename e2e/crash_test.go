@@ -13,22 +13,6 @@ import (
 	"github.com/paybytweet/paybytweet/crashpoint"
 )
 
-// crashShoppers is the cast of the crash-point scenario: purchases by
-// tweet and by DM, approved and declined, a cardholder who never
-// confirms, one without a card, and mallory, who confirms other people's
-// requests.
-func crashShoppers() []*shopper {
-	return []*shopper{
-		{user: alice, buy: "#BuyKindleFireHD", confirm: "#ConfirmKindleFireHD", confirms: true},
-		{user: bob, dm: true, buy: "#BuyGiftCard", confirm: "#ConfirmGiftCard", dmYes: "yes", confirms: true},
-		{user: grace, dm: true, buy: "#BuyKindleFireHD", confirm: "#ConfirmKindleFireHD", dmYes: "#ConfirmKindleFireHD", confirms: true},
-		{user: erin, buy: "#BuyGiftCard", confirm: "#ConfirmGiftCard", confirms: true},
-		{user: heidi, buy: "#BuyGiftCard", confirm: "#ConfirmGiftCard", confirms: true},
-		{user: frank, buy: "#BuyGiftCard", confirm: "#ConfirmGiftCard", confirms: false},
-		{user: carol, buy: "#BuyKindleFireHD", confirm: "#ConfirmKindleFireHD", confirms: true},
-	}
-}
-
 // TestCrashPoints kills the daemon with SIGKILL at each crash point (up
 // to three times, at different hits), restarts it on the same database
 // until nothing is left to do, and checks that every purchase was made and
@@ -53,16 +37,13 @@ func runCrashScenario(t *testing.T, api, point string) {
 	p := newDaemonProc(t, t.TempDir(), w.spec())
 	d := newDriver(t, w.tw)
 	d.hijacker = true
-	shoppers := crashShoppers()
-	for _, s := range shoppers {
+	for _, s := range campaignShoppers() {
 		d.begin(s) // the buys are there before the daemon first starts
 	}
 
 	crashes := 0
 	p.start(point)
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		d.stepAll()
+	done := d.driveUntil(90*time.Second, 10*time.Millisecond, func() bool {
 		if !p.alive() {
 			st := p.wait(time.Second)
 			if !killedBy(st, syscall.SIGKILL) {
@@ -77,15 +58,12 @@ func runCrashScenario(t *testing.T, api, point string) {
 				next = point + ":" + strconv.Itoa(1+rng.IntN(3))
 			}
 			p.start(next)
-			continue
+			return false
 		}
-		if d.idle() && p.idleSince(d.last()) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not done after 90s (%d crashes at %s); waiting for:%s", crashes, point, d.pending())
-		}
-		time.Sleep(10 * time.Millisecond)
+		return d.idle() && p.idleSince(d.last())
+	})
+	if !done {
+		t.Fatalf("not done after 90s (%d crashes at %s); waiting for:%s", crashes, point, d.pending())
 	}
 	if crashes == 0 {
 		t.Fatalf("the daemon never reached %s", point)

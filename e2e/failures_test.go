@@ -45,18 +45,53 @@ func (r *rig) plantFault(messageID int64) (remove func()) {
 }
 
 // logLines counts the daemon's log lines that hold every one of subs.
-func (r *rig) logLines(subs ...string) int {
-	n := 0
+func (r *rig) logLines(subs ...string) int { return len(r.logMatching(subs...)) }
+
+// logMatching returns the daemon's log lines that hold every one of subs.
+func (r *rig) logMatching(subs ...string) []string {
+	var out []string
 	for _, line := range strings.Split(r.logs.String(), "\n") {
 		all := true
 		for _, s := range subs {
 			all = all && strings.Contains(line, s)
 		}
 		if all {
-			n++
+			out = append(out, line)
 		}
 	}
-	return n
+	return out
+}
+
+// logDurations returns the durations logged under key, in order, on the
+// daemon's log lines that hold every one of subs; a line where key is
+// missing or not a duration fails the test.
+func (r *rig) logDurations(key string, subs ...string) []time.Duration {
+	r.t.Helper()
+	var out []time.Duration
+	for _, line := range r.logMatching(subs...) {
+		_, v, ok := strings.Cut(line, " "+key+"=")
+		v, _, _ = strings.Cut(v, " ")
+		d, err := time.ParseDuration(v)
+		if !ok || err != nil {
+			r.t.Fatalf("no duration %s in the log line %q", key, line)
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// inboxMessage returns the inbox row of the message with id messageID.
+func (r *rig) inboxMessage(messageID int64) (storage.InboxMessage, bool) {
+	all, err := r.d.DB.Inbox(context.Background(), "")
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	for _, m := range all {
+		if m.Inbound.ID == messageID {
+			return m, true
+		}
+	}
+	return storage.InboxMessage{}, false
 }
 
 // TestFailingMessageHoldsBackOnlyItsCardholder: a message whose processing
@@ -87,16 +122,34 @@ func testFailingMessageHoldsBackOnlyItsCardholder(t *testing.T, api string) {
 		t.Errorf("bob's DM was answered before his older tweet: %q", dms[0].Text)
 	}
 
-	// Five attempts, further and further apart, then it is set aside and
-	// bob's DM is answered.
-	waitFor(t, 30*time.Second, "bob's message set aside", func() bool {
-		failed, _ := r.d.DB.Inbox(context.Background(), storage.InboxFailed)
-		return len(failed) == 1
-	})
+	// Five attempts, further and further apart (the backoff is on the
+	// wall clock: 7.5 to 15 s in all), then it is set aside and bob's DM
+	// is answered. Each attempt is awaited from the retry time the one
+	// before it recorded, so that a loaded machine makes the wait longer,
+	// not the test fail.
+	retryAt := time.Now()
+	for attempt := 1; attempt <= 5; attempt++ {
+		waitFor(t, time.Until(retryAt)+15*time.Second, "attempt "+itoa(attempt)+" at bob's message", func() bool {
+			m, ok := r.inboxMessage(bobsBuy.ID)
+			if ok && m.Attempts >= attempt {
+				retryAt = m.RetryAt
+			}
+			return ok && m.Attempts >= attempt
+		})
+	}
+	if failed, _ := r.d.DB.Inbox(context.Background(), storage.InboxFailed); len(failed) != 1 || failed[0].Inbound.ID != bobsBuy.ID {
+		t.Fatalf("failed messages after five attempts = %+v; want bob's buy set aside", failed)
+	}
 	waitFor(t, 10*time.Second, "bob's DM answered", func() bool { return len(r.dmsTo(bob)) == 1 })
 	mustContain(t, "bob's DM", r.dmsTo(bob)[0].Text, "#BuyGiftCard")
-	if n := r.logLines("processing a message failed", "user_id="+id(bob)); n != 4 {
-		t.Errorf("%d warnings of a failed attempt, want 4 (then the ALERT)", n)
+	waits := r.logDurations("retry_in", "processing a message failed", "user_id="+id(bob))
+	if len(waits) != 4 {
+		t.Errorf("%d warnings of a failed attempt, want 4 (then the ALERT)", len(waits))
+	}
+	for i := 1; i < len(waits); i++ {
+		if waits[i] < waits[i-1] {
+			t.Errorf("the backoff shrank: %v", waits)
+		}
 	}
 	if n := r.logLines("ALERT", "alert=inbox_failed", "user_id="+id(bob), "planted fault"); n != 1 {
 		t.Errorf("%d ALERT lines for the failed message, want 1:\n%s", n, r.logs.String())

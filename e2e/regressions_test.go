@@ -195,6 +195,14 @@ func testUndeliveredRequestIsRepeatedNotDoubled(t *testing.T, api string) {
 	first := r.tweet(alice, "@AmexOffers #BuyKindleFireHD")
 	r.d.Bot.PollNow()
 	r.waitFaulted(r.ep(twitterapi.CallPost), 0)
+	// The emulator records the refusal before the bot has read it, and the
+	// bot pauses posting from the moment it does: the clock moves on only
+	// once the request is put off, or on a loaded machine the pause would
+	// start after the jump and outlast the test.
+	r.waitFor("the refused request put off", func() bool {
+		box := r.outboxOf(alice)
+		return len(box) == 1 && box[0].State == storage.OutboxPending && box[0].LastError != ""
+	})
 	r.clock.Advance(16 * time.Minute) // past the first order's original window, and the pause
 	second := r.tweet(alice, "@AmexOffers #BuyKindleFireHD again")
 	r.settle()

@@ -226,17 +226,10 @@ func (ld *litestreamDaemon) probe(t *testing.T, rp restorePoint, n int) (time.Ti
 	return at, rp.holds(t, out)
 }
 
+// restoreShoppers are the crash scenario's cast and ivan, one more gift
+// card buyer, so that more orders are in flight at each restore point.
 func restoreShoppers() []*shopper {
-	return []*shopper{
-		{user: alice, buy: "#BuyKindleFireHD", confirm: "#ConfirmKindleFireHD", confirms: true},
-		{user: bob, dm: true, buy: "#BuyGiftCard", confirm: "#ConfirmGiftCard", dmYes: "yes", confirms: true},
-		{user: grace, dm: true, buy: "#BuyKindleFireHD", confirm: "#ConfirmKindleFireHD", dmYes: "#ConfirmKindleFireHD", confirms: true},
-		{user: erin, buy: "#BuyGiftCard", confirm: "#ConfirmGiftCard", confirms: true},
-		{user: heidi, buy: "#BuyGiftCard", confirm: "#ConfirmGiftCard", confirms: true},
-		{user: ivan, buy: "#BuyGiftCard", confirm: "#ConfirmGiftCard", confirms: true},
-		{user: frank, buy: "#BuyGiftCard", confirm: "#ConfirmGiftCard", confirms: false},
-		{user: carol, buy: "#BuyKindleFireHD", confirm: "#ConfirmKindleFireHD", confirms: true},
-	}
+	return append(campaignShoppers(), &shopper{user: ivan, buy: "#BuyGiftCard", confirm: "#ConfirmGiftCard", confirms: true})
 }
 
 // slowWorld makes each purchase and each post take a while, so that a
@@ -266,19 +259,22 @@ func runRestoreScenario(t *testing.T, bin, api string, rp restorePoint, replica 
 	// 1-2. The campaign runs; a moment where the point holds is found in
 	// the replica.
 	var point time.Time
-	deadline := time.Now().Add(60 * time.Second)
-	for n := 0; point.IsZero(); n++ {
-		d.stepAll()
+	probes := 0
+	found := d.driveUntil(60*time.Second, 0, func() bool { // a probe takes its own time
 		buyAgain(d, shoppers)
-		if at, ok := ld.probe(t, rp, n); ok {
+		at, ok := ld.probe(t, rp, probes)
+		probes++
+		if ok {
 			point = at
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the replica never showed %q; waiting for:%s", rp.name, d.pending())
+			return true
 		}
 		if !ld.alive() {
 			t.Fatalf("litestream or the daemon exited: %v", ld.wait(time.Second))
 		}
+		return false
+	})
+	if !found {
+		t.Fatalf("the replica never showed %q; waiting for:%s", rp.name, d.pending())
 	}
 	t.Logf("restore point %q at %s", rp.name, point.Format(time.RFC3339Nano))
 
@@ -324,20 +320,18 @@ func runRestoreScenario(t *testing.T, bin, api string, rp restorePoint, replica 
 // daemon has nothing left to do.
 func settleUnder(t *testing.T, d *driver, ld *litestreamDaemon, shoppers []*shopper) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		d.stepAll()
+	settled := d.driveUntil(60*time.Second, 20*time.Millisecond, func() bool {
 		buyAgain(d, shoppers)
 		if d.idle() && ld.idle(d.last()) {
-			return
+			return true
 		}
 		if !ld.alive() {
 			t.Fatalf("litestream or the daemon exited: %v", ld.wait(time.Second))
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not settled after 60s; waiting for:%s", d.pending())
-		}
-		time.Sleep(20 * time.Millisecond)
+		return false
+	})
+	if !settled {
+		t.Fatalf("not settled after 60s; waiting for:%s", d.pending())
 	}
 }
 

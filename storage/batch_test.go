@@ -142,19 +142,7 @@ func TestMarkSendingAllMarksOnlyUnfinished(t *testing.T) {
 // gets none.
 func TestStartChargesRecordsEachAttemptFirst(t *testing.T) {
 	db, ctx := openTest(t), context.Background()
-	err := db.update(ctx, func(tx *Tx) error {
-		for i, s := range []conversations.State{conversations.Confirmed, conversations.Confirmed, conversations.Paid} {
-			o := pendingOrder(fmt.Sprintf("ord_%d", i), int64(i+1), t0.Add(time.Hour))
-			o.State = s
-			if err := tx.insertOrder(o); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	insertOrdersIn(t, db, conversations.Confirmed, conversations.Confirmed, conversations.Paid)
 	later := t0.Add(time.Minute)
 	started, err := db.StartCharges(ctx, "purchase", map[string]time.Time{"ord_0": later, "ord_1": later, "ord_2": later})
 	if err != nil || len(started) != 2 || started["ord_0"] == 0 || started["ord_1"] == 0 {
@@ -207,19 +195,7 @@ func TestMarkSentAllRecordsEachAsMarkSent(t *testing.T) {
 // order no longer confirmed is reported and left alone.
 func TestSettleChargesRecordsEachAsSettleCharge(t *testing.T) {
 	db, ctx := openTest(t), context.Background()
-	err := db.update(ctx, func(tx *Tx) error {
-		for i, s := range []conversations.State{conversations.Confirmed, conversations.Confirmed, conversations.Expired} {
-			o := pendingOrder(fmt.Sprintf("ord_%d", i), int64(i+1), t0.Add(time.Hour))
-			o.State = s
-			if err := tx.insertOrder(o); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	insertOrdersIn(t, db, conversations.Confirmed, conversations.Confirmed, conversations.Expired)
 	started, err := db.StartCharges(ctx, "purchase", map[string]time.Time{"ord_0": t0, "ord_1": t0})
 	if err != nil {
 		t.Fatal(err)
@@ -247,4 +223,24 @@ func TestSettleChargesRecordsEachAsSettleCharge(t *testing.T) {
 		t.Errorf("attempts of ord_0 = %+v", a)
 	}
 	checkCounters(t, db, "settled together")
+}
+
+// insertOrdersIn adds an order in each of states, in one transaction:
+// ord_0 of cardholder 1, ord_1 of cardholder 2, and so on, each with an
+// hour's window from t0.
+func insertOrdersIn(t *testing.T, db *DB, states ...conversations.State) {
+	t.Helper()
+	err := db.update(context.Background(), func(tx *Tx) error {
+		for i, s := range states {
+			o := pendingOrder(fmt.Sprintf("ord_%d", i), int64(i+1), t0.Add(time.Hour))
+			o.State = s
+			if err := tx.insertOrder(o); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }

@@ -91,8 +91,10 @@ var (
 	searchOf = regexp.MustCompile(`^SEARCH (\w+) USING (?:COVERING )?INDEX (\w+) \((.*)\)`)
 	// rangeOK are indexes a range may run over: expires_at under one
 	// state ('pending', live), a posting budget's window of sent_at, and
-	// the rows retention has not compacted yet (a batch at a time).
-	rangeOK = map[string]bool{"orders_state_expires": true, "outbox_sent_at": true, "inbox_compact": true, "outbox_compact": true}
+	// the rows retention has not compacted yet (a batch at a time), and
+	// API usage of the days retention deletes (its primary key is by day).
+	rangeOK = map[string]bool{"orders_state_expires": true, "outbox_sent_at": true, "inbox_compact": true, "outbox_compact": true,
+		"sqlite_autoindex_api_usage_1": true}
 	// historyStates are the states orders stay in for ever.
 	stateTerm     = regexp.MustCompile(`(?:WHERE|AND|OR|\()\s*(?:\w+\.)?state\s*(?:=\s*'\w+'|IN\s*\([^)]*\))`)
 	historyStates = regexp.MustCompile(`'(paid|declined|failed|expired|cancelled)'`)
@@ -232,7 +234,7 @@ func TestMessagePathUsesIndexes(t *testing.T) {
 	if _, err := db.Quiet(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := db.Compact(ctx, t0, 500); err != nil {
+	if _, err := db.Compact(ctx, t0, 500); err != nil {
 		t.Fatal(err)
 	}
 

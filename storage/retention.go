@@ -6,33 +6,60 @@ import (
 	"time"
 )
 
+// Compacted counts the rows one Compact pass changed, table by table.
+type Compacted struct {
+	Inbox, Outbox, Usage int64
+}
+
+// Add returns the sum of c and d, for a total over passes.
+func (c Compacted) Add(d Compacted) Compacted {
+	return Compacted{c.Inbox + d.Inbox, c.Outbox + d.Outbox, c.Usage + d.Usage}
+}
+
+// Full says whether any table filled its batch of rows: there may be more
+// to compact.
+func (c Compacted) Full(batch int) bool {
+	n := int64(batch)
+	return c.Inbox >= n || c.Outbox >= n || c.Usage >= n
+}
+
 // Compact removes the text of up to batch processed inbox messages
 // processed before before, and of up to batch outbox messages sent before
-// it, in one short transaction, and returns how many rows it compacted;
-// fewer than batch of each means none is left. What dedupe needs stays:
-// an inbox row keeps its channel and message id (a poll that reads the
-// message again stores nothing), an outbox row its sent id, recipient,
+// it, and deletes up to batch API usage rows of UTC days that ended by
+// then, in one short transaction, and says how many rows of each it
+// changed; fewer than batch of each means none is left. What dedupe needs
+// stays: an inbox row keeps its channel and message id (a poll that reads
+// the message again stores nothing), an outbox row its sent id, recipient,
 // kind and order (the sender never takes a tweet on Twitter for a second
-// message of its own, and the posting budget counts what was sent).
-// Orders, charge attempts and refunds are never touched.
-func (db *DB) Compact(ctx context.Context, before time.Time, batch int) (inbox, outbox int64, err error) {
-	err = db.update(ctx, func(tx *Tx) error {
+// message of its own, and the posting budget counts what was sent). Usage
+// is counted per day, so a day goes whole once all of it is older than
+// before, and the days kept count as they did. Orders, charge attempts and
+// refunds are never touched.
+func (db *DB) Compact(ctx context.Context, before time.Time, batch int) (Compacted, error) {
+	var n Compacted
+	err := db.update(ctx, func(tx *Tx) error {
 		res, err := tx.tx.Exec(`UPDATE inbox SET text = '', hashtags = '[]' WHERE id IN (
 			SELECT id FROM inbox WHERE state = 'done' AND text != '' AND processed_at < ? LIMIT ?)`, ms(before), batch)
 		if err != nil {
 			return err
 		}
-		inbox, _ = res.RowsAffected()
+		n.Inbox, _ = res.RowsAffected()
 		res, err = tx.tx.Exec(`UPDATE outbox SET text = '' WHERE id IN (
 			SELECT id FROM outbox WHERE state = 'sent' AND text != '' AND sent_at < ? LIMIT ?)`, ms(before), batch)
 		if err != nil {
 			return err
 		}
-		outbox, _ = res.RowsAffected()
+		n.Outbox, _ = res.RowsAffected()
+		res, err = tx.tx.Exec(`DELETE FROM api_usage WHERE rowid IN (
+			SELECT rowid FROM api_usage WHERE day < ? LIMIT ?)`, before.UTC().Format(time.DateOnly), batch)
+		if err != nil {
+			return err
+		}
+		n.Usage, _ = res.RowsAffected()
 		return nil
 	})
 	if err != nil {
-		return 0, 0, fmt.Errorf("compact: %w", err)
+		return Compacted{}, fmt.Errorf("compact: %w", err)
 	}
-	return inbox, outbox, nil
+	return n, nil
 }

@@ -100,6 +100,9 @@ func TestPredicatesSeeThroughWrappingAndSayWhat(t *testing.T) {
 	}
 }
 
+// TestPartialErrorsAndSkippedEntriesAreLogged reads pages that carry
+// partial errors and a malformed entry, of posts and of DM events: each
+// is logged, the entry skipped and counted, and the page kept.
 func TestPartialErrorsAndSkippedEntriesAreLogged(t *testing.T) {
 	var buf testkit.Buffer
 	log := slog.New(slog.NewTextHandler(&buf, nil))
@@ -120,6 +123,21 @@ func TestPartialErrorsAndSkippedEntriesAreLogged(t *testing.T) {
 		t.Fatalf("bad entry: %+v %v", page, err)
 	}
 	if !strings.Contains(buf.String(), "malformed post skipped") || !strings.Contains(buf.String(), "not-a-number") {
+		t.Errorf("log = %q", buf.String())
+	}
+	// DM events go through the same page decoder: the malformed newest is
+	// skipped and logged, the one before it kept with its sender's name.
+	for _, text := range []string{"first", "second"} {
+		if _, err := srv.SendDM(alice.ID, srv.Bot().ID, text); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv.InjectFault(twitteremu.Fault{Endpoint: "GET 2/dm_events", BadEntry: true})
+	dms, err := c.DMEvents(ctx, twitterv2.DMParams{})
+	if err != nil || dms.Skipped != 1 || len(dms.Events) != 1 || dms.Events[0].Text != "first" || dms.Events[0].SenderUsername != alice.ScreenName {
+		t.Fatalf("bad DM event: %+v %v", dms, err)
+	}
+	if !strings.Contains(buf.String(), "malformed DM event skipped") {
 		t.Errorf("log = %q", buf.String())
 	}
 }

@@ -50,7 +50,10 @@ type wireDMEvent struct {
 	Entities         wireEntities `json:"entities"`
 }
 
-func parseDMEvent(raw json.RawMessage) (DMEvent, error) {
+// parseDMEvent decodes one entry, its sender named from users; an id that
+// is not a decimal int64, or an unparseable created_at, makes the entry
+// malformed.
+func parseDMEvent(raw json.RawMessage, users map[int64]User) (DMEvent, error) {
 	var w wireDMEvent
 	if err := json.Unmarshal(raw, &w); err != nil {
 		return DMEvent{}, err
@@ -69,6 +72,7 @@ func parseDMEvent(raw json.RawMessage) (DMEvent, error) {
 	if e.Entities, err = w.Entities.parse(); err != nil {
 		return DMEvent{}, err
 	}
+	e.SenderUsername = users[e.SenderID].Username
 	return e, nil
 }
 
@@ -88,27 +92,11 @@ func (c *Client) DMEvents(ctx context.Context, p DMParams) (DMPage, error) {
 	if p.PaginationToken != "" {
 		q.Set("pagination_token", p.PaginationToken)
 	}
-	var w wireTimeline
-	if err := c.do(ctx, EndpointDMEvents, "GET", "dm_events", q, nil, &w); err != nil {
+	pg, err := getPage(ctx, c, EndpointDMEvents, "dm_events", q, "malformed DM event skipped", parseDMEvent)
+	if err != nil {
 		return DMPage{}, err
 	}
-	meta, err := w.Meta.parse()
-	if err != nil {
-		return DMPage{}, &MalformedError{Endpoint: EndpointDMEvents, Status: 200, Err: err}
-	}
-	page := DMPage{Meta: meta, Users: c.parseUsers(EndpointDMEvents, w.Includes.Users)}
-	page.Errors = c.logPartial(EndpointDMEvents, w.Errors)
-	for _, raw := range w.Data {
-		e, err := parseDMEvent(raw)
-		if err != nil {
-			page.Skipped++
-			c.log.Warn("malformed DM event skipped", "endpoint", EndpointDMEvents, "err", err)
-			continue
-		}
-		e.SenderUsername = page.Users[e.SenderID].Username
-		page.Events = append(page.Events, e)
-	}
-	return page, nil
+	return DMPage{Events: pg.items, Users: pg.users, Meta: pg.meta, Skipped: pg.skipped, Errors: pg.errors}, nil
 }
 
 // SentDM is what POST dm_conversations/with/{id}/messages answers.

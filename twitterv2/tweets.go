@@ -70,16 +70,10 @@ type wireTweet struct {
 	Entities wireEntities `json:"entities"`
 }
 
-type wireTimeline struct {
-	Data     []json.RawMessage `json:"data"`
-	Includes wireIncludes      `json:"includes"`
-	Meta     wireMeta          `json:"meta"`
-	Errors   []json.RawMessage `json:"errors"`
-}
-
-// parseTweet decodes one entry; any id that is present but not a decimal
-// int64, or an unparseable created_at, makes the entry malformed.
-func parseTweet(raw json.RawMessage) (Tweet, error) {
+// parseTweet decodes one entry, its author named from users; any id that
+// is present but not a decimal int64, or an unparseable created_at, makes
+// the entry malformed.
+func parseTweet(raw json.RawMessage, users map[int64]User) (Tweet, error) {
 	var w wireTweet
 	if err := json.Unmarshal(raw, &w); err != nil {
 		return Tweet{}, err
@@ -119,6 +113,7 @@ func parseTweet(raw json.RawMessage) (Tweet, error) {
 		return Tweet{}, err
 	}
 	t.Text = w.Text
+	t.AuthorUsername = users[t.AuthorID].Username
 	return t, nil
 }
 
@@ -157,27 +152,11 @@ func (c *Client) UserTweets(ctx context.Context, userID int64, p TimelineParams)
 }
 
 func (c *Client) timeline(ctx context.Context, endpoint, path string, q url.Values) (TweetPage, error) {
-	var w wireTimeline
-	if err := c.do(ctx, endpoint, "GET", path, q, nil, &w); err != nil {
+	pg, err := getPage(ctx, c, endpoint, path, q, "malformed post skipped", parseTweet)
+	if err != nil {
 		return TweetPage{}, err
 	}
-	meta, err := w.Meta.parse()
-	if err != nil {
-		return TweetPage{}, &MalformedError{Endpoint: endpoint, Status: 200, Err: err}
-	}
-	page := TweetPage{Meta: meta, Users: c.parseUsers(endpoint, w.Includes.Users)}
-	page.Errors = c.logPartial(endpoint, w.Errors)
-	for _, raw := range w.Data {
-		t, err := parseTweet(raw)
-		if err != nil {
-			page.Skipped++
-			c.log.Warn("malformed post skipped", "endpoint", endpoint, "err", err)
-			continue
-		}
-		t.AuthorUsername = page.Users[t.AuthorID].Username
-		page.Tweets = append(page.Tweets, t)
-	}
-	return page, nil
+	return TweetPage{Tweets: pg.items, Users: pg.users, Meta: pg.meta, Skipped: pg.skipped, Errors: pg.errors}, nil
 }
 
 // Me returns the account the access token belongs to (GET users/me), or
