@@ -12,8 +12,9 @@ durations (15m, 90s); schedules are robfig/cron specs ("@every 15s",
 bot.screen_name            required  the bot's own account, without @ (contract; restart)
 storage.path               required  SQLite file, created if missing (contract; restart)
 storage.retention          2160h     how long processed messages and sent replies keep their
-                                     text (90 days; at least 24h); after it, only what
-                                     dedupe needs is kept. Orders, charges, refunds: for ever
+                                     text, and API usage its days (90 days; at least 24h);
+                                     after it, only what dedupe needs is kept. Orders,
+                                     charges, refunds, issuer audits: for ever
 
 twitter.api                v1.1      which API the bot speaks: v1.1 (go-twitter; X serves it to
                                      Enterprise apps only) or v2 (X's pay-per-use API)
