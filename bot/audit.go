@@ -13,8 +13,9 @@ import (
 )
 
 // auditor looks up, at the issuer, the reference of every order that
-// ended unpaid although a daemon before this one could have charged it
-// (see storage.DB.AuditOrdersBefore), and records a purchase it finds.
+// ended unpaid, or that a refused buy would have made, although a daemon
+// before this one could have charged it (see storage.DB.AuditOrdersBefore
+// and conversations.Situation.Inherited), and records a purchase it finds.
 //
 // It closes the gap a restore leaves: the restored database knows an
 // order as pending that the lost history confirmed and charged; when the
@@ -58,7 +59,7 @@ func (a *auditor) step() (bool, time.Duration, error) {
 // holds. It returns an error when the database failed.
 func (a *auditor) audit(ctx context.Context, d storage.Audit) error {
 	b := a.b
-	log := a.log.With("order", d.ID, "user_id", d.UserID, "ended_as", d.State)
+	log := a.log.With("order", d.ID, "user_id", d.UserID, "ended_as", d.EndedAs)
 	cctx, cancel := context.WithTimeout(ctx, b.settings().cfg.Issuer.Timeout)
 	found, err := b.iss.FindPurchases(cctx, d.ID)
 	cancel()
@@ -96,8 +97,8 @@ func (a *auditor) audit(ctx context.Context, d storage.Audit) error {
 	o := d.Order
 	o.ConfirmChannel, o.ConfirmMessageID = o.Channel, 0
 	replies := conversations.OutcomeReplies(st.messages, st.cfg.Privacy, o, conversations.Outcome{State: conversations.Paid, PurchaseID: approved.ID})
-	detail := "charged by a daemon whose record this database lost (found at the issuer after the order " + string(d.State) + ")"
-	err = b.db.RecordFoundPurchase(context.WithoutCancel(ctx), d.ID, d.State, approved.ID, detail, replies)
+	detail := "charged by a daemon whose record this database lost (found at the issuer after the order was " + string(d.EndedAs) + ")"
+	err = b.db.RecordFoundPurchase(context.WithoutCancel(ctx), d, approved.ID, detail, replies)
 	if errors.Is(err, storage.ErrConflict) {
 		log.Warn("order moved while it was audited; audited again only if it ends unpaid again", "err", err)
 		return nil

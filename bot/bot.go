@@ -118,6 +118,10 @@ type Bot struct {
 	cron     *cron.Cron
 	cronJobs []cron.EntryID
 
+	// inheritedBefore: a message posted before it may have been decided
+	// by a daemon before this one (see conversations.Situation.Inherited).
+	inheritedBefore time.Time
+
 	processor     *processor
 	charger       *charger
 	auditor       *auditor
@@ -200,7 +204,9 @@ func (b *Bot) Open(ctx context.Context) error {
 	b.loadBotID()
 	// Orders a daemon before this one may have charged are audited at
 	// the issuer if they end unpaid: after a restore, its record is lost.
-	b.db.AuditOrdersBefore(b.now())
+	// The margin covers a Twitter clock behind this machine's.
+	b.inheritedBefore = b.now().Add(time.Minute)
+	b.db.AuditOrdersBefore(b.inheritedBefore)
 	if err := b.schedule(); err != nil {
 		return err
 	}

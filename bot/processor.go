@@ -137,6 +137,7 @@ func (p *processor) processBatch(ctx context.Context, msgs []storage.InboxMessag
 				RequestInFlight: f.RequestInFlight, InReplyToUnknown: f.InReplyToUnknown,
 				Lapsed: f.Lapsed, MayWaitForHorizon: mayWait, RequestsSent: f.RequestsSent,
 				NewOrderID: orderIDFor(m.Channel, m.Inbound.ID, intent.Offer.ID),
+				Inherited:  m.PostedAt.Before(b.inheritedBefore),
 			}, m.Inbound, intent), nil
 		}})
 	}

@@ -40,6 +40,11 @@ type Situation struct {
 	HelpPointerSent bool
 	// NewOrderID is the id a new order takes.
 	NewOrderID string
+	// Inherited is true when a daemon before this one may have decided
+	// the message already (it was posted before this daemon started):
+	// after a restore, the record of what it decided is lost, and a buy
+	// refused now may have been accepted, and charged, then.
+	Inherited bool
 
 	// RequestInFlight is true while one of the cardholder's confirmation
 	// requests has been posted with its outcome not known yet.
@@ -136,9 +141,27 @@ func decide(s Situation, m Inbound, intent Intent) Decision {
 // conversation.md, in order.
 func buy(s Situation, m Inbound, offer Offer) Decision {
 	note := func(reason string) messages.OfferNote { return offerNote(s, m, offer, reason) }
+	o := Order{
+		ID: s.NewOrderID, OfferID: offer.ID, UserID: m.UserID, ScreenName: m.ScreenName, State: Pending,
+		Channel: m.Channel, BuyMessageID: m.ID,
+		Title: offer.Title, BuyHashtag: offer.BuyHashtag, ConfirmHashtag: offer.ConfirmHashtag,
+		Amount: offer.Price, Currency: offer.Currency, Merchant: offer.Merchant,
+		Cardholder: s.Enrollment.Cardholder, CardLast4: s.Enrollment.CardLast4,
+		CreatedAt: s.Now, ExpiresAt: s.Now.Add(s.Window),
+	}
+	// refuse answers the buy without an order; one a daemon before this
+	// one may have accepted is audited at the issuer under the order it
+	// would have made (on the terms in force now, which the issuer's
+	// record is checked against).
+	refuse := func(d Decision) Decision {
+		if s.Inherited && o.Cardholder != "" {
+			d.Audit = &o
+		}
+		return d
+	}
 	if !s.Enrollment.Enrolled || !s.Enrollment.Active {
-		return reply(s, m, "not-enrolled", messages.NotEnrolled, offer.ID, "", messages.Enroll{
-			ScreenName: m.ScreenName, DM: m.Channel == DM, Offer: messageOffer(offer), EnrollURL: s.EnrollURL, Ref: ref(m)})
+		return refuse(reply(s, m, "not-enrolled", messages.NotEnrolled, offer.ID, "", messages.Enroll{
+			ScreenName: m.ScreenName, DM: m.Channel == DM, Offer: messageOffer(offer), EnrollURL: s.EnrollURL, Ref: ref(m)}))
 	}
 	if o, ok := newestOrder(s.Orders, func(o Order) bool {
 		return o.OfferID == offer.ID && o.State == Pending && !ExpiredAt(o, s.Now)
@@ -153,11 +176,11 @@ func buy(s Situation, m Inbound, offer Offer) Decision {
 	at := m.PostedAt
 	switch {
 	case !offer.Starts.IsZero() && at.Before(offer.Starts):
-		return reply(s, m, "not-started", messages.NotAvailable, offer.ID, "", note("not_started"))
+		return refuse(reply(s, m, "not-started", messages.NotAvailable, offer.ID, "", note("not_started")))
 	case !offer.Ends.IsZero() && !at.Before(offer.Ends):
-		return reply(s, m, "ended", messages.NotAvailable, offer.ID, "", note("ended"))
+		return refuse(reply(s, m, "ended", messages.NotAvailable, offer.ID, "", note("ended")))
 	case offer.Quantity != nil && s.Taken[offer.ID] >= *offer.Quantity:
-		return reply(s, m, "sold-out", messages.NotAvailable, offer.ID, "", note("sold_out"))
+		return refuse(reply(s, m, "sold-out", messages.NotAvailable, offer.ID, "", note("sold_out")))
 	}
 	held := s.Held[offer.ID]
 	for _, o := range s.Orders {
@@ -168,15 +191,7 @@ func buy(s Situation, m Inbound, offer Offer) Decision {
 	if held >= int64(offer.PerUserLimit) {
 		n := note("")
 		n.Limit = offer.PerUserLimit
-		return reply(s, m, "limit-reached", messages.LimitReached, offer.ID, "", n)
-	}
-	o := Order{
-		ID: s.NewOrderID, OfferID: offer.ID, UserID: m.UserID, ScreenName: m.ScreenName, State: Pending,
-		Channel: m.Channel, BuyMessageID: m.ID,
-		Title: offer.Title, BuyHashtag: offer.BuyHashtag, ConfirmHashtag: offer.ConfirmHashtag,
-		Amount: offer.Price, Currency: offer.Currency, Merchant: offer.Merchant,
-		Cardholder: s.Enrollment.Cardholder, CardLast4: s.Enrollment.CardLast4,
-		CreatedAt: s.Now, ExpiresAt: s.Now.Add(s.Window),
+		return refuse(reply(s, m, "limit-reached", messages.LimitReached, offer.ID, "", n))
 	}
 	d := request(s, m, o)
 	d.Action = "reserve"

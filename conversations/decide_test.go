@@ -385,3 +385,50 @@ func TestClassifyDMCommands(t *testing.T) {
 		t.Errorf("a tweet saying yes is %s, want ignore", got)
 	}
 }
+
+// TestRefusedInheritedBuyIsAudited: a buy a daemon before this one may
+// have accepted, refused now, carries the order it would have made, for
+// the issuer to be asked; a buy of this daemon's own, or one accepted, or
+// one whose cardholder is not known, does not.
+func TestRefusedInheritedBuyIsAudited(t *testing.T) {
+	buy := tweet(100, "@AmexOffers #BuyKindleFireHD", "BuyKindleFireHD")
+	tests := []struct {
+		name  string
+		setup func(*Situation)
+		audit bool
+	}{
+		{"sold out, inherited", func(s *Situation) { s.Inherited = true; s.Taken["kindle-fire-hd"] = 5 }, true},
+		{"limit reached, inherited", func(s *Situation) {
+			s.Inherited = true
+			s.Orders = []Order{order(Paid)}
+			s.Held = heldBy(s.Orders)
+		}, true},
+		{"suspended, inherited", func(s *Situation) { s.Inherited = true; s.Enrollment.Active = false }, true},
+		{"not enrolled, inherited: no cardholder to ask for", func(s *Situation) {
+			s.Inherited = true
+			s.Enrollment = Enrollment{}
+		}, false},
+		{"sold out, this daemon's own", func(s *Situation) { s.Taken["kindle-fire-hd"] = 5 }, false},
+		{"reserved, inherited", func(s *Situation) { s.Inherited = true }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := situation()
+			tt.setup(&s)
+			d := Decide(s, buy, Classify(buy, s.Catalog))
+			if got := d.Audit != nil; got != tt.audit {
+				t.Fatalf("%s: audit = %+v, want audited %v", d.Action, d.Audit, tt.audit)
+			}
+			if d.Audit == nil {
+				return
+			}
+			if d.NewOrder != nil {
+				t.Errorf("%s made order %+v besides the audit", d.Action, d.NewOrder)
+			}
+			a := d.Audit
+			if a.ID != "ord_new" || a.Amount != 19900 || a.Currency != "USD" || a.Merchant != "mer_amazon" || a.Cardholder != "chd_alice" || a.BuyMessageID != 100 || a.UserID != alice {
+				t.Errorf("%s: audited order %+v", d.Action, a)
+			}
+		})
+	}
+}

@@ -150,4 +150,8 @@ type Decision struct {
 	// given" flag that keeps two bots from talking each other into a loop;
 	// nil leaves it as it is.
 	HelpPointerSent *bool
+	// Audit is the order a refused buy would have made, when a daemon
+	// before this one may have made it and charged it (see
+	// Situation.Inherited): the issuer is asked.
+	Audit *Order
 }

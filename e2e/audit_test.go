@@ -156,3 +156,51 @@ func (r *rig) order(id string) conversations.Order {
 	}
 	return o
 }
+
+// TestRefusedBuyAfterARestoreIsAuditedToo: alice buys the Kindle by DM,
+// confirms and is charged; then the disk is lost, and the backup taken
+// before her buy is restored. Meanwhile the admin stopped the sale (no
+// units left), so her buy, read again, is refused and makes no order. It
+// is audited all the same, under the order it would have made: the issuer
+// has her purchase, so the order is recorded, paid, with an ALERT, and
+// her receipt, which the guard finds among the lost DMs, is not sent
+// again.
+func TestRefusedBuyAfterARestoreIsAuditedToo(t *testing.T) {
+	eachAPI(t, testRefusedBuyAfterARestoreIsAuditedToo)
+}
+
+func testRefusedBuyAfterARestoreIsAuditedToo(t *testing.T, api string) {
+	r := newRig(t, api, rigOption(func(c *cfgT) {
+		// The guard's settling delay follows the polls: short here.
+		c.Twitter.Poll.Mentions, c.Twitter.Poll.DirectMessages = "@every 2s", "@every 2s"
+	}))
+	backup := r.backUp()
+
+	r.dm(alice, "#BuyKindleFireHD")
+	r.settle()
+	lostRequest := r.lastDM(alice)
+	yes := r.dm(alice, "yes")
+	r.settle()
+	receipt := r.lastDM(alice)
+	mustContain(t, "receipt", receipt.Text, "Done!")
+	order := orderIn(t, receipt.Text)
+
+	r.loseDisk(backup)
+	r.cfg.Offers[0].Quantity = qty(0)
+	r.start()
+	r.settle()
+
+	mustContain(t, "the answer to the buy read again", r.dmsTo(alice)[2].Text, "sold out")
+	o := r.order(order)
+	ps := r.purchases(alice)
+	if len(ps) != 1 {
+		t.Fatalf("alice has %d purchases, want the one made before the loss: %+v", len(ps), ps)
+	}
+	if o.State != conversations.Paid || o.PurchaseID != ps[0].ID || o.Amount != 19900 {
+		t.Errorf("the audited order: %+v; want paid with %s", o, ps[0].ID)
+	}
+	if !strings.Contains(r.logs.String(), "alert=charge_found_unrecorded") {
+		t.Error("no ALERT for the charge found at the issuer")
+	}
+	r.checkRig(map[int64]int64{yes.ID: alice.ID}, expectations{byHand: []int64{lostRequest.ID}})
+}

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -33,33 +34,65 @@ func (tx *Tx) auditIfInherited(t conversations.Transition) error {
 	return err
 }
 
+// auditRefused queues the audit of the order a refused buy would have
+// made (see conversations.Decision.Audit).
+func (tx *Tx) auditRefused(o conversations.Order) error {
+	wouldBe, err := json.Marshal(o)
+	if err != nil {
+		return err
+	}
+	_, err = tx.tx.Exec(`INSERT OR IGNORE INTO issuer_audits (order_id, ended_as, would_be, next_at, created_at)
+		SELECT ?1, 'refused', ?2, ?3, ?3 WHERE NOT EXISTS (SELECT 1 FROM orders WHERE id = ?1)`, o.ID, string(wouldBe), ms(tx.now))
+	if err != nil {
+		return fmt.Errorf("audit refused buy %s: %w", o.ID, err)
+	}
+	return nil
+}
+
+// Refused is how an audit says the order was never made: its buy was
+// refused when read again.
+const Refused conversations.State = "refused"
+
 // Audit is an order that ended unpaid and whose reference is to be looked
 // up at the issuer.
 type Audit struct {
+	// Order is the order as it ended, or the order a refused buy would
+	// have made.
 	conversations.Order
-	Attempts int // look-ups tried before, whose answer was not known
+	EndedAs  conversations.State // Expired, Cancelled, or Refused
+	Attempts int                 // look-ups tried before, whose answer was not known
 }
 
 // DueAudits returns up to limit audits whose look-up is due, oldest first.
 func (db *DB) DueAudits(ctx context.Context, now time.Time, limit int) ([]Audit, error) {
 	var out []Audit
 	err := db.view(ctx, func(tx *Tx) error {
-		due, err := queryAll(tx, func(r scanner) (Audit, error) {
-			var a Audit
-			return a, r.Scan(&a.ID, &a.Attempts)
-		}, `SELECT order_id, attempts FROM issuer_audits WHERE state = 'due' AND next_at <= ? ORDER BY next_at, order_id LIMIT ?`, ms(now), limit)
+		type row struct {
+			Audit
+			wouldBe *string
+		}
+		due, err := queryAll(tx, func(r scanner) (row, error) {
+			var a row
+			return a, r.Scan(&a.ID, &a.EndedAs, &a.wouldBe, &a.Attempts)
+		}, `SELECT order_id, ended_as, would_be, attempts FROM issuer_audits WHERE state = 'due' AND next_at <= ? ORDER BY next_at, order_id LIMIT ?`, ms(now), limit)
 		if err != nil {
 			return err
 		}
 		for _, a := range due {
 			orders, err := tx.queryOrders(`WHERE id = ?`, a.ID)
-			if err != nil {
+			switch {
+			case err != nil:
 				return err
-			}
-			if len(orders) == 1 {
+			case len(orders) == 1:
 				a.Order = orders[0]
-				out = append(out, a)
+			case a.wouldBe != nil:
+				if err := json.Unmarshal([]byte(*a.wouldBe), &a.Order); err != nil {
+					return fmt.Errorf("audit %s: %w", a.ID, err)
+				}
+			default:
+				continue
 			}
+			out = append(out, a.Audit)
 		}
 		return nil
 	})
@@ -118,15 +151,24 @@ func (db *DB) finishAudit(ctx context.Context, orderID, set string, args ...any)
 }
 
 // RecordFoundPurchase records that the issuer holds an approved purchase
-// for an order that ended unpaid (endedAs): the order becomes paid with
-// it, and replies (the receipt) are queued, in one transaction. The
-// order's unit was released when it ended, so its offer may now be sold
-// one over its quantity: the charge happened, and the record must say so.
-// It returns ErrConflict when the order or its audit moved meanwhile.
-func (db *DB) RecordFoundPurchase(ctx context.Context, orderID string, endedAs conversations.State, purchaseID, detail string, replies []conversations.Reply) error {
+// for an audited order: the order becomes paid with it (a refused buy's
+// order is made, paid), and replies (the receipt) are queued, in one
+// transaction. The order's unit was released when it ended, or never
+// held, so its offer may now be sold one over its quantity: the charge
+// happened, and the record must say so. It returns ErrConflict when the
+// order or its audit moved meanwhile.
+func (db *DB) RecordFoundPurchase(ctx context.Context, a Audit, purchaseID, detail string, replies []conversations.Reply) error {
 	err := db.update(ctx, func(tx *Tx) error {
+		from := a.EndedAs
+		if a.EndedAs == Refused {
+			o := a.Order
+			o.State, from = conversations.Paid, conversations.Paid
+			if err := tx.insertOrder(o); err != nil {
+				return err
+			}
+		}
 		res, err := tx.tx.Exec(`UPDATE orders SET state = 'paid', purchase_id = ?, settled_at = ?, last_error = ?, updated_at = ?
-			WHERE id = ? AND state = ?`, purchaseID, ms(tx.now), detail, ms(tx.now), orderID, endedAs)
+			WHERE id = ? AND state = ?`, purchaseID, ms(tx.now), detail, ms(tx.now), a.ID, from)
 		if err != nil {
 			return err
 		}
@@ -134,7 +176,7 @@ func (db *DB) RecordFoundPurchase(ctx context.Context, orderID string, endedAs c
 			return ErrConflict
 		}
 		res, err = tx.tx.Exec(`UPDATE issuer_audits SET state = 'found', checked_at = ?, detail = ? WHERE order_id = ? AND state = 'due'`,
-			ms(tx.now), detail, orderID)
+			ms(tx.now), detail, a.ID)
 		if err != nil {
 			return err
 		}
@@ -144,7 +186,7 @@ func (db *DB) RecordFoundPurchase(ctx context.Context, orderID string, endedAs c
 		return tx.enqueue(replies)
 	})
 	if err != nil {
-		return fmt.Errorf("record found purchase %s: %w", orderID, err)
+		return fmt.Errorf("record found purchase %s: %w", a.ID, err)
 	}
 	return nil
 }

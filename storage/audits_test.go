@@ -93,7 +93,8 @@ func TestOnlyInheritedOrdersThatEndUnpaidAreAudited(t *testing.T) {
 
 	// Found: the order is paid, its receipt queued, the stock counted sold.
 	receipt := conversations.Reply{Channel: conversations.Tweet, UserID: 1, ScreenName: "u", Kind: "receipt", OrderID: "ord_old", Text: "Done! ord_old"}
-	if err := db.RecordFoundPurchase(ctx, "ord_old", conversations.Expired, "pur_1", "found", []conversations.Reply{receipt}); err != nil {
+	oldAudit := Audit{Order: old, EndedAs: conversations.Expired}
+	if err := db.RecordFoundPurchase(ctx, oldAudit, "pur_1", "found", []conversations.Reply{receipt}); err != nil {
 		t.Fatal(err)
 	}
 	if o, _ := db.Order(ctx, "ord_old"); o.State != conversations.Paid || o.PurchaseID != "pur_1" {
@@ -103,7 +104,7 @@ func TestOnlyInheritedOrdersThatEndUnpaidAreAudited(t *testing.T) {
 	if stats, _ := db.OfferStats(ctx); stats["kindle"].Sold != 1 {
 		t.Errorf("offer stats after a found purchase: %+v, want 1 sold", stats["kindle"])
 	}
-	if err := db.RecordFoundPurchase(ctx, "ord_old", conversations.Expired, "pur_1", "found", nil); !errors.Is(err, ErrConflict) {
+	if err := db.RecordFoundPurchase(ctx, oldAudit, "pur_1", "found", nil); !errors.Is(err, ErrConflict) {
 		t.Errorf("recording it twice: %v, want ErrConflict", err)
 	}
 	if err := db.ClearAudit(ctx, "ord_reread", "none"); err != nil {
@@ -122,5 +123,39 @@ func TestOnlyInheritedOrdersThatEndUnpaidAreAudited(t *testing.T) {
 	db.db.QueryRow(`SELECT COUNT(*) FROM outbox WHERE order_id = 'ord_old' AND kind = 'receipt'`).Scan(&outbox)
 	if outbox != 1 {
 		t.Errorf("%d receipts queued for the found purchase, want 1", outbox)
+	}
+}
+
+// TestRefusedBuyIsAuditedUnderTheOrderItWouldHaveMade: a decision that
+// refuses a buy with an Audit records the order it would have made, and
+// no order; a purchase found for it makes the order, paid, counted sold.
+func TestRefusedBuyIsAuditedUnderTheOrderItWouldHaveMade(t *testing.T) {
+	db, ctx := openTest(t), context.Background()
+	would := pendingOrder("ord_would", 7, t0.Add(15*time.Minute))
+	would.BuyMessageID = 70
+	if _, err := processOne(t, db, mention(70, 7, "BuyKindle"), conversations.Decision{Action: "sold-out", Audit: &would}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Order(ctx, "ord_would"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a refused buy made an order: %v", err)
+	}
+	due, err := db.DueAudits(ctx, t0, 10)
+	if err != nil || len(due) != 1 {
+		t.Fatalf("audits due: %+v, %v; want the refused buy's", due, err)
+	}
+	a := due[0]
+	if a.EndedAs != Refused || a.ID != "ord_would" || a.Amount != would.Amount || a.Cardholder != would.Cardholder || a.UserID != 7 {
+		t.Errorf("audit of the refused buy: %+v", a)
+	}
+	if err := db.RecordFoundPurchase(ctx, a, "pur_7", "found", nil); err != nil {
+		t.Fatal(err)
+	}
+	o, err := db.Order(ctx, "ord_would")
+	if err != nil || o.State != conversations.Paid || o.PurchaseID != "pur_7" || o.BuyMessageID != 70 {
+		t.Errorf("the found order: %+v, %v; want paid with pur_7", o, err)
+	}
+	checkCounters(t, db, "a refused buy's purchase found")
+	if due, _ := db.DueAudits(ctx, t0, 10); len(due) != 0 {
+		t.Errorf("audits still due: %+v", due)
 	}
 }

@@ -136,6 +136,11 @@ func (tx *Tx) apply(m InboxMessage, d conversations.Decision) error {
 			return err
 		}
 	}
+	if o := d.Audit; o != nil {
+		if err := tx.auditRefused(*o); err != nil {
+			return err
+		}
+	}
 	if err := tx.enqueueAnswering(d.Replies, m.ID); err != nil {
 		return err
 	}

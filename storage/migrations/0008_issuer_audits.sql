@@ -1,14 +1,16 @@
--- An order that ends unpaid (expired, or cancelled) may still have been
--- charged: by a daemon whose history this database lost (a restore from a
--- replica) or did not see (a crash between the issuer's answer and its
--- record cannot happen to a pending order, but a restore can). Such an
--- order gets an audit: its reference is looked up at the issuer, and a
--- purchase found there is recorded on the order rather than lost. Only
--- orders a daemon before this one could have acted on are audited (see
+-- An order may have been charged by a daemon whose history this database
+-- lost (a restore from a replica) although this database knows it ended
+-- unpaid: expired or cancelled, or never made, its buy refused when read
+-- again. Such an order gets an audit: its reference is looked up at the
+-- issuer, and a purchase found there is recorded rather than lost. Only
+-- buys a daemon before this one could have acted on are audited (see
 -- DB.AuditOrdersBefore). Audits are the record of that check, and stay.
 CREATE TABLE issuer_audits (
 	order_id   TEXT    PRIMARY KEY,
-	ended_as   TEXT    NOT NULL CHECK (ended_as IN ('expired', 'cancelled')),
+	ended_as   TEXT    NOT NULL CHECK (ended_as IN ('expired', 'cancelled', 'refused')),
+	-- refused: the order the buy would have made, as JSON; there is no
+	-- row in orders unless the audit finds its purchase.
+	would_be   TEXT,
 	-- due: to be looked up; clear: the issuer has no approved purchase;
 	-- found: it had one, now recorded on the order (paid); mismatch: it
 	-- had one that is not this order's (amount, cardholder...): an
