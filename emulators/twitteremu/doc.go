@@ -26,6 +26,6 @@
 // Time comes from Options.Clock so that windows can be tested without
 // sleeping, and faults (errors, empty bodies, malformed bodies, dropped
 // connections, delays, work done before a failed answer, a DM list that
-// lags behind the messages sent) can be queued
-// per endpoint with InjectFault.
+// lags behind the messages sent) can be queued per endpoint with
+// InjectFault.
 package twitteremu
