@@ -446,10 +446,10 @@ func (s *sender) post(ctx context.Context, log *slog.Logger, m storage.OutboxMes
 	}
 }
 
-// listedAfter is when to look for a post that may have been made by now,
-// wait from now at the soonest: Twitter's lists may not show a post
-// until PollLag after it was made, and a search that looked sooner would
-// miss it and post it again. Tweets have Twitter's duplicate check (187)
+// listedAfter is when to look for a post that may have been made by now:
+// wait from now, and no sooner than PollLag, since Twitter's lists may
+// not show a post until then, and a search that looked sooner would miss
+// it and post it again. Tweets have Twitter's duplicate check (187)
 // behind this; direct messages have nothing.
 func (s *sender) listedAfter(now time.Time, wait time.Duration) time.Time {
 	return now.Add(max(wait, s.b.opt.PollLag))
