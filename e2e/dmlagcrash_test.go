@@ -18,7 +18,9 @@ import (
 // Twitter's DM list still leaves that DM out (for less than the bot's
 // PollLag, 2s by default). The new daemon must not take the DM list's
 // silence for proof: bob gets the request once.
-func TestDMCrashAfterPostWhileTheListLags(t *testing.T) { eachAPI(t, testDMCrashAfterPostWhileTheListLags) }
+func TestDMCrashAfterPostWhileTheListLags(t *testing.T) {
+	eachAPI(t, testDMCrashAfterPostWhileTheListLags)
+}
 
 func testDMCrashAfterPostWhileTheListLags(t *testing.T, api string) {
 	w := newWorld(t, api)
