@@ -72,6 +72,7 @@ type twitterPost struct {
 	inReplyTo int64 // tweets
 	recipient int64 // DMs
 	text      string
+	created   time.Time // Twitter's time of it
 	// suspect: a reply or DM that no interrupted post of this daemon
 	// explains: it makes the guard careful.
 	suspect bool
@@ -255,7 +256,7 @@ func (g *restoreGuard) scan(ctx context.Context, ch conversations.Channel, first
 		if err != nil || recorded {
 			return err
 		}
-		p.live = !first
+		p.live, p.created = !first, created
 		found = append(found, p)
 		return nil
 	}
@@ -413,7 +414,7 @@ func (g *restoreGuard) claim(ctx context.Context, m storage.OutboxMessage, p twi
 		log.Error("ALERT: ANOTHER DAEMON IS POSTING FOR THIS ACCOUNT: it posted a reply this one had queued; this one posts nothing more (charges stay safe: both use the same order ids and keys). Stop the daemon on the older database",
 			"their_post", p.id)
 	}
-	return g.s.markSent(ctx, log, m, p.id, "found on Twitter, posted before this database knew of it")
+	return g.s.markSent(ctx, log, m, storage.Post{ID: p.id, At: p.created}, "found on Twitter, posted before this database knew of it")
 }
 
 func (g *restoreGuard) remove(p twitterPost) {

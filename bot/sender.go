@@ -31,6 +31,9 @@ type sender struct {
 	mu     sync.Mutex
 	paused map[conversations.Channel]time.Time // no posting on a channel until then
 
+	// started bounds when the daemon before this one last posted.
+	started time.Time
+
 	searchMu sync.Mutex
 	searches map[int64]search // unfinished searches, by outbox id
 	guard    *restoreGuard    // what Twitter holds that the database does not record
@@ -42,7 +45,7 @@ type sender struct {
 const concurrentPosts = 8
 
 func newSender(b *Bot) *sender {
-	s := &sender{b: b, log: b.log.With("component", "sender"), paused: map[conversations.Channel]time.Time{}, searches: map[int64]search{}}
+	s := &sender{b: b, log: b.log.With("component", "sender"), started: b.now(), paused: map[conversations.Channel]time.Time{}, searches: map[int64]search{}}
 	s.guard = newRestoreGuard(s)
 	return s
 }
@@ -143,7 +146,7 @@ func (s *sender) sendAll(ctx context.Context, msgs []storage.OutboxMessage) erro
 	if err != nil {
 		return fmt.Errorf("mark sending: %w", err)
 	}
-	batch := &posted{msgs: map[int64]storage.OutboxMessage{}, ids: map[int64]int64{}}
+	batch := &posted{msgs: map[int64]storage.OutboxMessage{}, posts: map[int64]storage.Post{}}
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var first error
@@ -184,19 +187,19 @@ func (s *sender) sendAll(ctx context.Context, msgs []storage.OutboxMessage) erro
 // returns an error when the database failed.
 func (s *sender) recordSent(ctx context.Context, batch *posted) error {
 	// Recorded even while shutting down: they are on Twitter now.
-	finished, err := s.b.db.MarkSentAll(context.WithoutCancel(ctx), batch.ids)
-	for outboxID, sentID := range batch.ids {
+	finished, err := s.b.db.MarkSentAll(context.WithoutCancel(ctx), batch.posts)
+	for outboxID, p := range batch.posts {
 		m := batch.msgs[outboxID]
 		log := s.log.With("outbox", m.ID, "channel", m.Channel, "user_id", m.UserID, "kind", m.Kind)
 		switch {
 		case err != nil:
-			if rerr := s.markSent(ctx, log, m, sentID, ""); rerr != nil {
+			if rerr := s.markSent(ctx, log, m, p, ""); rerr != nil {
 				return rerr
 			}
 		case finished[outboxID]:
-			log.Warn("already finished; not recorded twice", "sent_id", sentID)
+			log.Warn("already finished; not recorded twice", "sent_id", p.ID)
 		default:
-			s.sent(log, m, sentID, "")
+			s.sent(log, m, p.ID, "")
 		}
 	}
 	return nil
@@ -307,8 +310,13 @@ func (s *sender) send(ctx context.Context, m storage.OutboxMessage) error {
 	b := s.b
 	log := s.log.With("outbox", m.ID, "channel", m.Channel, "user_id", m.UserID, "kind", m.Kind)
 	if m.State == storage.OutboxSending {
-		// An earlier post may have reached Twitter: look before posting.
-		id, found, err := s.find(m)
+		// An earlier post may have reached Twitter: look before posting,
+		// once Twitter lists what the daemon before this one may have
+		// posted just before it stopped.
+		if at := s.started.Add(b.opt.PollLag); b.now().Before(at) {
+			return s.reschedule(ctx, log, m, at, false, errNotListedYet)
+		}
+		p, found, err := s.find(m)
 		if err != nil {
 			if errors.Is(err, errNotSettled) {
 				log.Warn("still looking for an interrupted post on Twitter; it is not posted again until that is known", "err", err)
@@ -318,7 +326,7 @@ func (s *sender) send(ctx context.Context, m storage.OutboxMessage) error {
 			return s.reschedule(ctx, log, m, s.retryAt(m, err), false, err)
 		}
 		if found {
-			return s.markSent(ctx, log, m, id, "found on Twitter after an interrupted post")
+			return s.markSent(ctx, log, m, p, "found on Twitter after an interrupted post")
 		}
 	}
 	if err := b.db.MarkSending(ctx, m.ID); err != nil {
@@ -333,9 +341,9 @@ func (s *sender) send(ctx context.Context, m storage.OutboxMessage) error {
 // posted collects the posts of a step that went through, to record them
 // in one commit.
 type posted struct {
-	mu   sync.Mutex
-	msgs map[int64]storage.OutboxMessage
-	ids  map[int64]int64 // outbox id -> sent id
+	mu    sync.Mutex
+	msgs  map[int64]storage.OutboxMessage
+	posts map[int64]storage.Post // by outbox id
 }
 
 // post posts m, whose post is recorded as begun (MarkSending), and
@@ -347,20 +355,22 @@ func (s *sender) post(ctx context.Context, log *slog.Logger, m storage.OutboxMes
 	crashpoint.Hit(crashpoint.BeforePost)
 	var id int64
 	var err error
+	began := b.now()
 	if m.Channel == conversations.DM {
 		id, err = b.tw.SendDM(m.UserID, m.Text)
 	} else {
 		id, err = b.tw.Post(m.Text, m.InReplyTo)
 	}
 	crashpoint.Hit(crashpoint.AfterPost)
-	if err == nil && batch != nil {
+	if err == nil {
+		p := storage.Post{ID: id, At: postedAt(id, began, b.now())}
+		if batch == nil {
+			return s.markSent(ctx, log, m, p, "")
+		}
 		batch.mu.Lock()
-		batch.msgs[m.ID], batch.ids[m.ID] = m, id
+		batch.msgs[m.ID], batch.posts[m.ID] = m, p
 		batch.mu.Unlock()
 		return nil
-	}
-	if err == nil {
-		return s.markSent(ctx, log, m, id, "")
 	}
 	if shortened, serr := s.shortenTooLong(ctx, log, m, err); shortened || serr != nil {
 		return serr
@@ -370,12 +380,12 @@ func (s *sender) post(ctx context.Context, log *slog.Logger, m storage.OutboxMes
 	case twitterapi.KindDuplicate:
 		// 187 alone does not prove the reply is out: it may be an older
 		// tweet with the same text. Look for this reply itself.
-		id, found, ferr := s.find(m)
+		p, found, ferr := s.find(m)
 		if ferr != nil {
 			return s.reschedule(ctx, log, m, s.retryAt(m, ferr), false, ferr)
 		}
 		if found {
-			return s.markSent(ctx, log, m, id, "duplicate status, and it is this reply")
+			return s.markSent(ctx, log, m, p, "duplicate status, and it is this reply")
 		}
 		text := m.Text + " ·" + strconv.FormatInt(m.ID, 36)
 		if err := b.db.ReplaceText(context.WithoutCancel(ctx), m.ID, text); err != nil {
@@ -429,9 +439,40 @@ func (s *sender) post(ctx context.Context, log *slog.Logger, m storage.OutboxMes
 		b.twitterFailed("post", err)
 		return s.reschedule(ctx, log, m, now.Add(5*time.Second), true, err)
 	default: // transient or unknown: it may be on Twitter
-		return s.reschedule(ctx, log, m, now.Add(backoff(m.Attempts+1)), !twitterapi.MayHavePosted(err), err)
+		if !twitterapi.MayHavePosted(err) {
+			return s.reschedule(ctx, log, m, now.Add(backoff(m.Attempts+1)), true, err)
+		}
+		return s.reschedule(ctx, log, m, s.listedAfter(now, backoff(m.Attempts+1)), false, err)
 	}
 }
+
+// listedAfter is when to look for a post that may have been made by now:
+// wait from now, and no sooner than PollLag, since Twitter's lists may
+// not show a post until then, and a search that looked sooner would miss
+// it and post it again. Tweets have Twitter's duplicate check (187)
+// behind this; direct messages have nothing.
+func (s *sender) listedAfter(now time.Time, wait time.Duration) time.Time {
+	return now.Add(max(wait, s.b.opt.PollLag))
+}
+
+// errNotListedYet says that an interrupted post is not looked for yet:
+// Twitter may not list it yet.
+var errNotListedYet = errors.New("an interrupted post may not be listed by Twitter yet; it is looked for shortly")
+
+// postedAt is when Twitter made post id, as near as the sender can tell
+// and never later, so that a confirmation request's window is never
+// longer than its text says: the time in the id when it is a snowflake
+// of the call's span (as Twitter's ids are), else the moment the call
+// began.
+func postedAt(id int64, began, answered time.Time) time.Time {
+	if at := time.UnixMilli(id>>22 + snowflakeEpoch); !at.Before(began) && !at.After(answered) {
+		return at
+	}
+	return began
+}
+
+// snowflakeEpoch is Twitter's epoch of ids, in Unix milliseconds.
+const snowflakeEpoch = 1288834974657
 
 // outcomeKinds are the messages that tell a cardholder what happened to
 // their money: they must reach them even when the way first chosen fails.
@@ -503,24 +544,25 @@ func (s *sender) reschedule(ctx context.Context, log *slog.Logger, m storage.Out
 	return nil
 }
 
-// markSent records m as posted as id. It returns an error when the
+// markSent records m as posted as p. It returns an error when the
 // database failed.
-func (s *sender) markSent(ctx context.Context, log *slog.Logger, m storage.OutboxMessage, id int64, note string) error {
+func (s *sender) markSent(ctx context.Context, log *slog.Logger, m storage.OutboxMessage, p storage.Post, note string) error {
 	// Recorded even while shutting down: it is on Twitter now.
-	if err := s.b.db.MarkSent(context.WithoutCancel(ctx), m.ID, id); err != nil {
+	if err := s.b.db.MarkSent(context.WithoutCancel(ctx), m.ID, p); err != nil {
 		if errors.Is(err, storage.ErrConflict) {
-			log.Warn("already finished; not recorded twice", "sent_id", id, "err", err)
+			log.Warn("already finished; not recorded twice", "sent_id", p.ID, "err", err)
 			return nil
 		}
-		log.Error("record sent", "sent_id", id, "err", err)
+		log.Error("record sent", "sent_id", p.ID, "err", err)
 		// Still unsettled: look again later rather than at once, so that
-		// a failing write cannot spin on Twitter's budgets.
-		if rerr := s.reschedule(ctx, log, m, s.b.now().Add(backoff(m.Attempts+1)), false, err); rerr != nil {
+		// a failing write cannot spin on Twitter's budgets, and once
+		// Twitter lists the post.
+		if rerr := s.reschedule(ctx, log, m, s.listedAfter(s.b.now(), backoff(m.Attempts+1)), false, err); rerr != nil {
 			return rerr
 		}
 		return fmt.Errorf("record sent: %w", err)
 	}
-	s.sent(log, m, id, note)
+	s.sent(log, m, p.ID, note)
 	return nil
 }
 
@@ -559,11 +601,12 @@ type search struct {
 // gone through: a reply in the bot's own timeline, answering the same
 // tweet with the same text; a DM among the bot's sent messages to the same
 // cardholder with the same text; in both cases made since the attempt
-// began. A message already recorded as another outbox message's is not m:
-// the bot may send one cardholder the same text twice (the help text,
-// say). It returns errNotSettled when it has not reached back that far
-// yet.
-func (s *sender) find(m storage.OutboxMessage) (int64, bool, error) {
+// began (the first attempt: an earlier post may show only after a later
+// one was made). A message already recorded as another outbox message's
+// is not m: the bot may send one cardholder the same text twice (the help
+// text, say). It returns the post with Twitter's time of it, or
+// errNotSettled when it has not reached back that far yet.
+func (s *sender) find(m storage.OutboxMessage) (storage.Post, bool, error) {
 	b := s.b
 	since := m.SendingSince.Add(-clockSkew)
 	s.searchMu.Lock()
@@ -576,7 +619,7 @@ func (s *sender) find(m storage.OutboxMessage) (int64, bool, error) {
 		taken, err := b.db.SentIDRecorded(context.WithoutCancel(b.work), m.Channel, id)
 		return !taken, err
 	}
-	done := func(id int64, found bool, err error) (int64, bool, error) {
+	done := func(p storage.Post, found bool, err error) (storage.Post, bool, error) {
 		var te *twitterapi.Error
 		s.searchMu.Lock()
 		defer s.searchMu.Unlock()
@@ -588,45 +631,45 @@ func (s *sender) find(m storage.OutboxMessage) (int64, bool, error) {
 		if errors.Is(err, errNotSettled) {
 			s.searches[m.ID] = at
 		}
-		return id, found, err
+		return p, found, err
 	}
 	if m.Channel == conversations.DM {
 		for page := 0; page < findPages; page++ {
 			events, next, err := b.tw.DMEvents(at.token)
 			if err != nil {
-				return done(0, false, err)
+				return done(storage.Post{}, false, err)
 			}
 			for _, e := range events {
 				ok, err := match(e.ID, e.CreatedAt, e.SenderID == b.botID.Load() && e.RecipientID == m.UserID && sameText(e.Text, m.Text))
 				if err != nil || ok {
-					return done(e.ID, ok, err)
+					return done(storage.Post{ID: e.ID, At: e.CreatedAt}, ok, err)
 				}
 			}
 			if next == "" || len(events) == 0 || events[len(events)-1].CreatedAt.Before(since) {
-				return done(0, false, nil)
+				return done(storage.Post{}, false, nil)
 			}
 			at.token = next
 		}
-		return done(0, false, errNotSettled)
+		return done(storage.Post{}, false, errNotSettled)
 	}
 	sinceID := m.InReplyTo // our reply is newer than the tweet it answers
 	for page := 0; page < findPages; page++ {
 		p, err := b.tw.OwnTweets(b.botID.Load(), sinceID, at.token)
 		if err != nil {
-			return done(0, false, err)
+			return done(storage.Post{}, false, err)
 		}
 		for _, t := range p.Tweets {
 			ok, err := match(t.ID, t.CreatedAt, t.InReplyTo == m.InReplyTo && sameText(t.Text, m.Text))
 			if err != nil || ok {
-				return done(t.ID, ok, err)
+				return done(storage.Post{ID: t.ID, At: t.CreatedAt}, ok, err)
 			}
 		}
 		if p.Count == 0 || p.Next == "" || (len(p.Tweets) > 0 && p.Tweets[len(p.Tweets)-1].CreatedAt.Before(since)) {
-			return done(0, false, nil)
+			return done(storage.Post{}, false, nil)
 		}
 		at.token = p.Next
 	}
-	return done(0, false, errNotSettled)
+	return done(storage.Post{}, false, errNotSettled)
 }
 
 // sameText compares a text read back from Twitter with the one sent:

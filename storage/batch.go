@@ -143,7 +143,8 @@ func (db *DB) NextInboxBatch(ctx context.Context, limits map[conversations.Chann
 }
 
 // MarkSendingAll records, and commits, that the posts of the messages ids
-// are about to be made, as MarkSending does for one, in one transaction.
+// are about to be made, as MarkSending does for one (keeping when the
+// first post began), in one transaction.
 // It returns the ids it marked: not those already finished.
 func (db *DB) MarkSendingAll(ctx context.Context, ids []int64) (map[int64]bool, error) {
 	marked := map[int64]bool{}
@@ -152,7 +153,7 @@ func (db *DB) MarkSendingAll(ctx context.Context, ids []int64) (map[int64]bool, 
 	}
 	err := db.update(ctx, func(tx *Tx) error {
 		for _, id := range ids {
-			res, err := tx.tx.Exec(`UPDATE outbox SET state = 'sending', attempts = attempts + 1, sending_since = ?
+			res, err := tx.tx.Exec(`UPDATE outbox SET state = 'sending', attempts = attempts + 1, `+firstSendingSince+`
 				WHERE id = ? AND state IN ('pending', 'sending')`, ms(tx.now), id)
 			if err != nil {
 				return err
@@ -199,17 +200,18 @@ func (db *DB) StartCharges(ctx context.Context, kind string, retryAt map[string]
 }
 
 // MarkSentAll records, as MarkSent does for one, that each outbox message
-// of sent (by id) is on Twitter as its value, in one transaction. It
+// of sent (by id) is on Twitter as its value, in one transaction: each
+// request's window counts from its own post, not from this commit. It
 // returns the ids that were finished already, and so not recorded again;
 // on an error nothing is recorded.
-func (db *DB) MarkSentAll(ctx context.Context, sent map[int64]int64) (map[int64]bool, error) {
+func (db *DB) MarkSentAll(ctx context.Context, sent map[int64]Post) (map[int64]bool, error) {
 	finished := map[int64]bool{}
 	if len(sent) == 0 {
 		return finished, nil
 	}
 	err := db.update(ctx, func(tx *Tx) error {
-		for id, sentID := range sent {
-			err := tx.markSent(id, sentID)
+		for id, p := range sent {
+			err := tx.markSent(id, p)
 			if errors.Is(err, ErrConflict) {
 				finished[id] = true
 				continue

@@ -124,7 +124,7 @@ func TestMarkSendingAllMarksOnlyUnfinished(t *testing.T) {
 		t.Fatal(err)
 	}
 	box, _ := db.Outbox(ctx)
-	if err := db.MarkSent(ctx, box[1].ID, 77); err != nil {
+	if err := db.MarkSent(ctx, box[1].ID, Post{ID: 77, At: db.now()}); err != nil {
 		t.Fatal(err)
 	}
 	marked, err := db.MarkSendingAll(ctx, []int64{box[0].ID, box[1].ID})
@@ -177,7 +177,7 @@ func TestMarkSentAllRecordsEachAsMarkSent(t *testing.T) {
 	if err := db.MarkFailed(ctx, box[1].ID, "refused"); err != nil {
 		t.Fatal(err)
 	}
-	finished, err := db.MarkSentAll(ctx, map[int64]int64{box[0].ID: 500, box[1].ID: 501})
+	finished, err := db.MarkSentAll(ctx, map[int64]Post{box[0].ID: {ID: 500, At: db.now()}, box[1].ID: {ID: 501, At: db.now()}})
 	if err != nil || !finished[box[1].ID] || finished[box[0].ID] {
 		t.Fatalf("finished = %v, %v; want only the failed one", finished, err)
 	}

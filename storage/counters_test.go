@@ -107,7 +107,7 @@ func TestCountersFollowEveryTransition(t *testing.T) {
 	for _, m := range box {
 		requests[m.OrderID] = m.ID
 	}
-	if err := db.MarkSent(ctx, requests["ord_6"], 9001); err != nil {
+	if err := db.MarkSent(ctx, requests["ord_6"], Post{ID: 9001, At: db.now()}); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := db.ExpireDue(ctx, conversations.ExpiryBounds{Before: t0.Add(2 * time.Hour)}, t0.Add(2*time.Hour)); err != nil || n != 1 {

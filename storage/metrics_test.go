@@ -100,7 +100,7 @@ func TestDMAnswerTimesItsOwnMessage(t *testing.T) {
 	if err != nil || len(box) != 2 {
 		t.Fatalf("outbox = %+v, %v", box, err)
 	}
-	if _, err := db.MarkSentAll(ctx, map[int64]int64{box[0].ID: 100, box[1].ID: 101}); err != nil {
+	if _, err := db.MarkSentAll(ctx, map[int64]Post{box[0].ID: {ID: 100, At: db.now()}, box[1].ID: {ID: 101, At: db.now()}}); err != nil {
 		t.Fatal(err)
 	}
 	f, err := db.Figures(ctx)

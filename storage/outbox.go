@@ -110,29 +110,45 @@ func (db *DB) NextOutbox(ctx context.Context, now time.Time, limit int, first []
 // MarkSending records, and commits, that a post of message id is about to
 // be made. From here until MarkSent or Reschedule the outcome is unknown,
 // and a restart must look for the message on Twitter before posting it
-// again.
+// again. SendingSince stays when the first post began: a post whose
+// outcome was unknown may show on Twitter only after a later one was
+// made, so every search must reach back to the first.
 func (db *DB) MarkSending(ctx context.Context, id int64) error {
 	return db.outboxUpdate(ctx, id, func(tx *Tx) (sql.Result, error) {
-		return tx.tx.Exec(`UPDATE outbox SET state = 'sending', attempts = attempts + 1, sending_since = ?
+		return tx.tx.Exec(`UPDATE outbox SET state = 'sending', attempts = attempts + 1, `+firstSendingSince+`
 			WHERE id = ? AND state IN ('pending', 'sending')`, ms(tx.now), id)
 	})
 }
 
-// MarkSent records that message id is on Twitter as sentID. When it is an
-// order's confirmation request, the order is delivered (see
-// conversations.Delivered). It returns ErrConflict when the
-// message was already finished.
-func (db *DB) MarkSent(ctx context.Context, id, sentID int64) error {
-	err := db.update(ctx, func(tx *Tx) error { return tx.markSent(id, sentID) })
+// firstSendingSince sets sending_since to its one argument unless an
+// earlier post set it already.
+const firstSendingSince = `sending_since = CASE WHEN sending_since = 0 THEN ? ELSE sending_since END`
+
+// Post is a message's copy on Twitter: its id, and when Twitter made it.
+type Post struct {
+	ID int64
+	// At is when the post was made, as near as the sender knows it and
+	// never later: a confirmation request's window runs from it.
+	At time.Time
+}
+
+// MarkSent records that message id is on Twitter as post p. When it is
+// an order's confirmation request, the order is delivered at p.At, or now
+// if that is later than now (see conversations.Delivered): its window
+// counts from when the cardholder could first see it, not from this
+// record, which may come long after (a batch, a search). It returns
+// ErrConflict when the message was already finished.
+func (db *DB) MarkSent(ctx context.Context, id int64, p Post) error {
+	err := db.update(ctx, func(tx *Tx) error { return tx.markSent(id, p) })
 	if err != nil {
 		return fmt.Errorf("mark sent %d: %w", id, err)
 	}
 	return nil
 }
 
-func (tx *Tx) markSent(id, sentID int64) error {
+func (tx *Tx) markSent(id int64, p Post) error {
 	res, err := tx.tx.Exec(`UPDATE outbox SET state = 'sent', sent_id = ?, sent_at = ?, last_error = '' WHERE id = ? AND state IN ('pending', 'sending')`,
-		sentID, ms(tx.now), id)
+		p.ID, ms(tx.now), id)
 	if err != nil {
 		return err
 	}
@@ -143,7 +159,11 @@ func (tx *Tx) markSent(id, sentID int64) error {
 	if err != nil || !ok {
 		return err
 	}
-	if o, ok = conversations.Delivered(o, sentID, tx.now); !ok {
+	at := p.At
+	if at.After(tx.now) {
+		at = tx.now // Twitter's clock ahead of ours: no post is made after its record
+	}
+	if o, ok = conversations.Delivered(o, p.ID, at); !ok {
 		return nil
 	}
 	_, err = tx.tx.Exec(`UPDATE orders SET request_message_id = ?, expires_at = ?, updated_at = ? WHERE id = ? AND state = 'pending'`,

@@ -179,10 +179,10 @@ func TestMessagePathUsesIndexes(t *testing.T) {
 	if _, err := db.SentIDRecorded(ctx, conversations.Tweet, 1<<41); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.MarkSentAll(ctx, map[int64]int64{-1: 1 << 43}); err != nil {
+	if _, err := db.MarkSentAll(ctx, map[int64]Post{-1: {ID: 1 << 43, At: db.now()}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.MarkSent(ctx, box[0].ID, 1<<41); err != nil {
+	if err := db.MarkSent(ctx, box[0].ID, Post{ID: 1 << 41, At: db.now()}); err != nil {
 		t.Fatal(err)
 	}
 	db.SentByUserSince(ctx, conversations.Tweet, t0.Add(-3*time.Hour))

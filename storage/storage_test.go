@@ -225,7 +225,7 @@ func TestProcessFactsAndExpiry(t *testing.T) {
 	box, _ := db.Outbox(ctx)
 	// Delivered long ago (the clock is t0; the window ran from creation).
 	db.now = func() time.Time { return bobs.CreatedAt }
-	if err := db.MarkSent(ctx, box[0].ID, 51); err != nil {
+	if err := db.MarkSent(ctx, box[0].ID, Post{ID: 51, At: db.now()}); err != nil {
 		t.Fatal(err)
 	}
 	db.now = func() time.Time { return t0 }
@@ -295,7 +295,7 @@ func TestDeliveryStartsTheWindow(t *testing.T) {
 	// The request waited ten minutes for the posting budget.
 	db.now = func() time.Time { return t0.Add(10 * time.Minute) }
 	box, _ := db.Outbox(ctx)
-	if err := db.MarkSent(ctx, box[0].ID, 11); err != nil {
+	if err := db.MarkSent(ctx, box[0].ID, Post{ID: 11, At: db.now()}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := db.Order(ctx, "ord_1")
@@ -331,10 +331,10 @@ func TestOutboxKeepsEachRecipientsOrder(t *testing.T) {
 	if len(due) != 2 || due[0].State != OutboxSending || due[0].Attempts != 1 {
 		t.Fatalf("next after the wait = %+v; want a1 still marked sending", due)
 	}
-	if err := db.MarkSent(ctx, due[0].ID, 999); err != nil {
+	if err := db.MarkSent(ctx, due[0].ID, Post{ID: 999, At: db.now()}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.MarkSent(ctx, due[0].ID, 999); !errors.Is(err, ErrConflict) {
+	if err := db.MarkSent(ctx, due[0].ID, Post{ID: 999, At: db.now()}); !errors.Is(err, ErrConflict) {
 		t.Errorf("second MarkSent = %v, want ErrConflict", err)
 	}
 	after, _ := db.NextOutbox(ctx, t0.Add(time.Minute), 10, nil)
@@ -363,7 +363,7 @@ func TestSentRequestBecomesTheOrdersRequestAndFailedOneReleasesIt(t *testing.T) 
 		}
 	}
 	box, _ := db.Outbox(ctx)
-	if err := db.MarkSent(ctx, box[0].ID, 1460323737035677698); err != nil {
+	if err := db.MarkSent(ctx, box[0].ID, Post{ID: 1460323737035677698, At: db.now()}); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.MarkFailed(ctx, box[1].ID, "385"); err != nil {

@@ -22,7 +22,14 @@ type call struct {
 	now    time.Time
 	nonce  string // "consumer|token|timestamp|nonce" once authenticated
 	resp   response
+	// dmListLag hides the newest direct messages from a list (see
+	// Fault.DMListLag).
+	dmListLag time.Duration
 }
+
+// unlisted reports whether a direct message created at t is too new for
+// a lagging list to show.
+func (c *call) unlisted(t time.Time) bool { return c.now.Sub(t) < c.dmListLag }
 
 // response is a buffered HTTP answer.
 type response struct {

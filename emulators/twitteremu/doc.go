@@ -25,6 +25,7 @@
 //
 // Time comes from Options.Clock so that windows can be tested without
 // sleeping, and faults (errors, empty bodies, malformed bodies, dropped
-// connections, delays, work done before a failed answer) can be queued
-// per endpoint with InjectFault.
+// connections, delays, work done before a failed answer, a DM list that
+// lags behind the messages sent) can be queued per endpoint with
+// InjectFault.
 package twitteremu

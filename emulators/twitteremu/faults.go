@@ -51,6 +51,12 @@ type Fault struct {
 	// a v1.1 timeline) replaced by a non-numeric string, as a malformed
 	// entry the client must skip.
 	BadEntry bool
+	// DMListLag, on a list of direct messages (GET
+	// direct_messages/events/list, GET 2/dm_events), leaves out of the
+	// real answer the events created less than DMListLag ago, as
+	// Twitter's list lags behind the messages sent: a message may be
+	// delivered and not listed yet.
+	DMListLag time.Duration
 	// Times is how many requests the fault applies to: 0 means once, a
 	// negative value means until ClearFaults.
 	Times int

@@ -50,7 +50,7 @@ func (s *Server) handleDMList(c *call) {
 	more := false
 	for i--; i >= 0; i-- {
 		e := evs[i]
-		if !e.createdAt.After(cutoff) {
+		if !e.createdAt.After(cutoff) || c.unlisted(e.createdAt) {
 			continue
 		}
 		if len(out.Events) == count {

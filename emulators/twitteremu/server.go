@@ -198,6 +198,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rec.Fault = true
+	c.dmListLag = f.DMListLag
 	var worked *response
 	if f.AfterWork {
 		s.process(c)

@@ -313,7 +313,7 @@ func (s *Server) handleV2DMEvents(c *call) {
 		var last int64
 		for i := len(evs) - 1; i >= 0; i-- {
 			e := evs[i]
-			if below > 0 && e.id >= below || !e.createdAt.After(cutoff) {
+			if below > 0 && e.id >= below || !e.createdAt.After(cutoff) || c.unlisted(e.createdAt) {
 				continue
 			}
 			if len(out.Data) == count {
