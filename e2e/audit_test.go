@@ -10,6 +10,7 @@ import (
 
 	"github.com/paybytweet/paybytweet/conversations"
 	"github.com/paybytweet/paybytweet/emulators/issuersandbox"
+	"github.com/paybytweet/paybytweet/emulators/twitteremu"
 	"github.com/paybytweet/paybytweet/messages"
 )
 
@@ -93,13 +94,7 @@ func testChargeARestoreLostIsFoundAtTheIssuer(t *testing.T, api string) {
 	r := newRig(t, api, rigOption(func(c *cfgT) { c.Schedules.Expiry = "@every 1s" }))
 	backup := r.backUp()
 
-	r.dm(alice, "#BuyGiftCard")
-	r.settle()
-	lostRequest := r.lastDM(alice)
-	yes := r.dm(alice, "yes")
-	r.settle()
-	lostReceipt := r.lastDM(alice)
-	mustContain(t, "receipt", lostReceipt.Text, "Done!")
+	lostRequest, yes, lostReceipt := r.buyAndConfirmByDM(alice, "#BuyGiftCard")
 	order := orderIn(t, lostReceipt.Text)
 
 	r.loseDisk(backup)
@@ -147,6 +142,20 @@ func testChargeARestoreLostIsFoundAtTheIssuer(t *testing.T, api string) {
 	r.checkRig(map[int64]int64{yes.ID: alice.ID}, expectations{byHand: []int64{lostRequest.ID, lostReceipt.ID}, toldTwice: []string{order}})
 }
 
+// buyAndConfirmByDM has u buy by DM with buyTag and confirm with "yes",
+// and returns the request, the confirmation and the receipt.
+func (r *rig) buyAndConfirmByDM(u twitteremu.User, buyTag string) (request, yes, receipt twitteremu.DMEvent) {
+	r.t.Helper()
+	r.dm(u, buyTag)
+	r.settle()
+	request = r.lastDM(u)
+	yes = r.dm(u, "yes")
+	r.settle()
+	receipt = r.lastDM(u)
+	mustContain(r.t, "receipt", receipt.Text, "Done!")
+	return request, yes, receipt
+}
+
 // order reads one order through the running daemon's database.
 func (r *rig) order(id string) conversations.Order {
 	r.t.Helper()
@@ -176,13 +185,7 @@ func testRefusedBuyAfterARestoreIsAuditedToo(t *testing.T, api string) {
 	}))
 	backup := r.backUp()
 
-	r.dm(alice, "#BuyKindleFireHD")
-	r.settle()
-	lostRequest := r.lastDM(alice)
-	yes := r.dm(alice, "yes")
-	r.settle()
-	receipt := r.lastDM(alice)
-	mustContain(t, "receipt", receipt.Text, "Done!")
+	lostRequest, yes, receipt := r.buyAndConfirmByDM(alice, "#BuyKindleFireHD")
 	order := orderIn(t, receipt.Text)
 
 	r.loseDisk(backup)

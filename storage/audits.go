@@ -135,14 +135,7 @@ func (db *DB) MismatchAudit(ctx context.Context, orderID, detail string) error {
 
 func (db *DB) finishAudit(ctx context.Context, orderID, set string, args ...any) error {
 	err := db.update(ctx, func(tx *Tx) error {
-		res, err := tx.tx.Exec(`UPDATE issuer_audits SET `+set+` WHERE order_id = ? AND state = 'due'`, append(args, orderID)...)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return ErrConflict
-		}
-		return nil
+		return tx.execOne(`UPDATE issuer_audits SET `+set+` WHERE order_id = ? AND state = 'due'`, append(args, orderID)...)
 	})
 	if err != nil {
 		return fmt.Errorf("audit %s: %w", orderID, err)
@@ -167,21 +160,13 @@ func (db *DB) RecordFoundPurchase(ctx context.Context, a Audit, purchaseID, deta
 				return err
 			}
 		}
-		res, err := tx.tx.Exec(`UPDATE orders SET state = 'paid', purchase_id = ?, settled_at = ?, last_error = ?, updated_at = ?
-			WHERE id = ? AND state = ?`, purchaseID, ms(tx.now), detail, ms(tx.now), a.ID, from)
-		if err != nil {
+		if err := tx.execOne(`UPDATE orders SET state = 'paid', purchase_id = ?, settled_at = ?, last_error = ?, updated_at = ?
+			WHERE id = ? AND state = ?`, purchaseID, ms(tx.now), detail, ms(tx.now), a.ID, from); err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return ErrConflict
-		}
-		res, err = tx.tx.Exec(`UPDATE issuer_audits SET state = 'found', checked_at = ?, detail = ? WHERE order_id = ? AND state = 'due'`,
-			ms(tx.now), detail, a.ID)
-		if err != nil {
+		if err := tx.execOne(`UPDATE issuer_audits SET state = 'found', checked_at = ?, detail = ? WHERE order_id = ? AND state = 'due'`,
+			ms(tx.now), detail, a.ID); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return ErrConflict
 		}
 		return tx.enqueue(replies)
 	})

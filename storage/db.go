@@ -184,6 +184,19 @@ func (db *DB) migrate(ctx context.Context, upTo int) error {
 	})
 }
 
+// execOne runs a statement that must change exactly one row: a row in
+// the state it expects. It returns ErrConflict when it changed none.
+func (tx *Tx) execOne(query string, args ...any) error {
+	res, err := tx.tx.Exec(query, args...)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return ErrConflict
+	}
+	return nil
+}
+
 // queryAll runs a query in tx and scans every row with scan.
 func queryAll[T any](tx *Tx, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
 	rows, err := tx.tx.Query(query, args...)

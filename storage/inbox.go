@@ -126,15 +126,8 @@ func (db *DB) InboxFailed(ctx context.Context, id int64, why string, retryAt tim
 		state = InboxFailed
 	}
 	err := db.update(ctx, func(tx *Tx) error {
-		res, err := tx.tx.Exec(`UPDATE inbox SET attempts = attempts + 1, last_error = ?, retry_at = ?, state = ? WHERE id = ? AND state = 'pending'`,
+		return tx.execOne(`UPDATE inbox SET attempts = attempts + 1, last_error = ?, retry_at = ?, state = ? WHERE id = ? AND state = 'pending'`,
 			why, ms(retryAt), state, id)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return ErrConflict
-		}
-		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("inbox %d failed: %w", id, err)

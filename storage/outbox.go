@@ -114,8 +114,8 @@ func (db *DB) NextOutbox(ctx context.Context, now time.Time, limit int, first []
 // outcome was unknown may show on Twitter only after a later one was
 // made, so every search must reach back to the first.
 func (db *DB) MarkSending(ctx context.Context, id int64) error {
-	return db.outboxUpdate(ctx, id, func(tx *Tx) (sql.Result, error) {
-		return tx.tx.Exec(`UPDATE outbox SET state = 'sending', attempts = attempts + 1, `+firstSendingSince+`
+	return db.outboxUpdate(ctx, id, func(tx *Tx) error {
+		return tx.execOne(`UPDATE outbox SET state = 'sending', attempts = attempts + 1, `+firstSendingSince+`
 			WHERE id = ? AND state IN ('pending', 'sending')`, ms(tx.now), id)
 	})
 }
@@ -180,12 +180,8 @@ func (db *DB) MarkFailed(ctx context.Context, id int64, why string, notes ...con
 		if err := tx.enqueue(notes); err != nil {
 			return err
 		}
-		res, err := tx.tx.Exec(`UPDATE outbox SET state = 'failed', last_error = ? WHERE id = ? AND state IN ('pending', 'sending')`, why, id)
-		if err != nil {
+		if err := tx.execOne(`UPDATE outbox SET state = 'failed', last_error = ? WHERE id = ? AND state IN ('pending', 'sending')`, why, id); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return ErrConflict
 		}
 		o, ok, err := tx.requestOrder(id)
 		if err != nil || !ok {
@@ -226,16 +222,16 @@ func (db *DB) Reschedule(ctx context.Context, id int64, at time.Time, notPosted 
 // deleted, and a reply to it can never be posted. Its text still starts
 // with the cardholder's @name, so it reaches them as a mention.
 func (db *DB) Unthread(ctx context.Context, id int64) error {
-	return db.outboxUpdate(ctx, id, func(tx *Tx) (sql.Result, error) {
-		return tx.tx.Exec(`UPDATE outbox SET in_reply_to = 0 WHERE id = ? AND state IN ('pending', 'sending')`, id)
+	return db.outboxUpdate(ctx, id, func(tx *Tx) error {
+		return tx.execOne(`UPDATE outbox SET in_reply_to = 0 WHERE id = ? AND state IN ('pending', 'sending')`, id)
 	})
 }
 
 // ReplaceText changes the text of an unsent message: used when Twitter
 // calls it a duplicate of an older tweet that is not this message.
 func (db *DB) ReplaceText(ctx context.Context, id int64, text string) error {
-	return db.outboxUpdate(ctx, id, func(tx *Tx) (sql.Result, error) {
-		return tx.tx.Exec(`UPDATE outbox SET text = ? WHERE id = ? AND state IN ('pending', 'sending')`, text, id)
+	return db.outboxUpdate(ctx, id, func(tx *Tx) error {
+		return tx.execOne(`UPDATE outbox SET text = ? WHERE id = ? AND state IN ('pending', 'sending')`, text, id)
 	})
 }
 
@@ -250,20 +246,10 @@ func (tx *Tx) requestOrder(id int64) (conversations.Order, bool, error) {
 	return o, err == nil, err
 }
 
-// outboxUpdate runs one statement on an unfinished message and returns
-// ErrConflict when it changed nothing.
-func (db *DB) outboxUpdate(ctx context.Context, id int64, exec func(tx *Tx) (sql.Result, error)) error {
-	err := db.update(ctx, func(tx *Tx) error {
-		res, err := exec(tx)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return ErrConflict
-		}
-		return nil
-	})
-	if err != nil {
+// outboxUpdate runs one statement on an unfinished message (with
+// execOne: ErrConflict when it changed nothing).
+func (db *DB) outboxUpdate(ctx context.Context, id int64, exec func(tx *Tx) error) error {
+	if err := db.update(ctx, exec); err != nil {
 		return fmt.Errorf("outbox %d: %w", id, err)
 	}
 	return nil
