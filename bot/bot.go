@@ -79,7 +79,9 @@ type Options struct {
 	ShutdownGrace time.Duration
 	// PollLag is how long after it is posted a message may still be
 	// missing from what Twitter lists (indexing, clocks): the expiry
-	// horizon keeps this far behind the polls; default 2s.
+	// horizon keeps this far behind the polls, and the sender looks for
+	// an interrupted post of its own only this long after it was made;
+	// default 2s.
 	PollLag time.Duration
 	// MessageAttempts is how many times a message whose processing fails
 	// is tried, with a growing backoff, before it is set aside as failed
