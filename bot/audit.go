@@ -75,7 +75,14 @@ func (a *auditor) audit(ctx context.Context, d storage.Audit) error {
 	var approved *issuer.Purchase
 	for i := range found {
 		p := &found[i]
-		if err := issuer.CheckPurchase(purchaseRequest(d.Order), *p); err != nil {
+		asked := purchaseRequest(d.Order)
+		if asked.Cardholder == "" {
+			// A refused buy of a cardholder no longer enrolled: the
+			// reference is this buy's own, and the issuer's token is the
+			// one it charged.
+			asked.Cardholder = p.Cardholder
+		}
+		if err := issuer.CheckPurchase(asked, *p); err != nil {
 			log.Error("ALERT: the issuer holds a purchase under the reference of an order that ended unpaid, and it is not that order's; an operator must look",
 				"alert", "issuer_mismatch", "err", err)
 			return dbErr(b.db.MismatchAudit(context.WithoutCancel(ctx), d.ID, "issuer_mismatch: "+err.Error()))
@@ -94,14 +101,21 @@ func (a *auditor) audit(ctx context.Context, d storage.Audit) error {
 	// restore guard claims it instead when the lost receipt is still on
 	// Twitter.
 	st := b.settings()
+	if d.Cardholder == "" {
+		d.Cardholder = approved.Cardholder
+	}
 	o := d.Order
 	o.ConfirmChannel, o.ConfirmMessageID = o.Channel, 0
 	replies := conversations.OutcomeReplies(st.messages, st.cfg.Privacy, o, conversations.Outcome{State: conversations.Paid, PurchaseID: approved.ID})
 	detail := "charged by a daemon whose record this database lost (found at the issuer after the order was " + string(d.EndedAs) + ")"
 	err = b.db.RecordFoundPurchase(context.WithoutCancel(ctx), d, approved.ID, detail, replies)
 	if errors.Is(err, storage.ErrConflict) {
-		log.Warn("order moved while it was audited; audited again only if it ends unpaid again", "err", err)
-		return nil
+		// Its order is no longer as the audit saw it (nothing moves an
+		// order out of expired or cancelled, nor makes a refused buy's):
+		// not something to retry blindly.
+		log.Error("ALERT: the issuer holds a purchase for an order that ended unpaid, and the order changed while it was audited; an operator must look",
+			"alert", "issuer_mismatch", "purchase", approved.ID, "err", err)
+		return dbErr(b.db.MismatchAudit(context.WithoutCancel(ctx), d.ID, "order changed while audited; purchase "+approved.ID))
 	}
 	if err != nil {
 		return err

@@ -83,6 +83,10 @@ type Options struct {
 	// an interrupted post of its own only this long after it was made;
 	// default 2s.
 	PollLag time.Duration
+	// RestoreWait bounds how long a message waits for the restore guard
+	// to account for a post of the bot it answers, or for its request
+	// (see restoreGuard.holdsUp); default 2m.
+	RestoreWait time.Duration
 	// MessageAttempts is how many times a message whose processing fails
 	// is tried, with a growing backoff, before it is set aside as failed
 	// for an admin (paybytweet inbox); default 5.
@@ -163,6 +167,9 @@ func New(opt Options) *Bot {
 	}
 	if opt.PollLag <= 0 {
 		opt.PollLag = 2 * time.Second
+	}
+	if opt.RestoreWait <= 0 {
+		opt.RestoreWait = 2 * time.Minute
 	}
 	if opt.MessageAttempts <= 0 {
 		opt.MessageAttempts = 5

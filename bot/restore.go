@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"html"
 	"regexp"
 	"slices"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/paybytweet/paybytweet/conversations"
 	"github.com/paybytweet/paybytweet/messages"
+	"github.com/paybytweet/paybytweet/money"
 	"github.com/paybytweet/paybytweet/storage"
 	"github.com/paybytweet/paybytweet/twitterapi"
 )
@@ -115,7 +117,11 @@ func (g *restoreGuard) screen(ctx context.Context, due []storage.OutboxMessage) 
 		return nil, false, nil
 	}
 	for _, m := range due {
-		if p, ok := g.match(m); ok {
+		terms, err := g.requestTerms(ctx, m)
+		if err != nil {
+			return post, claimed, err
+		}
+		if p, ok := g.match(m, terms); ok {
 			if err := g.claim(ctx, m, p); err != nil {
 				return post, claimed, err
 			}
@@ -160,7 +166,7 @@ func (g *restoreGuard) screen(ctx context.Context, due []storage.OutboxMessage) 
 				g.s.b.twitterFailed("read the bot's own posts before posting", err)
 				continue
 			}
-			if p, ok := g.match(m); ok {
+			if p, ok := g.match(m, terms); ok {
 				if err := g.claim(ctx, m, p); err != nil {
 					return post, claimed, err
 				}
@@ -351,10 +357,39 @@ func (p twitterPost) matches(m storage.OutboxMessage) bool {
 	return m.OrderID == "" || strings.Contains(p.text, m.OrderID)
 }
 
+// requestTerms returns what a post must say, word for word, to be m when
+// m is a confirmation request that names them: the amount and the card's
+// last four digits. A request made again on other terms (the price
+// changed during the outage, or the card) is a new request, not the old
+// one: a confirmation of the old one must not charge the new terms.
+func (g *restoreGuard) requestTerms(ctx context.Context, m storage.OutboxMessage) ([]string, error) {
+	g.mu.Lock()
+	none := len(g.posts) == 0
+	g.mu.Unlock()
+	if !m.IsRequest || m.OrderID == "" || none {
+		return nil, nil
+	}
+	o, err := g.s.b.db.Order(ctx, m.OrderID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var terms []string
+	for _, t := range []string{money.Format(o.Amount, o.Currency), o.CardLast4} {
+		if t != "" && strings.Contains(m.Text, t) {
+			terms = append(terms, t)
+		}
+	}
+	return terms, nil
+}
+
 // match finds the oldest unclaimed post that is m: one that answers what
 // m answers, with m's text but for what may change when the same decision
 // is made again later (digits: a time left, a time of day; the suffix a
-// duplicate text was given).
+// duplicate text was given), and with terms word for word (see
+// requestTerms).
 //
 // A confirmation request is also known by what it must say rather than
 // how: the oldest post of the conversation (a reply to the same buy, or a
@@ -363,11 +398,19 @@ func (p twitterPost) matches(m storage.OutboxMessage) bool {
 // reworded the template since). Nothing before a request names its
 // order. A confirmation answering it then counts, as it did before the
 // loss, instead of being too early for the request posted again.
-func (g *restoreGuard) match(m storage.OutboxMessage) (twitterPost, bool) {
+func (g *restoreGuard) match(m storage.OutboxMessage, terms []string) (twitterPost, bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	says := func(p twitterPost) bool {
+		for _, t := range terms {
+			if !strings.Contains(html.UnescapeString(p.text), t) {
+				return false
+			}
+		}
+		return true
+	}
 	for _, p := range g.posts {
-		if p.matches(m) && (sameText(p.text, m.Text) || looseText(p.text) == looseText(m.Text)) {
+		if p.matches(m) && (sameText(p.text, m.Text) || looseText(p.text) == looseText(m.Text) && says(p)) {
 			return p, true
 		}
 	}
@@ -377,6 +420,9 @@ func (g *restoreGuard) match(m storage.OutboxMessage) (twitterPost, bool) {
 	for _, p := range g.posts {
 		if !p.matches(m) {
 			continue
+		}
+		if !says(p) {
+			return twitterPost{}, false
 		}
 		for _, tag := range hashtags.FindAllString(m.Text, -1) {
 			if !strings.Contains(strings.ToLower(p.text), strings.ToLower(tag)) {
@@ -478,13 +524,13 @@ func (g *restoreGuard) prune(ctx context.Context) {
 		if err != nil {
 			return
 		}
-		if pending {
-			continue
-		}
-		drop[p.id] = true
 		if p.suspect {
+			// Once: it is no longer suspect after this pass.
 			g.s.log.Error("ALERT: a post of the bot on Twitter is no reply this database made again (it was restored, or another daemon posts for this account); it stays as it is, and any order it names is audited at the issuer if it ends unpaid",
-				"alert", "restore_unmatched_post", "channel", p.ch, "post", p.id, "text", p.text)
+				"alert", "restore_unmatched_post", "channel", p.ch, "post", p.id, "text", p.text, "kept_for_a_pending_order", pending)
+		}
+		if !pending {
+			drop[p.id] = true
 		}
 	}
 	g.mu.Lock()
@@ -536,7 +582,7 @@ func (g *restoreGuard) budgetLeft(ch conversations.Channel) bool {
 // found), or a tweet answering one of the bot's posts not yet claimed, or
 // any tweet answering another before the first read is done (whose post
 // it answers decides whether a confirmation counts, and for whom). Each message
-// waits at most maxRestoreWait; the processor's goroutine calls it.
+// waits at most Options.RestoreWait; the processor's goroutine calls it.
 func (g *restoreGuard) holdsUp(m storage.InboxMessage, intent conversations.Intent, orders []conversations.Order) bool {
 	if !g.isCareful() {
 		return false
@@ -561,7 +607,7 @@ func (g *restoreGuard) holdsUp(m storage.InboxMessage, intent conversations.Inte
 		g.waits[m.ID] = time.Now()
 		return true
 	}
-	if time.Since(first) < maxRestoreWait {
+	if time.Since(first) < g.s.b.opt.RestoreWait {
 		return true
 	}
 	delete(g.waits, m.ID)
@@ -571,6 +617,3 @@ func (g *restoreGuard) holdsUp(m storage.InboxMessage, intent conversations.Inte
 
 // waitRestore is why a message the guard holds up waits.
 const waitRestore conversations.Wait = "restore-guard"
-
-// maxRestoreWait bounds how long a message waits for the guard.
-const maxRestoreWait = 2 * time.Minute

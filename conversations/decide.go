@@ -149,12 +149,15 @@ func buy(s Situation, m Inbound, offer Offer) Decision {
 		Cardholder: s.Enrollment.Cardholder, CardLast4: s.Enrollment.CardLast4,
 		CreatedAt: s.Now, ExpiresAt: s.Now.Add(s.Window),
 	}
-	// refuse answers the buy without an order; one a daemon before this
-	// one may have accepted is audited at the issuer under the order it
-	// would have made (on the terms in force now, which the issuer's
-	// record is checked against).
+	// refuse answers the buy without a new order; one a daemon before
+	// this one may have accepted (a repeat, too: the order it repeats may
+	// have been paid then, and this buy have made its own) is audited at
+	// the issuer under the order it would have made, on the terms in
+	// force now, which the issuer's record is checked against (a
+	// cardholder no longer enrolled has no token to check: the issuer's
+	// is taken).
 	refuse := func(d Decision) Decision {
-		if s.Inherited && o.Cardholder != "" {
+		if s.Inherited {
 			d.Audit = &o
 		}
 		return d
@@ -163,15 +166,15 @@ func buy(s Situation, m Inbound, offer Offer) Decision {
 		return refuse(reply(s, m, "not-enrolled", messages.NotEnrolled, offer.ID, "", messages.Enroll{
 			ScreenName: m.ScreenName, DM: m.Channel == DM, Offer: messageOffer(offer), EnrollURL: s.EnrollURL, Ref: ref(m)}))
 	}
-	if o, ok := newestOrder(s.Orders, func(o Order) bool {
+	if pending, ok := newestOrder(s.Orders, func(o Order) bool {
 		return o.OfferID == offer.ID && o.State == Pending && !ExpiredAt(o, s.Now)
 	}); ok {
-		if s.RequestsSent[o.ID] >= MaxRequestAnswers {
-			return Decision{Action: "ignore-repeat"} // answered twice already: see MaxRequestAnswers
+		if s.RequestsSent[pending.ID] >= MaxRequestAnswers {
+			return refuse(Decision{Action: "ignore-repeat"}) // answered twice already: see MaxRequestAnswers
 		}
-		d := request(s, m, o)
+		d := request(s, m, pending)
 		d.Action = "repeat-request"
-		return d
+		return refuse(d)
 	}
 	at := m.PostedAt
 	switch {

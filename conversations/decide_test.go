@@ -387,9 +387,9 @@ func TestClassifyDMCommands(t *testing.T) {
 }
 
 // TestRefusedInheritedBuyIsAudited: a buy a daemon before this one may
-// have accepted, refused now, carries the order it would have made, for
-// the issuer to be asked; a buy of this daemon's own, or one accepted, or
-// one whose cardholder is not known, does not.
+// have accepted, refused now (or answered with the request of an order
+// pending), carries the order it would have made, for the issuer to be
+// asked; a buy of this daemon's own, or one accepted, does not.
 func TestRefusedInheritedBuyIsAudited(t *testing.T) {
 	buy := tweet(100, "@AmexOffers #BuyKindleFireHD", "BuyKindleFireHD")
 	tests := []struct {
@@ -404,10 +404,17 @@ func TestRefusedInheritedBuyIsAudited(t *testing.T) {
 			s.Held = heldBy(s.Orders)
 		}, true},
 		{"suspended, inherited", func(s *Situation) { s.Inherited = true; s.Enrollment.Active = false }, true},
-		{"not enrolled, inherited: no cardholder to ask for", func(s *Situation) {
+		{"not enrolled, inherited", func(s *Situation) {
 			s.Inherited = true
 			s.Enrollment = Enrollment{}
-		}, false},
+		}, true},
+		{"a repeat, inherited", func(s *Situation) {
+			s.Inherited = true
+			o := order(Pending)
+			o.ExpiresAt = t0.Add(10 * time.Minute)
+			s.Orders = []Order{o}
+			s.Held = heldBy(s.Orders)
+		}, true},
 		{"sold out, this daemon's own", func(s *Situation) { s.Taken["kindle-fire-hd"] = 5 }, false},
 		{"reserved, inherited", func(s *Situation) { s.Inherited = true }, false},
 	}
@@ -426,7 +433,7 @@ func TestRefusedInheritedBuyIsAudited(t *testing.T) {
 				t.Errorf("%s made order %+v besides the audit", d.Action, d.NewOrder)
 			}
 			a := d.Audit
-			if a.ID != "ord_new" || a.Amount != 19900 || a.Currency != "USD" || a.Merchant != "mer_amazon" || a.Cardholder != "chd_alice" || a.BuyMessageID != 100 || a.UserID != alice {
+			if a.ID != "ord_new" || a.Amount != 19900 || a.Currency != "USD" || a.Merchant != "mer_amazon" || a.Cardholder != s.Enrollment.Cardholder || a.BuyMessageID != 100 || a.UserID != alice {
 				t.Errorf("%s: audited order %+v", d.Action, a)
 			}
 		})

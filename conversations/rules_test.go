@@ -86,6 +86,7 @@ func TestDelivered(t *testing.T) {
 	}{
 		{"delivered at once: the window as requested", func() Order { return base }, base.CreatedAt, true, t0.Add(10 * time.Minute)},
 		{"delivered late: the whole window from delivery", func() Order { return base }, t0.Add(time.Hour), true, t0.Add(75 * time.Minute)},
+		{"posted before the order was recorded (a restore): the window from the post", func() Order { return base }, t0.Add(-time.Hour), true, t0.Add(-45 * time.Minute)},
 		{"delivered already", func() Order { return order(Pending) }, t0, false, t0.Add(10 * time.Minute)},
 		{"no longer pending", func() Order { o := base; o.State = Expired; return o }, t0, false, t0.Add(10 * time.Minute)},
 	}

@@ -4,10 +4,12 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/paybytweet/paybytweet/bot"
 	"github.com/paybytweet/paybytweet/conversations"
 	"github.com/paybytweet/paybytweet/emulators/issuersandbox"
 	"github.com/paybytweet/paybytweet/emulators/twitteremu"
@@ -206,4 +208,106 @@ func testRefusedBuyAfterARestoreIsAuditedToo(t *testing.T, api string) {
 		t.Error("no ALERT for the charge found at the issuer")
 	}
 	r.checkRig(map[int64]int64{yes.ID: alice.ID}, expectations{byHand: []int64{lostRequest.ID}})
+}
+
+// TestRestoredRequestOnNewTermsIsANewRequest: alice buys the gift card at
+// 25.00 and is sent the request; then the disk is lost, with the backup
+// taken before her buy, and while the bot is down she confirms and the
+// admin raises the price to 35.00. Her buy, read again, makes the order at
+// 35.00, whose request is worded like the old one but for the price: it
+// is a new request, not the old one, so her confirmation of 25.00 charges
+// nothing; she is asked again, and charged 35.00 only when she confirms
+// that.
+func TestRestoredRequestOnNewTermsIsANewRequest(t *testing.T) {
+	eachAPI(t, testRestoredRequestOnNewTermsIsANewRequest)
+}
+
+func testRestoredRequestOnNewTermsIsANewRequest(t *testing.T, api string) {
+	r := newRig(t, api,
+		rigOption(func(c *cfgT) { c.Twitter.Poll.Mentions, c.Twitter.Poll.DirectMessages = "@every 2s", "@every 2s" }),
+		botOption(func(o *bot.Options) { o.RestoreWait = 3 * time.Second }))
+	backup := r.backUp()
+
+	buy := r.tweet(alice, "@AmexOffers #BuyGiftCard")
+	r.settle()
+	old := r.reply(buy.ID)
+	mustContain(t, "the request", old.Text, "25.00 USD")
+
+	r.loseDisk(backup)
+	oldConfirm := r.tweet(alice, "@AmexOffers #ConfirmGiftCard", old.ID)
+	r.cfg.Offers[1].Price = 3500
+	r.start()
+	r.settle()
+
+	rs := r.repliesTo(buy.ID)
+	if len(rs) != 2 || !strings.Contains(rs[1].Text, "35.00 USD") {
+		t.Fatalf("the buy's replies after the restore: %+v; want the old request and one at 35.00", rs)
+	}
+	if ps := r.purchases(alice); len(ps) != 0 {
+		t.Fatalf("alice's confirmation of 25.00 charged %+v", ps)
+	}
+	mustContain(t, "the answer to the old confirmation", r.reply(oldConfirm.ID).Text, "Nothing was charged")
+
+	confirm := r.tweet(alice, "@AmexOffers #ConfirmGiftCard at 35.00", rs[1].ID)
+	r.settle()
+	mustContain(t, "receipt", r.reply(confirm.ID).Text, "Done!", "35.00 USD")
+	if ps := r.purchases(alice); len(ps) != 1 || ps[0].Amount != 3500 {
+		t.Errorf("alice's purchases: %+v; want one of 35.00", ps)
+	}
+	r.checkRig(map[int64]int64{confirm.ID: alice.ID}, expectations{byHand: []int64{old.ID}, answeredTwice: []int64{buy.ID}})
+}
+
+// TestRestoredRepeatBuyIsAudited: alice buys two gift cards by DM, one
+// after the other, and is charged for both; then the disk is lost, the
+// backup taken before her first buy is restored, and she had sent bob's
+// flood of DMs beyond what the guard reads at start. Her first order is
+// made again, and its old "yes" is too early; her second buy, read while
+// the first is pending, gets the first order's request again and makes no
+// order. Both orders are audited: the first when it expires, the second
+// at once, and both purchases are recorded.
+func TestRestoredRepeatBuyIsAudited(t *testing.T) {
+	eachAPI(t, testRestoredRepeatBuyIsAudited)
+}
+
+func testRestoredRepeatBuyIsAudited(t *testing.T, api string) {
+	r := newRig(t, api, rigOption(func(c *cfgT) { c.Schedules.Expiry = "@every 1s" }))
+	backup := r.backUp()
+
+	req1, yes1, receipt1 := r.buyAndConfirmByDM(alice, "#BuyGiftCard")
+	req2, yes2, receipt2 := r.buyAndConfirmByDM(alice, "#BuyGiftCard")
+	first, second := orderIn(t, receipt1.Text), orderIn(t, receipt2.Text)
+	if first == second {
+		t.Fatalf("both buys made order %s", first)
+	}
+
+	r.loseDisk(backup)
+	for i := 0; i < 5*100+10; i++ { // beyond the guard's first read of the DM list
+		if _, err := r.tw.SendDM(bob.ID, botUser.ID, "hello"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.start()
+	r.settle()
+	if o := r.order(second); o.State != conversations.Paid {
+		t.Errorf("the second order, audited at once, is %s; want paid", o.State)
+	}
+
+	r.clock.Advance(17 * time.Minute)
+	r.waitFor("the first order to be recorded paid", func() bool {
+		r.d.Bot.PollNow() // the expiry horizon follows the polls
+		return r.order(first).State == conversations.Paid
+	})
+	r.settle()
+	ps := r.purchases(alice)
+	if len(ps) != 2 {
+		t.Fatalf("alice has %d purchases, want the 2 made before the loss: %+v", len(ps), ps)
+	}
+	for _, id := range []string{first, second} {
+		o := r.order(id)
+		if !slices.ContainsFunc(ps, func(p issuersandbox.Purchase) bool { return p.ID == o.PurchaseID && p.Reference == id }) {
+			t.Errorf("order %s records purchase %q, not one of %+v", id, o.PurchaseID, ps)
+		}
+	}
+	r.checkRig(map[int64]int64{yes1.ID: alice.ID, yes2.ID: alice.ID},
+		expectations{byHand: []int64{req1.ID, req2.ID, receipt1.ID, receipt2.ID}, toldTwice: []string{first, second}})
 }

@@ -419,6 +419,9 @@ type expectations struct {
 	// toldTwice are orders whose outcome may be visible twice: after a
 	// restore, when the first telling lies beyond what the bot can read.
 	toldTwice []string
+	// answeredTwice are tweets the bot may answer twice: after a restore,
+	// when the answer made again differs from the lost one (new terms).
+	answeredTwice []int64
 }
 
 // checkInvariants checks what must hold whatever crashed or failed, against
@@ -579,7 +582,7 @@ func checkInvariants(t *testing.T, tw *twitteremu.Server, iss *issuersandbox.Ser
 		}
 	}
 	for to, rs := range replies {
-		if len(rs) > 1 {
+		if len(rs) > 1 && !(len(rs) == 2 && containsID(exp.answeredTwice, to)) {
 			t.Errorf("the bot answered tweet %d %d times: %q", to, len(rs), rs)
 		}
 	}

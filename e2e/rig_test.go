@@ -48,13 +48,15 @@ type rig struct {
 	d     *daemon.Daemon
 	dir   string
 	logs  *logBuffer
+	bot   []botOption
 }
 
 // rigOption changes the daemon's configuration; emuOption changes the
-// Twitter emulator's options. newRig takes either.
+// Twitter emulator's options; botOption the bot's. newRig takes any.
 type (
 	rigOption func(*config.Config)
 	emuOption func(*twitteremu.Options)
+	botOption func(*bot.Options)
 )
 
 func qty(n int64) *int64 { return &n }
@@ -181,9 +183,11 @@ func newRig(t *testing.T, api string, opts ...any) *rig {
 		switch o := o.(type) {
 		case rigOption:
 			o(r.cfg)
+		case botOption:
+			r.bot = append(r.bot, o)
 		case emuOption:
 		default:
-			t.Fatalf("newRig: option %T is neither a rigOption nor an emuOption", o)
+			t.Fatalf("newRig: option %T is no rigOption, emuOption or botOption", o)
 		}
 	}
 	r.start()
@@ -221,6 +225,9 @@ func (r *rig) start() {
 	d, err := daemon.Open(context.Background(), r.cfg, daemon.Options{Logger: logger, Now: r.clock.Now, Bot: func(o *bot.Options) {
 		o.Idle = 20 * time.Millisecond
 		o.ShutdownGrace = 2 * time.Second
+		for _, set := range r.bot {
+			set(o)
+		}
 	}})
 	if err != nil {
 		r.t.Fatal(err)

@@ -154,6 +154,13 @@ func (db *DB) RecordFoundPurchase(ctx context.Context, a Audit, purchaseID, deta
 	err := db.update(ctx, func(tx *Tx) error {
 		from := a.EndedAs
 		if a.EndedAs == Refused {
+			var exists bool
+			if err := tx.tx.QueryRow(`SELECT EXISTS (SELECT 1 FROM orders WHERE id = ?)`, a.ID).Scan(&exists); err != nil {
+				return err
+			}
+			if exists {
+				return ErrConflict
+			}
 			o := a.Order
 			o.State, from = conversations.Paid, conversations.Paid
 			if err := tx.insertOrder(o); err != nil {

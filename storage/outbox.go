@@ -147,21 +147,17 @@ func (db *DB) MarkSent(ctx context.Context, id int64, p Post) error {
 }
 
 func (tx *Tx) markSent(id int64, p Post) error {
-	res, err := tx.tx.Exec(`UPDATE outbox SET state = 'sent', sent_id = ?, sent_at = ?, last_error = '' WHERE id = ? AND state IN ('pending', 'sending')`,
-		p.ID, ms(tx.now), id)
-	if err != nil {
+	if err := tx.execOne(`UPDATE outbox SET state = 'sent', sent_id = ?, sent_at = ?, last_error = '' WHERE id = ? AND state IN ('pending', 'sending')`,
+		p.ID, ms(tx.now), id); err != nil {
 		return err
-	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return ErrConflict
 	}
 	o, ok, err := tx.requestOrder(id)
 	if err != nil || !ok {
 		return err
 	}
 	at := p.At
-	if at.After(tx.now) {
-		at = tx.now // Twitter's clock ahead of ours: no post is made after its record
+	if at.After(tx.now) || at.IsZero() {
+		at = tx.now // Twitter's clock ahead of ours (no post is made after its record), or its time not known
 	}
 	if o, ok = conversations.Delivered(o, p.ID, at); !ok {
 		return nil
@@ -340,8 +336,8 @@ func (db *DB) Announce(ctx context.Context, offerID string, at time.Time, r conv
 }
 
 // Quiet reports whether nothing is left to do: no message unprocessed, no
-// confirmed order uncharged, no message unsent, no ended order waiting
-// for its audit at the issuer.
+// confirmed order uncharged, no message unsent, no audit at the issuer
+// due now (one put off while the issuer cannot answer does not count).
 func (db *DB) Quiet(ctx context.Context) (bool, error) {
 	var n int
 	err := db.view(ctx, func(tx *Tx) error {
@@ -349,7 +345,7 @@ func (db *DB) Quiet(ctx context.Context) (bool, error) {
 			(SELECT COUNT(*) FROM inbox WHERE state = 'pending') +
 			(SELECT COUNT(*) FROM orders WHERE state = 'confirmed') +
 			(SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'sending')) +
-			(SELECT COUNT(*) FROM issuer_audits WHERE state = 'due')`).Scan(&n)
+			(SELECT COUNT(*) FROM issuer_audits WHERE state = 'due' AND next_at <= ?)`, ms(db.now())).Scan(&n)
 	})
 	return n == 0, err
 }
