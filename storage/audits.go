@@ -18,7 +18,9 @@ import (
 // early against a request posted again, and end unpaid while the issuer
 // holds its purchase. The audit looks the order's reference up, and
 // records what it finds (see RecordFoundPurchase). Orders of buys posted
-// later than t were only ever this daemon's, and are not audited.
+// later than t were only ever this daemon's, and are not audited. (A buy
+// refused when read again has no order to end: the decision carries the
+// order it would have made, conversations.Decision.Audit.)
 func (db *DB) AuditOrdersBefore(t time.Time) { db.auditBefore.Store(ms(t)) }
 
 // auditIfInherited queues the audit of an order that transition t ended
