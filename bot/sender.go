@@ -188,21 +188,22 @@ func (s *sender) sendAll(ctx context.Context, msgs []storage.OutboxMessage) erro
 func (s *sender) recordSent(ctx context.Context, batch *posted) error {
 	// Recorded even while shutting down: they are on Twitter now.
 	finished, err := s.b.db.MarkSentAll(context.WithoutCancel(ctx), batch.posts)
+	var errs []error
 	for outboxID, p := range batch.posts {
 		m := batch.msgs[outboxID]
 		log := s.log.With("outbox", m.ID, "channel", m.Channel, "user_id", m.UserID, "kind", m.Kind)
 		switch {
 		case err != nil:
-			if rerr := s.markSent(ctx, log, m, p, ""); rerr != nil {
-				return rerr
-			}
+			// Every post is tried, whatever the one before came to: each
+			// left unrecorded costs a search of Twitter later.
+			errs = append(errs, s.markSent(ctx, log, m, p, ""))
 		case finished[outboxID]:
 			log.Warn("already finished; not recorded twice", "sent_id", p.ID)
 		default:
 			s.sent(log, m, p.ID, "")
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // budget is a channel's posting budget (twitter.limits) in its rolling
