@@ -45,15 +45,10 @@ type Client struct {
 	cancel context.CancelFunc
 }
 
-// New returns a client. It returns an error for an API URL that does not
-// parse or does not end in '/'.
-func New(cfg Config) (*Client, error) {
-	if cfg.APIURL == "" {
-		cfg.APIURL = DefaultAPIURL
-	}
-	if !strings.HasSuffix(cfg.APIURL, "/") {
-		return nil, fmt.Errorf("twitter api url %q must end with /", cfg.APIURL)
-	}
+// withDefaults fills in what cfg leaves out (a 15 s timeout, the system
+// clock, the default logger) and returns the transport to build on: both
+// APIs' clients start from it.
+func (cfg *Config) withDefaults() http.RoundTripper {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 15 * time.Second
 	}
@@ -63,10 +58,22 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	base := cfg.Transport
-	if base == nil {
-		base = http.DefaultTransport.(*http.Transport).Clone()
+	if cfg.Transport != nil {
+		return cfg.Transport
 	}
+	return http.DefaultTransport.(*http.Transport).Clone()
+}
+
+// New returns a client. It returns an error for an API URL that does not
+// parse or does not end in '/'.
+func New(cfg Config) (*Client, error) {
+	if cfg.APIURL == "" {
+		cfg.APIURL = DefaultAPIURL
+	}
+	if !strings.HasSuffix(cfg.APIURL, "/") {
+		return nil, fmt.Errorf("twitter api url %q must end with /", cfg.APIURL)
+	}
+	base := cfg.withDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
 	// The address is rewritten before the request is signed, because the
 	// signature covers the URL the server receives.

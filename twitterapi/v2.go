@@ -45,19 +45,7 @@ var v2Endpoints = map[Call]string{
 // https://api.x.com/2/. It returns an error for an API URL that does not
 // parse or a credential missing.
 func NewV2(cfg Config) (*V2Client, error) {
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = 15 * time.Second
-	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
-	}
-	base := cfg.Transport
-	if base == nil {
-		base = http.DefaultTransport.(*http.Transport).Clone()
-	}
+	base := cfg.withDefaults()
 	log := cfg.Logger.With("component", "twitter")
 	api, err := twitterv2.New(twitterv2.Config{
 		BaseURL: cfg.APIURL, ConsumerKey: cfg.ConsumerKey, ConsumerSecret: cfg.ConsumerSecret,
