@@ -145,6 +145,9 @@ type Bot struct {
 	closed atomic.Bool
 }
 
+// DefaultShutdownGrace is Options.ShutdownGrace when it is not set.
+const DefaultShutdownGrace = 5 * time.Second
+
 // New returns a bot that has not started.
 func New(opt Options) *Bot {
 	if opt.Now == nil {
@@ -163,7 +166,7 @@ func New(opt Options) *Bot {
 		opt.ExpiryGrace = time.Minute
 	}
 	if opt.ShutdownGrace <= 0 {
-		opt.ShutdownGrace = 5 * time.Second
+		opt.ShutdownGrace = DefaultShutdownGrace
 	}
 	if opt.PollLag <= 0 {
 		opt.PollLag = 2 * time.Second

@@ -123,7 +123,7 @@ func Open(ctx context.Context, cfg *config.Config, opt Options) (*Daemon, error)
 	}
 	grace := bo.ShutdownGrace
 	if grace <= 0 {
-		grace = 5 * time.Second // bot.New's default
+		grace = bot.DefaultShutdownGrace
 	}
 	d := &Daemon{DB: db, Bot: bot.New(bo), Twitter: tw, Issuer: iss, Metrics: m, now: opt.Now,
 		log: logger.With("component", "daemon"), lock: lk, grace: grace}
