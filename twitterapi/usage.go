@@ -29,9 +29,7 @@ func Price(u Usage) int64 {
 	switch u {
 	case UsageMentionRead, UsageOwnTweetRead:
 		return 1
-	case UsageDMRead:
-		return 10
-	case UsageReply:
+	case UsageDMRead, UsageReply:
 		return 10
 	case UsagePost, UsageDMSent:
 		return 15
