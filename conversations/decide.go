@@ -185,12 +185,7 @@ func buy(s Situation, m Inbound, offer Offer) Decision {
 	case offer.Quantity != nil && s.Taken[offer.ID] >= *offer.Quantity:
 		return refuse(reply(s, m, "sold-out", messages.NotAvailable, offer.ID, "", note("sold_out")))
 	}
-	held := s.Held[offer.ID]
-	for _, o := range s.Orders {
-		if o.OfferID == offer.ID && o.State == Pending && ExpiredAt(o, s.Now) {
-			held--
-		}
-	}
+	held := s.Held[offer.ID] - int64(lapsedHolding(s.Orders, offer.ID, s.Now))
 	if held >= int64(offer.PerUserLimit) {
 		n := note("")
 		n.Limit = offer.PerUserLimit

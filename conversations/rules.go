@@ -61,20 +61,17 @@ func lapsedHolding(orders []Order, offerID string, t time.Time) int {
 
 // Delivered returns pending order o once its confirmation request is on
 // Twitter as requestID at time at: a confirmation must come after that
-// tweet, and the window runs from delivery, so a request held back by a
-// budget or an outage still gets its whole window. A request posted
-// before the order was recorded (made again after a restore, and found
-// on Twitter as posted before the loss) gives no more than its own
-// window either: it runs from that post. ok is false when o has nothing
-// to record (not pending, or delivered already).
+// tweet, and the window runs from the post, so a request held back by a
+// budget or an outage still gets its whole window, and one posted before
+// the order was recorded (made again after a restore, and found on
+// Twitter as posted before the loss) no more than it. ok is false when o
+// has nothing to record (not pending, or delivered already).
 func Delivered(o Order, requestID int64, at time.Time) (Order, bool) {
 	if o.State != Pending || o.RequestMessageID != 0 {
 		return o, false
 	}
 	o.RequestMessageID = requestID
-	if fromDelivery := at.Add(o.ExpiresAt.Sub(o.CreatedAt)); fromDelivery.After(o.ExpiresAt) || at.Before(o.CreatedAt) {
-		o.ExpiresAt = fromDelivery
-	}
+	o.ExpiresAt = at.Add(o.ExpiresAt.Sub(o.CreatedAt))
 	return o, true
 }
 
