@@ -31,13 +31,17 @@ type auditor struct {
 
 func newAuditor(b *Bot) *auditor { return &auditor{b: b, log: b.log.With("component", "audit")} }
 
-// step looks up the audits that are due, a few at a time. It returns an
-// error only when the database failed.
+// auditBatch is how many due audits a step reads; it looks them up one
+// after the other.
+const auditBatch = 8
+
+// step looks up the audits that are due, auditBatch at a time. It returns
+// an error only when the database failed.
 func (a *auditor) step() (bool, time.Duration, error) {
 	b := a.b
 	ctx := b.work
 	now := b.now()
-	due, err := b.db.DueAudits(ctx, now, concurrentCharges)
+	due, err := b.db.DueAudits(ctx, now, auditBatch)
 	if err != nil {
 		return false, 0, err
 	}
