@@ -14,19 +14,7 @@ func TestDMSendingBudgetWaitsAndDropsNothing(t *testing.T) {
 
 func testDMSendingBudgetWaitsAndDropsNothing(t *testing.T, api string) {
 	r := newRig(t, api, rigOption(func(c *cfgT) { c.Twitter.Limits.DMsPerDay = 2 }))
-	r.dm(alice, "help")
-	r.dm(alice, "orders")
-	r.dm(alice, "#BuyGiftCard")
-	r.d.Bot.PollNow()
-	r.waitFor("two DMs", func() bool { return len(r.dmsTo(alice)) == 2 })
-	r.d.Bot.PollNow()
-	time.Sleep(100 * time.Millisecond) // give a wrong sender every chance to send the third
-	if n := len(r.dmsTo(alice)); n != 2 {
-		t.Fatalf("sent %d DMs within a budget of 2", n)
-	}
-	r.clock.Advance(24*time.Hour + time.Minute)
-	r.d.Bot.PollNow()
-	r.waitFor("the third DM", func() bool { return len(r.dmsTo(alice)) == 3 })
+	r.thirdDMWaitsForBudget("a day", 24*time.Hour+time.Minute)
 	dms := r.dmsTo(alice)
 	mustContain(t, "first", dms[0].Text, "I sell offers", "#BuyGiftCard")
 	mustContain(t, "second", dms[1].Text, "no orders")
@@ -73,6 +61,15 @@ func testDMWindowBudgetWaitsAndDropsNothing(t *testing.T, api string) {
 	r := newRig(t, api, rigOption(func(c *cfgT) {
 		c.Twitter.Limits.DMsPerWindow, c.Twitter.Limits.DMWindow, c.Twitter.Limits.DMsPerDay = 2, 15*time.Minute, 1000
 	}))
+	r.thirdDMWaitsForBudget("15 minutes", 15*time.Minute+time.Second)
+	mustContain(t, "third", r.lastDM(alice).Text, "Gift Card", "#ConfirmGiftCard")
+}
+
+// thirdDMWaitsForBudget has alice send three DMs under a budget of two
+// per window: two answers go out, the third waits, and goes out once the
+// clock passes the window (advance).
+func (r *rig) thirdDMWaitsForBudget(window string, advance time.Duration) {
+	r.t.Helper()
 	r.dm(alice, "help")
 	r.dm(alice, "orders")
 	r.dm(alice, "#BuyGiftCard")
@@ -81,10 +78,9 @@ func testDMWindowBudgetWaitsAndDropsNothing(t *testing.T, api string) {
 	r.d.Bot.PollNow()
 	time.Sleep(100 * time.Millisecond) // give a wrong sender every chance to send the third
 	if n := len(r.dmsTo(alice)); n != 2 {
-		t.Fatalf("sent %d DMs within a budget of 2 per 15 minutes", n)
+		r.t.Fatalf("sent %d DMs within a budget of 2 per %s", n, window)
 	}
-	r.clock.Advance(15*time.Minute + time.Second)
+	r.clock.Advance(advance)
 	r.d.Bot.PollNow()
 	r.waitFor("the third DM", func() bool { return len(r.dmsTo(alice)) == 3 })
-	mustContain(t, "third", r.lastDM(alice).Text, "Gift Card", "#ConfirmGiftCard")
 }

@@ -48,17 +48,25 @@ func testRequestWindowCountsFromItsPost(t *testing.T, api string) {
 			quickBuyer = u
 		}
 	}
+	checked := 0
 	for _, m := range append(r.outboxOf(alice), r.outboxOf(bob)...) {
 		o, err := r.d.DB.Order(context.Background(), m.OrderID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, rep := range replies {
-			if rep.ID == m.SentID && o.ExpiresAt.After(rep.CreatedAt.Add(r.cfg.Confirmation.Window)) {
+			if rep.ID != m.SentID {
+				continue
+			}
+			checked++
+			if o.ExpiresAt.After(rep.CreatedAt.Add(r.cfg.Confirmation.Window)) {
 				t.Errorf("order %s expires at %s, more than %s after its request %d was posted at %s",
 					o.ID, o.ExpiresAt, r.cfg.Confirmation.Window, rep.ID, rep.CreatedAt)
 			}
 		}
+	}
+	if checked != len(buyers) {
+		t.Fatalf("checked the windows of %d requests, want the %d buyers'", checked, len(buyers))
 	}
 
 	r.clock.Advance(start.Add(r.cfg.Confirmation.Window + 30*time.Second).Sub(r.clock.Now()))
