@@ -22,7 +22,7 @@ import (
 //go:embed config.example.yaml
 var exampleConfig []byte
 
-// Exit codes, as contracts/config-and-cli.md fixes them.
+// Exit codes, as docs/configuration.md gives them.
 const (
 	exitOK    = 0
 	exitBad   = 1 // bad configuration or bad input
@@ -88,8 +88,8 @@ commands:
   run -config FILE            run the bot until SIGINT or SIGTERM (SIGHUP reloads the file)
   check-config -config FILE   validate the file; print every problem with its line
   sandbox                     try the whole flow against built-in emulators, no credentials needed
-  orders -config FILE [-offer ID] [-state S] [-user ID] [-json]
-                              list orders
+  orders -config FILE [-offer ID] [-state S] [-user ID] [-limit N] [-json]
+                              list orders, newest first
   offers -config FILE [-json] show each offer's live state: stock, sales, revenue
   refund -config FILE [-amount 12.50] [-again] ORDER_ID
                               refund a paid order through the issuer and tell the cardholder
@@ -101,6 +101,8 @@ commands:
   inbox -config FILE [-state S] [-json]
                               list the mentions and DMs read; -state failed: those set aside
   inbox retry -config FILE ID put a failed message back in line
+
+Every command and configuration key: docs/configuration.md in the repository.
 `
 
 // Run runs the command in args and returns the process's exit code.

@@ -11,11 +11,9 @@ import (
 	"time"
 
 	"github.com/paybytweet/paybytweet/admin"
-	"github.com/paybytweet/paybytweet/config"
 	"github.com/paybytweet/paybytweet/emulators/issuersandbox"
 	"github.com/paybytweet/paybytweet/emulators/twitteremu"
 	"github.com/paybytweet/paybytweet/internal/testkit"
-	"github.com/paybytweet/paybytweet/messages"
 )
 
 // env is the environment the example configuration needs.
@@ -425,27 +423,4 @@ func checkUsage(t *testing.T, s *scenario) {
 		}
 	}
 	t.Errorf("usage -json = %s, want the Kindle's two reads and two replies, 0.022 for its one purchase", out)
-}
-
-// TestReadmeIsTrue keeps the README's references in step with the code:
-// the configuration keys and every message kind.
-func TestReadmeIsTrue(t *testing.T) {
-	readme := readFile(t, "README.md")
-	if !strings.Contains(readme, config.Reference) {
-		t.Errorf("README.md does not quote config.Reference as it is now")
-	}
-	for _, k := range messages.AllKinds() {
-		if !strings.Contains(readme, "| `"+string(k)+"` |") {
-			t.Errorf("README.md's template table lacks the kind %q", k)
-		}
-	}
-	for _, cmd := range []string{"go run . sandbox", "go test -race -tags crashpoint ./..."} {
-		if !strings.Contains(strings.Join(strings.Split(readme, "\n")[:12], "\n"), cmd) {
-			t.Errorf("README.md's first lines do not give %q", cmd)
-		}
-	}
-	ci := readFile(t, ".ci/run")
-	if !strings.Contains(ci, "\ngo test -race -tags crashpoint ./...\n") {
-		t.Errorf(".ci/run does not run the README's test command")
-	}
 }

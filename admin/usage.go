@@ -89,6 +89,6 @@ func WriteUsage(w io.Writer, rows []UsageRow, asJSON bool) error {
 		cells = append(cells, r.Cost, fmt.Sprint(r.Paid), dash(r.CostPerPaid))
 		fmt.Fprintln(tw, strings.Join(cells, "\t"))
 	}
-	fmt.Fprintln(tw, "Estimated at X's pay-per-use prices (contracts/twitter-api-v2.md): an offer's rows count only what belongs to its orders.")
+	fmt.Fprintln(tw, "Estimated at X's pay-per-use prices (docs/operations.md, \"What a purchase costs on X\"): an offer's rows count only what belongs to its orders.")
 	return tw.Flush()
 }

@@ -1,5 +1,5 @@
 // Package config loads, validates and compares the daemon's YAML
-// configuration (contracts/config-and-cli.md). Every problem is reported
+// configuration (docs/configuration.md). Every problem is reported
 // with its file, line and column, all at once, so that an admin fixing a
 // typo in a hurry sees everything in one go.
 package config

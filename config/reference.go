@@ -1,9 +1,11 @@
 package config
 
-// Reference documents every key, for the README to quote. Keys marked (contract) are fixed by
-// contracts/config-and-cli.md; the others are this project's own. Keys
-// marked "restart" are read at start-up only: a reload logs that they
-// changed and keeps the running value until the next start.
+// Reference documents every key, for docs/configuration.md to quote (a
+// test keeps the two the same). Keys marked (contract) keep their name
+// and meaning from one version to the next; the others are this
+// version's own. Keys marked "restart" are read at start-up only: a
+// reload logs that they changed and keeps the running value until the
+// next start.
 const Reference = `Configuration keys (YAML). Any string value may hold ${NAME}, the
 environment variable NAME; a missing one is an error. Durations are Go
 durations (15m, 90s); schedules are robfig/cron specs ("@every 15s",

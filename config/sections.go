@@ -9,7 +9,7 @@ import (
 	"github.com/paybytweet/paybytweet/conversations"
 )
 
-// Defaults of the optional settings (contracts/config-and-cli.md and the
+// Defaults of the optional settings (the contract's keys and the
 // keys this project adds; see Reference).
 const (
 	DefaultPollMentions       = "@every 15s"

@@ -3,7 +3,7 @@
 // orders, their enrollment, the offers, the time) and one message from
 // them, it decides what to reserve, confirm or cancel and what to answer.
 // It knows nothing of SQL, HTTP or Twitter, so every rule of
-// contracts/conversation.md is a table test here.
+// docs/conversation.md is a table test here.
 package conversations
 
 import (

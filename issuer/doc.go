@@ -1,5 +1,5 @@
 // Package issuer is the bot's client for the card issuer's purchase API
-// (contracts/issuer-api.md). It works against any server that implements
+// (docs/issuer-api.md). It works against any server that implements
 // that contract.
 //
 // Each method makes exactly one HTTP request: the client never retries on

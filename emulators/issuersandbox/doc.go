@@ -1,5 +1,5 @@
 // Package issuersandbox is a card issuer that implements
-// contracts/issuer-api.md over real HTTP, for tests and for the interactive
+// docs/issuer-api.md over real HTTP, for tests and for the interactive
 // sandbox.
 //
 // Besides answering the API, a Server lets its owner enroll cardholders,
