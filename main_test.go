@@ -93,6 +93,23 @@ func TestCheckConfigReportsEveryProblemWithItsLine(t *testing.T) {
 	}
 }
 
+// TestCheckConfigRefusesAMergeLoop: a map merging itself used to crash
+// check-config with a stack overflow (exit 2 and a goroutine dump), so
+// that systemd's ExecStartPre failed without saying why and the unit
+// stayed down. It is exit 1 and the problem with its line.
+func TestCheckConfigRefusesAMergeLoop(t *testing.T) {
+	bad := strings.Replace(readFile(t, "config.example.yaml"), "\nbot:\n", "\nbot: &b\n  <<: *b\n", 1)
+	path := filepath.Join(t.TempDir(), "loop.yaml")
+	if err := os.WriteFile(path, []byte(bad), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := run(t, env(nil), "check-config", "-config", path)
+	want := fmt.Sprintf("%s:%d:7: << in bot merges *b into itself, which would never end\n", path, findLine(bad, "<<: *b"))
+	if code != 1 || out != "" || errs != want {
+		t.Errorf("check-config = %d, stdout %q, stderr %q; want 1 and %q", code, out, errs, want)
+	}
+}
+
 func readFile(t *testing.T, path string) string {
 	t.Helper()
 	b, err := os.ReadFile(path)
@@ -405,6 +422,35 @@ func TestRunAsAnOperatorWould(t *testing.T) {
 	}
 	if strings.Contains(s.log.String(), "sk_live_never_printed") {
 		t.Errorf("the issuer API key is in the log")
+	}
+}
+
+// TestRunSurvivesAMergeLoop: a reload of a file whose map merges itself
+// used to end the running daemon with a stack overflow. It is refused and
+// logged with its line, and the daemon goes on with the configuration it
+// had.
+func TestRunSurvivesAMergeLoop(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the daemon in real time for a few seconds")
+	}
+	s := startScenario(t)
+	// The daemon is up and has the file in force once it answers.
+	s.reply(s.tweet(alice, "@AmexOffers #BuyKindleFireHD", 0).ID)
+
+	s.write(map[string]string{"{{PRICE}}": "179.00"})
+	s.writeRaw(strings.Replace(readFile(t, s.config), "bot:\n", "bot: &b\n  <<: *b\n", 1))
+	s.hup <- os.Interrupt // any value: it stands for SIGHUP
+	s.waitFor("the refusal", func() bool {
+		return strings.Contains(s.log.String(), s.config+":2:7: << in bot merges *b into itself, which would never end")
+	})
+	select {
+	case code := <-s.done:
+		s.done <- code
+		t.Fatalf("run exited %d on a reload of a looping file", code)
+	default:
+	}
+	if text := s.reply(s.tweet(bob, "@AmexOffers #BuyKindleFireHD", 0).ID).Text; !strings.Contains(text, "199.00 USD") {
+		t.Errorf("a request after the refused reload says %q, want the running price 199.00 USD", text)
 	}
 }
 

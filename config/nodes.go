@@ -60,10 +60,43 @@ func (p *parser) unknownKey(key *yaml.Node, name, where string, names []string) 
 	p.add(key, "unknown key %q in %s", name, where)
 }
 
+// Bounds on merge keys. A real file merges a defaults map or two, a level
+// or two deep, into at most a few hundred offers: a few thousand keys in
+// all. The bounds are far above that, and low enough that a broken or
+// hostile file (maps merging each other ten times over, eight deep: the
+// "billion laughs") is refused in milliseconds rather than holding up a
+// reload for minutes and gigabytes.
+const (
+	maxMergeDepth = 32      // maps merged one inside the other
+	maxMergeKeys  = 100_000 // keys read from merged maps, in the whole file
+)
+
+// merging is where the expansion of merge keys stands, across one file.
+type merging struct {
+	// open holds the maps being expanded now, one inside the other, each
+	// by its first key node: deref copies a map but shares its keys, so a
+	// map merged into itself, however reached, finds itself here.
+	open    map[*yaml.Node]bool
+	keys    int  // keys read from merged maps so far
+	tooDeep bool // an expansion went past maxMergeDepth; the outermost merge reports it
+	// overrun: keys went past maxMergeKeys, and no more merges are
+	// expanded, so that the work stays bounded whatever follows. The
+	// merge that ran past is reported, once; merges after it bring in
+	// nothing, which may leave required keys missing: the file is refused
+	// anyway.
+	overrun     bool
+	overrunSaid bool
+	reported    map[[2]int]bool // positions of merge problems, each reported once
+}
+
 // pairs lists the keys of a mapping in file order, with the keys of merged
 // mappings ("<<: *defaults") after them unless written explicitly, as YAML
 // says. Keys that are not plain strings are problems and left out.
 func (p *parser) pairs(n *yaml.Node, where string) []pair {
+	if id := mapID(n); id != nil {
+		p.merge.open[id] = true
+		defer delete(p.merge.open, id)
+	}
 	var out, merged []pair
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
@@ -90,10 +123,22 @@ func (p *parser) pairs(n *yaml.Node, where string) []pair {
 	return out
 }
 
+// mapID is what tells a map apart from the others while merging: its
+// first key node, which the copies deref makes share. A map without keys
+// merges nothing, so it cannot be part of a loop and needs no name.
+func mapID(n *yaml.Node) *yaml.Node {
+	if len(n.Content) == 0 {
+		return nil
+	}
+	return n.Content[0]
+}
+
 // mergeSources returns the pairs a "<<" value brings in: one mapping or a
-// list of them, earlier ones winning.
+// list of them, earlier ones winning. A merge that loops, nests too deep
+// or expands too far is a problem and brings in nothing.
 func (p *parser) mergeSources(v *yaml.Node, where string) []pair {
 	v = deref(v)
+	outermost := len(p.merge.open) == 1
 	var sources []*yaml.Node
 	switch v.Kind {
 	case yaml.MappingNode:
@@ -109,13 +154,60 @@ func (p *parser) mergeSources(v *yaml.Node, where string) []pair {
 			p.add(s, "<< in %s must merge a map, not a %s", where, kindName(s))
 			continue
 		}
-		out = append(out, p.pairs(s, where)...)
+		if p.mergeable(s, where) {
+			out = append(out, p.pairs(s, where)...)
+		}
+	}
+	return p.mergeEnd(v, where, outermost, out)
+}
+
+// mergeable says whether merging s can go on, reporting a loop where it
+// closes (the alias that names a map being expanded already).
+func (p *parser) mergeable(s *yaml.Node, where string) bool {
+	switch {
+	case p.merge.overrun || p.merge.tooDeep:
+		return false
+	case p.merge.open[mapID(s)]:
+		p.addOnce(s, "<< in %s merges *%s into itself, which would never end", where, s.Anchor)
+		return false
+	case len(p.merge.open) > maxMergeDepth:
+		p.merge.tooDeep = true
+		return false
+	}
+	p.merge.keys += 1 + len(s.Content)/2
+	if p.merge.keys > maxMergeKeys {
+		p.merge.overrun = true
+		return false
+	}
+	return true
+}
+
+// mergeEnd reports a merge that went too deep or too far at the merge key
+// that set it off, the outermost, which is in the section the admin is
+// writing; what a merge cut short brought in is dropped, not half used.
+func (p *parser) mergeEnd(v *yaml.Node, where string, outermost bool, out []pair) []pair {
+	switch {
+	case p.merge.overrun:
+		if outermost && !p.merge.overrunSaid {
+			p.merge.overrunSaid = true
+			p.addOnce(v, "<< in %s expands to more than %d merged keys (merge keys that merge each other many times over); write the keys out instead", where, maxMergeKeys)
+		}
+		return nil
+	case p.merge.tooDeep:
+		if outermost {
+			p.merge.tooDeep = false
+			p.addOnce(v, "<< in %s nests merge keys more than %d deep", where, maxMergeDepth)
+		}
+		return nil
 	}
 	return out
 }
 
 // deref follows an alias to the node it names, keeping the alias's
-// position so that a problem points where the value is used.
+// position so that a problem points where the value is used. It takes one
+// step and cannot loop: an anchor on an alias is a YAML syntax error, so
+// an alias never names another alias. Loops through maps are the callers'
+// to catch (see merging).
 func deref(n *yaml.Node) *yaml.Node {
 	if n == nil || n.Kind != yaml.AliasNode || n.Alias == nil {
 		return n

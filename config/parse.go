@@ -39,6 +39,7 @@ func Parse(data []byte, path string, lookupEnv func(string) (string, bool)) (*Co
 		fromEnv:         map[string]bool{},
 		offerTemplates:  map[string]map[messages.Kind]*yaml.Node{},
 		globalTemplates: map[messages.Kind]*yaml.Node{},
+		merge:           merging{open: map[*yaml.Node]bool{}, reported: map[[2]int]bool{}},
 	}
 	p.lines = strings.Split(string(data), "\n")
 	c := withDefaults(path)
@@ -79,6 +80,7 @@ type parser struct {
 	globalTemplates map[messages.Kind]*yaml.Node
 	offers          []offerNodes // parallel to Config.Offers
 	offerTemplates  map[string]map[messages.Kind]*yaml.Node
+	merge           merging
 }
 
 // offerNodes are the nodes of one offer that later checks point at.
@@ -102,6 +104,17 @@ func (p *parser) add(n *yaml.Node, format string, args ...any) {
 		line, col = n.Line, n.Column
 	}
 	p.addAt(line, col, format, args...)
+}
+
+// addOnce adds a problem unless one was added at n's position already: a
+// merged map is read again wherever it is merged, and its problem is one.
+func (p *parser) addOnce(n *yaml.Node, format string, args ...any) {
+	at := [2]int{n.Line, n.Column}
+	if p.merge.reported[at] {
+		return
+	}
+	p.merge.reported[at] = true
+	p.add(n, format, args...)
 }
 
 func (p *parser) addAt(line, col int, format string, args ...any) {

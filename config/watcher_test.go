@@ -200,3 +200,36 @@ func TestWatcherMissingFileKeepsConfig(t *testing.T) {
 		t.Errorf("Reload of a missing file = %v", err)
 	}
 }
+
+// TestWatcherSurvivesAMergeLoop: a map merging itself used to recurse
+// until Go's stack ran out, a fatal error no recover catches, so a save
+// or a SIGHUP killed the running daemon. Such a file, and a merge bomb,
+// are refused like any invalid file, with the line, by Run and by Reload,
+// and the running configuration stays in force.
+func TestWatcherSurvivesAMergeLoop(t *testing.T) {
+	w, path, changes, logs := startWatcher(t, doc(offer("a", "A"), ""), true)
+	before := w.Current()
+	writeFile(t, filepath.Dir(path), "config.yaml", withBot("bot: &b", "<<: *b"))
+
+	waitLog(t, logs, path+":2:7: << in bot merges *b into itself, which would never end")
+	if w.Current() != before {
+		t.Error("a looping file replaced the running configuration")
+	}
+	for _, file := range []string{withBot("bot: &b", "<<: *b"), mergeBomb(8) + withBot("bot:", "<<: *l8")} {
+		writeFile(t, filepath.Dir(path), "config.yaml", file)
+		_, err := w.Reload()
+		var ps *Problems
+		if !errors.As(err, &ps) || !strings.Contains(ps.Error(), "<< in bot") {
+			t.Errorf("Reload() = %v, want the *Problems of the merge", err)
+		}
+		if w.Current() != before {
+			t.Error("an invalid file replaced the running configuration")
+		}
+	}
+	waitLog(t, logs, path+":12:7: << in bot expands to more than 100000 merged keys")
+	select {
+	case c := <-changes:
+		t.Errorf("OnChange called for an invalid file: %q", c.ch.Lines())
+	default:
+	}
+}
