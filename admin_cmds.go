@@ -16,13 +16,15 @@ import (
 	"github.com/paybytweet/paybytweet/storage"
 )
 
-// loadConfig reads and validates the -config file. Every problem is a
-// badInput, printed one per line as file:line:column: message.
-func (m *Main) loadConfig(path string) (*config.Config, error) {
+// loadConfig reads and validates the -config file, requiring the
+// credentials in needs and no others: a command is never refused for a
+// secret it does not use. Every problem is a badInput, printed one per
+// line as file:line:column: message.
+func (m *Main) loadConfig(path string, needs config.Secrets) (*config.Config, error) {
 	if path == "" {
 		return nil, usageError{"-config FILE is required"}
 	}
-	cfg, err := config.Load(path, m.LookupEnv)
+	cfg, err := config.LoadFor(path, m.LookupEnv, needs)
 	if err != nil {
 		return nil, badInput{err}
 	}
@@ -37,7 +39,8 @@ func (m *Main) checkConfig(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg, err := m.loadConfig(*path)
+	// The file is checked as run reads it: with every credential.
+	cfg, err := m.loadConfig(*path, config.AllSecrets)
 	if err != nil {
 		return err
 	}
@@ -46,9 +49,17 @@ func (m *Main) checkConfig(ctx context.Context, args []string) error {
 }
 
 // openStore loads the configuration and opens its database, for an admin
-// command. It may run beside the daemon: in WAL mode both work on the file.
+// command that calls neither Twitter nor the issuer, so needs none of
+// their credentials. It may run beside the daemon: in WAL mode both work
+// on the file.
 func (m *Main) openStore(path string) (*config.Config, *storage.DB, error) {
-	cfg, err := m.loadConfig(path)
+	return m.openStoreWith(path, config.NoSecrets)
+}
+
+// openStoreWith is openStore for a command that uses the credentials in
+// needs.
+func (m *Main) openStoreWith(path string, needs config.Secrets) (*config.Config, *storage.DB, error) {
+	cfg, err := m.loadConfig(path, needs)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -284,10 +295,12 @@ func parseOneArg(fs *flag.FlagSet, args []string, what, required string) (string
 }
 
 // openStoreAndIssuer is openStore plus the issuer client the
-// configuration describes, for the commands that ask the issuer. It
-// closes the database again when the client cannot be made.
+// configuration describes, for the commands that ask the issuer: they
+// need its key, and no Twitter credential (the running bot tells the
+// cardholder). It closes the database again when the client cannot be
+// made.
 func (m *Main) openStoreAndIssuer(path string) (*config.Config, *storage.DB, *issuer.Client, error) {
-	cfg, db, err := m.openStore(path)
+	cfg, db, err := m.openStoreWith(path, config.IssuerSecrets)
 	if err != nil {
 		return nil, nil, nil, err
 	}
