@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/paybytweet/paybytweet/admin"
@@ -74,7 +75,7 @@ func (m *Main) orders(ctx context.Context, args []string) error {
 	fs := m.flags("orders")
 	path := fs.String("config", "", "the configuration file")
 	offer := fs.String("offer", "", "only this offer's orders")
-	state := fs.String("state", "", "only orders in this state (pending, confirmed, paid, declined, failed, parked, expired, cancelled)")
+	state := fs.String("state", "", "only orders in this state ("+orderStates()+")")
 	user := fs.String("user", "", "only this Twitter user id's orders (numeric)")
 	limit := fs.Int("limit", 100, "at most this many, newest first; 0 for all")
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
@@ -82,8 +83,8 @@ func (m *Main) orders(ctx context.Context, args []string) error {
 		return err
 	}
 	filter := storage.OrderFilter{OfferID: *offer, State: conversations.State(*state), Limit: *limit}
-	if *state != "" && !validState(*state) {
-		return badInput{fmt.Errorf("-state %q: not an order state", *state)}
+	if *state != "" && !conversations.State(*state).Known() {
+		return badInput{fmt.Errorf("-state %q: not an order state (want %s)", *state, orderStates())}
 	}
 	if *user != "" {
 		id, err := strconv.ParseInt(*user, 10, 64)
@@ -108,13 +109,14 @@ func (m *Main) orders(ctx context.Context, args []string) error {
 	return admin.WriteOrders(m.Stdout, orders, notes, *asJSON)
 }
 
-func validState(s string) bool {
-	switch conversations.State(s) {
-	case conversations.Pending, conversations.Confirmed, conversations.Paid, conversations.Declined,
-		conversations.Failed, conversations.Parked, conversations.Expired, conversations.Cancelled:
-		return true
+// orderStates lists the order states for -state's help and errors, from
+// conversations' one list, so that a state added there is offered here.
+func orderStates() string {
+	names := make([]string, len(conversations.States))
+	for i, s := range conversations.States {
+		names[i] = string(s)
 	}
-	return false
+	return strings.Join(names, ", ")
 }
 
 func (m *Main) offers(ctx context.Context, args []string) error {

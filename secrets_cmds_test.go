@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/paybytweet/paybytweet/conversations"
 )
 
 // noEnv is an environment without a single variable: a machine that
@@ -51,5 +53,25 @@ func TestReadOnlyCommandsNeedNoSecrets(t *testing.T) {
 	code, _, stderr = run(t, noEnv, "check-config", "-config", unset)
 	if code != 1 || strings.Count(stderr, "is not set") != 5 {
 		t.Errorf("check-config without credentials = %d, %q; want 1 and all five named", code, stderr)
+	}
+}
+
+// TestOrdersStateFilterListsTheStates: a -state that is no order state
+// says which are, every one of them, from conversations.States.
+func TestOrdersStateFilterListsTheStates(t *testing.T) {
+	path := writeConfig(t, "http://127.0.0.1:1/1.1/", "http://127.0.0.1:1/")
+	code, _, stderr := run(t, env(nil), "orders", "-config", path, "-state", "bogus")
+	if code != 1 || !strings.Contains(stderr, `-state "bogus"`) {
+		t.Fatalf("orders -state bogus = %d, %q; want 1 and the value named", code, stderr)
+	}
+	for _, s := range conversations.States {
+		if !strings.Contains(stderr, string(s)) {
+			t.Errorf("orders -state bogus: %q does not list %q", stderr, s)
+		}
+	}
+	for _, s := range conversations.States {
+		if code, _, stderr := run(t, env(nil), "orders", "-config", path, "-state", string(s)); code != 0 {
+			t.Errorf("orders -state %s = %d, %q", s, code, stderr)
+		}
 	}
 }
