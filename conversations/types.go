@@ -162,4 +162,8 @@ type Decision struct {
 	// before this one may have made it and charged it (see
 	// Situation.Inherited): the issuer is asked.
 	Audit *Order
+	// Hinted is the offer a "did you mean" reply was about, recorded
+	// with the time so that the next near-miss of its hashtags within
+	// HintQuiet is not answered; "" when there was none.
+	Hinted string
 }
