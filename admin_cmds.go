@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/paybytweet/paybytweet/admin"
@@ -16,13 +17,15 @@ import (
 	"github.com/paybytweet/paybytweet/storage"
 )
 
-// loadConfig reads and validates the -config file. Every problem is a
-// badInput, printed one per line as file:line:column: message.
-func (m *Main) loadConfig(path string) (*config.Config, error) {
+// loadConfig reads and validates the -config file, requiring the
+// credentials in needs and no others: a command is never refused for a
+// secret it does not use. Every problem is a badInput, printed one per
+// line as file:line:column: message.
+func (m *Main) loadConfig(path string, needs config.Secrets) (*config.Config, error) {
 	if path == "" {
 		return nil, usageError{"-config FILE is required"}
 	}
-	cfg, err := config.Load(path, m.LookupEnv)
+	cfg, err := config.LoadFor(path, m.LookupEnv, needs)
 	if err != nil {
 		return nil, badInput{err}
 	}
@@ -37,7 +40,8 @@ func (m *Main) checkConfig(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg, err := m.loadConfig(*path)
+	// The file is checked as run reads it: with every credential.
+	cfg, err := m.loadConfig(*path, config.AllSecrets)
 	if err != nil {
 		return err
 	}
@@ -46,9 +50,17 @@ func (m *Main) checkConfig(ctx context.Context, args []string) error {
 }
 
 // openStore loads the configuration and opens its database, for an admin
-// command. It may run beside the daemon: in WAL mode both work on the file.
+// command that calls neither Twitter nor the issuer, so needs none of
+// their credentials. It may run beside the daemon: in WAL mode both work
+// on the file.
 func (m *Main) openStore(path string) (*config.Config, *storage.DB, error) {
-	cfg, err := m.loadConfig(path)
+	return m.openStoreWith(path, config.NoSecrets)
+}
+
+// openStoreWith is openStore for a command that uses the credentials in
+// needs.
+func (m *Main) openStoreWith(path string, needs config.Secrets) (*config.Config, *storage.DB, error) {
+	cfg, err := m.loadConfig(path, needs)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -63,7 +75,7 @@ func (m *Main) orders(ctx context.Context, args []string) error {
 	fs := m.flags("orders")
 	path := fs.String("config", "", "the configuration file")
 	offer := fs.String("offer", "", "only this offer's orders")
-	state := fs.String("state", "", "only orders in this state (pending, confirmed, paid, declined, failed, parked, expired, cancelled)")
+	state := fs.String("state", "", "only orders in this state ("+orderStates()+")")
 	user := fs.String("user", "", "only this Twitter user id's orders (numeric)")
 	limit := fs.Int("limit", 100, "at most this many, newest first; 0 for all")
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
@@ -71,8 +83,8 @@ func (m *Main) orders(ctx context.Context, args []string) error {
 		return err
 	}
 	filter := storage.OrderFilter{OfferID: *offer, State: conversations.State(*state), Limit: *limit}
-	if *state != "" && !validState(*state) {
-		return badInput{fmt.Errorf("-state %q: not an order state", *state)}
+	if *state != "" && !conversations.State(*state).Known() {
+		return badInput{fmt.Errorf("-state %q: not an order state (want %s)", *state, orderStates())}
 	}
 	if *user != "" {
 		id, err := strconv.ParseInt(*user, 10, 64)
@@ -97,13 +109,14 @@ func (m *Main) orders(ctx context.Context, args []string) error {
 	return admin.WriteOrders(m.Stdout, orders, notes, *asJSON)
 }
 
-func validState(s string) bool {
-	switch conversations.State(s) {
-	case conversations.Pending, conversations.Confirmed, conversations.Paid, conversations.Declined,
-		conversations.Failed, conversations.Parked, conversations.Expired, conversations.Cancelled:
-		return true
+// orderStates lists the order states for -state's help and errors, from
+// conversations' one list, so that a state added there is offered here.
+func orderStates() string {
+	names := make([]string, len(conversations.States))
+	for i, s := range conversations.States {
+		names[i] = string(s)
 	}
-	return false
+	return strings.Join(names, ", ")
 }
 
 func (m *Main) offers(ctx context.Context, args []string) error {
@@ -284,10 +297,12 @@ func parseOneArg(fs *flag.FlagSet, args []string, what, required string) (string
 }
 
 // openStoreAndIssuer is openStore plus the issuer client the
-// configuration describes, for the commands that ask the issuer. It
-// closes the database again when the client cannot be made.
+// configuration describes, for the commands that ask the issuer: they
+// need its key, and no Twitter credential (the running bot tells the
+// cardholder). It closes the database again when the client cannot be
+// made.
 func (m *Main) openStoreAndIssuer(path string) (*config.Config, *storage.DB, *issuer.Client, error) {
-	cfg, db, err := m.openStore(path)
+	cfg, db, err := m.openStoreWith(path, config.IssuerSecrets)
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -61,7 +61,7 @@ func WriteOrders(w io.Writer, orders []conversations.Order, notes map[string]str
 		if r.RefundedAmount > 0 {
 			refunded = money.Format(r.RefundedAmount, r.Currency)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s (@%s)\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.State, r.Offer, r.UserID, r.ScreenName,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.State, r.Offer, userLabel(r.UserID, r.ScreenName),
 			money.Format(r.Amount, r.Currency), refunded, r.Created, r.Purchase, r.Note)
 	}
 	return tw.Flush()
@@ -136,6 +136,17 @@ func WriteOffers(w io.Writer, rows []OfferRow, asJSON bool) error {
 			money.Format(r.Revenue, r.Currency), dash(r.Starts), dash(r.Ends))
 	}
 	return tw.Flush()
+}
+
+// userLabel is how a table shows a cardholder: the numeric id, which is
+// who they are, with the handle after it where the bot knows one. A
+// cardholder who only ever wrote by direct message has none: their DMs
+// carry no screen name.
+func userLabel(id, screenName string) string {
+	if screenName == "" {
+		return id
+	}
+	return id + " (@" + screenName + ")"
 }
 
 func dash(s string) string {

@@ -46,15 +46,11 @@ func WriteInbox(w io.Writer, msgs []storage.InboxMessage, asJSON bool) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSTATE\tCHANNEL\tMESSAGE\tUSER\tPOSTED\tATTEMPTS\tTEXT\tACTION OR ERROR")
 	for _, r := range rows {
-		user := r.UserID
-		if r.ScreenName != "" {
-			user += " (@" + r.ScreenName + ")"
-		}
 		outcome := r.Action
 		if r.LastError != "" && r.State != storage.InboxDone {
 			outcome = r.LastError
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.ID, r.State, r.Channel, r.MessageID, user, r.Posted, r.Attempts,
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.ID, r.State, r.Channel, r.MessageID, userLabel(r.UserID, r.ScreenName), r.Posted, r.Attempts,
 			oneLine(r.Text, 40), oneLine(outcome, 80))
 	}
 	return tw.Flush()

@@ -135,7 +135,7 @@ func (p *processor) processBatch(ctx context.Context, msgs []storage.InboxMessag
 				Enrollment: enrollment, Orders: f.Orders, Taken: f.Taken, Held: f.Held,
 				InReplyToOthers: f.InReplyToOthers, HelpPointerSent: f.HelpPointerSent,
 				RequestInFlight: f.RequestInFlight, InReplyToUnknown: f.InReplyToUnknown,
-				Lapsed: f.Lapsed, MayWaitForHorizon: mayWait, RequestsSent: f.RequestsSent,
+				Lapsed: f.Lapsed, MayWaitForHorizon: mayWait, RequestsSent: f.RequestsSent, HintedAt: f.HintedAt,
 				NewOrderID: orderIDFor(m.Channel, m.Inbound.ID, intent.Offer.ID),
 				Inherited:  m.PostedAt.Before(b.inheritedBefore),
 			}, m.Inbound, intent), nil

@@ -19,23 +19,51 @@ import (
 // resolves ${NAME} (os.LookupEnv when nil). It returns a *Problems listing
 // every problem in the file, or another error when the file cannot be read.
 func Load(path string, lookupEnv func(string) (string, bool)) (*Config, error) {
+	return LoadFor(path, lookupEnv, AllSecrets)
+}
+
+// LoadFor is Load for a command that uses only the credentials in needs:
+// the others may be left out, empty, or name variables that are not set
+// (they are then ""), so that an admin listing orders on a machine that
+// holds no Twitter or issuer keys is not asked for them. It returns what
+// Load returns.
+func LoadFor(path string, lookupEnv func(string) (string, bool), needs Secrets) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
-	return Parse(data, path, lookupEnv)
+	return ParseFor(data, path, lookupEnv, needs)
 }
 
 // Parse validates a configuration held in memory; path is only used to name
 // the file in problems and as Config.Path. lookupEnv resolves ${NAME}
 // (os.LookupEnv when nil). It returns a *Problems listing every problem.
 func Parse(data []byte, path string, lookupEnv func(string) (string, bool)) (*Config, error) {
+	return ParseFor(data, path, lookupEnv, AllSecrets)
+}
+
+// Secrets are groups of credentials, as a command needs them.
+type Secrets uint8
+
+// The groups of credentials. The daemon and check-config need all of
+// them; a command that only reads the database needs none.
+const (
+	TwitterSecrets Secrets = 1 << iota // twitter.consumer_key, consumer_secret, access_token, access_secret
+	IssuerSecrets                      // issuer.api_key
+	NoSecrets      Secrets = 0
+	AllSecrets             = TwitterSecrets | IssuerSecrets
+)
+
+// ParseFor is Parse for a command that uses only the credentials in needs
+// (see LoadFor).
+func ParseFor(data []byte, path string, lookupEnv func(string) (string, bool), needs Secrets) (*Config, error) {
 	if lookupEnv == nil {
 		lookupEnv = os.LookupEnv
 	}
 	p := &parser{
 		file:            path,
 		env:             lookupEnv,
+		needs:           needs,
 		fromEnv:         map[string]bool{},
 		offerTemplates:  map[string]map[messages.Kind]*yaml.Node{},
 		globalTemplates: map[messages.Kind]*yaml.Node{},
@@ -69,6 +97,7 @@ func Parse(data []byte, path string, lookupEnv func(string) (string, bool)) (*Co
 type parser struct {
 	file     string
 	env      func(string) (string, bool)
+	needs    Secrets // the credentials that must be there
 	problems []Problem
 	fromEnv  map[string]bool
 	secrets  []string

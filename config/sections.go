@@ -161,17 +161,17 @@ func (p *parser) twitterFields(c *Config) []field {
 				t.APIURL += "/"
 			}
 		}},
-		{name: "consumer_key", required: true, decode: func(_, n *yaml.Node) {
-			p.secret("twitter.consumer_key", n, &t.ConsumerKey)
+		{name: "consumer_key", required: p.needs&TwitterSecrets != 0, decode: func(_, n *yaml.Node) {
+			p.secret("twitter.consumer_key", TwitterSecrets, n, &t.ConsumerKey)
 		}},
-		{name: "consumer_secret", required: true, decode: func(_, n *yaml.Node) {
-			p.secret("twitter.consumer_secret", n, &t.ConsumerSecret)
+		{name: "consumer_secret", required: p.needs&TwitterSecrets != 0, decode: func(_, n *yaml.Node) {
+			p.secret("twitter.consumer_secret", TwitterSecrets, n, &t.ConsumerSecret)
 		}},
-		{name: "access_token", required: true, decode: func(_, n *yaml.Node) {
-			p.secret("twitter.access_token", n, &t.AccessToken)
+		{name: "access_token", required: p.needs&TwitterSecrets != 0, decode: func(_, n *yaml.Node) {
+			p.secret("twitter.access_token", TwitterSecrets, n, &t.AccessToken)
 		}},
-		{name: "access_secret", required: true, decode: func(_, n *yaml.Node) {
-			p.secret("twitter.access_secret", n, &t.AccessSecret)
+		{name: "access_secret", required: p.needs&TwitterSecrets != 0, decode: func(_, n *yaml.Node) {
+			p.secret("twitter.access_secret", TwitterSecrets, n, &t.AccessSecret)
 		}},
 		{name: "poll", decode: func(key, n *yaml.Node) {
 			p.section(key, n, "twitter.poll", []field{
@@ -223,8 +223,8 @@ func (p *parser) issuerFields(c *Config) []field {
 		{name: "url", required: true, decode: func(_, n *yaml.Node) {
 			p.secretURL("issuer.url", n, &c.Issuer.URL)
 		}},
-		{name: "api_key", required: true, decode: func(_, n *yaml.Node) {
-			p.secret("issuer.api_key", n, &c.Issuer.APIKey)
+		{name: "api_key", required: p.needs&IssuerSecrets != 0, decode: func(_, n *yaml.Node) {
+			p.secret("issuer.api_key", IssuerSecrets, n, &c.Issuer.APIKey)
 		}},
 		{name: "enroll_url", required: true, decode: func(_, n *yaml.Node) {
 			p.url("issuer.enroll_url", n, &c.Issuer.EnrollURL)

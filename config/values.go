@@ -70,12 +70,39 @@ func (p *parser) text(path string, n *yaml.Node, dst *string, required bool) (sc
 	return s, true
 }
 
-// secret decodes a credential. Its value is never shown, even when it was
-// written in the file rather than taken from the environment.
-func (p *parser) secret(path string, n *yaml.Node, dst *string) {
+// secret decodes a credential of group. Its value is never shown, even
+// when it was written in the file rather than taken from the environment.
+// Where the command does not need the group, a credential that is empty
+// or names a variable not set is left "" and is no problem.
+func (p *parser) secret(path string, group Secrets, n *yaml.Node, dst *string) {
+	if p.needs&group == 0 && !p.resolvable(n) {
+		return
+	}
 	s, ok := p.text(path, n, dst, true)
 	if ok {
 		p.secrets = append(p.secrets, s.text)
+	}
+}
+
+// resolvable reports whether n is a scalar that is not empty and whose
+// every ${NAME} is set, so that decoding it reports nothing about them.
+func (p *parser) resolvable(n *yaml.Node) bool {
+	if isNull(n) || n.Kind != yaml.ScalarNode || strings.TrimSpace(n.Value) == "" {
+		return false
+	}
+	for s := n.Value; ; {
+		i := strings.Index(s, "${")
+		if i < 0 {
+			return true
+		}
+		end := strings.IndexByte(s[i:], '}')
+		if end < 0 {
+			return false
+		}
+		if _, ok := p.env(s[i+2 : i+end]); !ok {
+			return false
+		}
+		s = s[i+end+1:]
 	}
 }
 

@@ -63,6 +63,9 @@ type Situation struct {
 	// RequestsSent counts, by order id, the confirmation requests queued
 	// for the cardholder's pending orders, repeats included.
 	RequestsSent map[string]int
+	// HintedAt is when the cardholder was last told "did you mean" about
+	// each offer, by offer id (see HintQuiet).
+	HintedAt map[string]time.Time
 }
 
 // IdempotencyKey is the one key an order's charge is ever made with. It is
@@ -86,10 +89,8 @@ func Decide(s Situation, m Inbound, intent Intent) Decision {
 }
 
 func decide(s Situation, m Inbound, intent Intent) Decision {
-	if (intent.Kind == Ignore || intent.Kind == Unknown) && !s.InReplyToOthers {
-		if o, ok := orderByConfirmTag(s.Orders, intent.ConfirmTags); ok {
-			return confirm(s, m, o, true)
-		}
+	if d, ok := unmatched(s, m, intent); ok {
+		return d
 	}
 	switch intent.Kind {
 	case Buy:
@@ -97,20 +98,7 @@ func decide(s Situation, m Inbound, intent Intent) Decision {
 	case Several:
 		return reply(s, m, "several", messages.OneAtATime, "", "", messages.Note{ScreenName: m.ScreenName, DM: m.Channel == DM, Ref: ref(m)})
 	case ConfirmTag:
-		if s.InReplyToOthers {
-			// A confirmation under another cardholder's order is theirs to
-			// give: it confirms nothing and is not answered, whatever
-			// orders its author has of their own.
-			return Decision{Action: "ignore-others-confirmation"}
-		}
-		o, ok := orderByConfirmTag(s.Orders, intent.ConfirmTags)
-		if !ok {
-			o, ok = newestOrder(s.Orders, func(o Order) bool { return o.OfferID == intent.Offer.ID })
-		}
-		if !ok {
-			return reply(s, m, "no-request", messages.NoRequest, intent.Offer.ID, "", offerNote(s, m, intent.Offer, ""))
-		}
-		return confirm(s, m, o, true)
+		return confirmTag(s, m, intent)
 	case Yes:
 		if o, ok := newestOrder(s.Orders, func(o Order) bool { return o.State == Pending && !ExpiredAt(o, m.PostedAt) }); ok {
 			return confirm(s, m, o, false)
@@ -135,6 +123,40 @@ func decide(s Situation, m Inbound, intent Intent) Decision {
 		return d
 	}
 	return Decision{Action: "ignore"}
+}
+
+// unmatched decides a message that has none of the offers' hashtags
+// but is still about them: a confirm hashtag one of the cardholder's
+// orders was requested with before an admin renamed it, or a near-miss
+// of an offer's hashtag (see hint). ok is false for any other message,
+// and for one under another cardholder's order, which is theirs.
+func unmatched(s Situation, m Inbound, intent Intent) (Decision, bool) {
+	if (intent.Kind != Ignore && intent.Kind != Unknown) || s.InReplyToOthers {
+		return Decision{}, false
+	}
+	if o, ok := orderByConfirmTag(s.Orders, intent.ConfirmTags); ok {
+		return confirm(s, m, o, true), true
+	}
+	return hint(s, m)
+}
+
+// confirmTag answers one offer's confirm hashtag: it confirms the
+// cardholder's order requested with it, else their newest of that offer.
+func confirmTag(s Situation, m Inbound, intent Intent) Decision {
+	if s.InReplyToOthers {
+		// A confirmation under another cardholder's order is theirs to
+		// give: it confirms nothing and is not answered, whatever
+		// orders its author has of their own.
+		return Decision{Action: "ignore-others-confirmation"}
+	}
+	o, ok := orderByConfirmTag(s.Orders, intent.ConfirmTags)
+	if !ok {
+		o, ok = newestOrder(s.Orders, func(o Order) bool { return o.OfferID == intent.Offer.ID })
+	}
+	if !ok {
+		return reply(s, m, "no-request", messages.NoRequest, intent.Offer.ID, "", offerNote(s, m, intent.Offer, ""))
+	}
+	return confirm(s, m, o, true)
 }
 
 // buy answers a buy hashtag: the rows of the buying table in

@@ -73,6 +73,7 @@ type want struct {
 	textHas     []string // each must be in the first reply's text
 	textHasNot  []string
 	pointerSent *bool
+	hinted      string // the offer a "did you mean" is recorded for
 }
 
 func TestDecide(t *testing.T) {
@@ -220,6 +221,47 @@ func TestDecide(t *testing.T) {
 			want{action: "help", replies: []string{"dm:help"}, pointerSent: &no}},
 		{"dm: buy when not enrolled", func(s *Situation) { s.Enrollment = Enrollment{} }, nil, dm(300, "", "BuyKindleFireHD"),
 			want{action: "not-enrolled", replies: []string{"dm:not_enrolled"}}},
+
+		// Near-misses: a hashtag that is nearly an open offer's.
+		{"near-miss of a buy hashtag is answered with it", nil, nil, tweet(300, "@AmexOffers #ByKindleFireHD", "ByKindleFireHD"),
+			want{action: "did-you-mean", replies: []string{"tweet:did_you_mean"}, hinted: "kindle-fire-hd",
+				textHas: []string{"@alice ", "#ByKindleFireHD", "#BuyKindleFireHD", "Kindle Fire HD"}, textHasNot: []string{"1005", "199.00"}}},
+		{"near-miss of a confirm hashtag", nil, []Order{order(Pending)}, tweet(300, "", "ConfrimKindleFireHD"),
+			want{action: "did-you-mean", replies: []string{"tweet:did_you_mean"}, hinted: "kindle-fire-hd", textHas: []string{"#ConfirmKindleFireHD"}}},
+		{"near-miss in lower case and fullwidth", nil, nil, tweet(300, "", "ｂｕｙｇｉｆｔｃｒａｄ"),
+			want{action: "did-you-mean", replies: []string{"tweet:did_you_mean"}, hinted: "gift-card", textHas: []string{"#BuyGiftCard"}}},
+		{"near-miss after an unrelated hashtag", nil, nil, tweet(300, "", "Hello", "BuyGiftCrd"),
+			want{action: "did-you-mean", replies: []string{"tweet:did_you_mean"}, hinted: "gift-card", textHas: []string{"#BuyGiftCrd", "#BuyGiftCard"}}},
+		{"near-miss: privacy mode answers in public without card or amount", func(s *Situation) { s.Privacy = PrivacyDM }, nil, tweet(300, "", "ByKindleFireHD"),
+			want{action: "did-you-mean", replies: []string{"tweet:did_you_mean"}, hinted: "kindle-fire-hd", textHasNot: []string{"1005", "199.00"}}},
+		{"near-miss answered within the quiet is not answered again", func(s *Situation) {
+			s.HintedAt = map[string]time.Time{"kindle-fire-hd": t0.Add(-HintQuiet + time.Minute)}
+		}, nil, tweet(300, "", "BuyKindelFireHD"),
+			want{action: "ignore-near-miss-again"}},
+		{"near-miss answered before the quiet is answered again", func(s *Situation) {
+			s.HintedAt = map[string]time.Time{"kindle-fire-hd": t0.Add(-HintQuiet)}
+		}, nil, tweet(300, "", "ByKindleFireHD"),
+			want{action: "did-you-mean", replies: []string{"tweet:did_you_mean"}, hinted: "kindle-fire-hd"}},
+		{"near-miss of another offer than the one answered", func(s *Situation) {
+			s.HintedAt = map[string]time.Time{"kindle-fire-hd": t0}
+		}, nil, tweet(300, "", "BuyGiftCrd"),
+			want{action: "did-you-mean", replies: []string{"tweet:did_you_mean"}, hinted: "gift-card"}},
+		{"near-miss of an offer that has ended is ignored", func(s *Situation) { s.Catalog = NewCatalog([]Offer{ended}) }, nil, tweet(300, "", "ByKindleFireHD"),
+			want{action: "ignore"}},
+		{"near-miss of a sold-out offer is ignored", func(s *Situation) { s.Taken["kindle-fire-hd"] = 5 }, nil, tweet(300, "", "ByKindleFireHD"),
+			want{action: "ignore"}},
+		{"near-miss under another cardholder's order is theirs", func(s *Situation) { s.InReplyToOthers = true }, nil, tweet(300, "", "ConfrimKindleFireHD"),
+			want{action: "ignore"}},
+		{"an unrelated hashtag is not a near-miss", nil, nil, tweet(300, "@AmexOffers #Hello", "Hello"),
+			want{action: "ignore"}},
+		{"a word only like an offer's is not a near-miss", nil, nil, tweet(300, "", "Kindle"),
+			want{action: "ignore"}},
+		{"dm: near-miss is answered with the hashtag", nil, nil, dm(300, "#ByKindleFireHD", "ByKindleFireHD"),
+			want{action: "did-you-mean", replies: []string{"dm:did_you_mean"}, hinted: "kindle-fire-hd", textHas: []string{"#BuyKindleFireHD"}, textHasNot: []string{"@alice"}, pointerSent: &no}},
+		{"dm: near-miss answered already is a DM not understood", func(s *Situation) {
+			s.HintedAt = map[string]time.Time{"kindle-fire-hd": t0}
+		}, nil, dm(300, "#ByKindleFireHD", "ByKindleFireHD"),
+			want{action: "unknown", replies: []string{"dm:unknown_command"}, pointerSent: &yes}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -278,6 +320,9 @@ func TestDecide(t *testing.T) {
 				if tt.msg.Channel == DM && strings.Contains(all, s) {
 					t.Errorf("replies %q hold %q", all, s)
 				}
+			}
+			if d.Hinted != tt.want.hinted {
+				t.Errorf("hinted = %q, want %q", d.Hinted, tt.want.hinted)
 			}
 			if tt.want.pointerSent != nil && (d.HelpPointerSent == nil || *d.HelpPointerSent != *tt.want.pointerSent) {
 				t.Errorf("pointer flag = %v, want %v", d.HelpPointerSent, *tt.want.pointerSent)

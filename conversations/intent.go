@@ -41,7 +41,8 @@ func (i Intent) NeedsEnrollment() bool { return i.Kind == Buy }
 // message's own entities; a buy hashtag wins over confirm hashtags in the
 // same message, and hashtags of two different offers ask for too much at
 // once. Mentions without any of the offers' hashtags are ignored: people
-// mention the bot for all sorts of reasons.
+// mention the bot for all sorts of reasons (Decide still answers one
+// whose hashtag is nearly an offer's, once: see HintQuiet).
 func Classify(m Inbound, c *Catalog) Intent {
 	tags := make([]string, 0, len(m.Hashtags))
 	for _, h := range m.Hashtags {

@@ -7,6 +7,7 @@
 package conversations
 
 import (
+	"slices"
 	"time"
 
 	"github.com/paybytweet/paybytweet/messages"
@@ -36,6 +37,13 @@ const (
 	Expired   State = "expired"   // not confirmed in time
 	Cancelled State = "cancelled" // cancelled by the cardholder
 )
+
+// States are every order state, in the order of an order's life: the one
+// list that admin commands check a state against and show.
+var States = []State{Pending, Confirmed, Paid, Declined, Failed, Parked, Expired, Cancelled}
+
+// Known reports whether s is one of States.
+func (s State) Known() bool { return slices.Contains(States, s) }
 
 // StockStates are the states in which an order counts against the
 // offer's quantity (and the per-user limit).
@@ -154,4 +162,8 @@ type Decision struct {
 	// before this one may have made it and charged it (see
 	// Situation.Inherited): the issuer is asked.
 	Audit *Order
+	// Hinted is the offer a "did you mean" reply was about, recorded
+	// with the time so that the next near-miss of its hashtags within
+	// HintQuiet is not answered; "" when there was none.
+	Hinted string
 }

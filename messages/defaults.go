@@ -65,6 +65,8 @@ Send "yes" to confirm your newest request, "cancel" to cancel it, "orders" to se
 		`Sorry, I did not understand that. Send "help" to see what I can do.`},
 	DMUndeliverable: {typeOf[Pointer](), true, false,
 		`We could not send you a direct message about order {{.OrderID}} ({{.Offer.Title}}). Please allow direct messages from us, then send us "orders" to see where it stands.`},
+	DidYouMean: {typeOf[Hint](), true, true,
+		`Sorry, I did not understand {{.Hashtag}}. Did you mean {{.Suggestion}} ({{.Offer.Title}})? Nothing was reserved. (ref {{.Ref}})`},
 	Refunded: {typeOf[RefundData](), true, true,
 		`We have refunded {{.Refunded}} of order {{.OrderID}} ({{.Offer.Title}}) to your card.`},
 }

@@ -35,6 +35,7 @@ const (
 	UnknownCommand   Kind = "unknown_command"
 	Refunded         Kind = "refunded"
 	DMUndeliverable  Kind = "dm_undeliverable"
+	DidYouMean       Kind = "did_you_mean"
 )
 
 // Offer is what a message may say about an offer. Hashtags carry their
@@ -128,6 +129,19 @@ type Enroll struct {
 type Note struct {
 	ScreenName string
 	DM         bool
+	Ref        string
+}
+
+// Hint is the data of DidYouMean, the answer to a hashtag that is nearly
+// one of an offer's: Hashtag as the cardholder wrote it and Suggestion,
+// the offer's hashtag it is closest to, each with its '#'. It holds
+// nothing private, so it may be said in public in either privacy mode.
+type Hint struct {
+	ScreenName string
+	DM         bool
+	Offer      Offer
+	Hashtag    string
+	Suggestion string
 	Ref        string
 }
 

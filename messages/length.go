@@ -7,6 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/paybytweet/paybytweet/internal/typo"
 	"github.com/paybytweet/paybytweet/twittertext"
 )
 
@@ -140,6 +141,14 @@ func longest(k Kind, o Offer, all []Offer, sm Sample, dm bool) any {
 		return Enroll{ScreenName: name, DM: dm, Offer: o, EnrollURL: sm.EnrollURL, Ref: ref}
 	case typeOf[Note]():
 		return Note{ScreenName: name, DM: dm, Ref: ref}
+	case typeOf[Hint]():
+		// What is suggested is one of the offer's hashtags, and what was
+		// written is at most typo.MaxDistance letters longer.
+		suggestion := o.BuyHashtag
+		if utf8.RuneCountInString(o.ConfirmHashtag) > utf8.RuneCountInString(suggestion) {
+			suggestion = o.ConfirmHashtag
+		}
+		return Hint{ScreenName: name, DM: dm, Offer: o, Hashtag: suggestion + strings.Repeat("W", typo.MaxDistance), Suggestion: suggestion, Ref: ref}
 	case typeOf[AnnounceData]():
 		return AnnounceData{Offer: o, Quantity: sm.Quantities[o.ID]}
 	case typeOf[HelpData]():

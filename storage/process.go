@@ -23,6 +23,9 @@ type Facts struct {
 	// RequestsSent counts, by order id, the confirmation requests queued
 	// for the sender's pending orders.
 	RequestsSent map[string]int
+	// HintedAt is when the sender was last told "did you mean" about
+	// each offer, by offer id.
+	HintedAt map[string]time.Time
 	// RequestInFlight is true while one of the sender's confirmation
 	// requests has been posted with an outcome not yet known: whether a
 	// confirmation came after it cannot be told until it is.
@@ -122,7 +125,8 @@ func (tx *Tx) facts(m InboxMessage) (Facts, error) {
 		return f, err
 	}
 	f.HelpPointerSent, f.RequestInFlight = pointer != 0, inflight > 0
-	return f, nil
+	f.HintedAt, err = tx.hintedAt(m.UserID)
+	return f, err
 }
 
 func (tx *Tx) apply(m InboxMessage, d conversations.Decision) error {
@@ -143,6 +147,11 @@ func (tx *Tx) apply(m InboxMessage, d conversations.Decision) error {
 	}
 	if err := tx.enqueueAnswering(d.Replies, m.ID); err != nil {
 		return err
+	}
+	if d.Hinted != "" {
+		if err := tx.recordHint(m.UserID, d.Hinted); err != nil {
+			return err
+		}
 	}
 	if d.HelpPointerSent != nil {
 		v := 0
