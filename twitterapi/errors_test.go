@@ -83,6 +83,12 @@ func TestClassifyV2(t *testing.T) {
 		{"duplicate", CallPost, problem(403, "about:blank", "You are not allowed to create a Tweet with duplicate content."), KindDuplicate, false},
 		{"summoned-reply rule", CallPost, problem(403, "about:blank", "Reply to this conversation is not allowed because you have not been mentioned or otherwise engaged by the author of the post you are replying to."), KindGone, false},
 		{"reply to a deleted post", CallPost, problem(404, "https://api.x.com/2/problems/resource-not-found", "Could not find tweet"), KindGone, false},
+		// X's own emulator (xdevplatform/playground) answers so.
+		{"reply to a deleted post, as a 400", CallPost, problem(400, "https://api.x.com/2/problems/invalid-request", "Your reply tweet ID is invalid."), KindGone, false},
+		{"reply to a deleted post, as a 400 errors entry", CallPost, &twitterv2.APIError{Endpoint: twitterv2.EndpointPostTweet, Status: 400,
+			Title: "Invalid Request", Errors: []twitterv2.Problem{{Message: "Your reply tweet ID is invalid."}}}, KindGone, false},
+		{"too long, as a 400", CallPost, problem(400, "https://api.x.com/2/problems/invalid-request", "text field exceeds maximum length of 280 characters"), KindRefused, false},
+		{"another 400 to a post", CallPost, problem(400, "https://api.x.com/2/problems/invalid-request", "$.text: a non-blank text is required."), KindUnexpected, false},
 		{"DM to a user gone", CallSendDM, problem(404, "https://api.x.com/2/problems/resource-not-found", "Could not find user"), KindRefused, false},
 		{"DMs closed", CallSendDM, problem(403, "about:blank", "You cannot send messages to this user."), KindRefused, false},
 		{"app without access", CallPost, problem(403, "https://api.x.com/2/problems/client-forbidden", "When authenticating requests to the Twitter API v2 endpoints, you must use keys and tokens from a Twitter developer App that is attached to a Project."), KindAccount, false},

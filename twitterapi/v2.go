@@ -134,11 +134,13 @@ func v2Error(call Call, err error) *Error {
 		// The summoned-reply rule refuses this reply for good, as a reply
 		// to a deleted tweet is refused: news of money goes as a mention.
 		e.Code = CodeReplyToDeleted
-	case ae.Status == http.StatusNotFound && call == CallPost:
+	case call == CallPost && twitterv2.IsNotFound(err):
+		// A 404, or the 400 X's own emulator answers a reply to a post
+		// that is gone.
 		e.Code = CodeReplyToDeleted
 	case ae.Status == http.StatusNotFound && call == CallSendDM:
 		e.Code = CodeRecipientAbsent
-	case (ae.Status == http.StatusBadRequest || ae.Status == http.StatusForbidden) && strings.Contains(detail, "too long"),
+	case (ae.Status == http.StatusBadRequest || ae.Status == http.StatusForbidden) && saysTooLong(detail),
 		// X refuses a DM's text by its JSON path: "$.text: a non-blank
 		// text of at most 10000 characters is required."
 		ae.Status == http.StatusBadRequest && call == CallSendDM && strings.Contains(detail, "$.text"):
@@ -156,6 +158,14 @@ func v2Error(call Call, err error) *Error {
 		e.Code = CodeCannotDM // the cardholder's DMs are closed to the bot
 	}
 	return e
+}
+
+// saysTooLong reports a lowercased detail refusing a text for its length,
+// in X's words: the live API's "Your Tweet text is too long.", or "text
+// field exceeds maximum length of 280 characters" (X's own emulator).
+func saysTooLong(detail string) bool {
+	return strings.Contains(detail, "too long") ||
+		(strings.Contains(detail, "exceeds") && strings.Contains(detail, "maximum length"))
 }
 
 // VerifyCredentials returns the authenticated account (users/me).

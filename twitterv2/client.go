@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/dghubble/oauth1"
@@ -56,6 +57,9 @@ type Client struct {
 	log   *slog.Logger
 	clock func() time.Time
 	rates rateTracker
+	// postFields: the posts' field list goes as post.fields, since the
+	// API refused tweet.fields (see Client.timeline).
+	postFields atomic.Bool
 }
 
 // New returns a client for cfg, or an error when the base URL is not an

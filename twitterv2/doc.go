@@ -11,4 +11,11 @@
 // problem details and the rate-limit headers, and predicates such as
 // IsDuplicate or IsUsageCapped classify it; the rate-limit budget of each
 // endpoint is tracked from the headers of every answer.
+//
+// Where X's own descriptions of the API disagree with the live API, the
+// client takes both: a reply to a post that is gone is IsNotFound whether
+// it is refused 404 (the live API) or 400 "Your reply tweet ID is
+// invalid." (X's own emulator), and timelines ask for their fields as
+// tweet.fields until the API refuses that name as unknown, then as
+// post.fields (X's OpenAPI 2.167 name), and back the same way.
 package twitterv2

@@ -98,6 +98,10 @@ const (
 	duplicateDetail    = "You are not allowed to create a Tweet with duplicate content."
 	replyRefusedPrefix = "Reply to this conversation is not allowed"
 	usageCappedPath    = "/2/problems/usage-capped"
+	// replyInvalidDetail is how X's own emulator (xdevplatform/playground)
+	// refuses, with a 400, a reply to a post that does not exist; the live
+	// API answers 404.
+	replyInvalidDetail = "Your reply tweet ID is invalid."
 )
 
 func asAPIError(err error) (*APIError, bool) {
@@ -153,15 +157,59 @@ func IsReplyNotAllowed(err error) bool {
 // IsForbidden reports any 403, including the two above.
 func IsForbidden(err error) bool { return hasStatus(err, http.StatusForbidden) }
 
-// IsNotFound reports a 404: the Tweet replied to or the user is gone.
-func IsNotFound(err error) bool { return hasStatus(err, http.StatusNotFound) }
+// IsNotFound reports that the Tweet replied to, or the user, is gone: a
+// 404, or the 400 "Your reply tweet ID is invalid." that X's own emulator
+// answers a reply to a post that is gone.
+func IsNotFound(err error) bool {
+	ae, ok := asAPIError(err)
+	return ok && (ae.Status == http.StatusNotFound || ae.isReplyInvalid())
+}
+
+// isReplyInvalid reports the playground's 400 refusing a reply to a post
+// that is gone, whether its detail or an errors entry says so.
+func (e *APIError) isReplyInvalid() bool {
+	if e.Status != http.StatusBadRequest {
+		return false
+	}
+	for _, d := range e.details() {
+		if d == replyInvalidDetail {
+			return true
+		}
+	}
+	return false
+}
 
 // IsUnauthorized reports a 401: the credentials are refused.
 func IsUnauthorized(err error) bool { return hasStatus(err, http.StatusUnauthorized) }
 
 // IsBadRequest reports a 400: the request is wrong and must not be retried
-// as is.
-func IsBadRequest(err error) bool { return hasStatus(err, http.StatusBadRequest) }
+// as is. The 400 refusing a reply to a post that is gone is not one: the
+// request was right, see IsNotFound.
+func IsBadRequest(err error) bool {
+	ae, ok := asAPIError(err)
+	return ok && ae.Status == http.StatusBadRequest && !ae.isReplyInvalid()
+}
+
+// refusesParameter reports a 400 whose errors array refuses the query
+// parameter name as one the endpoint does not know. X words it "The query
+// parameter [name] is not one of [...]", naming it in parameters; an entry
+// that names it in parameters without complaining of its value counts too,
+// so that a rewording does not hide it.
+func refusesParameter(err error, name string) bool {
+	ae, ok := asAPIError(err)
+	if !ok || ae.Status != http.StatusBadRequest {
+		return false
+	}
+	for _, p := range ae.Errors {
+		if strings.Contains(p.Message, "query parameter ["+name+"]") {
+			return true
+		}
+		if _, named := p.Parameters[name]; named && !strings.Contains(p.Message, "parameter value") {
+			return true
+		}
+	}
+	return false
+}
 
 // IsServerError reports a 5xx: try again later.
 func IsServerError(err error) bool {

@@ -15,6 +15,21 @@ const (
 	userFields  = "username"
 )
 
+// The two names of the posts' field list: the live API and X's prose pages
+// say tweet.fields; X's OpenAPI file says post.fields since 2.167 (August
+// 2026).
+const (
+	tweetFieldsParam = "tweet.fields"
+	postFieldsParam  = "post.fields"
+)
+
+func fieldsParam(post bool) string {
+	if post {
+		return postFieldsParam
+	}
+	return tweetFieldsParam
+}
+
 // Tweet is a post. Text is as X sends it: links as t.co URLs (Entities.URLs
 // has their expansions) and &, <, > HTML-escaped. RetweetedID, QuotedID and
 // RepliedToID come from referenced_tweets (0 when absent); Entities are the
@@ -117,9 +132,11 @@ func parseTweet(raw json.RawMessage, users map[int64]User) (Tweet, error) {
 	return t, nil
 }
 
-func (p TimelineParams) query() url.Values {
+// query is the timeline's query, asking for the posts' fields by
+// fieldsName.
+func (p TimelineParams) query(fieldsName string) url.Values {
 	q := url.Values{}
-	q.Set("tweet.fields", tweetFields)
+	q.Set(fieldsName, tweetFields)
 	q.Set("expansions", "author_id")
 	q.Set("user.fields", userFields)
 	if p.MaxResults != 0 {
@@ -142,17 +159,31 @@ func (p TimelineParams) query() url.Values {
 // On failure it returns the zero page and an *APIError, *TransportError or
 // *MalformedError (a body that is not JSON, or a malformed meta).
 func (c *Client) Mentions(ctx context.Context, userID int64, p TimelineParams) (TweetPage, error) {
-	return c.timeline(ctx, EndpointMentions, fmt.Sprintf("users/%d/mentions", userID), p.query())
+	return c.timeline(ctx, EndpointMentions, fmt.Sprintf("users/%d/mentions", userID), p)
 }
 
 // UserTweets returns a page of userID's own posts, newest first (GET
 // users/{id}/tweets); it fails as Mentions does.
 func (c *Client) UserTweets(ctx context.Context, userID int64, p TimelineParams) (TweetPage, error) {
-	return c.timeline(ctx, EndpointUserTweets, fmt.Sprintf("users/%d/tweets", userID), p.query())
+	return c.timeline(ctx, EndpointUserTweets, fmt.Sprintf("users/%d/tweets", userID), p)
 }
 
-func (c *Client) timeline(ctx context.Context, endpoint, path string, q url.Values) (TweetPage, error) {
-	pg, err := getPage(ctx, c, endpoint, path, q, "malformed post skipped", parseTweet)
+// timeline reads a page of posts. X's OpenAPI file renamed tweet.fields
+// to post.fields while the live API kept tweet.fields: when the API
+// refuses the name this client uses as an unknown parameter, the page is
+// asked for again at once by the other name, which is kept for every later
+// timeline (and changed back the same way). Concurrent refusals switch it
+// once.
+func (c *Client) timeline(ctx context.Context, endpoint, path string, p TimelineParams) (TweetPage, error) {
+	post := c.postFields.Load()
+	pg, err := getPage(ctx, c, endpoint, path, p.query(fieldsParam(post)), "malformed post skipped", parseTweet)
+	if err != nil && refusesParameter(err, fieldsParam(post)) {
+		if c.postFields.CompareAndSwap(post, !post) {
+			c.log.Warn("the API refuses the posts' field list by this name; asking by the other from now on",
+				"endpoint", endpoint, "refused", fieldsParam(post), "now", fieldsParam(!post))
+		}
+		pg, err = getPage(ctx, c, endpoint, path, p.query(fieldsParam(!post)), "malformed post skipped", parseTweet)
+	}
 	if err != nil {
 		return TweetPage{}, err
 	}

@@ -21,7 +21,12 @@
 // emulator does not render), pages with since_id, until_id and
 // pagination_token, applies X's summoned-reply rule to replies
 // (Options.NoSummonedReplyRule turns it off) and X's v2 limits, including
-// the 24-hour ones of posting and sending DMs.
+// the 24-hour ones of posting and sending DMs. Where X's own API emulator
+// (xdevplatform/playground) or its newest OpenAPI file answer otherwise
+// than the live API, Options can make it answer so too: a reply to a gone
+// post and a too-long text as 400s with the playground's details
+// (ReplyGoneAs400, TooLongAs400), tweet.fields renamed post.fields
+// (PostFields).
 //
 // Time comes from Options.Clock so that windows can be tested without
 // sleeping, and faults (errors, empty bodies, malformed bodies, dropped

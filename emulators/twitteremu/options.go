@@ -99,6 +99,22 @@ type Options struct {
 	// quoted one of its posts (X's docs make no exception for the bot's
 	// own posts). The rule is on by default, as on X today.
 	NoSummonedReplyRule bool
+	// ReplyGoneAs400 answers a v2 reply to a post that does not exist, or
+	// no longer does, 400 DetailReplyInvalid, as X's own API emulator
+	// (xdevplatform/playground, OpenAPI 2.166) does, instead of the live
+	// API's 404: a client must take both for "the post replied to is gone".
+	ReplyGoneAs400 bool
+	// TooLongAs400 answers a v2 post whose text is too long 400
+	// DetailTextTooLong, as X's playground does, instead of the 403 "Your
+	// Tweet text is too long." the live API has answered with.
+	TooLongAs400 bool
+	// PostFields names the posts' field list post.fields, as X's OpenAPI
+	// file does since 2.167 (August 2026), on every v2 route that takes
+	// it: tweet.fields is then refused (400) as a query parameter the
+	// route does not know, and post.fields takes the same values. The live
+	// API still takes tweet.fields, the default here. SetPostFields
+	// changes it while the server runs.
+	PostFields bool
 	// Logger receives the emulator's logs; default discards them.
 	Logger *slog.Logger
 }

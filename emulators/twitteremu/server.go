@@ -34,6 +34,9 @@ type Server struct {
 	requests []Request
 	srv      *http.Server
 	baseURL  string
+	// postFields: the v2 routes take the posts' field list as post.fields
+	// (Options.PostFields, SetPostFields).
+	postFields bool
 
 	closed    chan struct{}
 	closeOnce sync.Once
@@ -53,10 +56,11 @@ func New(opts Options) *Server {
 			consumerKey: opts.ConsumerKey, consumerSecret: opts.ConsumerSecret,
 			accessToken: opts.AccessToken, accessSecret: opts.AccessSecret,
 		},
-		nonces:  newNonceCache(1 << 16),
-		dropped: newNonceCache(1 << 10),
-		limits:  map[string]*rateWindow{},
-		closed:  make(chan struct{}),
+		nonces:     newNonceCache(1 << 16),
+		dropped:    newNonceCache(1 << 10),
+		limits:     map[string]*rateWindow{},
+		closed:     make(chan struct{}),
+		postFields: opts.PostFields,
 	}
 	s.st.addUser(opts.Bot, s.now())
 	return s
@@ -248,7 +252,7 @@ func (s *Server) process(c *call) {
 	if c.route.rateLimited && !s.takeRate(c) {
 		return
 	}
-	if c.route.v2 && !checkV2Query(c) {
+	if c.route.v2 && !checkV2Query(c, s.postFields) {
 		return
 	}
 	c.route.handle(s, c)

@@ -97,7 +97,7 @@ func checkToken(c *call, kind byte) bool {
 // writeV2Tweets answers a timeline page with includes and meta; data is
 // left out of an empty page, as on X.
 func (s *Server) writeV2Tweets(c *call, page []*tweet, next string) {
-	fields := c.fieldSet("tweet.fields")
+	fields := c.fieldSet(postsFieldsParam(s.postFields))
 	exp := c.fieldSet("expansions")
 	out := v2PageJSON[v2TweetJSON]{Meta: &v2MetaJSON{ResultCount: len(page), NextToken: next}}
 	var users []int64
@@ -218,9 +218,10 @@ var postTweetKeys = []string{"card_uri", "community_id", "direct_message_deep_li
 	"reply_settings", "share_with_followers", "text"}
 
 // handleV2PostTweet answers POST tweets: a post by the bot, or a reply
-// when reply.in_reply_to_tweet_id is set. A reply needs a live parent (404)
-// and, unless Options.NoSummonedReplyRule, a parent whose author summoned
-// the bot (403); the rest is createTweet's validation.
+// when reply.in_reply_to_tweet_id is set. A reply needs a live parent (404,
+// or 400 with Options.ReplyGoneAs400) and, unless
+// Options.NoSummonedReplyRule, a parent whose author summoned the bot
+// (403); the rest is createTweet's validation.
 func (s *Server) handleV2PostTweet(c *call) {
 	m, ok := jsonBody(c, postTweetKeys, []string{"text", "reply"})
 	if !ok {
@@ -248,7 +249,7 @@ func (s *Server) handleV2PostTweet(c *call) {
 		}
 		parent, live := s.st.liveTweet(id)
 		if !live {
-			c.problem(problemFor(http.StatusNotFound, fmt.Sprintf("Could not find tweet with in_reply_to_tweet_id: [%d].", id)))
+			c.problem(s.replyGoneProblem(id))
 			return
 		}
 		if !s.opts.NoSummonedReplyRule && !s.summoned(parent, bot) {
@@ -265,7 +266,7 @@ func (s *Server) handleV2PostTweet(c *call) {
 		case CodeMissingStatus:
 			c.problem(problemFor(http.StatusBadRequest, "$.text: a non-blank text is required."))
 		case CodeTweetTooLong:
-			c.problem(problemFor(http.StatusForbidden, "Your Tweet text is too long. For more information on how X determines text length see https://github.com/twitter/twitter-text."))
+			c.problem(s.tooLongProblem())
 		default:
 			c.problem(v2Error(err))
 		}
@@ -275,6 +276,25 @@ func (s *Server) handleV2PostTweet(c *call) {
 	c.json(http.StatusCreated, v2DataJSON[v2TweetJSON]{Data: v2TweetJSON{
 		ID: idStr(t.id), Text: htmlEscape(string(r.runes)), EditHistory: []string{idStr(t.id)},
 	}})
+}
+
+// replyGoneProblem is the refusal of a reply to post id, which does not
+// exist or was deleted: the live API's 404, or the 400 of X's playground
+// (Options.ReplyGoneAs400), so that clients are tested against both.
+func (s *Server) replyGoneProblem(id int64) problemJSON {
+	if s.opts.ReplyGoneAs400 {
+		return problemFor(http.StatusBadRequest, DetailReplyInvalid)
+	}
+	return problemFor(http.StatusNotFound, fmt.Sprintf("Could not find tweet with in_reply_to_tweet_id: [%d].", id))
+}
+
+// tooLongProblem is the refusal of a post whose text is too long: the
+// live API's 403, or the 400 of X's playground (Options.TooLongAs400).
+func (s *Server) tooLongProblem() problemJSON {
+	if s.opts.TooLongAs400 {
+		return problemFor(http.StatusBadRequest, DetailTextTooLong)
+	}
+	return problemFor(http.StatusForbidden, "Your Tweet text is too long. For more information on how X determines text length see https://github.com/twitter/twitter-text.")
 }
 
 // summoned reports X's summoned-reply rule for a reply by bot to parent:

@@ -114,9 +114,51 @@ func parseV2ID(s string) (int64, bool) {
 	return id, err == nil
 }
 
+// The posts' field list goes by two names: tweet.fields on the live API
+// and in X's prose pages, post.fields in X's OpenAPI file since 2.167
+// (August 2026). Routes list it as tweet.fields.
+const (
+	tweetFieldsParam = "tweet.fields"
+	postFieldsParam  = "post.fields"
+)
+
+// postsFieldsParam is the name the posts' field list goes by.
+func postsFieldsParam(postFields bool) string {
+	if postFields {
+		return postFieldsParam
+	}
+	return tweetFieldsParam
+}
+
+// routeParam maps a query parameter's name as sent to its key in a
+// route's params; false when it has none because the route, under the
+// naming of postFields, does not know that name.
+func routeParam(name string, postFields bool) (string, bool) {
+	switch {
+	case !postFields:
+		return name, true
+	case name == tweetFieldsParam:
+		return "", false
+	case name == postFieldsParam:
+		return tweetFieldsParam, true
+	}
+	return name, true
+}
+
+// SetPostFields makes the v2 routes take the posts' field list as
+// post.fields and refuse tweet.fields as an unknown parameter, as X's
+// OpenAPI 2.167 names it; false goes back to tweet.fields, as the live API
+// takes it (see Options.PostFields). It cannot fail.
+func (s *Server) SetPostFields(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.postFields = on
+}
+
 // checkV2Query answers 400 with an errors array for every query parameter
-// the route does not know or whose value X would refuse; false when it did.
-func checkV2Query(c *call) bool {
+// the route does not know (under the posts' field list naming of
+// postFields) or whose value X would refuse; false when it did.
+func checkV2Query(c *call, postFields bool) bool {
 	names := make([]string, 0, len(c.query))
 	for k := range c.query {
 		names = append(names, k)
@@ -125,11 +167,12 @@ func checkV2Query(c *call) bool {
 	var entries []problemEntryJSON
 	for _, k := range names {
 		vs := c.query[k]
-		spec, ok := c.route.params[k]
+		key, known := routeParam(k, postFields)
+		spec, ok := c.route.params[key]
 		var msg string
 		switch {
-		case !ok:
-			msg = fmt.Sprintf("The query parameter [%s] is not one of [%s]", k, strings.Join(allowedParams(c.route), ","))
+		case !known || !ok:
+			msg = fmt.Sprintf("The query parameter [%s] is not one of [%s]", k, strings.Join(allowedParams(c.route, postFields), ","))
 		default:
 			msg = spec(k, vs[0])
 		}
@@ -146,7 +189,7 @@ func checkV2Query(c *call) bool {
 	return false
 }
 
-func allowedParams(rt *route) []string {
+func allowedParams(rt *route, postFields bool) []string {
 	out := make([]string, 0, len(rt.params)+1)
 	for _, seg := range strings.Split(rt.name, "/") {
 		if name, ok := strings.CutPrefix(seg, ":"); ok {
@@ -154,6 +197,9 @@ func allowedParams(rt *route) []string {
 		}
 	}
 	for k := range rt.params {
+		if k == tweetFieldsParam {
+			k = postsFieldsParam(postFields)
+		}
 		out = append(out, k)
 	}
 	sort.Strings(out)

@@ -18,6 +18,12 @@ const (
 	DetailDuplicate    = "You are not allowed to create a Tweet with duplicate content."
 	DetailReplyRefused = "Reply to this conversation is not allowed because you have not been mentioned or otherwise engaged by the author of the post you are replying to."
 	detailInvalidQuery = "One or more parameters to your request was invalid."
+	// DetailReplyInvalid is how X's playground refuses (400) a reply to a
+	// post that does not exist (Options.ReplyGoneAs400).
+	DetailReplyInvalid = "Your reply tweet ID is invalid."
+	// DetailTextTooLong is how X's playground refuses (400) a post whose
+	// text is too long (Options.TooLongAs400).
+	DetailTextTooLong = "text field exceeds maximum length of 280 characters"
 )
 
 // problemJSON is an RFC 7807 problem as X v2 writes it.
