@@ -135,13 +135,16 @@ func (g *restoreGuard) screen(ctx context.Context, due []storage.OutboxMessage) 
 			}
 			continue
 		}
-		if !g.isCareful() {
+		// A message held while careful finishes its settling and its fresh
+		// read even when careful ends meanwhile: the other daemon's answer
+		// to it may be posted just after.
+		first, held := g.firstSeen[m.ID]
+		if !held && !g.isCareful() {
 			post = append(post, m)
 			continue
 		}
 		now := time.Now()
-		first, ok := g.firstSeen[m.ID]
-		if !ok {
+		if !held {
 			first = now
 			g.firstSeen[m.ID] = now
 		}

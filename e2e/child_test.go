@@ -56,6 +56,9 @@ type childSpec struct {
 	PollEvery time.Duration
 	// ShutdownGrace is the bot's ShutdownGrace.
 	ShutdownGrace time.Duration
+	// PollSchedule, when set, is the cron schedule of both polls (default
+	// "@every 1s"); the restore guard's settling delay follows it.
+	PollSchedule string
 }
 
 // childStatus is what the child writes to StatusFile: Idle is true when a
@@ -82,6 +85,9 @@ func runChild(specPath string) int {
 	}
 	cfg := testConfig(spec.API, spec.TwitterURL, spec.IssuerURL, spec.DB)
 	cfg.Twitter.Poll.Mentions, cfg.Twitter.Poll.DirectMessages = "@every 1s", "@every 1s"
+	if spec.PollSchedule != "" {
+		cfg.Twitter.Poll.Mentions, cfg.Twitter.Poll.DirectMessages = spec.PollSchedule, spec.PollSchedule
+	}
 	cfg.Schedules.Expiry, cfg.Schedules.Announce = "@every 5s", "@every 1m"
 	cfg.Twitter.Limits.TweetsPerWindow, cfg.Twitter.Limits.DMsPerWindow, cfg.Twitter.Limits.DMsPerDay = 100000, 100000, 100000
 	if spec.IssuerTimeout > 0 {
@@ -230,6 +236,12 @@ func (p *daemonProc) start(crashAt string) {
 	}
 	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = logf, logf
+	// A test binary that dies (a -timeout panic) takes its children with
+	// it, rather than leaving daemons that load the machine after it.
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
 	if err := cmd.Start(); err != nil {
 		logf.Close()
 		p.t.Fatal(err)

@@ -226,16 +226,61 @@ func (ld *litestreamDaemon) probe(t *testing.T, rp restorePoint, n int) (time.Ti
 	return at, rp.holds(t, out)
 }
 
+// catch looks for the restore point in the daemon's own database, with
+// the daemon stopped (SIGSTOP) so that it cannot move on while it is
+// looked at; when the point holds there, the daemon stays stopped until
+// the replica shows it too, so a point that lasts a moment is caught
+// however slow the machine (and a restore takes its own time). It
+// reports the moment the replica showed the point, and whether it did.
+func (ld *litestreamDaemon) catch(t *testing.T, rp restorePoint) (time.Time, bool) {
+	t.Helper()
+	st, ok := ld.status()
+	if !ok || st.PID == 0 {
+		return time.Time{}, false
+	}
+	if err := syscall.Kill(st.PID, syscall.SIGSTOP); err != nil {
+		return time.Time{}, false // between two runs
+	}
+	defer syscall.Kill(st.PID, syscall.SIGCONT)
+	if !rp.holds(t, liveSnapshot(t, ld.spec.DB)) {
+		return time.Time{}, false
+	}
+	// Frozen at the point: the replica catches up with it.
+	for n, deadline := 0, time.Now().Add(2*time.Minute); time.Now().Before(deadline); n++ {
+		if at, ok := ld.probe(t, rp, n); ok {
+			return at, true
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("the daemon was stopped at %q for 2 minutes and the replica never showed it", rp.name)
+	return time.Time{}, false
+}
+
+// liveSnapshot copies the committed state of a database in use into a new
+// file (VACUUM INTO, which takes no write lock) and returns its path.
+func liveSnapshot(t *testing.T, path string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "live.db")
+	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro&_busy_timeout=5000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`VACUUM INTO ?`, out); err != nil {
+		t.Fatalf("snapshot %s: %v", path, err)
+	}
+	return out
+}
+
 // restoreShoppers are the crash scenario's cast and ivan, one more gift
 // card buyer, so that more orders are in flight at each restore point.
 func restoreShoppers() []*shopper {
 	return append(campaignShoppers(), &shopper{user: ivan, buy: "#BuyGiftCard", confirm: "#ConfirmGiftCard", confirms: true})
 }
 
-// slowWorld makes each purchase and each post take a while, so that a
-// replica is caught between the steps of a purchase. Long enough that
-// the steps of batched commits (several cardholders' decisions, charges
-// and posts at once) still leave each point in place for several probes.
+// slowWorld makes each purchase and each post take a while, so that the
+// daemon is often found between the steps of a purchase (catch stops it
+// there until the replica shows it, however slow the machine).
 func slowWorld(w *world) {
 	w.iss.InjectFault(issuersandbox.Fault{Method: "GET", Path: "/v1/enrollments", Hang: 400 * time.Millisecond, Times: 1000})
 	w.iss.InjectFault(issuersandbox.Fault{Method: "POST", Path: "/v1/purchases", Hang: 400 * time.Millisecond, Times: 1000})
@@ -257,13 +302,11 @@ func runRestoreScenario(t *testing.T, bin, api string, rp restorePoint, replica 
 	ld.start("")
 
 	// 1-2. The campaign runs; a moment where the point holds is found in
-	// the replica.
+	// the daemon's database, and then in the replica.
 	var point time.Time
-	probes := 0
-	found := d.driveUntil(60*time.Second, 0, func() bool { // a probe takes its own time
+	found := d.driveUntil(3*time.Minute, 20*time.Millisecond, func() bool {
 		buyAgain(d, shoppers)
-		at, ok := ld.probe(t, rp, probes)
-		probes++
+		at, ok := ld.catch(t, rp)
 		if ok {
 			point = at
 			return true
@@ -320,7 +363,7 @@ func runRestoreScenario(t *testing.T, bin, api string, rp restorePoint, replica 
 // daemon has nothing left to do.
 func settleUnder(t *testing.T, d *driver, ld *litestreamDaemon, shoppers []*shopper) {
 	t.Helper()
-	settled := d.driveUntil(60*time.Second, 20*time.Millisecond, func() bool {
+	settled := d.driveUntil(3*time.Minute, 20*time.Millisecond, func() bool {
 		buyAgain(d, shoppers)
 		if d.idle() && ld.idle(d.last()) {
 			return true
@@ -331,7 +374,7 @@ func settleUnder(t *testing.T, d *driver, ld *litestreamDaemon, shoppers []*shop
 		return false
 	})
 	if !settled {
-		t.Fatalf("not settled after 60s; waiting for:%s", d.pending())
+		t.Fatalf("not settled after 3 minutes; waiting for:%s", d.pending())
 	}
 }
 

@@ -28,8 +28,14 @@ func TestTwoDaemonsOnOneAccount(t *testing.T) {
 
 func testTwoDaemonsOnOneAccount(t *testing.T, api string) {
 	w := newWorld(t, api)
-	old := newDaemonProc(t, t.TempDir(), w.spec())
-	standby := newDaemonProc(t, t.TempDir(), w.spec())
+	spec := w.spec()
+	// The guard's settling delay and careful time follow the poll
+	// schedule (the test polls every 100ms all the same): slower
+	// schedules leave a loaded machine time to show the old daemon the
+	// new one's posts while it is careful.
+	spec.PollSchedule = "@every 5s"
+	old := newDaemonProc(t, t.TempDir(), spec)
+	standby := newDaemonProc(t, t.TempDir(), spec)
 	d := newDriver(t, w.tw)
 	gift := func(u twitteremu.User, dm bool) *shopper {
 		return &shopper{user: u, dm: dm, buy: "#BuyGiftCard", confirm: "#ConfirmGiftCard", dmYes: "yes", confirms: true}
@@ -68,8 +74,13 @@ func testTwoDaemonsOnOneAccount(t *testing.T, api string) {
 		return strings.Contains(standby.log(), "posting goes at full speed again")
 	})
 
-	// The old machine comes back while the new one runs.
+	// The old machine comes back while the new one runs. New buyers come
+	// once it has read the account's posts: what the new daemon answers
+	// from then on, the old one sees posted while it runs.
 	old.start("")
+	waitFor(t, 60*time.Second, "the old daemon to find the new one's posts", func() bool {
+		return strings.Count(old.log(), "Twitter holds posts of the bot that this database does not record") == 2
+	})
 	for _, s := range []*shopper{gift(judy, true), heidiBuys, gift(frank, false)} {
 		d.begin(s)
 	}
