@@ -320,10 +320,21 @@ func get(t *testing.T, u string) string {
 	return string(body)
 }
 
-// post submits a form and returns the page it leads to.
+// post submits a form as the page's own form does in a browser, with the
+// page's Origin, and returns the page it leads to.
 func post(t *testing.T, u string, form url.Values) string {
 	t.Helper()
-	resp, err := http.PostForm(u, form)
+	to, err := url.Parse(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", to.Scheme+"://"+to.Host)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -399,6 +410,114 @@ func TestWebPage(t *testing.T) {
 		t.Errorf("carol's enrollment = %q after linking", status)
 	}
 }
+
+// TestWebRefusesOtherSites: another web page open in the same browser
+// must not drive the sandbox (a form or fetch POSTed across sites), nor
+// read it through DNS rebinding (a name of the attacker's that resolves to
+// 127.0.0.1, so the request carries the attacker's Host). Each is refused
+// with 403 and changes nothing; the page's own requests still work.
+func TestWebRefusesOtherSites(t *testing.T) {
+	s, _ := startServing(t)
+	u, err := url.Parse(s.webURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := u.Port()
+	send := url.Values{"as": {"bob"}, "mode": {"tweet"}, "text": {"#BuyKindleFireHD"}}
+	tests := []struct {
+		name, method, path string
+		form               url.Values
+		header             map[string]string
+		host               string // "" keeps the address's own
+	}{
+		{"a foreign Origin", "POST", "/send", send, map[string]string{"Origin": "http://evil.example"}, ""},
+		{"the page's port on another host", "POST", "/send", send, map[string]string{"Origin": "http://evil.example:" + port}, ""},
+		{"an opaque Origin", "POST", "/send", send, map[string]string{"Origin": "null"}, ""},
+		{"no Origin, cross-site", "POST", "/send", send, map[string]string{"Sec-Fetch-Site": "cross-site"}, ""},
+		{"no Origin, same-site", "POST", "/send", send, map[string]string{"Sec-Fetch-Site": "same-site"}, ""},
+		{"no Origin nor Sec-Fetch-Site", "POST", "/send", send, nil, ""},
+		{"confirm from a foreign Origin", "POST", "/confirm", url.Values{"as": {"bob"}}, map[string]string{"Origin": "http://evil.example"}, ""},
+		{"link a card from a foreign Origin", "POST", "/link-card", url.Values{"as": {"carol"}}, map[string]string{"Origin": "http://evil.example"}, ""},
+		{"a rebound name, matching Origin", "POST", "/send", send, map[string]string{"Origin": "http://evil.example:" + port}, "evil.example:" + port},
+		{"GET the page by a rebound name", "GET", "/", nil, nil, "evil.example:" + port},
+		{"GET the version by a rebound name", "GET", "/version", nil, nil, "evil.example:" + port},
+		{"GET the link page by a rebound name", "GET", "/link-card", nil, nil, "evil.example:" + port},
+		{"GET by localhost on another port", "GET", "/", nil, nil, "localhost:1"},
+	}
+	for _, tt := range tests {
+		var body io.Reader
+		if tt.form != nil {
+			body = strings.NewReader(tt.form.Encode())
+		}
+		req, err := http.NewRequest(tt.method, s.webURL+tt.path, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tt.form != nil {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		for k, v := range tt.header {
+			req.Header.Set(k, v)
+		}
+		if tt.host != "" {
+			req.Host = tt.host
+		}
+		resp, err := noRedirects.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("%s: %s %s = %s, want 403 Forbidden", tt.name, tt.method, tt.path, resp.Status)
+		}
+	}
+	// Nothing was posted as a cardholder, and carol's card is not linked.
+	for _, m := range s.messages() {
+		if m.From != s.bot.ID {
+			t.Errorf("a refused request posted %+v", m)
+		}
+	}
+	s.mu.Lock()
+	status := s.people[2].Status
+	s.mu.Unlock()
+	if status == issuersandbox.StatusActive {
+		t.Errorf("a refused request linked carol's card")
+	}
+
+	// The page's own names and requests are served: the address it
+	// listens on, localhost and [::1] with its port, and a POST from the
+	// page (Origin, or else Sec-Fetch-Site: same-origin).
+	for _, host := range []string{u.Host, "localhost:" + port, "[::1]:" + port} {
+		req, _ := http.NewRequest("GET", s.webURL+"/version", nil)
+		req.Host = host
+		resp, err := noRedirects.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("GET /version with Host %s = %s, want 200", host, resp.Status)
+		}
+	}
+	for _, header := range []map[string]string{{"Origin": s.webURL}, {"Sec-Fetch-Site": "same-origin"}} {
+		req, _ := http.NewRequest("POST", s.webURL+"/send", strings.NewReader(url.Values{"as": {"alice"}, "mode": {"dm"}, "text": {"help"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		resp, err := noRedirects.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Errorf("POST /send with %v = %s, want 303 back to the page", header, resp.Status)
+		}
+	}
+}
+
+// noRedirects is a client that shows the first answer as it is.
+var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 func TestListenBusyFallsBack(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
