@@ -93,6 +93,21 @@ func TestWebPageInABrowser(t *testing.T) {
 		run("confirm as "+as, clickThrough(`form.actions button`))
 	}
 
+	// The offers table keeps each hashtag whole: a hashtag broken inside
+	// reads as two words, and a person would type it so. An inline
+	// element has one box per line it is on.
+	run("open the page", chromedp.Navigate(s.webURL+"/"), chromedp.WaitVisible(chromedp.CSS("table .tag")))
+	lines, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]int](
+		`Object.fromEntries([...document.querySelectorAll('table .tag')].map(e => [e.textContent, e.getClientRects().length]))`))
+	if err != nil || len(lines) == 0 {
+		t.Fatalf("the offers table's hashtags: %v, %v", lines, err)
+	}
+	for tag, n := range lines {
+		if n != 1 {
+			t.Errorf("the offers table shows %s on %d lines, want 1", tag, n)
+		}
+	}
+
 	// bob buys, is asked to confirm, confirms, and is charged once.
 	send("bob", "tweet", "#BuyKindleFireHD")
 	if got := newestBotTweet(); !strings.Contains(got, "@bob") || !strings.Contains(got, "#ConfirmKindleFireHD") || !strings.Contains(got, "2002") {
