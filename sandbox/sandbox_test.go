@@ -65,6 +65,10 @@ func TestDemoBuysOnce(t *testing.T) {
 
 func testDemoBuysOnce(t *testing.T, api string) {
 	out, s := runOnce(t, Options{Demo: true, API: api})
+	// The first thing said is which API this is.
+	if first, _, _ := strings.Cut(out, "\n"); !strings.Contains(first, "Twitter API "+api) {
+		t.Errorf("the output starts %q; want it to say it runs on the Twitter API %s", first, api)
+	}
 	// Every call the bot made went to that API's routes.
 	v2 := 0
 	for _, q := range s.tw.Requests() {
@@ -144,6 +148,25 @@ offers:
 `)
 }
 
+// TestAPIFromTheFile: without -api the sandbox speaks the API the file
+// names, at that API's address of the emulator.
+func TestAPIFromTheFile(t *testing.T) {
+	yaml := strings.Replace(string(minimalYAML("public", 5)), "  api_url: https://api.twitter.com/1.1/\n", "  api: v2\n  api_url: https://api.x.com/2/\n", 1)
+	out := &syncBuffer{}
+	var s *sandbox
+	err := Run(context.Background(), Options{ConfigYAML: []byte(yaml), Listen: "127.0.0.1:0", Stdout: out, Demo: true, Once: true,
+		started: func(sb *sandbox) { s = sb }})
+	if err != nil {
+		t.Fatalf("Run: %v\noutput:\n%s", err, out)
+	}
+	if s.cfg.Twitter.API != config.APIv2 || s.cfg.Twitter.APIURL != s.tw.URLv2() {
+		t.Errorf("the sandbox runs %s at %s; want v2 at %s", s.cfg.Twitter.API, s.cfg.Twitter.APIURL, s.tw.URLv2())
+	}
+	if first, _, _ := strings.Cut(out.String(), "\n"); !strings.Contains(first, "Twitter API v2") {
+		t.Errorf("the output starts %q; want the Twitter API v2", first)
+	}
+}
+
 // TestDemoPrivacyDM runs the demo where the request and receipt go by DM
 // (and the example's dates are long past, so the sandbox must open the
 // offer).
@@ -178,6 +201,23 @@ func TestDemoFailsFast(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "sold out") {
 		t.Errorf("the bot's answer is not shown:\n%s", out)
+	}
+}
+
+// TestOwnFileDemoFailsAndGoesOn: with the person's own file, whose offer
+// may be sold out on purpose, a demo that cannot buy is said and the
+// sandbox goes on to the commands, rather than ending.
+func TestOwnFileDemoFailsAndGoesOn(t *testing.T) {
+	out := &syncBuffer{}
+	err := Run(context.Background(), Options{ConfigYAML: minimalYAML("public", 0), ConfigFile: "mine.yaml", Listen: "127.0.0.1:0",
+		Stdout: out, Demo: true, Stdin: strings.NewReader("bob: #BuyKindleFireHD\nquit\n")})
+	if err != nil {
+		t.Fatalf("Run = %v, want the sandbox to go on after the demo\noutput:\n%s", err, out)
+	}
+	for _, want := range []string{"did not ask alice to confirm", "the sandbox goes on", "Offers from mine.yaml", "@bob: @AmexOffers #BuyKindleFireHD"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the output lacks %q:\n%s", want, out)
+		}
 	}
 }
 
