@@ -92,7 +92,8 @@ func (m *Main) sandbox(ctx context.Context, args []string) error {
 	listen := fs.String("listen", sandbox.DefaultListen, "address of the sandbox's web page")
 	demo := fs.Bool("demo", true, "start with a scripted purchase by @alice")
 	once := fs.Bool("once", false, "exit after the demo and the commands read from standard input")
-	dir := fs.String("dir", "", "directory for the sandbox's database and log (default: a temporary one)")
+	dir := fs.String("dir", "", "directory for the sandbox's database, log and "+
+		"a configuration for the admin commands (default: a temporary one)")
 	api := fs.String("api", "", "the Twitter API the bot speaks to the emulator: v1.1 or v2 (default: the configuration's twitter.api)")
 	path := fs.String("config", "", "a configuration file of your own to try, its offers as written "+
 		"(default: the example); its credentials and addresses are replaced with the sandbox's")

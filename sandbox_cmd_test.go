@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -21,6 +22,43 @@ func runSandbox(t *testing.T, stdin string, args ...string) (code int, stdout, s
 	m := &Main{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb, LookupEnv: noEnv}
 	code = m.Run(context.Background(), append([]string{"sandbox", "-once", "-listen", "127.0.0.1:0"}, args...))
 	return code, out.String(), errb.String()
+}
+
+// TestSandboxDirLeavesAdminConfig: after `sandbox -dir DIR` the admin
+// commands work with the configuration it leaves there, as it is, and
+// with no secrets in the environment: they see the demo's order.
+func TestSandboxDirLeavesAdminConfig(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "sb")
+	code, out, errs := runSandbox(t, "", "-dir", dir)
+	if code != 0 {
+		t.Fatalf("sandbox -dir = %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+	order := regexp.MustCompile(`for order (ord_[a-z0-9]+)`).FindStringSubmatch(out)
+	if order == nil {
+		t.Fatalf("the demo names no order:\n%s", out)
+	}
+	cfg := filepath.Join(dir, "sandbox.yaml")
+	if !strings.Contains(out, cfg) {
+		t.Errorf("the sandbox does not say where its configuration is (%s):\n%s", cfg, out)
+	}
+	for _, args := range [][]string{
+		{"orders", "-config", cfg},
+		{"offers", "-config", cfg},
+		{"inbox", "-config", cfg},
+		{"check-config", "-config", cfg},
+	} {
+		code, got, errs := run(t, noEnv, args...)
+		if code != 0 {
+			t.Errorf("%s = %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, got, errs)
+			continue
+		}
+		if args[0] == "orders" && (!strings.Contains(got, order[1]) || !strings.Contains(got, "paid")) {
+			t.Errorf("orders does not list the demo's paid order %s:\n%s", order[1], got)
+		}
+		if args[0] == "offers" && !strings.Contains(got, "kindle-fire-hd") {
+			t.Errorf("offers does not list the sandbox's offers:\n%s", got)
+		}
+	}
 }
 
 // ownOffers is a configuration of the person's own for the sandbox: an

@@ -43,7 +43,8 @@ func (s *sandbox) configName() string {
 	return "the example configuration (-config FILE for your own)"
 }
 
-// filesText says where the sandbox's files are.
+// filesText says where the sandbox's files are, and how the admin
+// commands reach its database.
 func (s *sandbox) filesText(b *strings.Builder) {
 	files := "database " + s.dbPath
 	if s.logTo != "" {
@@ -53,6 +54,11 @@ func (s *sandbox) filesText(b *strings.Builder) {
 		files += " (removed on exit)"
 	}
 	fmt.Fprintf(b, "Files:    %s\n", files)
+	if s.adminConfig != "" {
+		fmt.Fprintf(b, "Admin:    paybytweet orders -config %s  (also offers, inbox, usage, refund)\n", s.adminConfig)
+	} else if s.adminConfigErr != nil {
+		fmt.Fprintf(b, "Admin:    no configuration for the admin commands: %v\n", s.adminConfigErr)
+	}
 }
 
 // demoOffer is the offer the demo buys: the Kindle of the example file,

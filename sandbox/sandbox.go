@@ -71,8 +71,10 @@ type Options struct {
 	// Logger receives the daemon's logs; nil writes them to paybytweet.log
 	// in Dir, so that Stdout stays a readable conversation.
 	Logger *slog.Logger
-	// Dir holds the sandbox's SQLite file (and log); empty means a fresh
-	// temporary directory, removed when Run returns.
+	// Dir holds the sandbox's SQLite file, its log, and sandbox.yaml, the
+	// configuration it runs, complete, for the admin commands (see
+	// writeAdminConfig); empty means a fresh temporary directory, removed
+	// when Run returns.
 	Dir string
 
 	// started, when set (by tests), is called once everything runs.
@@ -104,7 +106,11 @@ type sandbox struct {
 	dir    string
 	dbPath string
 	logTo  string // the daemon log's path, or "" when the caller took the logs
-	tr     *transcript
+	// adminConfig is the configuration file left in dir for the admin
+	// commands, "" when it could not be written (adminConfigErr says why).
+	adminConfig    string
+	adminConfigErr error
+	tr             *transcript
 
 	mu    sync.Mutex   // guards the people's enrollment fields
 	links atomic.Int64 // cards linked: part of the page's version, as linking sends no message
@@ -189,6 +195,7 @@ func start(ctx context.Context, opt Options) (_ *sandbox, err error) {
 		return nil, err
 	}
 	s.sandboxConfig(time.Now())
+	s.adminConfig, s.adminConfigErr = s.writeAdminConfig()
 
 	d, err := daemon.Open(ctx, s.cfg, daemon.Options{Logger: logger, Bot: func(o *bot.Options) {
 		// A person is watching: workers look for work often rather than

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -164,6 +165,35 @@ func TestAPIFromTheFile(t *testing.T) {
 	}
 	if first, _, _ := strings.Cut(out.String(), "\n"); !strings.Contains(first, "Twitter API v2") {
 		t.Errorf("the output starts %q; want the Twitter API v2", first)
+	}
+}
+
+// TestAdminConfigIsTheRunningOne: the configuration the sandbox leaves in
+// its directory validates with nothing in the environment and says what
+// the sandbox runs: its database, API, address, credentials, budgets and
+// the offers as opened.
+func TestAdminConfigIsTheRunningOne(t *testing.T) {
+	dir := t.TempDir()
+	_, s := runOnce(t, Options{API: config.APIv2, Dir: dir})
+	got, err := config.Load(filepath.Join(dir, "sandbox.yaml"), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := s.cfg
+	if got.Storage.Path != filepath.Join(dir, "sandbox.db") || got.Twitter.API != config.APIv2 || got.Twitter.APIURL != want.Twitter.APIURL ||
+		got.Twitter.ConsumerKey != sandboxConsumerKey || got.Issuer.APIKey != sandboxIssuerKey || got.Issuer.URL != want.Issuer.URL ||
+		got.Twitter.Limits != config.APILimits(config.APIv2) || got.Health.Listen != "" {
+		t.Errorf("the file's configuration:\n%+v\nwant the running one:\n%+v", got, want)
+	}
+	if len(got.Offers) != len(want.Offers) {
+		t.Fatalf("the file has %d offers, the sandbox %d", len(got.Offers), len(want.Offers))
+	}
+	for i, o := range got.Offers {
+		w := want.Offers[i]
+		if o.ID != w.ID || !o.Starts.Equal(w.Starts) || !o.Ends.Equal(w.Ends) || !o.AnnounceAt.Equal(w.AnnounceAt) {
+			t.Errorf("offer %s in the file: %v to %v, announced %v; the sandbox runs it %v to %v, announced %v",
+				o.ID, o.Starts, o.Ends, o.AnnounceAt, w.Starts, w.Ends, w.AnnounceAt)
+		}
 	}
 }
 
