@@ -66,10 +66,7 @@ func TestDemoBuysOnce(t *testing.T) {
 
 func testDemoBuysOnce(t *testing.T, api string) {
 	out, s := runOnce(t, Options{Demo: true, API: api})
-	// The first thing said is which API this is.
-	if first, _, _ := strings.Cut(out, "\n"); !strings.Contains(first, "Twitter API "+api) {
-		t.Errorf("the output starts %q; want it to say it runs on the Twitter API %s", first, api)
-	}
+	saysAPIFirst(t, out, api)
 	// Every call the bot made went to that API's routes.
 	v2 := 0
 	for _, q := range s.tw.Requests() {
@@ -163,8 +160,15 @@ func TestAPIFromTheFile(t *testing.T) {
 	if s.cfg.Twitter.API != config.APIv2 || s.cfg.Twitter.APIURL != s.tw.URLv2() {
 		t.Errorf("the sandbox runs %s at %s; want v2 at %s", s.cfg.Twitter.API, s.cfg.Twitter.APIURL, s.tw.URLv2())
 	}
-	if first, _, _ := strings.Cut(out.String(), "\n"); !strings.Contains(first, "Twitter API v2") {
-		t.Errorf("the output starts %q; want the Twitter API v2", first)
+	saysAPIFirst(t, out.String(), config.APIv2)
+}
+
+// saysAPIFirst checks that the first thing the sandbox says is which API
+// it runs on.
+func saysAPIFirst(t *testing.T, out, api string) {
+	t.Helper()
+	if first, _, _ := strings.Cut(out, "\n"); !strings.Contains(first, "Twitter API "+api) {
+		t.Errorf("the output starts %q; want it to say it runs on the Twitter API %s", first, api)
 	}
 }
 
@@ -185,11 +189,18 @@ func TestAdminConfigIsTheRunningOne(t *testing.T) {
 		got.Twitter.Limits != config.APILimits(config.APIv2) || got.Health.Listen != "" {
 		t.Errorf("the file's configuration:\n%+v\nwant the running one:\n%+v", got, want)
 	}
-	if len(got.Offers) != len(want.Offers) {
-		t.Fatalf("the file has %d offers, the sandbox %d", len(got.Offers), len(want.Offers))
+	sameDates(t, got.Offers, want.Offers)
+}
+
+// sameDates checks that the file's offers are the running ones, with the
+// same dates.
+func sameDates(t *testing.T, got, want []config.Offer) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("the file has %d offers, the sandbox %d", len(got), len(want))
 	}
-	for i, o := range got.Offers {
-		w := want.Offers[i]
+	for i, o := range got {
+		w := want[i]
 		if o.ID != w.ID || !o.Starts.Equal(w.Starts) || !o.Ends.Equal(w.Ends) || !o.AnnounceAt.Equal(w.AnnounceAt) {
 			t.Errorf("offer %s in the file: %v to %v, announced %v; the sandbox runs it %v to %v, announced %v",
 				o.ID, o.Starts, o.Ends, o.AnnounceAt, w.Starts, w.Ends, w.AnnounceAt)
@@ -515,30 +526,8 @@ func TestWebRefusesOtherSites(t *testing.T) {
 		{"GET by localhost on another port", "GET", "/", nil, nil, "localhost:1"},
 	}
 	for _, tt := range tests {
-		var body io.Reader
-		if tt.form != nil {
-			body = strings.NewReader(tt.form.Encode())
-		}
-		req, err := http.NewRequest(tt.method, s.webURL+tt.path, body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if tt.form != nil {
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		}
-		for k, v := range tt.header {
-			req.Header.Set(k, v)
-		}
-		if tt.host != "" {
-			req.Host = tt.host
-		}
-		resp, err := noRedirects.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusForbidden {
-			t.Errorf("%s: %s %s = %s, want 403 Forbidden", tt.name, tt.method, tt.path, resp.Status)
+		if got := status(t, tt.method, s.webURL+tt.path, tt.host, tt.form, tt.header); got != http.StatusForbidden {
+			t.Errorf("%s: %s %s = %d, want 403 Forbidden", tt.name, tt.method, tt.path, got)
 		}
 	}
 	// Nothing was posted as a cardholder, and carol's card is not linked.
@@ -548,9 +537,9 @@ func TestWebRefusesOtherSites(t *testing.T) {
 		}
 	}
 	s.mu.Lock()
-	status := s.people[2].Status
+	linked := s.people[2].Status == issuersandbox.StatusActive
 	s.mu.Unlock()
-	if status == issuersandbox.StatusActive {
+	if linked {
 		t.Errorf("a refused request linked carol's card")
 	}
 
@@ -558,32 +547,46 @@ func TestWebRefusesOtherSites(t *testing.T) {
 	// listens on, localhost and [::1] with its port, and a POST from the
 	// page (Origin, or else Sec-Fetch-Site: same-origin).
 	for _, host := range []string{u.Host, "localhost:" + port, "[::1]:" + port} {
-		req, _ := http.NewRequest("GET", s.webURL+"/version", nil)
-		req.Host = host
-		resp, err := noRedirects.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Errorf("GET /version with Host %s = %s, want 200", host, resp.Status)
+		if got := status(t, "GET", s.webURL+"/version", host, nil, nil); got != http.StatusOK {
+			t.Errorf("GET /version with Host %s = %d, want 200", host, got)
 		}
 	}
+	dm := url.Values{"as": {"alice"}, "mode": {"dm"}, "text": {"help"}}
 	for _, header := range []map[string]string{{"Origin": s.webURL}, {"Sec-Fetch-Site": "same-origin"}} {
-		req, _ := http.NewRequest("POST", s.webURL+"/send", strings.NewReader(url.Values{"as": {"alice"}, "mode": {"dm"}, "text": {"help"}}.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		for k, v := range header {
-			req.Header.Set(k, v)
-		}
-		resp, err := noRedirects.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusSeeOther {
-			t.Errorf("POST /send with %v = %s, want 303 back to the page", header, resp.Status)
+		if got := status(t, "POST", s.webURL+"/send", "", dm, header); got != http.StatusSeeOther {
+			t.Errorf("POST /send with %v = %d, want 303 back to the page", header, got)
 		}
 	}
+}
+
+// status sends a request (with the Host header host unless it is "", and
+// form as its body unless it is nil) and returns its answer's status,
+// redirects not followed.
+func status(t *testing.T, method, u, host string, form url.Values, header map[string]string) int {
+	t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, u, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	if host != "" {
+		req.Host = host
+	}
+	resp, err := noRedirects.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 // noRedirects is a client that shows the first answer as it is.
