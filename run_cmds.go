@@ -92,16 +92,33 @@ func (m *Main) sandbox(ctx context.Context, args []string) error {
 	listen := fs.String("listen", sandbox.DefaultListen, "address of the sandbox's web page")
 	demo := fs.Bool("demo", true, "start with a scripted purchase by @alice")
 	once := fs.Bool("once", false, "exit after the demo and the commands read from standard input")
-	dir := fs.String("dir", "", "directory for the sandbox's database and log (default: a temporary one)")
-	api := fs.String("api", config.APIv1, "the Twitter API the bot speaks to the emulator: v1.1 or v2")
+	dir := fs.String("dir", "", "directory for the sandbox's database, log and "+
+		"a configuration for the admin commands (default: a temporary one)")
+	api := fs.String("api", "", "the Twitter API the bot speaks to the emulator: v1.1 or v2 (default: the configuration's twitter.api)")
+	path := fs.String("config", "", "a configuration file of your own to try, its offers as written "+
+		"(default: the example); its credentials and addresses are replaced with the sandbox's")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *api != config.APIv1 && *api != config.APIv2 {
+	if *api != "" && *api != config.APIv1 && *api != config.APIv2 {
 		return usageError{fmt.Sprintf("-api %q: want %s or %s", *api, config.APIv1, config.APIv2)}
 	}
-	return sandbox.Run(ctx, sandbox.Options{
+	opt := sandbox.Options{
 		ConfigYAML: exampleConfig, Listen: *listen, Demo: *demo, Once: *once, Dir: *dir, API: *api,
 		Stdin: m.Stdin, Stdout: m.Stdout,
-	})
+	}
+	if *path != "" {
+		data, err := os.ReadFile(*path)
+		if err != nil {
+			return badInput{fmt.Errorf("read config: %w", err)}
+		}
+		opt.ConfigYAML, opt.ConfigFile = data, *path
+	}
+	err := sandbox.Run(ctx, opt)
+	var problems *config.Problems
+	if errors.As(err, &problems) {
+		// Printed as check-config prints them, one per line at its line.
+		return badInput{err}
+	}
+	return err
 }

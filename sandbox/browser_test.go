@@ -93,6 +93,9 @@ func TestWebPageInABrowser(t *testing.T) {
 		run("confirm as "+as, clickThrough(`form.actions button`))
 	}
 
+	run("open the page", chromedp.Navigate(s.webURL+"/"), chromedp.WaitVisible(chromedp.CSS("table .tag")))
+	hashtagsWhole(ctx, t)
+
 	// bob buys, is asked to confirm, confirms, and is charged once.
 	send("bob", "tweet", "#BuyKindleFireHD")
 	if got := newestBotTweet(); !strings.Contains(got, "@bob") || !strings.Contains(got, "#ConfirmKindleFireHD") || !strings.Contains(got, "2002") {
@@ -148,5 +151,23 @@ func TestWebPageInABrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Logf("saved a screenshot of the page to %s", path)
+	}
+}
+
+// hashtagsWhole checks that the offers table on the page in ctx keeps
+// each hashtag whole: a hashtag broken inside reads as two words, and a
+// person would type it so. An inline element has one box per line it is
+// on.
+func hashtagsWhole(ctx context.Context, t *testing.T) {
+	t.Helper()
+	lines, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]int](
+		`Object.fromEntries([...document.querySelectorAll('table .tag')].map(e => [e.textContent, e.getClientRects().length]))`))
+	if err != nil || len(lines) == 0 {
+		t.Fatalf("the offers table's hashtags: %v, %v", lines, err)
+	}
+	for tag, n := range lines {
+		if n != 1 {
+			t.Errorf("the offers table shows %s on %d lines, want 1", tag, n)
+		}
 	}
 }

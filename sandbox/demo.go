@@ -14,13 +14,38 @@ import (
 // printIntro says what is running and whom the person can play.
 func (s *sandbox) printIntro() {
 	var b strings.Builder
-	fmt.Fprintf(&b, "paybytweet sandbox: the bot @%s with a pretend Twitter and a pretend card issuer,\n", s.bot.ScreenName)
-	b.WriteString("all in this process: no credentials, no network, no real money.\n\n")
+	// The API comes first: the two behave differently (budgets, push), and
+	// a person comparing them must see at once which one this is.
+	fmt.Fprintf(&b, "paybytweet sandbox on the Twitter API %s: the bot @%s with a pretend Twitter\n", s.cfg.Twitter.API, s.bot.ScreenName)
+	b.WriteString("and a pretend card issuer, all in this process: no credentials, no network, no real money.\n")
+	other := config.APIv2
+	if s.cfg.Twitter.API == config.APIv2 {
+		other = config.APIv1
+	}
+	fmt.Fprintf(&b, "Offers from %s; -api %s runs the bot on the other API.\n\n", s.configName(), other)
 	b.WriteString("Cardholders you can play:\n")
 	b.WriteString(s.whoText())
 	b.WriteString("\nOffers:\n")
 	b.WriteString(s.offersText())
 	fmt.Fprintf(&b, "\nWeb page: %s  (open it in a browser)\n", s.webURL)
+	if s.moved != "" {
+		fmt.Fprintf(&b, "          (%s, so the web page is at %s instead.)\n", s.moved, s.webURL)
+	}
+	s.filesText(&b)
+	s.out.print(b.String())
+}
+
+// configName is where the offers come from, as the intro says it.
+func (s *sandbox) configName() string {
+	if s.opt.ConfigFile != "" {
+		return s.opt.ConfigFile
+	}
+	return "the example configuration (-config FILE for your own)"
+}
+
+// filesText says where the sandbox's files are, and how the admin
+// commands reach its database.
+func (s *sandbox) filesText(b *strings.Builder) {
 	files := "database " + s.dbPath
 	if s.logTo != "" {
 		files += ", daemon log " + s.logTo
@@ -28,15 +53,19 @@ func (s *sandbox) printIntro() {
 	if s.opt.Dir == "" {
 		files += " (removed on exit)"
 	}
-	fmt.Fprintf(&b, "Files:    %s\n", files)
-	s.out.print(b.String())
+	fmt.Fprintf(b, "Files:    %s\n", files)
+	if s.adminConfig != "" {
+		fmt.Fprintf(b, "Admin:    paybytweet orders -config %s  (also offers, inbox, usage, refund)\n", s.adminConfig)
+	} else if s.adminConfigErr != nil {
+		fmt.Fprintf(b, "Admin:    no configuration for the admin commands: %v\n", s.adminConfigErr)
+	}
 }
 
 // demoOffer is the offer the demo buys: the Kindle of the example file,
 // or the first offer when a file has no Kindle.
 func (s *sandbox) demoOffer() (config.Offer, error) {
 	if len(s.cfg.Offers) == 0 {
-		return config.Offer{}, errors.New("sandbox: the example configuration has no offers, so there is nothing to buy")
+		return config.Offer{}, errors.New("sandbox: the configuration has no offers, so there is nothing to buy")
 	}
 	for _, o := range s.cfg.Offers {
 		if strings.EqualFold(o.BuyHashtag, "BuyKindleFireHD") {

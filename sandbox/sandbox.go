@@ -39,17 +39,24 @@ const DefaultListen = "127.0.0.1:8080"
 
 // Options configure Run. Only ConfigYAML is required.
 type Options struct {
-	// ConfigYAML is the example configuration file's bytes (main embeds
-	// config.example.yaml). Its ${NAME} secrets get sandbox values, never
-	// the environment's; the addresses, database and schedules are then
-	// pointed at the sandbox (see sandboxConfig).
+	// ConfigYAML is the configuration file's bytes: the example (main
+	// embeds config.example.yaml), or the person's own (sandbox -config).
+	// Its ${NAME} secrets get sandbox values, never the environment's; the
+	// addresses, database and schedules are then pointed at the sandbox
+	// (see sandboxConfig).
 	ConfigYAML []byte
+	// ConfigFile names ConfigYAML when it is the person's own file, so
+	// that its problems point at it and its offers keep their dates as
+	// written (a person tries an offer that has ended, or not started, on
+	// purpose); "" means the example, whose campaign dates are opened.
+	ConfigFile string
 	// Listen is the web page's address; DefaultListen when empty. When it
 	// is busy the page moves to a free port of the same host, and Run says
 	// so.
 	Listen string
 	// API is the Twitter API the bot speaks to the emulator: config.APIv1
-	// (the default when empty) or config.APIv2.
+	// or config.APIv2; empty means the file's twitter.api (v1.1 where it
+	// says none).
 	API string
 	// Demo runs the scripted purchase at start: alice buys by tweet.
 	Demo bool
@@ -64,8 +71,10 @@ type Options struct {
 	// Logger receives the daemon's logs; nil writes them to paybytweet.log
 	// in Dir, so that Stdout stays a readable conversation.
 	Logger *slog.Logger
-	// Dir holds the sandbox's SQLite file (and log); empty means a fresh
-	// temporary directory, removed when Run returns.
+	// Dir holds the sandbox's SQLite file, its log, and sandbox.yaml, the
+	// configuration it runs, complete, for the admin commands (see
+	// writeAdminConfig); empty means a fresh temporary directory, removed
+	// when Run returns.
 	Dir string
 
 	// started, when set (by tests), is called once everything runs.
@@ -93,10 +102,15 @@ type sandbox struct {
 	bot    twitteremu.User
 	people []*person
 	webURL string
+	moved  string // why the page is not at Options.Listen, "" when it is
 	dir    string
 	dbPath string
 	logTo  string // the daemon log's path, or "" when the caller took the logs
-	tr     *transcript
+	// adminConfig is the configuration file left in dir for the admin
+	// commands, "" when it could not be written (adminConfigErr says why).
+	adminConfig    string
+	adminConfigErr error
+	tr             *transcript
 
 	mu    sync.Mutex   // guards the people's enrollment fields
 	links atomic.Int64 // cards linked: part of the page's version, as linking sends no message
@@ -157,17 +171,18 @@ func start(ctx context.Context, opt Options) (_ *sandbox, err error) {
 		return nil, fmt.Errorf("sandbox: web page: %w", err)
 	}
 	s.cleanups = append(s.cleanups, func() { ln.Close() }) // in case the page is never served
-	s.webURL = "http://" + ln.Addr().String()
-	if moved != "" {
-		s.out.printf("%s, so the web page is at %s instead.\n", moved, s.webURL)
-	}
+	s.webURL, s.moved = "http://"+ln.Addr().String(), moved
 
-	// The bot's name comes from the example file; a first parse (with
-	// sandbox secrets) is what knows it, and also refuses a broken file
-	// before anything starts.
-	cfg, err := config.Parse(opt.ConfigYAML, "config.example.yaml", sandboxEnv)
+	// The bot's name comes from the file; a first parse (with sandbox
+	// secrets) is what knows it, and also refuses a broken file before
+	// anything starts, each problem at its line as check-config says it.
+	name, what := "config.example.yaml", "the example configuration"
+	if opt.ConfigFile != "" {
+		name, what = opt.ConfigFile, opt.ConfigFile
+	}
+	cfg, err := config.Parse(opt.ConfigYAML, name, sandboxEnv)
 	if err != nil {
-		return nil, fmt.Errorf("sandbox: the example configuration does not validate:\n%w", err)
+		return nil, fmt.Errorf("sandbox: %s does not validate:\n%w", what, err)
 	}
 	s.cfg = cfg
 	s.bot = twitteremu.User{ID: botUserID, ScreenName: cfg.Bot.ScreenName}
@@ -180,6 +195,7 @@ func start(ctx context.Context, opt Options) (_ *sandbox, err error) {
 		return nil, err
 	}
 	s.sandboxConfig(time.Now())
+	s.adminConfig, s.adminConfigErr = s.writeAdminConfig()
 
 	d, err := daemon.Open(ctx, s.cfg, daemon.Options{Logger: logger, Bot: func(o *bot.Options) {
 		// A person is watching: workers look for work often rather than
@@ -324,20 +340,22 @@ func (s *sandbox) startEmulators() error {
 // every second, the enrollment link at the web page, no health endpoint
 // (it would take a port the person did not ask for).
 //
-// Offers are opened now, as the example's dates are for a real campaign
-// and a person trying the sandbox next year must still be able to buy: a
-// start in the future becomes "open from the start", an end in the past
-// becomes "never ends", and an announcement due later is made at once.
-// Offers already open keep their dates, so the sandbox says what the file
-// says wherever it can.
+// The example's offers are opened now, as its dates are for a real
+// campaign and a person trying the sandbox next year must still be able
+// to buy (see openOffers). A person's own file (Options.ConfigFile) keeps
+// its dates: there an ended offer is one to try.
 func (s *sandbox) sandboxConfig(now time.Time) {
 	c := s.cfg
 	c.Bot.ScreenName = s.bot.ScreenName
 	c.Storage.Path = s.dbPath
+	if api := s.opt.API; api != "" && api != c.Twitter.API {
+		// The file's budgets are for its own API; on the other one the
+		// bot keeps to that one's.
+		c.Twitter.API, c.Twitter.Limits = api, config.APILimits(api)
+	}
 	c.Twitter.APIURL = s.tw.URL()
-	if s.opt.API == config.APIv2 {
-		// The file's budgets are v1.1's; on v2 the bot keeps to X's.
-		c.Twitter.API, c.Twitter.APIURL, c.Twitter.Limits = config.APIv2, s.tw.URLv2(), config.APILimits(config.APIv2)
+	if c.Twitter.API == config.APIv2 {
+		c.Twitter.APIURL = s.tw.URLv2()
 	}
 	c.Twitter.ConsumerKey, c.Twitter.ConsumerSecret = sandboxConsumerKey, sandboxConsumerSecret
 	c.Twitter.AccessToken, c.Twitter.AccessSecret = sandboxAccessToken, sandboxAccessSecret
@@ -345,8 +363,18 @@ func (s *sandbox) sandboxConfig(now time.Time) {
 	c.Issuer.URL, c.Issuer.APIKey = s.iss.URL(), sandboxIssuerKey
 	c.Issuer.EnrollURL = s.webURL + "/link-card"
 	c.Health.Listen = ""
-	for i := range c.Offers {
-		o := &c.Offers[i]
+	if s.opt.ConfigFile == "" {
+		openOffers(c.Offers, now)
+	}
+}
+
+// openOffers opens the example's offers at now: a start in the future
+// becomes "open from the start", an end in the past becomes "never ends",
+// and an announcement due later is made at once. Offers already open keep
+// their dates, so the sandbox says what the file says wherever it can.
+func openOffers(offers []config.Offer, now time.Time) {
+	for i := range offers {
+		o := &offers[i]
 		if o.Starts.After(now) {
 			o.Starts = time.Time{}
 		}
@@ -367,13 +395,8 @@ func (s *sandbox) run() error {
 	}
 	stopWatch := s.tr.watch()
 	defer stopWatch()
-	if s.opt.Demo {
-		if err := s.demo(); err != nil {
-			if s.ctx.Err() != nil {
-				return nil
-			}
-			return err
-		}
+	if err := s.runDemo(); err != nil {
+		return err
 	}
 	if !s.opt.Once {
 		s.out.printf("\nYour turn. %s\n\n%s\n", s.webNote(), s.helpText())
@@ -388,6 +411,26 @@ func (s *sandbox) run() error {
 	}
 	<-s.ctx.Done()
 	s.out.printf("\nStopping the sandbox.\n")
+	return nil
+}
+
+// runDemo runs the demo when asked. A failed demo is an error (with
+// Once, `sandbox -once` is a smoke test; with the example, it is a bug),
+// except with the person's own file, whose offers may be sold out or
+// closed on purpose: then it is said, and the sandbox goes on.
+func (s *sandbox) runDemo() error {
+	if !s.opt.Demo {
+		return nil
+	}
+	err := s.demo()
+	switch {
+	case err == nil, s.ctx.Err() != nil:
+		return nil
+	case s.opt.Once || s.opt.ConfigFile == "":
+		return err
+	}
+	s.out.printf("\n%v\n(The demo's offer in %s may be sold out or closed on purpose: the sandbox goes on. -demo=false leaves the demo out.)\n",
+		err, s.opt.ConfigFile)
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -65,6 +66,7 @@ func TestDemoBuysOnce(t *testing.T) {
 
 func testDemoBuysOnce(t *testing.T, api string) {
 	out, s := runOnce(t, Options{Demo: true, API: api})
+	saysAPIFirst(t, out, api)
 	// Every call the bot made went to that API's routes.
 	v2 := 0
 	for _, q := range s.tw.Requests() {
@@ -144,6 +146,68 @@ offers:
 `)
 }
 
+// TestAPIFromTheFile: without -api the sandbox speaks the API the file
+// names, at that API's address of the emulator.
+func TestAPIFromTheFile(t *testing.T) {
+	yaml := strings.Replace(string(minimalYAML("public", 5)), "  api_url: https://api.twitter.com/1.1/\n", "  api: v2\n  api_url: https://api.x.com/2/\n", 1)
+	out := &syncBuffer{}
+	var s *sandbox
+	err := Run(context.Background(), Options{ConfigYAML: []byte(yaml), Listen: "127.0.0.1:0", Stdout: out, Demo: true, Once: true,
+		started: func(sb *sandbox) { s = sb }})
+	if err != nil {
+		t.Fatalf("Run: %v\noutput:\n%s", err, out)
+	}
+	if s.cfg.Twitter.API != config.APIv2 || s.cfg.Twitter.APIURL != s.tw.URLv2() {
+		t.Errorf("the sandbox runs %s at %s; want v2 at %s", s.cfg.Twitter.API, s.cfg.Twitter.APIURL, s.tw.URLv2())
+	}
+	saysAPIFirst(t, out.String(), config.APIv2)
+}
+
+// saysAPIFirst checks that the first thing the sandbox says is which API
+// it runs on.
+func saysAPIFirst(t *testing.T, out, api string) {
+	t.Helper()
+	if first, _, _ := strings.Cut(out, "\n"); !strings.Contains(first, "Twitter API "+api) {
+		t.Errorf("the output starts %q; want it to say it runs on the Twitter API %s", first, api)
+	}
+}
+
+// TestAdminConfigIsTheRunningOne: the configuration the sandbox leaves in
+// its directory validates with nothing in the environment and says what
+// the sandbox runs: its database, API, address, credentials, budgets and
+// the offers as opened.
+func TestAdminConfigIsTheRunningOne(t *testing.T) {
+	dir := t.TempDir()
+	_, s := runOnce(t, Options{API: config.APIv2, Dir: dir})
+	got, err := config.Load(filepath.Join(dir, "sandbox.yaml"), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := s.cfg
+	if got.Storage.Path != filepath.Join(dir, "sandbox.db") || got.Twitter.API != config.APIv2 || got.Twitter.APIURL != want.Twitter.APIURL ||
+		got.Twitter.ConsumerKey != sandboxConsumerKey || got.Issuer.APIKey != sandboxIssuerKey || got.Issuer.URL != want.Issuer.URL ||
+		got.Twitter.Limits != config.APILimits(config.APIv2) || got.Health.Listen != "" {
+		t.Errorf("the file's configuration:\n%+v\nwant the running one:\n%+v", got, want)
+	}
+	sameDates(t, got.Offers, want.Offers)
+}
+
+// sameDates checks that the file's offers are the running ones, with the
+// same dates.
+func sameDates(t *testing.T, got, want []config.Offer) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("the file has %d offers, the sandbox %d", len(got), len(want))
+	}
+	for i, o := range got {
+		w := want[i]
+		if o.ID != w.ID || !o.Starts.Equal(w.Starts) || !o.Ends.Equal(w.Ends) || !o.AnnounceAt.Equal(w.AnnounceAt) {
+			t.Errorf("offer %s in the file: %v to %v, announced %v; the sandbox runs it %v to %v, announced %v",
+				o.ID, o.Starts, o.Ends, o.AnnounceAt, w.Starts, w.Ends, w.AnnounceAt)
+		}
+	}
+}
+
 // TestDemoPrivacyDM runs the demo where the request and receipt go by DM
 // (and the example's dates are long past, so the sandbox must open the
 // offer).
@@ -178,6 +242,23 @@ func TestDemoFailsFast(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "sold out") {
 		t.Errorf("the bot's answer is not shown:\n%s", out)
+	}
+}
+
+// TestOwnFileDemoFailsAndGoesOn: with the person's own file, whose offer
+// may be sold out on purpose, a demo that cannot buy is said and the
+// sandbox goes on to the commands, rather than ending.
+func TestOwnFileDemoFailsAndGoesOn(t *testing.T) {
+	out := &syncBuffer{}
+	err := Run(context.Background(), Options{ConfigYAML: minimalYAML("public", 0), ConfigFile: "mine.yaml", Listen: "127.0.0.1:0",
+		Stdout: out, Demo: true, Stdin: strings.NewReader("bob: #BuyKindleFireHD\nquit\n")})
+	if err != nil {
+		t.Fatalf("Run = %v, want the sandbox to go on after the demo\noutput:\n%s", err, out)
+	}
+	for _, want := range []string{"did not ask alice to confirm", "the sandbox goes on", "Offers from mine.yaml", "@bob: @AmexOffers #BuyKindleFireHD"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the output lacks %q:\n%s", want, out)
+		}
 	}
 }
 
@@ -320,10 +401,21 @@ func get(t *testing.T, u string) string {
 	return string(body)
 }
 
-// post submits a form and returns the page it leads to.
+// post submits a form as the page's own form does in a browser, with the
+// page's Origin, and returns the page it leads to.
 func post(t *testing.T, u string, form url.Values) string {
 	t.Helper()
-	resp, err := http.PostForm(u, form)
+	to, err := url.Parse(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", to.Scheme+"://"+to.Host)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -399,6 +491,106 @@ func TestWebPage(t *testing.T) {
 		t.Errorf("carol's enrollment = %q after linking", status)
 	}
 }
+
+// TestWebRefusesOtherSites: another web page open in the same browser
+// must not drive the sandbox (a form or fetch POSTed across sites), nor
+// read it through DNS rebinding (a name of the attacker's that resolves to
+// 127.0.0.1, so the request carries the attacker's Host). Each is refused
+// with 403 and changes nothing; the page's own requests still work.
+func TestWebRefusesOtherSites(t *testing.T) {
+	s, _ := startServing(t)
+	u, err := url.Parse(s.webURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := u.Port()
+	send := url.Values{"as": {"bob"}, "mode": {"tweet"}, "text": {"#BuyKindleFireHD"}}
+	tests := []struct {
+		name, method, path string
+		form               url.Values
+		header             map[string]string
+		host               string // "" keeps the address's own
+	}{
+		{"a foreign Origin", "POST", "/send", send, map[string]string{"Origin": "http://evil.example"}, ""},
+		{"the page's port on another host", "POST", "/send", send, map[string]string{"Origin": "http://evil.example:" + port}, ""},
+		{"an opaque Origin", "POST", "/send", send, map[string]string{"Origin": "null"}, ""},
+		{"no Origin, cross-site", "POST", "/send", send, map[string]string{"Sec-Fetch-Site": "cross-site"}, ""},
+		{"no Origin, same-site", "POST", "/send", send, map[string]string{"Sec-Fetch-Site": "same-site"}, ""},
+		{"no Origin nor Sec-Fetch-Site", "POST", "/send", send, nil, ""},
+		{"confirm from a foreign Origin", "POST", "/confirm", url.Values{"as": {"bob"}}, map[string]string{"Origin": "http://evil.example"}, ""},
+		{"link a card from a foreign Origin", "POST", "/link-card", url.Values{"as": {"carol"}}, map[string]string{"Origin": "http://evil.example"}, ""},
+		{"a rebound name, matching Origin", "POST", "/send", send, map[string]string{"Origin": "http://evil.example:" + port}, "evil.example:" + port},
+		{"GET the page by a rebound name", "GET", "/", nil, nil, "evil.example:" + port},
+		{"GET the version by a rebound name", "GET", "/version", nil, nil, "evil.example:" + port},
+		{"GET the link page by a rebound name", "GET", "/link-card", nil, nil, "evil.example:" + port},
+		{"GET by localhost on another port", "GET", "/", nil, nil, "localhost:1"},
+	}
+	for _, tt := range tests {
+		if got := status(t, tt.method, s.webURL+tt.path, tt.host, tt.form, tt.header); got != http.StatusForbidden {
+			t.Errorf("%s: %s %s = %d, want 403 Forbidden", tt.name, tt.method, tt.path, got)
+		}
+	}
+	// Nothing was posted as a cardholder, and carol's card is not linked.
+	for _, m := range s.messages() {
+		if m.From != s.bot.ID {
+			t.Errorf("a refused request posted %+v", m)
+		}
+	}
+	s.mu.Lock()
+	linked := s.people[2].Status == issuersandbox.StatusActive
+	s.mu.Unlock()
+	if linked {
+		t.Errorf("a refused request linked carol's card")
+	}
+
+	// The page's own names and requests are served: the address it
+	// listens on, localhost and [::1] with its port, and a POST from the
+	// page (Origin, or else Sec-Fetch-Site: same-origin).
+	for _, host := range []string{u.Host, "localhost:" + port, "[::1]:" + port} {
+		if got := status(t, "GET", s.webURL+"/version", host, nil, nil); got != http.StatusOK {
+			t.Errorf("GET /version with Host %s = %d, want 200", host, got)
+		}
+	}
+	dm := url.Values{"as": {"alice"}, "mode": {"dm"}, "text": {"help"}}
+	for _, header := range []map[string]string{{"Origin": s.webURL}, {"Sec-Fetch-Site": "same-origin"}} {
+		if got := status(t, "POST", s.webURL+"/send", "", dm, header); got != http.StatusSeeOther {
+			t.Errorf("POST /send with %v = %d, want 303 back to the page", header, got)
+		}
+	}
+}
+
+// status sends a request (with the Host header host unless it is "", and
+// form as its body unless it is nil) and returns its answer's status,
+// redirects not followed.
+func status(t *testing.T, method, u, host string, form url.Values, header map[string]string) int {
+	t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, u, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	if host != "" {
+		req.Host = host
+	}
+	resp, err := noRedirects.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// noRedirects is a client that shows the first answer as it is.
+var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 func TestListenBusyFallsBack(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

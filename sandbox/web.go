@@ -23,7 +23,8 @@ var pageHTML string
 // that a cardholder's tweet cannot inject markup.
 var page = template.Must(template.New("page").Parse(pageHTML))
 
-// serveWeb serves the sandbox's page on ln until the sandbox closes.
+// serveWeb serves the sandbox's page on ln until the sandbox closes, to
+// this machine's browser only (see guard).
 func (s *sandbox) serveWeb(ln net.Listener) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.handlePage)
@@ -32,7 +33,7 @@ func (s *sandbox) serveWeb(ln net.Listener) {
 	mux.HandleFunc("POST /confirm", s.handleConfirm)
 	mux.HandleFunc("GET /link-card", s.handleLinkPage)
 	mux.HandleFunc("POST /link-card", s.handleLink)
-	s.serveHTTP(ln, mux)
+	s.serveHTTP(ln, newGuard(ln, s.opt.Listen).wrap(mux))
 }
 
 // pageView is everything the page shows.
