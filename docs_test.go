@@ -176,7 +176,7 @@ func TestReadmeSandboxDir(t *testing.T) {
 	if code, out, errs := run(t, env(nil), "sandbox", "-dir", dir, "-once", "-listen", "127.0.0.1:0"); code != 0 {
 		t.Fatalf("sandbox -dir = %d, %q, %q", code, out, errs)
 	}
-	for _, f := range []string{"sandbox.db", "paybytweet.log"} {
+	for _, f := range []string{"sandbox.db", "paybytweet.log", "sandbox.yaml"} {
 		if !strings.Contains(readme, "`DIR/"+f+"`") {
 			t.Errorf("README.md does not say that -dir leaves %s", f)
 		}
@@ -184,19 +184,10 @@ func TestReadmeSandboxDir(t *testing.T) {
 			t.Errorf("sandbox -dir left no %s: %v", f, err)
 		}
 	}
-	const sedFrom, sedTo = "path: paybytweet.db", "path: /tmp/sbx/sandbox.db"
-	if !strings.Contains(readme, "sed 's|"+sedFrom+"|"+sedTo+"|' config.example.yaml > /tmp/sbx/admin.yaml") {
-		t.Fatalf("README.md no longer makes the admin configuration with sed: update this test")
+	if !strings.Contains(readme, "go run . orders -config /tmp/sbx/sandbox.yaml") {
+		t.Fatalf("README.md no longer runs orders on the sandbox's own configuration: update this test")
 	}
-	example := readFile(t, "config.example.yaml")
-	if !strings.Contains(example, sedFrom) {
-		t.Fatalf("config.example.yaml has no %q for the README's sed to replace", sedFrom)
-	}
-	admin := filepath.Join(dir, "admin.yaml")
-	yaml := strings.Replace(example, sedFrom, "path: "+filepath.Join(dir, "sandbox.db"), 1)
-	if err := os.WriteFile(admin, []byte(yaml), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	admin := filepath.Join(dir, "sandbox.yaml")
 	code, out, errs := run(t, env(nil), "orders", "-config", admin)
 	if code != 0 || !strings.Contains(out, "paid") || !strings.Contains(out, "@alice") {
 		t.Errorf("orders on the sandbox's database = %d, %q, %q; want alice's paid order", code, out, errs)

@@ -10,10 +10,6 @@ import (
 	"testing"
 )
 
-// noEnv is an environment with nothing set: what an admin has who never
-// exported the sandbox's (or anyone's) secrets.
-func noEnv(string) (string, bool) { return "", false }
-
 // runSandbox runs `paybytweet sandbox -once` with args and the commands
 // on stdin, its page on a free port.
 func runSandbox(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
