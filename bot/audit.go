@@ -68,13 +68,16 @@ func (a *auditor) audit(ctx context.Context, d storage.Audit) error {
 	found, err := b.iss.FindPurchases(cctx, d.ID)
 	cancel()
 	if err != nil {
-		wait := backoff(d.Attempts + 1)
-		var e *issuer.Error
-		if errors.As(err, &e) && e.RetryAfter > 0 {
-			wait = e.RetryAfter
+		return a.askAgain(ctx, log, d, err)
+	}
+	if own := ownPurchases(log, d.ID, found); len(own) < len(found) {
+		if len(own) == 0 {
+			// Only other references' purchases: an answer outside the
+			// contract says nothing of this one. Unlike the charger, the
+			// audit has no POST whose key settles it: it asks again.
+			return a.askAgain(ctx, log, d, errors.New("the look-up answered only purchases under other references"))
 		}
-		log.Warn("could not ask the issuer whether an order that ended unpaid was charged; asking again later", "retry_in", wait.String(), "err", err)
-		return dbErr(b.db.DeferAudit(context.WithoutCancel(ctx), d.ID, b.now().Add(wait), err.Error()))
+		found = own
 	}
 	var approved *issuer.Purchase
 	for i := range found {
@@ -128,6 +131,19 @@ func (a *auditor) audit(ctx context.Context, d storage.Audit) error {
 		"alert", "charge_found_unrecorded", "purchase", approved.ID, "offer", d.OfferID, "amount", d.Amount, "currency", d.Currency)
 	b.wake(b.wakeSender)
 	return nil
+}
+
+// askAgain records that the issuer could not say whether order d was
+// charged (err), and when to ask again. It returns an error when the
+// database failed.
+func (a *auditor) askAgain(ctx context.Context, log *slog.Logger, d storage.Audit, err error) error {
+	wait := backoff(d.Attempts + 1)
+	var e *issuer.Error
+	if errors.As(err, &e) && e.RetryAfter > 0 {
+		wait = e.RetryAfter
+	}
+	log.Warn("could not ask the issuer whether an order that ended unpaid was charged; asking again later", "retry_in", wait.String(), "err", err)
+	return dbErr(a.b.db.DeferAudit(context.WithoutCancel(ctx), d.ID, a.b.now().Add(wait), err.Error()))
 }
 
 // dbErr passes on a database error, but not a conflict: an audit that

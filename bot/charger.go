@@ -196,6 +196,10 @@ func (ch *charger) lookup(ctx context.Context, log *slog.Logger, c storage.Charg
 	if err != nil {
 		return true, ch.deferCharge(log, c, attempt, err)
 	}
+	// Purchases under other references are not this order's, whatever
+	// they say: left out, the answer may hold none, and the outcome is
+	// settled as the contract says, by a POST with the order's same key.
+	found = ownPurchases(log, c.ID, found)
 	var approved, declined *issuer.Purchase
 	for i := range found {
 		p := &found[i]
@@ -226,6 +230,28 @@ func (ch *charger) lookup(ctx context.Context, log *slog.Logger, c storage.Charg
 		return true, fmt.Errorf("record lookup: %w", err)
 	}
 	return false, nil
+}
+
+// ownPurchases returns the purchases of a look-up by reference ref that
+// are under ref. The contract answers only those; an issuer that answers
+// others too (a filter it ignored or mixed up) is answering outside it,
+// which an operator must hear of, and the others must never be taken for
+// this order's: neither as its charge, nor as a mismatch that parks it.
+func ownPurchases(log *slog.Logger, ref string, found []issuer.Purchase) []issuer.Purchase {
+	own := make([]issuer.Purchase, 0, len(found))
+	var others []string
+	for _, p := range found {
+		if p.Reference == ref {
+			own = append(own, p)
+			continue
+		}
+		others = append(others, p.ID+" ("+p.Reference+")")
+	}
+	if len(others) > 0 {
+		log.Error("ALERT: the issuer answered a look-up by this order's reference with purchases under other references, outside its contract; they are ignored",
+			"alert", "issuer_other_reference", "reference", ref, "others", others)
+	}
+	return own
 }
 
 // settlePurchase records what a purchase call came to. It returns an

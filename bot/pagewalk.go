@@ -25,6 +25,13 @@ type streamCursor struct {
 	// before it is stored. Expiry waits for it (see Bot.expiryHorizon).
 	PolledAt time.Time `json:"polled_at,omitzero"`
 	Walk     *pageWalk `json:"walk,omitempty"`
+	// Read is the newest id of the last walk that the API led in a circle,
+	// above Stored: that walk stored every message from there down to the
+	// page where it stopped, so those may be acted on, although messages
+	// behind the circle (between Stored and that page) may be unread yet.
+	// Without it, a list that circles for good would hold back what it
+	// shows for ever, as nothing above Stored is acted on.
+	Read int64 `json:"read,omitempty"`
 
 	// The names the two channels' cursors had before they shared this
 	// type; read once, never written again.
@@ -41,8 +48,23 @@ type pageWalk struct {
 // restart is the cursor with its walk dropped: the next poll walks again
 // from the newest page; what is stored stays stored.
 func (c streamCursor) restart() streamCursor {
-	return streamCursor{Stored: c.Stored, PolledAt: c.PolledAt}
+	return streamCursor{Stored: c.Stored, PolledAt: c.PolledAt, Read: c.Read}
 }
+
+// walking returns the walk the cursor is in, or a new one from the newest
+// page, begun at now.
+func (c streamCursor) walking(now time.Time) *pageWalk {
+	if c.Walk != nil {
+		return c.Walk
+	}
+	return &pageWalk{StartedAt: now}
+}
+
+// actOnUpTo is the newest id up to which the channel's stored messages may
+// be acted on: those of complete walks, and of the last walk that went in
+// a circle. Messages behind a circle, read once the API pages past it
+// again, are then acted on late, after newer ones: better than never.
+func (c streamCursor) actOnUpTo() int64 { return max(c.Stored, c.Read) }
 
 // polledPage is one page of a channel, as its poller read it.
 type polledPage struct {
@@ -92,7 +114,8 @@ func (p *poller) cursor(ctx context.Context) (streamCursor, error) {
 // poll stores every message since the last poll, a page at a time. A
 // walk that the API leads in a circle (a page token that comes back, a
 // page no older than the one before) ends for this poll with a warning:
-// the pages read are kept, and the next poll walks again from the newest.
+// the pages read are kept and acted on, and the next poll walks again
+// from the newest.
 func (p *poller) poll() {
 	if !p.mu.TryLock() {
 		return // the previous poll is still walking
@@ -113,23 +136,10 @@ func (p *poller) poll() {
 		guard.used(cur.Walk.Token)
 	}
 	for pages := 1; b.ctx.Err() == nil; pages++ {
-		walk := cur.Walk
-		if walk == nil {
-			walk = &pageWalk{StartedAt: b.now()}
-		}
+		walk := cur.walking(b.now())
 		page, err := p.read(p, cur, walk.Token)
 		if err != nil {
-			var te *twitterapi.Error
-			if walk.Token != "" && errors.As(err, &te) && te.Status == http.StatusBadRequest {
-				// A token the API no longer accepts: start the walk again
-				// from the newest; what is stored stays stored.
-				p.log.Warn("page token refused; restarting the walk", "err", err)
-				if err := b.db.SetCursor(ctx, p.name, cur.restart()); err != nil {
-					p.log.Error("store cursor", "err", err)
-				}
-				return
-			}
-			b.twitterFailed("poll "+p.name, err)
+			p.readFailed(ctx, cur, walk.Token, err)
 			return
 		}
 		walk.Top = max(walk.Top, page.newest)
@@ -138,52 +148,88 @@ func (p *poller) poll() {
 		if !done {
 			broken = guard.check(page)
 		}
-		var next streamCursor
-		switch {
-		case broken != "":
-			next = cur.restart()
-		case done:
-			next = streamCursor{Stored: max(cur.Stored, walk.Top), PolledAt: walk.StartedAt}
-		default:
-			walk.Token = page.next
-			next = cur
-			next.Walk = walk
-		}
-		if !p.save(ctx, page.msgs, next, done) {
+		next := nextCursor(cur, walk, page.next, done, broken != "")
+		if !p.save(ctx, page.msgs, next, done || next.Read > cur.Read) {
 			return
 		}
 		cur = next
 		if broken != "" {
-			p.log.Warn("paging went in a circle; this walk ends for this poll and the next poll starts again from the newest; the pages read are kept",
+			p.log.Warn("paging went in a circle; this walk ends for this poll and the next poll starts again from the newest; the pages read are kept and acted on",
 				"why", broken, "pages", pages, "token", page.next)
 			return
 		}
-		if done {
-			return
-		}
-		if pages >= maxWalkPages {
-			p.log.Info("a long walk; it resumes at the next poll", "pages", pages)
-			return
-		}
-		if l, ok := b.tw.Limit(p.call); ok && l.Remaining <= reserveListCalls && b.now().Before(l.Reset) {
-			p.log.Info("list budget low; the walk resumes at the next poll", "remaining", l.Remaining, "reset", l.Reset.Format(time.RFC3339))
+		if done || p.pause(pages) {
 			return
 		}
 	}
 }
 
+// readFailed handles a page that could not be read with token.
+func (p *poller) readFailed(ctx context.Context, cur streamCursor, token string, err error) {
+	var te *twitterapi.Error
+	if token != "" && errors.As(err, &te) && te.Status == http.StatusBadRequest {
+		// A token the API no longer accepts: start the walk again
+		// from the newest; what is stored stays stored.
+		p.log.Warn("page token refused; restarting the walk", "err", err)
+		if err := p.b.db.SetCursor(ctx, p.name, cur.restart()); err != nil {
+			p.log.Error("store cursor", "err", err)
+		}
+		return
+	}
+	p.b.twitterFailed("poll "+p.name, err)
+}
+
+// pause reports whether a walk still going, after pages pages, resumes
+// at the next poll rather than now: it is long, or the list's budget is
+// low.
+func (p *poller) pause(pages int) bool {
+	b := p.b
+	if pages >= maxWalkPages {
+		p.log.Info("a long walk; it resumes at the next poll", "pages", pages)
+		return true
+	}
+	if l, ok := b.tw.Limit(p.call); ok && l.Remaining <= reserveListCalls && b.now().Before(l.Reset) {
+		p.log.Info("list budget low; the walk resumes at the next poll", "remaining", l.Remaining, "reset", l.Reset.Format(time.RFC3339))
+		return true
+	}
+	return false
+}
+
+// nextCursor is the channel's cursor after a page of walk, whose next
+// page's token is token: the walk complete (done), ended by a circle
+// (broken: what it read may be acted on, see streamCursor.Read), or going
+// on from token.
+func nextCursor(cur streamCursor, walk *pageWalk, token string, done, broken bool) streamCursor {
+	switch {
+	case broken:
+		next := cur.restart()
+		next.Read = max(next.Read, walk.Top)
+		return next
+	case done:
+		next := streamCursor{Stored: max(cur.Stored, walk.Top), PolledAt: walk.StartedAt}
+		if cur.Read > next.Stored {
+			next.Read = cur.Read // ids the API no longer lists are no reason to hold back more
+		}
+		return next
+	}
+	walk.Token = token
+	next := cur
+	next.Walk = walk
+	return next
+}
+
 // save stores a page of messages with the poll's next cursor, in one
 // commit, and wakes the processor when there is something for it: new
-// messages, or a walk complete (messages held back by it may go now). It
+// messages, or messages held back until now that may go (ready). It
 // returns false when the page could not be stored.
-func (p *poller) save(ctx context.Context, msgs []conversations.Inbound, next streamCursor, done bool) bool {
+func (p *poller) save(ctx context.Context, msgs []conversations.Inbound, next streamCursor, ready bool) bool {
 	n, err := p.b.db.SavePage(ctx, msgs, p.name, next)
 	if err != nil {
 		p.log.Error("store a polled page", "err", err)
 		return false
 	}
 	crashpoint.Hit(p.point)
-	if n > 0 || done {
+	if n > 0 || ready {
 		p.b.wake(p.b.wakeProcessor)
 	}
 	if n > 0 {

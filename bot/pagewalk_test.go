@@ -40,3 +40,30 @@ func TestWalkGuard(t *testing.T) {
 		}
 	}
 }
+
+// TestNextCursor: a walk ended by a circle lets what it read be acted on
+// (up to its newest id) without claiming it complete; a complete walk
+// moves Stored; a walk going on keeps both.
+func TestNextCursor(t *testing.T) {
+	tests := []struct {
+		name           string
+		cur            streamCursor
+		done, broken   bool
+		stored, actsOn int64
+		walking        bool
+	}{
+		{"going on", streamCursor{Stored: 100}, false, false, 100, 100, true},
+		{"complete", streamCursor{Stored: 100}, true, false, 900, 900, false},
+		{"in a circle", streamCursor{Stored: 100}, false, true, 100, 900, false},
+		{"in a circle again, lower", streamCursor{Stored: 100, Read: 950}, false, true, 100, 950, false},
+		{"complete after a circle", streamCursor{Stored: 100, Read: 950}, true, false, 900, 950, false},
+		{"going on after a circle", streamCursor{Stored: 100, Read: 950}, false, false, 100, 950, true},
+	}
+	for _, tt := range tests {
+		next := nextCursor(tt.cur, &pageWalk{Top: 900}, "tok", tt.done, tt.broken)
+		if next.Stored != tt.stored || next.actOnUpTo() != tt.actsOn || (next.Walk != nil) != tt.walking {
+			t.Errorf("%s: stored %d, acts on up to %d, walking %v; want %d, %d, %v",
+				tt.name, next.Stored, next.actOnUpTo(), next.Walk != nil, tt.stored, tt.actsOn, tt.walking)
+		}
+	}
+}

@@ -281,8 +281,9 @@ func (p *processor) skipReason(m storage.InboxMessage, now time.Time) string {
 }
 
 // inboxLimits returns, per channel, the newest message id up to which
-// every message is stored (messages above it belong to a poll that is
-// still walking back through pages), and the expiry horizon.
+// messages may be acted on (see streamCursor.actOnUpTo: messages above it
+// belong to a poll that is still walking back through pages), and the
+// expiry horizon.
 func (b *Bot) inboxLimits(ctx context.Context) (map[conversations.Channel]int64, time.Time, error) {
 	mc, err := b.mentionCursor(ctx)
 	if err != nil {
@@ -292,7 +293,7 @@ func (b *Bot) inboxLimits(ctx context.Context) (map[conversations.Channel]int64,
 	if err != nil {
 		return nil, time.Time{}, err
 	}
-	return map[conversations.Channel]int64{conversations.Tweet: mc.Stored, conversations.DM: dc.Stored}, b.expiryHorizon(mc, dc, b.now()), nil
+	return map[conversations.Channel]int64{conversations.Tweet: mc.actOnUpTo(), conversations.DM: dc.actOnUpTo()}, b.expiryHorizon(mc, dc, b.now()), nil
 }
 
 // expiryHorizon is the moment before which every mention and DM has been

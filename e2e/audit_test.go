@@ -210,6 +210,57 @@ func testRefusedBuyAfterARestoreIsAuditedToo(t *testing.T, api string) {
 	r.checkRig(map[int64]int64{yes.ID: alice.ID}, expectations{byHand: []int64{lostRequest.ID}})
 }
 
+// TestAuditIgnoresOtherReferences: as in
+// TestRefusedBuyAfterARestoreIsAuditedToo, alice's refused buy, read
+// again after a restore, is audited; but the issuer answers the look-ups
+// by its order's reference with bob's purchase instead, outside its
+// contract. Bob's purchase is not that order's: an ALERT is logged, it
+// is neither recorded as her charge nor as a mismatch, and the audit asks
+// again; once the issuer answers truly, it finds alice's purchase.
+func TestAuditIgnoresOtherReferences(t *testing.T) {
+	eachAPI(t, testAuditIgnoresOtherReferences)
+}
+
+func testAuditIgnoresOtherReferences(t *testing.T, api string) {
+	r := newRig(t, api, rigOption(func(c *cfgT) {
+		c.Twitter.Poll.Mentions, c.Twitter.Poll.DirectMessages = "@every 2s", "@every 2s"
+	}))
+	bobs := r.buyAndConfirm(bob, "#BuyGiftCard", "#ConfirmGiftCard") // someone else's purchase at the issuer
+	backup := r.backUp()
+
+	lostRequest, yes, receipt := r.buyAndConfirmByDM(alice, "#BuyKindleFireHD")
+	order := orderIn(t, receipt.Text)
+
+	r.loseDisk(backup)
+	r.cfg.Offers[0].Quantity = qty(0)
+	r.iss.InjectFault(issuersandbox.Fault{Method: "GET", Path: "/v1/purchases", OtherReferences: true, Times: 1000})
+	r.start()
+	r.settle()
+	logs := r.logs.String()
+	if !strings.Contains(logs, "alert=issuer_other_reference") || strings.Contains(logs, "alert=issuer_mismatch") {
+		t.Fatalf("audit answered with bob's purchase: alert=issuer_other_reference logged %v, alert=issuer_mismatch %v; want only the first",
+			strings.Contains(logs, "alert=issuer_other_reference"), strings.Contains(logs, "alert=issuer_mismatch"))
+	}
+	if o, err := r.d.DB.Order(context.Background(), order); err == nil && o.State == conversations.Paid {
+		t.Fatalf("the order was recorded paid from bob's purchase: %+v", o)
+	}
+
+	r.iss.ClearFaults()
+	r.waitFor("the order to be recorded paid", func() bool {
+		r.clock.Advance(time.Second) // the audit's retries are due by the daemon's clock
+		o, err := r.d.DB.Order(context.Background(), order)
+		return err == nil && o.State == conversations.Paid
+	})
+	r.settle()
+	o := r.order(order)
+	ps := r.purchases(alice)
+	if len(ps) != 1 || o.PurchaseID != ps[0].ID {
+		t.Errorf("the audited order records %q; alice's purchases %+v", o.PurchaseID, ps)
+	}
+	r.charged(bob, 1)
+	r.checkRig(map[int64]int64{yes.ID: alice.ID, bobs.InReplyTo: bob.ID}, expectations{byHand: []int64{lostRequest.ID}})
+}
+
 // TestRestoredRequestOnNewTermsIsANewRequest: alice buys the gift card at
 // 25.00 and is sent the request; then the disk is lost, with the backup
 // taken before her buy, and while the bot is down she confirms and the

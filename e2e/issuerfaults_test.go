@@ -159,3 +159,67 @@ func testIssuerIdempotencyKeyReused(t *testing.T, api string) {
 		t.Errorf("the cardholder was told %+v about a parked order", rs)
 	}
 }
+
+// TestIssuerLookupAnswersOtherReferences: the outcome of alice's purchase
+// POST is lost (the client times out after the issuer made it, or before
+// it made anything), and every look-up by her order's reference answers
+// bob's purchase instead, outside the contract. Bob's purchase is not
+// hers: an ALERT is logged, it is ignored, and her outcome is settled by
+// the POST again with the same key. She is charged exactly once and gets
+// one receipt; her order is not parked.
+func TestIssuerLookupAnswersOtherReferences(t *testing.T) {
+	eachAPI(t, testIssuerLookupAnswersOtherReferences)
+}
+
+func testIssuerLookupAnswersOtherReferences(t *testing.T, api string) {
+	const timeout = 300 * time.Millisecond
+	tests := []struct {
+		name string
+		lost issuersandbox.Fault // what happens to the first POST
+	}{
+		{"timeout after the work", issuersandbox.Fault{AfterCommit: true, Hang: 10 * timeout}},
+		{"timeout before any work", issuersandbox.Fault{Hang: 10 * timeout, Status: 503}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t, api, rigOption(func(c *cfgT) { c.Issuer.Timeout = timeout }))
+			bobs := r.buyAndConfirm(bob, "#BuyGiftCard", "#ConfirmGiftCard") // someone else's purchase at the issuer
+			buy := r.tweet(alice, "@AmexOffers #BuyGiftCard")
+			r.settle()
+			req := r.reply(buy.ID)
+			ref := orderIn(t, req.Text)
+			from := len(r.iss.Requests())
+			lost := tt.lost
+			lost.Method, lost.Path = "POST", "/v1/purchases"
+			r.iss.InjectFault(lost)
+			r.iss.InjectFault(issuersandbox.Fault{Method: "GET", Path: "/v1/purchases", OtherReferences: true, Times: 1000})
+			confirm := r.tweet(alice, "@AmexOffers #ConfirmGiftCard", req.ID)
+			r.settleAdvancing()
+
+			if o := r.order(ref); o.State != conversations.Paid {
+				t.Fatalf("order %s is %s, want paid", ref, o.State)
+			}
+			receipt := r.reply(confirm.ID)
+			mustContain(t, "receipt", receipt.Text, "Done!", ref)
+			ps := r.purchases(alice)
+			if len(ps) != 1 || ps[0].Status != issuersandbox.StatusApproved || ps[0].Reference != ref {
+				t.Fatalf("alice's purchases = %+v, want one approved for %s", ps, ref)
+			}
+			mustContain(t, "receipt", receipt.Text, ps[0].ID)
+			posts, seq := r.issuerCalls(ref, from)
+			if len(posts) != 2 || !strings.HasPrefix(seq, "LPLP") {
+				t.Errorf("issuer calls %s, %d POSTs; want a look-up before each of the two POSTs", seq, len(posts))
+			}
+			for _, p := range posts {
+				if p.IdempotencyKey != conversations.IdempotencyKey(ref) {
+					t.Errorf("a purchase request carried key %q", p.IdempotencyKey)
+				}
+			}
+			if !strings.Contains(r.logs.String(), "alert=issuer_other_reference") {
+				t.Error("no alert=issuer_other_reference logged")
+			}
+			r.charged(bob, 1)
+			r.checkRig(map[int64]int64{confirm.ID: alice.ID, bobs.InReplyTo: bob.ID}, expectations{})
+		})
+	}
+}

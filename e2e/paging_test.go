@@ -19,6 +19,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/paybytweet/paybytweet/config"
 	"github.com/paybytweet/paybytweet/emulators/twitteremu"
@@ -171,9 +172,9 @@ func testPagingInACircleEndsTheWalk(t *testing.T, api string) {
 			if len(msgs) < l.page[api] || len(msgs) >= n+2 {
 				t.Fatalf("stored %d messages after the circle, want the first page's (%d) kept and the rest unread", len(msgs), l.page[api])
 			}
-			// What was read is kept: bob's message, on the first page, is
-			// stored (and acted on once the walk is complete, after the
-			// older messages: each cardholder's in order).
+			// What was read is kept and acted on: bob's message, on the
+			// first page, is stored and answered without waiting for the
+			// walk to complete (a list may circle for good).
 			stored := map[int64]bool{}
 			for _, m := range msgs {
 				stored[m.UserID] = true
@@ -192,6 +193,7 @@ func testPagingInACircleEndsTheWalk(t *testing.T, api string) {
 				}
 				return false
 			}
+			waitFor(t, 15*time.Second, "bob's buy, read before the circle, to be answered", func() bool { return answered(bob) })
 
 			// Paging works again: the next poll walks from the newest and
 			// reads the rest.
@@ -209,4 +211,57 @@ func testPagingInACircleEndsTheWalk(t *testing.T, api string) {
 			r.checkRig(nil, expectations{})
 		})
 	}
+}
+
+// TestDMPageWhoseCursorRepeats: a DM list whose every later page comes
+// back with the cursor it was asked with (for good, not for one poll)
+// ends each walk there; a DM on that page, and the DMs that follow it,
+// are still answered, each once, without waiting for paging to work again.
+func TestDMPageWhoseCursorRepeats(t *testing.T) { eachAPI(t, testDMPageWhoseCursorRepeats) }
+
+func testDMPageWhoseCursorRepeats(t *testing.T, api string) {
+	page := map[string]int{config.APIv1: 50, config.APIv2: 100}[api] // the adapter's DM page size
+	r := newRig(t, api)
+	r.settle()
+	// alice's buy is on the second page, the one whose cursor repeats.
+	r.dm(alice, "#BuyGiftCard")
+	for i := 0; i < page; i++ {
+		r.dm(carol, "note number "+itoa(i))
+	}
+	r.tw.InjectFault(twitteremu.Fault{Endpoint: r.ep(twitterapi.CallDMList), RepeatCursor: true, Times: -1})
+	from := strings.Count(r.logs.String(), "paging went in a circle")
+	r.d.Bot.PollNow()
+	if strings.Count(r.logs.String(), "paging went in a circle") == from {
+		t.Fatal("the walk did not end at the repeated cursor")
+	}
+	r.dmAnswered(alice, 1, "alice's buy, on the page whose cursor repeats")
+	ref := orderIn(t, r.lastDM(alice).Text)
+
+	// The DMs that follow: alice confirms, bob buys. The list still
+	// repeats its cursors.
+	confirm := r.dm(alice, "#ConfirmGiftCard")
+	r.dm(bob, "#BuyKindleFireHD")
+	r.d.Bot.PollNow()
+	r.dmAnswered(bob, 1, "bob's buy, after the circle")
+	r.dmAnswered(alice, 2, "alice's confirmation, after the circle")
+	r.settle()
+
+	if dms := r.dmsTo(alice); len(dms) != 2 {
+		t.Errorf("alice was sent %d DMs, want the request and the receipt: %+v", len(dms), dms)
+	} else {
+		mustContain(t, "alice's receipt", dms[1].Text, "Done!", ref)
+	}
+	if dms := r.dmsTo(bob); len(dms) != 1 {
+		t.Errorf("bob was sent %d DMs, want the request: %+v", len(dms), dms)
+	}
+	r.charged(alice, 1)
+	r.noPurchases(bob)
+	r.checkRig(map[int64]int64{confirm.ID: alice.ID}, expectations{})
+}
+
+// dmAnswered waits until the bot has sent u n DMs, and fails the test when
+// that takes more than 15 seconds: a poll has read what it answers.
+func (r *rig) dmAnswered(u twitteremu.User, n int, what string) {
+	r.t.Helper()
+	waitFor(r.t, 15*time.Second, what+" to be answered", func() bool { return len(r.dmsTo(u)) >= n })
 }

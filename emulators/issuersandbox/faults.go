@@ -53,6 +53,12 @@ type Fault struct {
 	// another amount than was charged. The request is handled for real
 	// first, as with AfterCommit.
 	Alter map[string]any
+	// OtherReferences answers a look-up by reference (GET
+	// /v1/purchases?reference=R) with every purchase whose reference is
+	// not R, newest first, and none of R's, as an issuer that ignored or
+	// mixed up the filter would: an answer outside the contract. Other
+	// requests are handled normally.
+	OtherReferences bool
 	// Times is how many matching requests the fault applies to; 0 means once.
 	Times int
 }

@@ -184,3 +184,35 @@ func TestFaultAlter(t *testing.T) {
 		t.Fatalf("unfaulted answer altered: %v", got)
 	}
 }
+
+// TestFaultOtherReferences: a look-up by reference answers the other
+// references' purchases, newest first, and none of its own; a GET by id
+// is not affected; the fault is then spent.
+func TestFaultOtherReferences(t *testing.T) {
+	e := newEnv(t)
+	for _, ref := range []string{"ord_1", "ord_2", "ord_3"} {
+		e.must("POST", "v1/purchases", purchaseBody(ref), idem("k_"+ref))
+	}
+	refs := func(path string) []string {
+		t.Helper()
+		var l struct{ Data []struct{ Reference string } }
+		if a := e.must("GET", path, ""); json.Unmarshal(a.body, &l) != nil {
+			t.Fatalf("lookup: %d %s", a.status, a.body)
+		}
+		var out []string
+		for _, p := range l.Data {
+			out = append(out, p.Reference)
+		}
+		return out
+	}
+	e.sb.InjectFault(issuersandbox.Fault{Method: "GET", Path: "/v1/purchases", OtherReferences: true, Times: 2})
+	if got := e.must("GET", "v1/purchases/"+e.sb.Purchases()[0].ID, "").json(t); got["reference"] != "ord_1" {
+		t.Fatalf("GET by id: %v", got)
+	}
+	if got := refs("v1/purchases?reference=ord_2"); len(got) != 2 || got[0] != "ord_3" || got[1] != "ord_1" {
+		t.Fatalf("faulted lookup of ord_2 answered %v, want [ord_3 ord_1]", got)
+	}
+	if got := refs("v1/purchases?reference=ord_2"); len(got) != 1 || got[0] != "ord_2" {
+		t.Fatalf("after the fault, lookup of ord_2 answered %v", got)
+	}
+}

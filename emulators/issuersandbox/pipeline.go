@@ -103,6 +103,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case f == nil:
 		x.write(run())
+	case f.OtherReferences:
+		s.hang(r.Context(), f.Hang)
+		if r.Method == http.MethodGet && len(c.params) == 0 { // the look-up by reference
+			x.write(s.listPurchasesWhere(c, func(ref string) bool { return ref != c.query.Get("reference") }))
+			return
+		}
+		x.write(run())
 	case f.AfterCommit || f.Alter != nil:
 		resp := run()
 		s.hang(r.Context(), f.Hang)

@@ -120,7 +120,14 @@ func (s *Server) getPurchase(c *call) response {
 // listPurchases answers GET /v1/purchases?reference=..., newest first.
 func (s *Server) listPurchases(c *call) response {
 	ref := c.query.Get("reference")
-	if ref == "" {
+	return s.listPurchasesWhere(c, func(r string) bool { return r == ref })
+}
+
+// listPurchasesWhere answers a look-up by reference with the purchases
+// whose reference keep accepts, newest first: those of the reference
+// asked for, or others for a fault.
+func (s *Server) listPurchasesWhere(c *call, keep func(reference string) bool) response {
+	if c.query.Get("reference") == "" {
 		return invalidRequest("reference", "reference is required.")
 	}
 	s.mu.Lock()
@@ -129,7 +136,7 @@ func (s *Server) listPurchases(c *call) response {
 	// s.purchases is in creation order, so walking it backwards is newest
 	// first even when a frozen test clock gives equal timestamps.
 	for i := len(s.purchases) - 1; i >= 0; i-- {
-		if p := s.purchases[i]; p.Reference == ref {
+		if p := s.purchases[i]; keep(p.Reference) {
 			out.Data = append(out.Data, toPurchaseJSON(p))
 		}
 	}

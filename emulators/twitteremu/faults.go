@@ -57,6 +57,14 @@ type Fault struct {
 	// Twitter's list lags behind the messages sent: a message may be
 	// delivered and not listed yet.
 	DMListLag time.Duration
+	// RepeatCursor, on a list paged by an opaque token (the cursor of GET
+	// direct_messages/events/list, the pagination_token of a v2 list),
+	// answers the real page with its next-page token set to the token the
+	// request carried, as a list that leads its reader in a circle: the
+	// page asked for again, for ever. A request for the newest page
+	// carries no token and gets the real answer (it still counts against
+	// Times).
+	RepeatCursor bool
 	// Times is how many requests the fault applies to: 0 means once, a
 	// negative value means until ClearFaults.
 	Times int
@@ -129,6 +137,19 @@ func (s *Server) takeFault(rt *route) *Fault {
 		return &cp
 	}
 	return nil
+}
+
+// rewrites reports whether the fault answers the real page, rewritten.
+func (f *Fault) rewrites() bool { return f.BadEntry || f.RepeatCursor }
+
+// rewrite changes the real answer in c as the fault says.
+func (f *Fault) rewrite(c *call) {
+	if f.BadEntry {
+		corruptFirstEntry(c)
+	}
+	if f.RepeatCursor {
+		repeatToken(c)
+	}
 }
 
 // faultResponse builds the answer of a fault that replaces the real one;
@@ -205,6 +226,26 @@ func corruptFirstEntry(c *call) {
 		page["data"], _ = json.Marshal(list)
 		c.resp.body, _ = json.Marshal(page)
 	}
+}
+
+// repeatToken sets the next-page token of c's answer (v1.1's next_cursor,
+// v2's meta.next_token) to the token c asked with. An answer to a request
+// without a token, or that is no page, is left as it is.
+func repeatToken(c *call) {
+	token := c.query.Get("cursor")
+	if c.isV2() {
+		token = c.query.Get("pagination_token")
+	}
+	var page map[string]any
+	if token == "" || c.resp.status != http.StatusOK || decodeNumbers(c.resp.body, &page) != nil {
+		return
+	}
+	if meta, ok := page["meta"].(map[string]any); ok {
+		meta["next_token"] = token
+	} else {
+		page["next_cursor"] = token
+	}
+	c.resp.body, _ = json.Marshal(page)
 }
 
 // decodeNumbers decodes keeping numbers as written, so that 64-bit ids

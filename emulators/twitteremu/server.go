@@ -224,11 +224,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case f.answers():
 		s.faultResponse(c, f, worked)
 		s.answer(w, c, rec)
-	case f.BadEntry:
+	case f.rewrites():
 		if worked == nil {
 			s.process(c)
 		}
-		corruptFirstEntry(c)
+		f.rewrite(c)
 		s.answer(w, c, rec)
 	case worked != nil:
 		s.answer(w, c, rec)
