@@ -33,13 +33,13 @@ func readDocs(t *testing.T) map[string]string {
 func TestReadmeIsTrue(t *testing.T) {
 	docs := readDocs(t)
 	readme := docs["README.md"]
-	for _, cmd := range []string{"go run . sandbox", "go test -race -tags crashpoint ./..."} {
+	for _, cmd := range []string{"go run . sandbox", "go test -race -tags crashpoint -timeout 45m ./..."} {
 		if !strings.Contains(strings.Join(strings.Split(readme, "\n")[:12], "\n"), cmd) {
 			t.Errorf("README.md's first lines do not give %q", cmd)
 		}
 	}
 	ci := readFile(t, ".ci/run")
-	if !strings.Contains(ci, "\ngo test -race -tags crashpoint ./...\n") {
+	if !strings.Contains(ci, "\ngo test -race -tags crashpoint -timeout 45m ./...\n") {
 		t.Errorf(".ci/run does not run the README's test command")
 	}
 
