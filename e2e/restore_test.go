@@ -242,7 +242,9 @@ func (ld *litestreamDaemon) catch(t *testing.T, rp restorePoint) (time.Time, boo
 		return time.Time{}, false // between two runs
 	}
 	defer syscall.Kill(st.PID, syscall.SIGCONT)
-	if !rp.holds(t, liveSnapshot(t, ld.spec.DB)) {
+	// Stopped inside a write transaction, it would keep litestream from
+	// writing its own bookkeeping, and so from replicating: not there.
+	if !writeLockFree(t, ld.spec.DB) || !rp.holds(t, liveSnapshot(t, ld.spec.DB)) {
 		return time.Time{}, false
 	}
 	// Frozen at the point: the replica catches up with it.
@@ -254,6 +256,23 @@ func (ld *litestreamDaemon) catch(t *testing.T, rp restorePoint) (time.Time, boo
 	}
 	t.Fatalf("the daemon was stopped at %q for 2 minutes and the replica never showed it", rp.name)
 	return time.Time{}, false
+}
+
+// writeLockFree reports whether nobody holds the database's write lock
+// now: it takes the lock and lets it go at once, writing nothing.
+func writeLockFree(t *testing.T, path string) bool {
+	t.Helper()
+	db, err := sql.Open("sqlite3", "file:"+path+"?_busy_timeout=0&_txlock=immediate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	tx, err := db.Begin()
+	if err != nil {
+		return false // SQLITE_BUSY
+	}
+	tx.Rollback()
+	return true
 }
 
 // liveSnapshot copies the committed state of a database in use into a new
