@@ -44,6 +44,10 @@ type DB struct {
 	now func() time.Time
 
 	auditBefore atomic.Int64 // Unix ms; see AuditOrdersBefore
+	// writeFailed is the error of the writer's last write when it failed
+	// for the database itself (see failing), nil once a commit succeeds:
+	// what CheckWrites reports without writing.
+	writeFailed atomic.Pointer[error]
 }
 
 // Open opens (creating if needed) the SQLite file at path and brings its
@@ -131,10 +135,17 @@ func (db *DB) update(ctx context.Context, fn func(tx *Tx) error) error {
 		return err
 	}
 	defer tx.Rollback()
-	if err := fn(&Tx{tx: tx, now: db.now(), auditBefore: db.auditBefore.Load()}); err != nil {
-		return err
+	err = fn(&Tx{tx: tx, now: db.now(), auditBefore: db.auditBefore.Load()})
+	if err == nil {
+		err = tx.Commit()
 	}
-	return tx.Commit()
+	switch {
+	case err == nil:
+		db.writeFailed.Store(nil)
+	case failing(err):
+		db.writeFailed.Store(&err)
+	}
+	return err
 }
 
 // view runs fn in a read transaction, which sees one consistent state of
