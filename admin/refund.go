@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/paybytweet/paybytweet/config"
@@ -43,6 +44,7 @@ var (
 	ErrUnknown       = errors.New("the issuer's answer is not known yet: run the same command again to settle it (it looks the purchase up first, so it cannot refund twice)")
 	ErrUnexplained   = errors.New("the issuer's refunded amount does not match what this bot recorded: check the purchase with the issuer; nothing was asked")
 	ErrUnderWay      = errors.New("another run of the refund command is asking the issuer about this order's refund; nothing was done here: run the command again once that run has finished, to see its outcome")
+	ErrKeyRefused    = errors.New("the issuer refused the API key (401): check issuer.api_key")
 )
 
 // errStands is a refund check's answer when an earlier refund of the same
@@ -153,6 +155,9 @@ func resume(ctx context.Context, db *storage.DB, iss Refunder, cfg *config.Confi
 	p, err := iss.GetPurchase(ctx, o.PurchaseID)
 	if err != nil {
 		_ = db.NoteRefundError(context.WithoutCancel(ctx), r, "look-up: "+err.Error())
+		if keyRefused(err) {
+			return res, fmt.Errorf("%w; nothing more was asked, and the outcome of the refund begun earlier is still not known: run the same command again once the key is fixed", ErrKeyRefused)
+		}
 		return res, fmt.Errorf("%w (looking the purchase up: %v)", ErrUnknown, err)
 	}
 	if p.ID != o.PurchaseID || p.Currency != o.Currency || p.Status != issuer.PurchaseApproved {
@@ -201,6 +206,13 @@ func settle(ctx context.Context, db *storage.DB, iss Refunder, cfg *config.Confi
 	switch {
 	case err == nil:
 		return record(ctx, db, cfg, o, r, ref.ID, ref.Amount)
+	case keyRefused(err):
+		// Known and final: the issuer did not take the request at all.
+		if serr := db.SettleRefund(context.WithoutCancel(ctx), r, false, "", 0, err.Error(), nil); serr != nil {
+			return res, serr
+		}
+		res.Refund.State = storage.RefundFailed
+		return res, fmt.Errorf("%w; nothing was refunded", ErrKeyRefused)
 	case issuer.Outcome(err) == issuer.Final || issuer.Outcome(err) == issuer.Bug:
 		if serr := db.SettleRefund(context.WithoutCancel(ctx), r, false, "", 0, err.Error(), nil); serr != nil {
 			return res, serr
@@ -210,4 +222,11 @@ func settle(ctx context.Context, db *storage.DB, iss Refunder, cfg *config.Confi
 	}
 	_ = db.NoteRefundError(context.WithoutCancel(ctx), r, err.Error())
 	return res, fmt.Errorf("%w (%v)", ErrUnknown, err)
+}
+
+// keyRefused reports whether the issuer answered 401: it refused the API
+// key and took nothing of the request.
+func keyRefused(err error) bool {
+	var e *issuer.Error
+	return errors.As(err, &e) && e.Status == http.StatusUnauthorized
 }

@@ -172,6 +172,35 @@ func TestConcurrentRefundsOfTheSameAmount(t *testing.T) {
 	}
 }
 
+// TestRefundWithAWrongIssuerKey: the issuer refuses the key (401). The
+// admin is told so, that the key is issuer.api_key and that nothing was
+// refunded, not that the answer is unknown; with the right key the
+// refund then goes through at once.
+func TestRefundWithAWrongIssuerKey(t *testing.T) {
+	r := newRig(t, config.APIv1)
+	ctx := context.Background()
+	receipt := r.buyAndConfirm(alice, "#BuyKindleFireHD", "#ConfirmKindleFireHD")
+	ref := orderIn(t, receipt.Text)
+	req := admin.RefundRequest{OrderID: ref, Amount: "50.00"}
+	wrong := issuer.New(r.cfg.Issuer.URL, "sk_wrong", r.cfg.Issuer.Timeout)
+	_, err := admin.Refund(ctx, r.d.DB, wrong, r.cfg, req)
+	if !errors.Is(err, admin.ErrKeyRefused) || errors.Is(err, admin.ErrUnknown) {
+		t.Fatalf("refund with a wrong key: %v, want ErrKeyRefused", err)
+	}
+	mustContain(t, "the error", err.Error(), "refused the API key", "issuer.api_key", "nothing was refunded")
+	if got := r.refunded(alice); got != 0 {
+		t.Fatalf("the issuer refunded %d", got)
+	}
+	right := issuer.New(r.cfg.Issuer.URL, r.cfg.Issuer.APIKey, r.cfg.Issuer.Timeout)
+	res, err := admin.Refund(ctx, r.d.DB, right, r.cfg, req)
+	if err != nil || res.Already || res.Refund.Refunded != 5000 {
+		t.Fatalf("refund with the right key: %+v, %v; want 50.00 refunded", res, err)
+	}
+	if got := r.refunded(alice); got != 5000 {
+		t.Errorf("the issuer refunded %d in all, want 5000", got)
+	}
+}
+
 // refunded returns what the issuer refunded of u's purchases in all.
 func (r *rig) refunded(u twitteremu.User) int64 {
 	var n int64
