@@ -158,6 +158,10 @@ func (m *Main) refund(ctx context.Context, args []string) error {
 		return badInput{fmt.Errorf("no order %s", orderID)}
 	case err != nil:
 		return badInput{err}
+	case res.Already && res.Order.RefundedAmount >= res.Order.Amount:
+		fmt.Fprintf(m.Stdout, "order %s is fully refunded (%s of %s): nothing is left to refund; nothing done\n",
+			orderID, money.Format(res.Order.RefundedAmount, res.Order.Currency), money.Format(res.Order.Amount, res.Order.Currency))
+		return nil
 	case res.Already:
 		fmt.Fprintf(m.Stdout, "already refunded %s of %s on %s (%s); nothing done (use -again to refund that amount once more)\n",
 			money.Format(res.Refund.Refunded, res.Order.Currency), orderID, res.Refund.SettledAt.Format(time.RFC3339), res.Refund.RefundID)

@@ -390,8 +390,12 @@ func TestRunAsAnOperatorWould(t *testing.T) {
 		t.Errorf("refund of the rest = %d, %q", code, out)
 	}
 	code, out, _ = s.admin("refund", aliceOrder)
-	if code != 0 || !strings.Contains(out, "already refunded") {
-		t.Errorf("refund when all is refunded = %d, %q", code, out)
+	if code != 0 || !strings.Contains(out, "is fully refunded") || !strings.Contains(out, "nothing is left to refund") || strings.Contains(out, "-again") {
+		t.Errorf("refund when all is refunded = %d, %q; want it fully refunded, with nothing left, and no -again", code, out)
+	}
+	code, _, errs = s.admin("refund", "-again", "-amount", "50.00", aliceOrder)
+	if code != 1 || !strings.Contains(errs, "fully refunded: nothing is left to refund") {
+		t.Errorf("refund -again when all is refunded = %d, %q", code, errs)
 	}
 	if code, _, errs := s.admin("refund", "ord_nosuchorder"); code != 1 || !strings.Contains(errs, "no order") {
 		t.Errorf("refund of an unknown order = %d, %q", code, errs)

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/paybytweet/paybytweet/storage"
 )
 
 // writeConfig writes the scenario's configuration with the given
@@ -45,5 +48,31 @@ func TestCheckConfigRefusesSecretsInClear(t *testing.T) {
 	code, _, stderr := run(t, env(nil), "check-config", "-config", path)
 	if code != 1 || !strings.Contains(stderr, `issuer.url "http://issuer.example/" must be https`) || !strings.Contains(stderr, "p.yaml:") {
 		t.Errorf("check-config: exit %d, %q; want 1 and the problem with its line", code, stderr)
+	}
+}
+
+// TestAdminRefusesNewerSchema: an admin command on a database that a
+// newer paybytweet migrated says so, naming both versions, and fails.
+func TestAdminRefusesNewerSchema(t *testing.T) {
+	path := writeConfig(t, "http://127.0.0.1:1/1.1/", "http://127.0.0.1:1/")
+	dbPath := filepath.Join(filepath.Dir(path), "p.db")
+	db, err := storage.Open(dbPath, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	raw, err := sql.Open("sqlite3", dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = raw.Exec(`INSERT INTO schema_migrations (version, applied_at) VALUES (99, 0)`)
+	raw.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := run(t, env(nil), "orders", "-config", path)
+	if code != 1 || !strings.Contains(stderr, "the database is at schema version 99, this paybytweet knows up to ") ||
+		!strings.Contains(stderr, "run the newer paybytweet, or restore a backup made by this version") {
+		t.Errorf("orders on a newer database: exit %d, %q; want 1 naming both versions", code, stderr)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"time"
 
 	"github.com/paybytweet/paybytweet/config"
 	"github.com/paybytweet/paybytweet/conversations"
@@ -37,19 +39,34 @@ type RefundResult struct {
 // Errors a refund returns for an admin to read; each says what to do.
 var (
 	ErrNotRefundable = errors.New("only a paid order can be refunded")
-	ErrNothingLeft   = errors.New("nothing is left to refund")
+	ErrNothingLeft   = errors.New("the order is fully refunded: nothing is left to refund")
 	ErrTooMuch       = errors.New("more than is left to refund")
 	ErrUnknown       = errors.New("the issuer's answer is not known yet: run the same command again to settle it (it looks the purchase up first, so it cannot refund twice)")
 	ErrUnexplained   = errors.New("the issuer's refunded amount does not match what this bot recorded: check the purchase with the issuer; nothing was asked")
+	ErrUnderWay      = errors.New("another run of the refund command is asking the issuer about this order's refund; nothing was done here: run the command again once that run has finished, to see its outcome")
+	ErrKeyRefused    = errors.New("the issuer refused the API key (401): check issuer.api_key")
 )
+
+// errStands is a refund check's answer when an earlier refund of the same
+// amount stands, so nothing is to be done.
+var errStands = errors.New("an earlier refund of that amount stands")
+
+// refundHold is how long a run holds the refund it asks the issuer about
+// before another run may take it up: a look-up and a POST, each bounded by
+// the issuer's timeout, and a margin. A run that dies lets it go then.
+func refundHold(cfg *config.Config) time.Duration {
+	return 2*max(cfg.Issuer.Timeout, 0) + time.Minute
+}
 
 // Refund refunds a paid order through the issuer, idempotently: a refund
 // left pending by an earlier run (a timeout, a crash) is settled first,
 // from the purchase's refunded amount (see resume), and asking again for
 // the same amount as an earlier refund does nothing unless Again is set,
-// so a double-clicked command never refunds twice. A successful refund is
-// recorded on the order and the cardholder is told (by the daemon's
-// sender, from the outbox).
+// so a double-clicked command never refunds twice. That check and the
+// refund's beginning are one transaction (storage.StartRefund), so two
+// runs at once refund once: the other is told the first stands or is
+// under way (ErrUnderWay). A successful refund is recorded on the order
+// and the cardholder is told (by the daemon's sender, from the outbox).
 func Refund(ctx context.Context, db *storage.DB, iss Refunder, cfg *config.Config, req RefundRequest) (RefundResult, error) {
 	o, err := db.Order(ctx, req.OrderID)
 	if err != nil {
@@ -62,44 +79,67 @@ func Refund(ctx context.Context, db *storage.DB, iss Refunder, cfg *config.Confi
 	if req.Reason == "" {
 		req.Reason = "requested_by_customer"
 	}
-	earlier, err := db.Refunds(ctx, o.ID)
-	if err != nil {
-		return res, err
-	}
-	for _, r := range earlier {
-		if r.State == storage.RefundPending {
-			return resume(ctx, db, iss, cfg, o, r)
-		}
-	}
-	left := o.Amount - o.RefundedAmount
-	amount := left
+	asked := int64(0) // all that is left
 	if req.Amount != "" {
-		if amount, err = money.Parse(req.Amount, o.Currency); err != nil {
+		if asked, err = money.Parse(req.Amount, o.Currency); err != nil {
 			return res, fmt.Errorf("amount: %w", err)
 		}
-		if amount <= 0 {
+		if asked <= 0 {
 			return res, fmt.Errorf("amount must be more than 0")
 		}
 	}
-	if !req.Again {
-		for _, r := range earlier {
-			if r.State == storage.RefundSucceeded && (r.Amount == amount || (req.Amount == "" && left == 0)) {
-				res.Refund, res.Already = r, true
-				return res, nil
+	st, err := db.StartRefund(ctx, o.ID, req.Reason, refundHold(cfg), func(refunded int64, earlier []storage.Refund) (int64, error) {
+		res.Order.RefundedAmount = refunded
+		amount, stands, err := refundAmount(o.Amount-refunded, asked, req.Again, earlier)
+		res.Refund = stands
+		return amount, err
+	})
+	switch {
+	case errors.Is(err, errStands):
+		res.Already = true
+		return res, nil
+	case errors.Is(err, ErrNothingLeft):
+		return res, fmt.Errorf("order %s: %w (refunded %s of %s)", o.ID, err, money.Format(res.Order.RefundedAmount, o.Currency), money.Format(o.Amount, o.Currency))
+	case errors.Is(err, ErrTooMuch):
+		return res, fmt.Errorf("order %s: %s is %w (%s)", o.ID, money.Format(asked, o.Currency), ErrTooMuch, money.Format(o.Amount-res.Order.RefundedAmount, o.Currency))
+	case errors.Is(err, storage.ErrRefundUnderWay):
+		return res, fmt.Errorf("order %s: %w", o.ID, ErrUnderWay)
+	case errors.Is(err, storage.ErrConflict):
+		return res, fmt.Errorf("order %s is no longer paid: %w", o.ID, ErrNotRefundable)
+	case err != nil:
+		return res, err
+	}
+	o.RefundedAmount = st.Refunded
+	if st.Resume {
+		return resume(ctx, db, iss, cfg, o, st.Refund)
+	}
+	return settle(ctx, db, iss, cfg, o, st.Refund)
+}
+
+// refundAmount decides what a new refund asks for, from what is left of
+// the order, the amount asked (0: all that is left) and the order's
+// refunds so far. It returns errStands with the earlier refund of that
+// amount when one stands and again is not set (also, for "all that is
+// left", when nothing is), else ErrNothingLeft or ErrTooMuch.
+func refundAmount(left, asked int64, again bool, earlier []storage.Refund) (int64, storage.Refund, error) {
+	amount := asked
+	if asked == 0 {
+		amount = left
+	}
+	if !again {
+		for i := len(earlier) - 1; i >= 0; i-- {
+			if r := earlier[i]; r.State == storage.RefundSucceeded && (r.Amount == amount || (asked == 0 && left == 0)) {
+				return 0, r, errStands
 			}
 		}
 	}
-	if left == 0 {
-		return res, fmt.Errorf("order %s: %w (refunded %s)", o.ID, ErrNothingLeft, money.Format(o.RefundedAmount, o.Currency))
+	switch {
+	case left <= 0:
+		return 0, storage.Refund{}, ErrNothingLeft
+	case amount > left:
+		return 0, storage.Refund{}, ErrTooMuch
 	}
-	if amount > left {
-		return res, fmt.Errorf("order %s: %s is %w (%s)", o.ID, money.Format(amount, o.Currency), ErrTooMuch, money.Format(left, o.Currency))
-	}
-	r, err := db.BeginRefund(ctx, o.ID, amount, req.Reason)
-	if err != nil {
-		return res, err
-	}
-	return settle(ctx, db, iss, cfg, o, r)
+	return amount, storage.Refund{}, nil
 }
 
 // resume settles a refund that an earlier run began and whose answer is
@@ -115,11 +155,14 @@ func resume(ctx context.Context, db *storage.DB, iss Refunder, cfg *config.Confi
 	p, err := iss.GetPurchase(ctx, o.PurchaseID)
 	if err != nil {
 		_ = db.NoteRefundError(context.WithoutCancel(ctx), r, "look-up: "+err.Error())
+		if keyRefused(err) {
+			return res, fmt.Errorf("%w; nothing more was asked, and the outcome of the refund begun earlier is still not known: run the same command again once the key is fixed", ErrKeyRefused)
+		}
 		return res, fmt.Errorf("%w (looking the purchase up: %v)", ErrUnknown, err)
 	}
 	if p.ID != o.PurchaseID || p.Currency != o.Currency || p.Status != issuer.PurchaseApproved {
-		return res, fmt.Errorf("order %s: the issuer answered purchase %s (%s, %s) for %s (%s): %w",
-			o.ID, p.ID, p.Status, p.Currency, o.PurchaseID, o.Currency, ErrUnexplained)
+		return res, unexplained(ctx, db, r, fmt.Errorf("order %s: the issuer answered purchase %s (%s, %s) for %s (%s): %w",
+			o.ID, p.ID, p.Status, p.Currency, o.PurchaseID, o.Currency, ErrUnexplained))
 	}
 	extra := p.RefundedAmount - o.RefundedAmount
 	want := r.Amount
@@ -132,8 +175,15 @@ func resume(ctx context.Context, db *storage.DB, iss Refunder, cfg *config.Confi
 	case extra == want:
 		return record(ctx, db, cfg, o, r, "", extra)
 	}
-	return res, fmt.Errorf("order %s: the issuer has refunded %s in all, this bot %s, and %s is pending: %w",
-		o.ID, money.Format(p.RefundedAmount, o.Currency), money.Format(o.RefundedAmount, o.Currency), money.Format(want, o.Currency), ErrUnexplained)
+	return res, unexplained(ctx, db, r, fmt.Errorf("order %s: the issuer has refunded %s in all, this bot %s, and %s is pending: %w",
+		o.ID, money.Format(p.RefundedAmount, o.Currency), money.Format(o.RefundedAmount, o.Currency), money.Format(want, o.Currency), ErrUnexplained))
+}
+
+// unexplained notes on the pending refund why it was left as it is, which
+// lets it go for the next run, and returns err.
+func unexplained(ctx context.Context, db *storage.DB, r storage.Refund, err error) error {
+	_ = db.NoteRefundError(context.WithoutCancel(ctx), r, err.Error())
+	return err
 }
 
 // record settles a refund that the issuer made: it is added to the order
@@ -153,10 +203,17 @@ func record(ctx context.Context, db *storage.DB, cfg *config.Config, o conversat
 func settle(ctx context.Context, db *storage.DB, iss Refunder, cfg *config.Config, o conversations.Order, r storage.Refund) (RefundResult, error) {
 	res := RefundResult{Order: o, Refund: r}
 	ref, err := iss.CreateRefund(ctx, r.IdempotencyKey, o.PurchaseID, r.Amount, r.Reason)
-	switch issuer.Outcome(err) {
-	case issuer.OK:
+	switch {
+	case err == nil:
 		return record(ctx, db, cfg, o, r, ref.ID, ref.Amount)
-	case issuer.Final, issuer.Bug:
+	case keyRefused(err):
+		// Known and final: the issuer did not take the request at all.
+		if serr := db.SettleRefund(context.WithoutCancel(ctx), r, false, "", 0, err.Error(), nil); serr != nil {
+			return res, serr
+		}
+		res.Refund.State = storage.RefundFailed
+		return res, fmt.Errorf("%w; nothing was refunded", ErrKeyRefused)
+	case issuer.Outcome(err) == issuer.Final || issuer.Outcome(err) == issuer.Bug:
 		if serr := db.SettleRefund(context.WithoutCancel(ctx), r, false, "", 0, err.Error(), nil); serr != nil {
 			return res, serr
 		}
@@ -165,4 +222,11 @@ func settle(ctx context.Context, db *storage.DB, iss Refunder, cfg *config.Confi
 	}
 	_ = db.NoteRefundError(context.WithoutCancel(ctx), r, err.Error())
 	return res, fmt.Errorf("%w (%v)", ErrUnknown, err)
+}
+
+// keyRefused reports whether the issuer answered 401: it refused the API
+// key and took nothing of the request.
+func keyRefused(err error) bool {
+	var e *issuer.Error
+	return errors.As(err, &e) && e.Status == http.StatusUnauthorized
 }

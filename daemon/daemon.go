@@ -63,6 +63,7 @@ type Daemon struct {
 	health     *http.Server
 	healthAddr string
 	lock       *lockFile
+	writes     writeCheck    // readiness's check that the database takes writes
 	grace      time.Duration // how long Close waits for the bot
 }
 

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/paybytweet/paybytweet/config"
+	"github.com/paybytweet/paybytweet/storage"
 )
 
 // serveHealth serves, on the bound listener:
@@ -64,7 +66,7 @@ func (d *Daemon) Ready(ctx context.Context) (bool, string) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	if err := d.DB.ProbeWrite(ctx); err != nil {
+	if err := d.writes.check(ctx, d.DB); err != nil {
 		return false, "database not writable: " + err.Error()
 	}
 	pending, oldest, err := d.DB.InboxBacklog(ctx)
@@ -82,4 +84,33 @@ func (d *Daemon) Ready(ctx context.Context) (bool, string) {
 			down.Round(time.Second), maxOutage, why)
 	}
 	return true, ""
+}
+
+// writeCheckEvery is how long readiness reuses its answer to whether the
+// database takes writes.
+const writeCheckEvery = time.Second
+
+// writeCheck asks the database whether it takes writes at most once per
+// writeCheckEvery, however many probes and scrapes ask: the check needs
+// the one writer connection, and /readyz is open to anyone who can reach
+// the port. Probes that ask while a check runs wait for its answer.
+type writeCheck struct {
+	mu  sync.Mutex
+	at  time.Time // of the last check, on the process's own clock
+	err error
+}
+
+// check returns the last answer when it is recent, else asks db again.
+func (c *writeCheck) check(ctx context.Context, db *storage.DB) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.at.IsZero() && time.Since(c.at) < writeCheckEvery {
+		return c.err
+	}
+	err := db.CheckWrites(ctx)
+	if err != nil && ctx.Err() != nil {
+		return err // this probe gave up: no answer for the others
+	}
+	c.err, c.at = err, time.Now()
+	return err
 }

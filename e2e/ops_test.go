@@ -2,9 +2,11 @@ package e2e
 
 import (
 	"context"
+	"database/sql"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -291,4 +293,47 @@ func TestMetricsCountAFailedMessage(t *testing.T) {
 	f = r.scrape()
 	want(t, f, 0, "paybytweet_inbox_failed_messages")
 	want(t, f, 1, "paybytweet_messages_processed_total", "action", "reserve")
+}
+
+// TestReadyzWritesNothing: probes and scrapes of a ready daemon commit
+// nothing: /readyz is open to anyone who reaches the port, and a commit
+// per probe was an fsync on the one writer connection. Seen from another
+// connection, PRAGMA data_version changes with every commit by anyone
+// else, and the write-ahead log grows with every commit.
+func TestReadyzWritesNothing(t *testing.T) {
+	r := newRig(t, config.APIv1, withHealth)
+	r.settle()
+	other, err := sql.Open("sqlite3", "file:"+r.cfg.Storage.Path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	conn, err := other.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	dataVersion := func() (v int64) {
+		if err := conn.QueryRowContext(context.Background(), `PRAGMA data_version`).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	walSize := func() int64 {
+		fi, err := os.Stat(r.cfg.Storage.Path + "-wal")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	version, wal := dataVersion(), walSize()
+	for i := range 50 {
+		if code, body := r.readyz(); code != 200 {
+			t.Fatalf("probe %d: /readyz = %d %q, want 200", i, code, body)
+		}
+	}
+	want(t, r.scrape(), 1, "paybytweet_ready")
+	if v, w := dataVersion(), walSize(); v != version || w != wal {
+		t.Errorf("50 probes and a scrape changed the database: data_version %d -> %d, WAL %d -> %d bytes; want no commit", version, v, wal, w)
+	}
 }

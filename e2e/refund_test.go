@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/paybytweet/paybytweet/admin"
+	"github.com/paybytweet/paybytweet/config"
 	"github.com/paybytweet/paybytweet/emulators/issuersandbox"
 	"github.com/paybytweet/paybytweet/emulators/twitteremu"
 	"github.com/paybytweet/paybytweet/issuer"
@@ -118,6 +119,85 @@ func testRefundUnexplainedAmountAsksNothing(t *testing.T, api string) {
 	}
 	if got := r.refunded(alice); got != 1000 {
 		t.Errorf("the issuer refunded %d, want only the 1000 made by hand", got)
+	}
+}
+
+// TestConcurrentRefundsOfTheSameAmount: two admins refund 50.00 of
+// alice's Kindle at the same moment (the issuer is slow to answer the
+// first refund it gets). The issuer refunds 50.00 once; one run says so,
+// and the other is told that the refund stands or is under way, having
+// done nothing.
+func TestConcurrentRefundsOfTheSameAmount(t *testing.T) {
+	r := newRig(t, config.APIv1)
+	receipt := r.buyAndConfirm(alice, "#BuyKindleFireHD", "#ConfirmKindleFireHD")
+	ref := orderIn(t, receipt.Text)
+	r.iss.InjectFault(issuersandbox.Fault{Method: "POST", Path: "/v1/purchases/", Hang: 500 * time.Millisecond})
+	type outcome struct {
+		res admin.RefundResult
+		err error
+	}
+	start := make(chan struct{})
+	outcomes := make(chan outcome, 2)
+	for range 2 {
+		go func() {
+			iss := issuer.New(r.cfg.Issuer.URL, r.cfg.Issuer.APIKey, r.cfg.Issuer.Timeout)
+			<-start
+			res, err := admin.Refund(context.Background(), r.d.DB, iss, r.cfg, admin.RefundRequest{OrderID: ref, Amount: "50.00"})
+			outcomes <- outcome{res, err}
+		}()
+	}
+	close(start)
+	made, told := 0, 0
+	for range 2 {
+		o := <-outcomes
+		switch {
+		case o.err == nil && !o.res.Already && o.res.Refund.State == storage.RefundSucceeded && o.res.Refund.Refunded == 5000:
+			made++
+		case o.err == nil && o.res.Already, errors.Is(o.err, admin.ErrUnderWay):
+			told++
+			t.Logf("the other run: already=%v, %v", o.res.Already, o.err)
+		default:
+			t.Errorf("a run: %+v, %v; want the refund made, or told it stands or is under way", o.res, o.err)
+		}
+	}
+	if made != 1 || told != 1 {
+		t.Errorf("%d runs refunded and %d were told, want one of each", made, told)
+	}
+	if got, n := r.refunded(alice), len(r.purchases(alice)[0].Refunds); got != 5000 || n != 1 {
+		t.Errorf("the issuer refunded %d in %d refunds, want 5000 in one", got, n)
+	}
+	refunds, err := r.d.DB.Refunds(context.Background(), ref)
+	if err != nil || len(refunds) != 1 {
+		t.Errorf("refunds recorded: %+v, %v; want one", refunds, err)
+	}
+}
+
+// TestRefundWithAWrongIssuerKey: the issuer refuses the key (401). The
+// admin is told so, that the key is issuer.api_key and that nothing was
+// refunded, not that the answer is unknown; with the right key the
+// refund then goes through at once.
+func TestRefundWithAWrongIssuerKey(t *testing.T) {
+	r := newRig(t, config.APIv1)
+	ctx := context.Background()
+	receipt := r.buyAndConfirm(alice, "#BuyKindleFireHD", "#ConfirmKindleFireHD")
+	ref := orderIn(t, receipt.Text)
+	req := admin.RefundRequest{OrderID: ref, Amount: "50.00"}
+	wrong := issuer.New(r.cfg.Issuer.URL, "sk_wrong", r.cfg.Issuer.Timeout)
+	_, err := admin.Refund(ctx, r.d.DB, wrong, r.cfg, req)
+	if !errors.Is(err, admin.ErrKeyRefused) || errors.Is(err, admin.ErrUnknown) {
+		t.Fatalf("refund with a wrong key: %v, want ErrKeyRefused", err)
+	}
+	mustContain(t, "the error", err.Error(), "refused the API key", "issuer.api_key", "nothing was refunded")
+	if got := r.refunded(alice); got != 0 {
+		t.Fatalf("the issuer refunded %d", got)
+	}
+	right := issuer.New(r.cfg.Issuer.URL, r.cfg.Issuer.APIKey, r.cfg.Issuer.Timeout)
+	res, err := admin.Refund(ctx, r.d.DB, right, r.cfg, req)
+	if err != nil || res.Already || res.Refund.Refunded != 5000 {
+		t.Fatalf("refund with the right key: %+v, %v; want 50.00 refunded", res, err)
+	}
+	if got := r.refunded(alice); got != 5000 {
+		t.Errorf("the issuer refunded %d in all, want 5000", got)
 	}
 }
 

@@ -347,7 +347,7 @@ func runRestoreScenario(t *testing.T, bin, api string, rp restorePoint, replica 
 		t.Fatal("litestream did not die of SIGKILL")
 	}
 	db := ld.spec.DB
-	for _, f := range []string{db, db + "-wal", db + "-shm", db + ".lock", filepath.Join(filepath.Dir(db), "."+filepath.Base(db)+"-litestream")} {
+	for _, f := range []string{db, db + "-wal", db + "-shm", filepath.Join(filepath.Dir(db), "."+filepath.Base(db)+"-litestream")} {
 		if err := os.RemoveAll(f); err != nil {
 			t.Fatal(err)
 		}

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -43,11 +44,16 @@ type DB struct {
 	now func() time.Time
 
 	auditBefore atomic.Int64 // Unix ms; see AuditOrdersBefore
+	// writeFailed is the error of the writer's last write when it failed
+	// for the database itself (see failing), nil once a commit succeeds:
+	// what CheckWrites reports without writing.
+	writeFailed atomic.Pointer[error]
 }
 
 // Open opens (creating if needed) the SQLite file at path and brings its
 // schema up to date. It returns an error when the file cannot be opened or
-// a migration fails.
+// a migration fails, and ErrNewerSchema, leaving the file untouched, when
+// a newer paybytweet migrated it past the migrations this one knows.
 //
 // The pragmas sit in the DSN so that every pooled connection has them:
 // WAL so that the admin commands read while the daemon writes; a busy
@@ -70,6 +76,9 @@ func Open(path string, now func() time.Time) (*DB, error) {
 func open(path string, now func() time.Time, upTo int) (*DB, error) {
 	if now == nil {
 		now = time.Now
+	}
+	if err := checkVersion(path); err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
@@ -126,10 +135,17 @@ func (db *DB) update(ctx context.Context, fn func(tx *Tx) error) error {
 		return err
 	}
 	defer tx.Rollback()
-	if err := fn(&Tx{tx: tx, now: db.now(), auditBefore: db.auditBefore.Load()}); err != nil {
-		return err
+	err = fn(&Tx{tx: tx, now: db.now(), auditBefore: db.auditBefore.Load()})
+	if err == nil {
+		err = tx.Commit()
 	}
-	return tx.Commit()
+	switch {
+	case err == nil:
+		db.writeFailed.Store(nil)
+	case failing(err):
+		db.writeFailed.Store(&err)
+	}
+	return err
 }
 
 // view runs fn in a read transaction, which sees one consistent state of
@@ -143,7 +159,88 @@ func (db *DB) view(ctx context.Context, fn func(tx *Tx) error) error {
 	return fn(&Tx{tx: tx, now: db.now()})
 }
 
+// migration is one numbered file of migrations/.
+type migration struct {
+	version int
+	name    string
+}
+
+// knownMigrations returns the embedded migrations in order. It fails
+// when a file's name does not start with its number.
+func knownMigrations() ([]migration, error) {
+	entries, err := migrations.ReadDir("migrations")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]migration, 0, len(entries))
+	for _, e := range entries {
+		version, err := strconv.Atoi(strings.SplitN(e.Name(), "_", 2)[0])
+		if err != nil {
+			return nil, fmt.Errorf("migration %s: name must start with its number", e.Name())
+		}
+		out = append(out, migration{version, e.Name()})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
+	return out, nil
+}
+
+// ErrNewerSchema means the database was migrated by a newer paybytweet
+// than this one: running this binary's code on a schema it does not know
+// could lose or misread what the newer one recorded.
+var ErrNewerSchema = errors.New("run the newer paybytweet, or restore a backup made by this version")
+
+// newerSchema returns ErrNewerSchema, naming both versions, when the
+// database's version is above the highest this binary knows.
+func newerSchema(current int) error {
+	known, err := knownMigrations()
+	if err != nil {
+		return err
+	}
+	if latest := known[len(known)-1].version; current > latest {
+		return fmt.Errorf("the database is at schema version %d, this paybytweet knows up to %d: %w", current, latest, ErrNewerSchema)
+	}
+	return nil
+}
+
+// checkVersion refuses a database that a newer paybytweet migrated. It
+// reads through a read-only connection before anything opens the file
+// for writing: a writer's connection would change the file even if it
+// then wrote nothing (the last connection to close checkpoints the WAL
+// into the database and deletes it), and a rolled-back binary must leave
+// the newer version's file exactly as it found it. A file that does not
+// exist yet is a new database.
+func checkVersion(path string) error {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	ro, err := sql.Open(driverName, "file:"+path+"?mode=ro&_busy_timeout=5000")
+	if err != nil {
+		return err
+	}
+	defer ro.Close()
+	var tables, current int
+	if err := ro.QueryRow(`SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).Scan(&tables); err != nil {
+		return fmt.Errorf("schema version: %w", err)
+	}
+	if tables == 0 {
+		return nil
+	}
+	if err := ro.QueryRow(`SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+		return fmt.Errorf("schema version: %w", err)
+	}
+	return newerSchema(current)
+}
+
+// migrate applies the migrations above the database's version, up to
+// upTo. It refuses a database at a version above the highest it knows
+// (checkVersion refused it already, unless a newer paybytweet migrated
+// it since): skipping what it does not know would run old code on a
+// newer schema.
 func (db *DB) migrate(ctx context.Context, upTo int) error {
+	known, err := knownMigrations()
+	if err != nil {
+		return err
+	}
 	return db.update(ctx, func(tx *Tx) error {
 		if _, err := tx.tx.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
 			return err
@@ -152,31 +249,21 @@ func (db *DB) migrate(ctx context.Context, upTo int) error {
 		if err := tx.tx.QueryRow(`SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
 			return err
 		}
-		entries, err := migrations.ReadDir("migrations")
-		if err != nil {
+		if err := newerSchema(current); err != nil {
 			return err
 		}
-		names := make([]string, 0, len(entries))
-		for _, e := range entries {
-			names = append(names, e.Name())
-		}
-		sort.Strings(names)
-		for _, name := range names {
-			version, err := strconv.Atoi(strings.SplitN(name, "_", 2)[0])
-			if err != nil {
-				return fmt.Errorf("migration %s: name must start with its number", name)
-			}
-			if version <= current || version > upTo {
+		for _, m := range known {
+			if m.version <= current || m.version > upTo {
 				continue
 			}
-			body, err := migrations.ReadFile("migrations/" + name)
+			body, err := migrations.ReadFile("migrations/" + m.name)
 			if err != nil {
 				return err
 			}
 			if _, err := tx.tx.Exec(string(body)); err != nil {
-				return fmt.Errorf("migration %s: %w", name, err)
+				return fmt.Errorf("migration %s: %w", m.name, err)
 			}
-			if _, err := tx.tx.Exec(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, version, ms(tx.now)); err != nil {
+			if _, err := tx.tx.Exec(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, m.version, ms(tx.now)); err != nil {
 				return err
 			}
 		}

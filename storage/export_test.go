@@ -74,3 +74,10 @@ func (db *DB) IntegrityCheck(ctx context.Context) (string, error) {
 	err := db.db.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&s)
 	return s, err
 }
+
+// BeginRefund begins a refund of amount, as StartRefund does when no
+// refund of the order is pending.
+func (db *DB) BeginRefund(ctx context.Context, orderID string, amount int64, reason string) (Refund, error) {
+	st, err := db.StartRefund(ctx, orderID, reason, 0, func(int64, []Refund) (int64, error) { return amount, nil })
+	return st.Refund, err
+}

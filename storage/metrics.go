@@ -135,11 +135,29 @@ func (db *DB) InboxBacklog(ctx context.Context) (int64, time.Time, error) {
 	return n, fromMS(*oldest), nil
 }
 
-// ProbeWrite commits a one-row write, so that readiness knows the
-// database takes writes (the disk is not full, the file not read-only,
-// no other process holds the write lock for ever). It returns the error
-// of the write or of its commit.
-func (db *DB) ProbeWrite(ctx context.Context) error {
+// CheckWrites reports whether the database takes writes (the file is
+// not read-only, no other process holds the write lock for ever, the
+// writer's last write did not fail for a full disk or an I/O error),
+// without writing when all is well: readiness is asked by every probe and
+// scrape, and a commit each time would cost an fsync on the one writer
+// connection. It takes SQLite's write lock and lets it go, committing
+// nothing, unless a write failed since the last commit; then it commits a
+// one-row write, whose success is what says the database works again. It
+// returns the error that says why the database refuses writes.
+func (db *DB) CheckWrites(ctx context.Context) error {
+	if failed := db.writeFailed.Load(); failed != nil {
+		return db.probeWrite(ctx)
+	}
+	tx, err := db.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE: the write lock
+	if err != nil {
+		return err
+	}
+	return tx.Rollback()
+}
+
+// probeWrite commits a one-row write. It returns the error of the write
+// or of its commit.
+func (db *DB) probeWrite(ctx context.Context) error {
 	return db.update(ctx, func(tx *Tx) error {
 		_, err := tx.tx.Exec(`INSERT INTO health_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at`, ms(tx.now))
 		return err

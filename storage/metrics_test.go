@@ -74,7 +74,7 @@ func TestMetricCountsStartFromAnOlderDatabase(t *testing.T) {
 	if f.Counts["orders"]["pending"] != 0 || f.Counts["orders"]["expired"] != 1 {
 		t.Errorf("after an expiry, orders %v", f.Counts["orders"])
 	}
-	if err := db.ProbeWrite(ctx); err != nil {
+	if err := db.probeWrite(ctx); err != nil {
 		t.Errorf("probe write: %v", err)
 	}
 }
