@@ -36,10 +36,6 @@ func (m *Metrics) WatchDatabase(src Source) {
 	m.Registry.MustRegister(&dbCollector{src: src, m: m})
 }
 
-// orderStates are every state an order can be in, so that each shows,
-// at 0 when no order is in it, and an alert on one has a series to read.
-var orderStates = []string{"pending", "confirmed", "paid", "declined", "failed", "parked", "expired", "cancelled"}
-
 // rateCalls are the calls to Twitter whose budgets are shown.
 var rateCalls = []twitterapi.Call{
 	twitterapi.CallPost, twitterapi.CallSendDM, twitterapi.CallMentions,
@@ -169,8 +165,10 @@ func (c *dbCollector) figures(ch chan<- prometheus.Metric, f storage.Figures, no
 	for _, a := range actions {
 		ch <- counter(descProcessed, f.Counts["processed"][a], a)
 	}
-	for _, s := range orderStates {
-		ch <- gauge(descOrders, float64(f.Counts["orders"][s]), s)
+	// Every state shows, at 0 when no order is in it, so that an alert on
+	// one has a series to read.
+	for _, s := range conversations.States {
+		ch <- gauge(descOrders, float64(f.Counts["orders"][string(s)]), string(s))
 	}
 	ch <- gauge(descPending, float64(f.InboxPending))
 	ch <- gauge(descPendAge, age(now, f.OldestPending))
