@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/paybytweet/paybytweet/backoff"
 	"github.com/paybytweet/paybytweet/conversations"
 	"github.com/paybytweet/paybytweet/issuer"
 	"github.com/paybytweet/paybytweet/storage"
@@ -137,7 +138,7 @@ func (a *auditor) audit(ctx context.Context, d storage.Audit) error {
 // charged (err), and when to ask again. It returns an error when the
 // database failed.
 func (a *auditor) askAgain(ctx context.Context, log *slog.Logger, d storage.Audit, err error) error {
-	wait := backoff(d.Attempts + 1)
+	wait := backoff.Wait(d.Attempts + 1)
 	var e *issuer.Error
 	if errors.As(err, &e) && e.RetryAfter > 0 {
 		wait = e.RetryAfter

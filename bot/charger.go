@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"strconv"
 	"sync"
 	"time"
 
+	"github.com/paybytweet/paybytweet/backoff"
 	"github.com/paybytweet/paybytweet/conversations"
 	"github.com/paybytweet/paybytweet/crashpoint"
 	"github.com/paybytweet/paybytweet/issuer"
@@ -69,7 +69,7 @@ func (ch *charger) step() (bool, time.Duration, error) {
 		seen[c.UserID] = true
 		batch = append(batch, c)
 		if c.Attempts == 0 {
-			fresh[c.ID] = now.Add(backoff(1))
+			fresh[c.ID] = now.Add(backoff.Wait(1))
 		}
 	}
 	// The first attempts (the look-ups before the first POST) are
@@ -139,7 +139,7 @@ func (ch *charger) recordSettled(batch *settling) error {
 // of the charge can make a second purchase. It returns an error when the
 // database failed.
 func (ch *charger) charge(ctx context.Context, log *slog.Logger, c storage.Charge) error {
-	attempt, err := ch.b.db.StartCharge(ctx, c.ID, "lookup", ch.b.now().Add(backoff(c.Attempts+1)))
+	attempt, err := ch.b.db.StartCharge(ctx, c.ID, "lookup", ch.b.now().Add(backoff.Wait(c.Attempts+1)))
 	if errors.Is(err, storage.ErrConflict) {
 		return nil // no longer confirmed: somebody else settled it
 	}
@@ -160,7 +160,7 @@ func (ch *charger) lookupThenPurchase(ctx context.Context, log *slog.Logger, c s
 	if done, err := ch.lookup(ctx, log, c, lookupAttempt); err != nil || done {
 		return err
 	}
-	attempt, err := b.db.StartCharge(ctx, c.ID, "purchase", b.now().Add(backoff(c.Attempts+1)))
+	attempt, err := b.db.StartCharge(ctx, c.ID, "purchase", b.now().Add(backoff.Wait(c.Attempts+1)))
 	if errors.Is(err, storage.ErrConflict) {
 		return nil // no longer confirmed: somebody else settled it
 	}
@@ -357,7 +357,7 @@ func (ch *charger) settled(log *slog.Logger, s storage.Settlement) {
 // when the database failed.
 func (ch *charger) deferCharge(log *slog.Logger, c storage.Charge, attempt int64, err error) error {
 	b := ch.b
-	wait := backoff(c.Attempts + 1)
+	wait := backoff.Wait(c.Attempts + 1)
 	outcome := "unknown"
 	var e *issuer.Error
 	if errors.As(err, &e) {
@@ -388,16 +388,4 @@ func purchaseRequest(o conversations.Order) issuer.PurchaseRequest {
 			"confirm_channel":  string(o.ConfirmChannel),
 		},
 	}
-}
-
-// backoff is how long to wait before attempt n (1, 2, ...): doubling from
-// a second up to a minute, with jitter so that retries do not march in
-// step.
-func backoff(n int) time.Duration {
-	d := time.Second
-	for i := 1; i < n && d < time.Minute; i++ {
-		d *= 2
-	}
-	d = min(d, time.Minute)
-	return d/2 + rand.N(d/2+1)
 }

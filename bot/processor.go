@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/paybytweet/paybytweet/backoff"
 	"github.com/paybytweet/paybytweet/conversations"
 	"github.com/paybytweet/paybytweet/crashpoint"
 	"github.com/paybytweet/paybytweet/issuer"
@@ -233,7 +234,7 @@ func (p *processor) decided(m storage.InboxMessage, d conversations.Decision) {
 func (p *processor) failed(ctx context.Context, m storage.InboxMessage, cause error) error {
 	attempt := m.Attempts + 1
 	final := attempt >= p.b.opt.MessageAttempts
-	wait := backoff(attempt)
+	wait := backoff.Wait(attempt)
 	if err := p.b.db.InboxFailed(context.WithoutCancel(ctx), m.ID, cause.Error(), time.Now().Add(wait), final); err != nil {
 		return err
 	}

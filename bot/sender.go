@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/paybytweet/paybytweet/backoff"
 	"github.com/paybytweet/paybytweet/conversations"
 	"github.com/paybytweet/paybytweet/crashpoint"
 	"github.com/paybytweet/paybytweet/messages"
@@ -441,9 +442,9 @@ func (s *sender) post(ctx context.Context, log *slog.Logger, m storage.OutboxMes
 		return s.reschedule(ctx, log, m, now.Add(5*time.Second), true, err)
 	default: // transient or unknown: it may be on Twitter
 		if !twitterapi.MayHavePosted(err) {
-			return s.reschedule(ctx, log, m, now.Add(backoff(m.Attempts+1)), true, err)
+			return s.reschedule(ctx, log, m, now.Add(backoff.Wait(m.Attempts+1)), true, err)
 		}
-		return s.reschedule(ctx, log, m, s.listedAfter(now, backoff(m.Attempts+1)), false, err)
+		return s.reschedule(ctx, log, m, s.listedAfter(now, backoff.Wait(m.Attempts+1)), false, err)
 	}
 }
 
@@ -532,7 +533,7 @@ func (s *sender) retryAt(m storage.OutboxMessage, err error) time.Time {
 		}
 		return now.Add(time.Minute)
 	}
-	return now.Add(backoff(m.Attempts + 1))
+	return now.Add(backoff.Wait(m.Attempts + 1))
 }
 
 // reschedule puts m off until at. It returns an error when the database
@@ -558,7 +559,7 @@ func (s *sender) markSent(ctx context.Context, log *slog.Logger, m storage.Outbo
 		// Still unsettled: look again later rather than at once, so that
 		// a failing write cannot spin on Twitter's budgets, and once
 		// Twitter lists the post.
-		if rerr := s.reschedule(ctx, log, m, s.listedAfter(s.b.now(), backoff(m.Attempts+1)), false, err); rerr != nil {
+		if rerr := s.reschedule(ctx, log, m, s.listedAfter(s.b.now(), backoff.Wait(m.Attempts+1)), false, err); rerr != nil {
 			return rerr
 		}
 		return fmt.Errorf("record sent: %w", err)
