@@ -197,3 +197,31 @@ func holdLockUntilStdinCloses(t *testing.T, path string) {
 	os.Stdout.WriteString("locked\n")
 	io.Copy(io.Discard, os.Stdin)
 }
+
+// TestOlderDaemonsLockIsHonoured: a daemon of the versions before the lock
+// on the database file held a flock on "<database>.lock". During an
+// upgrade one of those may still run on the database: this daemon is
+// refused while it does, and takes that lock too so that it refuses one.
+func TestOlderDaemonsLockIsHonoured(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.db")
+	older, err := flockPath(path + ".lock") // what an older daemon holds
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lk, err := lock(path); err == nil || !strings.Contains(err.Error(), "of an older version") {
+		if lk != nil {
+			lk.release()
+		}
+		t.Fatalf("lock while an older daemon holds %s.lock: %v", path, err)
+	}
+	older.Close()
+	lk, err := lock(path)
+	if err != nil {
+		t.Fatalf("lock once the older daemon is gone: %v", err)
+	}
+	defer lk.release()
+	if f, err := flockPath(path + ".lock"); err == nil {
+		f.Close()
+		t.Fatal("an older daemon could lock <database>.lock while this one runs")
+	}
+}

@@ -26,9 +26,15 @@ import (
 // process is refused from a table of the files this process holds (held)
 // before it opens one. On NFS, where Linux emulates flock with fcntl
 // locks, the two would collide; SQLite is not for NFS anyway.
+//
+// It also holds the lock the versions before it took, on "<database>.lock",
+// so that an older daemon started on the same database during an upgrade
+// (or a failover done with one old machine) is refused too, and refuses
+// this one.
 type lockFile struct {
-	f  *os.File
-	id fileID
+	f      *os.File
+	legacy *os.File
+	id     fileID
 }
 
 // fileID names a file whatever path reaches it.
@@ -68,10 +74,32 @@ func lock(dbPath string) (*lockFile, error) {
 		f.Close()
 		return nil, fmt.Errorf("lock %s: %w", dbPath, err)
 	}
+	legacy, err := flockPath(dbPath + ".lock")
+	if err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("another paybytweet, of an older version, is running on %s (it holds %s.lock)", dbPath, dbPath)
+		}
+		return nil, fmt.Errorf("lock %s.lock: %w", dbPath, err)
+	}
 	st := fi.Sys().(*syscall.Stat_t)
 	id := fileID{uint64(st.Dev), uint64(st.Ino)}
 	held.files[id] = true
-	return &lockFile{f: f, id: id}, nil
+	return &lockFile{f: f, legacy: legacy, id: id}, nil
+}
+
+// flockPath opens (creating) the file at path and takes an exclusive
+// flock on it without waiting; EWOULDBLOCK when another holds it.
+func flockPath(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
 }
 
 // statID returns the device and inode of the file at path, following
@@ -92,4 +120,5 @@ func (l *lockFile) release() {
 	delete(held.files, l.id)
 	syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN)
 	l.f.Close()
+	l.legacy.Close() // closing drops its flock
 }

@@ -193,7 +193,7 @@ func testPagingInACircleEndsTheWalk(t *testing.T, api string) {
 				}
 				return false
 			}
-			waitFor(t, 15*time.Second, "bob's buy, read before the circle, to be answered", func() bool { return answered(bob) })
+			waitFor(t, 60*time.Second, "bob's buy, read before the circle, to be answered", func() bool { return answered(bob) })
 
 			// Paging works again: the next poll walks from the newest and
 			// reads the rest.
@@ -263,5 +263,5 @@ func testDMPageWhoseCursorRepeats(t *testing.T, api string) {
 // that takes more than 15 seconds: a poll has read what it answers.
 func (r *rig) dmAnswered(u twitteremu.User, n int, what string) {
 	r.t.Helper()
-	waitFor(r.t, 15*time.Second, what+" to be answered", func() bool { return len(r.dmsTo(u)) >= n })
+	waitFor(r.t, 60*time.Second, what+" to be answered", func() bool { return len(r.dmsTo(u)) >= n })
 }

@@ -6,7 +6,6 @@ package e2e
 // the daemon on v2 against it and read what the cardholder sees.
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/paybytweet/paybytweet/config"
@@ -44,18 +43,7 @@ func TestPlaygroundReceiptAfterTheTweetsWereDeleted(t *testing.T) {
 		}
 	}
 	r.settleAdvancing()
-	if !r.charged(alice, 1) {
-		t.FailNow()
-	}
-	var receipts []twitteremu.Tweet
-	for _, tw := range r.tw.TweetsBy(botUser.ID) {
-		if strings.Contains(tw.Text, "Done!") {
-			receipts = append(receipts, tw)
-		}
-	}
-	if len(receipts) != 1 || receipts[0].InReplyTo != 0 || !strings.HasPrefix(receipts[0].Text, "@alice ") {
-		t.Errorf("receipts = %+v; want one mention of @alice, not a reply", receipts)
-	}
+	r.checkOneUnthreadedReceipt(alice)
 	refused := 0
 	for _, q := range r.requests(r.ep(twitterapi.CallPost), from) {
 		if q.Status == 400 && !q.Fault {

@@ -83,18 +83,7 @@ func testReceiptAfterTheConfirmationWasDeleted(t *testing.T, api string) {
 		t.Fatal(err)
 	}
 	r.settleAdvancing()
-	if !r.charged(alice, 1) {
-		t.FailNow()
-	}
-	var receipts []twitteremu.Tweet
-	for _, tw := range r.tw.TweetsBy(botUser.ID) {
-		if strings.Contains(tw.Text, "Done!") {
-			receipts = append(receipts, tw)
-		}
-	}
-	if len(receipts) != 1 || receipts[0].InReplyTo != 0 || !strings.HasPrefix(receipts[0].Text, "@alice ") {
-		t.Errorf("receipts = %+v; want one mention of @alice", receipts)
-	}
+	r.checkOneUnthreadedReceipt(alice)
 }
 
 // In privacy mode a cardholder whose DMs are closed is told in public,
@@ -269,4 +258,23 @@ func testRequestDMUndeliverable(t *testing.T, api string) {
 	r.tweet(bob, "@AmexOffers #BuyKindleFireHD")
 	r.settle()
 	mustContain(t, "bob's request", r.lastDM(bob).Text, "#ConfirmKindleFireHD")
+}
+
+// checkOneUnthreadedReceipt: u was charged once and told once, by a
+// receipt that mentions them and answers no tweet (the tweet it would
+// answer is gone).
+func (r *rig) checkOneUnthreadedReceipt(u twitteremu.User) {
+	r.t.Helper()
+	if !r.charged(u, 1) {
+		r.t.FailNow()
+	}
+	var receipts []twitteremu.Tweet
+	for _, tw := range r.tw.TweetsBy(botUser.ID) {
+		if strings.Contains(tw.Text, "Done!") {
+			receipts = append(receipts, tw)
+		}
+	}
+	if len(receipts) != 1 || receipts[0].InReplyTo != 0 || !strings.HasPrefix(receipts[0].Text, "@"+u.ScreenName+" ") {
+		r.t.Errorf("receipts = %+v; want one mention of @%s, not a reply", receipts, u.ScreenName)
+	}
 }
