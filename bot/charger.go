@@ -199,7 +199,14 @@ func (ch *charger) lookup(ctx context.Context, log *slog.Logger, c storage.Charg
 	// Purchases under other references are not this order's, whatever
 	// they say: left out, the answer may hold none, and the outcome is
 	// settled as the contract says, by a POST with the order's same key.
+	// Only while the issuer surely remembers that key, though: past that,
+	// the look-up is all that keeps a second purchase from being made, and
+	// this one answered outside its contract; the order waits.
+	all := len(found)
 	found = ownPurchases(log, c.ID, found)
+	if all > 0 && len(found) == 0 && !b.now().Before(c.ConfirmedAt.Add(keyRemembered)) {
+		return true, ch.deferCharge(log, c, attempt, errOthersOnly)
+	}
 	var approved, declined *issuer.Purchase
 	for i := range found {
 		p := &found[i]
@@ -231,6 +238,15 @@ func (ch *charger) lookup(ctx context.Context, log *slog.Logger, c storage.Charg
 	}
 	return false, nil
 }
+
+// keyRemembered is how long after an order's confirmation (before its
+// key's first use) the issuer surely still remembers the key: the
+// contract's 24 hours, less a margin for clocks.
+const keyRemembered = 23 * time.Hour
+
+// errOthersOnly says why an order waits: its look-up answered only other
+// orders' purchases, and its key may be forgotten by now.
+var errOthersOnly = errors.New("the issuer's look-up by reference answered only other references' purchases, and the order's key may be forgotten: not asking for the purchase again until a look-up answers for this reference")
 
 // ownPurchases returns the purchases of a look-up by reference ref that
 // are under ref. The contract answers only those; an issuer that answers

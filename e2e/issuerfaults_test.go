@@ -223,3 +223,71 @@ func testIssuerLookupAnswersOtherReferences(t *testing.T, api string) {
 		})
 	}
 }
+
+// TestOtherReferencesOnceTheKeyMayBeForgotten: as above, but a day passes
+// after alice's lost POST, so the issuer may have forgotten her order's
+// key (the contract keeps keys 24 hours). A look-up that answers only
+// other orders' purchases then proves nothing, and a POST could make a
+// second purchase: the order waits, asking again, and no purchase is
+// asked for until a look-up answers for her reference. Then she is
+// charged exactly once.
+func TestOtherReferencesOnceTheKeyMayBeForgotten(t *testing.T) {
+	eachAPI(t, testOtherReferencesOnceTheKeyMayBeForgotten)
+}
+
+func testOtherReferencesOnceTheKeyMayBeForgotten(t *testing.T, api string) {
+	const timeout = 300 * time.Millisecond
+	for _, tt := range []struct {
+		name string
+		lost issuersandbox.Fault
+	}{
+		{"timeout after the work", issuersandbox.Fault{AfterCommit: true, Hang: 10 * timeout}},
+		{"timeout before any work", issuersandbox.Fault{Hang: 10 * timeout, Status: 503}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t, api, rigOption(func(c *cfgT) { c.Issuer.Timeout = timeout }))
+			bobs := r.buyAndConfirm(bob, "#BuyGiftCard", "#ConfirmGiftCard")
+			buy := r.tweet(alice, "@AmexOffers #BuyGiftCard")
+			r.settle()
+			ref := orderIn(t, r.reply(buy.ID).Text)
+			from := len(r.iss.Requests())
+			lost := tt.lost
+			lost.Method, lost.Path = "POST", "/v1/purchases"
+			r.iss.InjectFault(lost)
+			r.iss.InjectFault(issuersandbox.Fault{Method: "GET", Path: "/v1/purchases", OtherReferences: true, Times: 1000})
+			confirm := r.tweet(alice, "@AmexOffers #ConfirmGiftCard", r.reply(buy.ID).ID)
+			r.d.Bot.PollNow()
+			waitFor(t, 60*time.Second, "alice's first purchase request", func() bool {
+				posts, _ := r.issuerCalls(ref, from)
+				return len(posts) == 1
+			})
+
+			r.clock.Advance(25 * time.Hour)
+			for range 3 {
+				_, seq := r.issuerCalls(ref, from)
+				r.clock.Advance(2 * time.Minute)
+				waitFor(t, 60*time.Second, "another look-up by alice's reference", func() bool {
+					_, now := r.issuerCalls(ref, from)
+					return strings.Count(now, "L") > strings.Count(seq, "L")
+				})
+			}
+			if posts, seq := r.issuerCalls(ref, from); len(posts) != 1 {
+				t.Fatalf("issuer calls %s: %d purchase requests once the key may be forgotten, want only the lost first one", seq, len(posts))
+			}
+			if o := r.order(ref); o.State != conversations.Confirmed {
+				t.Fatalf("order %s is %s while the issuer cannot say, want confirmed", ref, o.State)
+			}
+
+			r.iss.ClearFaults() // the issuer answers truly again
+			r.settleAdvancing()
+			if o := r.order(ref); o.State != conversations.Paid {
+				t.Fatalf("order %s is %s, want paid", ref, o.State)
+			}
+			if ps := r.purchases(alice); len(ps) != 1 || ps[0].Reference != ref {
+				t.Fatalf("alice's purchases = %+v, want exactly one, for %s", ps, ref)
+			}
+			mustContain(t, "receipt", r.reply(confirm.ID).Text, "Done!", ref)
+			r.checkRig(map[int64]int64{confirm.ID: alice.ID, bobs.InReplyTo: bob.ID}, expectations{})
+		})
+	}
+}
