@@ -52,6 +52,9 @@ type lookups struct {
 	armed       bool      // a wake-up for finished look-ups is due
 }
 
+// newLookups returns an idle lookups that calls fetch for each look-up,
+// wake when answers are in, and stops starting look-ups once stopped
+// says so; wg counts its goroutines.
 func newLookups(fetch func(int64) (conversations.Enrollment, error), wake func(), stopped func() bool, wg *sync.WaitGroup) *lookups {
 	return &lookups{fetch: fetch, wake: wake, stopped: stopped, wg: wg, byUser: map[int64]*lookup{}}
 }
@@ -77,21 +80,21 @@ const (
 // result returns the answer to m's look-up when it is in, and forgets
 // it; otherwise it starts one (unless one for m's cardholder is
 // outstanding, or too many are) and says that m waits.
-func (l *lookups) result(m storage.InboxMessage) (conversations.Enrollment, error, lookupState) {
+func (l *lookups) result(m storage.InboxMessage) (conversations.Enrollment, lookupState, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if lk, ok := l.byUser[m.UserID]; ok {
 		switch {
 		case !lk.done:
-			return conversations.Enrollment{}, nil, lookupPending
+			return conversations.Enrollment{}, lookupPending, nil
 		case lk.inboxID == m.ID:
 			delete(l.byUser, m.UserID)
-			return lk.enrollment, lk.err, lookupReady
+			return lk.enrollment, lookupReady, lk.err
 		}
 		delete(l.byUser, m.UserID) // the answer for a message decided otherwise
 	}
 	if len(l.byUser) >= maxQueuedLookups {
-		return conversations.Enrollment{}, nil, lookupFull
+		return conversations.Enrollment{}, lookupFull, nil
 	}
 	lk := &lookup{user: m.UserID, inboxID: m.ID}
 	l.byUser[m.UserID] = lk
@@ -102,7 +105,7 @@ func (l *lookups) result(m storage.InboxMessage) (conversations.Enrollment, erro
 		l.wg.Add(1)
 		go l.run()
 	}
-	return conversations.Enrollment{}, nil, lookupPending
+	return conversations.Enrollment{}, lookupPending, nil
 }
 
 // waitingUsers returns the cardholders whose look-up is queued or under

@@ -134,7 +134,7 @@ func (p *processor) prepare(ctx context.Context, m storage.InboxMessage, st *set
 // a little before it is tried again; one that panicked is set aside).
 // It returns an error only when the database failed.
 func (p *processor) enrollmentFor(m storage.InboxMessage) (conversations.Enrollment, bool, error) {
-	e, err, state := p.lookups.result(m)
+	e, state, err := p.lookups.result(m)
 	switch {
 	case state == lookupPending:
 		return e, false, nil
