@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/paybytweet/paybytweet/backoff"
@@ -18,10 +17,12 @@ import (
 
 // processor decides about each stored message, oldest first, and commits
 // each decision with what it makes happen (orders, replies, charges). Its
-// maps are used by its own goroutine only.
+// maps are used by its own goroutine only; lookups is shared with the
+// goroutines that make the issuer calls.
 type processor struct {
-	b   *Bot
-	log *slog.Logger
+	b       *Bot
+	log     *slog.Logger
+	lookups *lookups
 
 	waiting      map[int64]time.Time // cardholders whose messages wait, and until when (wall clock)
 	horizonWaits map[int64]time.Time // buys waiting for the expiry horizon, since when
@@ -29,18 +30,24 @@ type processor struct {
 }
 
 func newProcessor(b *Bot) *processor {
-	return &processor{b: b, log: b.log.With("component", "processor"), waiting: map[int64]time.Time{}, horizonWaits: map[int64]time.Time{}}
+	p := &processor{b: b, log: b.log.With("component", "processor"), waiting: map[int64]time.Time{}, horizonWaits: map[int64]time.Time{}}
+	p.lookups = newLookups(
+		func(user int64) (conversations.Enrollment, error) { return p.enrollment(b.work, user) },
+		func() { b.wake(b.wakeProcessor) },
+		func() bool { return b.ctx != nil && b.ctx.Err() != nil },
+		&b.wg)
+	return p
 }
 
 // step decides about the oldest messages that may go now: a run of
 // consecutive messages of different cardholders (at most
 // storage.MaxBatch), decided one after the other and committed together,
 // so that a burst of buyers costs one fsync per batch rather than one per
-// message. A message whose decision cannot be made yet (the issuer is
-// down, a request's outcome is not known) waits, and so do its
-// cardholder's later ones; one whose processing fails is tried again with
-// a growing backoff and after MessageAttempts is set aside as failed,
-// holding back nobody else. It returns an error only when the database
+// message. A message whose decision cannot be made yet (its enrollment
+// look-up is under way or failed, a request's outcome is not known)
+// waits, and so do its cardholder's later ones, but nobody else's; one
+// whose processing fails is tried again with a growing backoff and after
+// MessageAttempts is set aside as failed, holding back nobody else. It returns an error only when the database
 // failed.
 func (p *processor) step() (bool, time.Duration, error) {
 	b := p.b
@@ -53,6 +60,7 @@ func (p *processor) step() (bool, time.Duration, error) {
 	// wall clock, not the business clock (which tests hold still).
 	wall := time.Now()
 	skip, nextWake := p.waitingUsers(wall)
+	skip = append(skip, p.lookups.waitingUsers()...)
 	msgs, err := b.db.NextInboxBatch(ctx, limits, skip, wall, storage.MaxBatch)
 	if err != nil {
 		return false, 0, err
@@ -63,108 +71,141 @@ func (p *processor) step() (bool, time.Duration, error) {
 	return true, 0, p.processBatch(ctx, msgs, horizon)
 }
 
-// enrollmentLookups bounds the issuer calls a batch makes at once.
-const enrollmentLookups = 8
-
 // processBatch decides about msgs (of different cardholders) and records
-// the decisions in one commit. The issuer is asked for the enrollments the
-// messages need first, several at a time, outside the transaction. It
-// returns an error only when the database failed.
+// the decisions in one commit. A message that needs the cardholder's
+// enrollment is decided once the issuer has answered the look-up, which
+// runs in the background (see lookups): until then it waits, and so do
+// its cardholder's later messages, but nobody else's. It returns an error
+// only when the database failed.
 func (p *processor) processBatch(ctx context.Context, msgs []storage.InboxMessage, horizon time.Time) error {
-	b := p.b
-	now := b.now()
-	st := b.settings()
-	cfg := st.cfg
-	intents := make([]conversations.Intent, len(msgs))
-	enrollments := make([]conversations.Enrollment, len(msgs))
-	prepErrs := make([]error, len(msgs))
-	skips := make([]string, len(msgs))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, enrollmentLookups)
-	for i, m := range msgs {
-		if skips[i] = p.skipReason(m, now); skips[i] != "" {
-			continue
-		}
-		if intents[i], prepErrs[i] = classify(m, st.catalog); prepErrs[i] != nil {
-			continue
-		}
-		if intents[i].NeedsEnrollment() {
-			wg.Add(1)
-			sem <- struct{}{}
-			go func() {
-				defer wg.Done()
-				defer func() { <-sem }()
-				enrollments[i], prepErrs[i] = p.enrollment(ctx, m.UserID)
-			}()
-		}
-	}
-	wg.Wait()
+	now := p.b.now()
+	st := p.b.settings()
 	var items []storage.BatchItem
-	for i, m := range msgs {
-		if err := prepErrs[i]; errors.Is(err, errPanic) {
-			if err := p.failed(ctx, m, err); err != nil {
-				return err
-			}
-			continue
+	for _, m := range msgs {
+		it, ok, err := p.prepare(ctx, m, st, now, horizon)
+		if err != nil {
+			return err
 		}
-		if err := prepErrs[i]; err != nil {
-			p.log.Warn("issuer enrollment lookup failed; this cardholder's messages wait", "channel", m.Channel, "message_id", m.Inbound.ID, "user_id", m.UserID, "err", err)
-			p.wait(m.UserID, time.Now().Add(2*time.Second))
-			continue
+		if ok {
+			items = append(items, it)
 		}
-		// Requests whose window closed before this message was posted
-		// are released first, so that a buyer arriving after a window
-		// closed can have the unit: but only up to the horizon, before
-		// which every message of both channels is read, so that a
-		// confirmation sent in time by the other channel is never beaten
-		// to it.
-		expiry := conversations.ExpiryBounds{Before: minTime(m.PostedAt, now, horizon), Hard: now.Add(-maxPollStall)}
-		mayWait := p.mayWaitForHorizon(m.ID)
-		enrollment, intent := enrollments[i], intents[i]
-		items = append(items, storage.BatchItem{Msg: m, Skip: skips[i], Expiry: expiry, Decide: func(f storage.Facts) (d conversations.Decision, err error) {
-			defer func() {
-				if r := recover(); r != nil {
-					err = fmt.Errorf("%w: %v", errPanic, r)
-				}
-			}()
-			if b.sender.guard.holdsUp(m, intent, f.Orders) {
-				return conversations.Decision{Wait: waitRestore}, nil
-			}
-			return conversations.Decide(conversations.Situation{
-				Now: now, Catalog: st.catalog, Messages: st.messages, Privacy: cfg.Privacy,
-				Window: cfg.Confirmation.Window, EnrollURL: cfg.Issuer.EnrollURL,
-				Enrollment: enrollment, Orders: f.Orders, Taken: f.Taken, Held: f.Held,
-				InReplyToOthers: f.InReplyToOthers, HelpPointerSent: f.HelpPointerSent,
-				RequestInFlight: f.RequestInFlight, InReplyToUnknown: f.InReplyToUnknown,
-				Lapsed: f.Lapsed, MayWaitForHorizon: mayWait, RequestsSent: f.RequestsSent, HintedAt: f.HintedAt,
-				NewOrderID: orderIDFor(m.Channel, m.Inbound.ID, intent.Offer.ID),
-				Inherited:  m.PostedAt.Before(b.inheritedBefore),
-			}, m.Inbound, intent), nil
-		}})
 	}
 	if len(items) == 0 {
 		return nil
 	}
-	results, err := b.db.ProcessBatch(ctx, items, now)
+	results, err := p.b.db.ProcessBatch(ctx, items, now)
+	if err != nil {
+		return p.batchFailed(ctx, items, err)
+	}
+	crashpoint.Hit(crashpoint.AfterProcess)
+	return p.recordResults(ctx, items, results)
+}
+
+// prepare returns the batch item that decides m, or false when m waits:
+// for its enrollment look-up, or after it failed. It returns an error only
+// when the database failed.
+func (p *processor) prepare(ctx context.Context, m storage.InboxMessage, st *settings, now, horizon time.Time) (storage.BatchItem, bool, error) {
+	var intent conversations.Intent
+	var enrollment conversations.Enrollment
+	skip := p.skipReason(m, now)
+	if skip == "" {
+		var err error
+		if intent, err = classify(m, st.catalog); err != nil {
+			return storage.BatchItem{}, false, p.failed(ctx, m, err)
+		}
+		if intent.NeedsEnrollment() {
+			var ok bool
+			if enrollment, ok, err = p.enrollmentFor(m); !ok {
+				return storage.BatchItem{}, false, err
+			}
+		}
+	}
+	// Requests whose window closed before this message was posted are
+	// released first, so that a buyer arriving after a window closed can
+	// have the unit: but only up to the horizon, before which every
+	// message of both channels is read, so that a confirmation sent in
+	// time by the other channel is never beaten to it.
+	expiry := conversations.ExpiryBounds{Before: minTime(m.PostedAt, now, horizon), Hard: now.Add(-maxPollStall)}
+	return storage.BatchItem{Msg: m, Skip: skip, Expiry: expiry, Decide: p.decider(m, st, now, intent, enrollment)}, true, nil
+}
+
+// enrollmentFor returns the answer to the look-up of m's cardholder's
+// enrollment, or false when m waits: the look-up is outstanding (it is
+// started if need be), too many are, or it failed (her messages then wait
+// a little before it is tried again; one that panicked is set aside).
+// It returns an error only when the database failed.
+func (p *processor) enrollmentFor(m storage.InboxMessage) (conversations.Enrollment, bool, error) {
+	e, state, err := p.lookups.result(m)
 	switch {
-	case err == nil:
-	case b.work.Err() != nil:
+	case state == lookupPending:
+		return e, false, nil
+	case state == lookupFull:
+		p.wait(m.UserID, time.Now().Add(lookupsFullWait))
+		return e, false, nil
+	case errors.Is(err, errPanic):
+		return e, false, p.failed(p.b.work, m, err)
+	case err != nil:
+		p.log.Warn("issuer enrollment lookup failed; this cardholder's messages wait", "channel", m.Channel, "message_id", m.Inbound.ID, "user_id", m.UserID, "err", err)
+		p.wait(m.UserID, time.Now().Add(2*time.Second))
+		return e, false, nil
+	}
+	return e, true, nil
+}
+
+// decider returns the decision of message m, made in the batch's
+// transaction on the facts read there; a panic is returned as an errPanic
+// error.
+func (p *processor) decider(m storage.InboxMessage, st *settings, now time.Time, intent conversations.Intent, enrollment conversations.Enrollment) func(storage.Facts) (conversations.Decision, error) {
+	b, cfg := p.b, st.cfg
+	mayWait := p.mayWaitForHorizon(m.ID)
+	return func(f storage.Facts) (d conversations.Decision, err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("%w: %v", errPanic, r)
+			}
+		}()
+		if b.sender.guard.holdsUp(m, intent, f.Orders) {
+			return conversations.Decision{Wait: waitRestore}, nil
+		}
+		return conversations.Decide(conversations.Situation{
+			Now: now, Catalog: st.catalog, Messages: st.messages, Privacy: cfg.Privacy,
+			Window: cfg.Confirmation.Window, EnrollURL: cfg.Issuer.EnrollURL,
+			Enrollment: enrollment, Orders: f.Orders, Taken: f.Taken, Held: f.Held,
+			InReplyToOthers: f.InReplyToOthers, HelpPointerSent: f.HelpPointerSent,
+			RequestInFlight: f.RequestInFlight, InReplyToUnknown: f.InReplyToUnknown,
+			Lapsed: f.Lapsed, MayWaitForHorizon: mayWait, RequestsSent: f.RequestsSent, HintedAt: f.HintedAt,
+			NewOrderID: orderIDFor(m.Channel, m.Inbound.ID, intent.Offer.ID),
+			Inherited:  m.PostedAt.Before(b.inheritedBefore),
+		}, m.Inbound, intent), nil
+	}
+}
+
+// batchFailed handles a batch whose commit failed with err: nothing was
+// recorded; each message is counted as failed, unless the bot is
+// shutting down or the database refuses work (then err is returned).
+func (p *processor) batchFailed(ctx context.Context, items []storage.BatchItem, err error) error {
+	switch {
+	case p.b.work.Err() != nil:
 		return nil // shutting down: the messages stay as they were
 	case storage.Unavailable(err):
 		return err
-	default:
-		for _, it := range items {
-			if err := p.failed(ctx, it.Msg, err); err != nil {
-				return err
-			}
-		}
-		return nil
 	}
-	crashpoint.Hit(crashpoint.AfterProcess)
+	for _, it := range items {
+		if err := p.failed(ctx, it.Msg, err); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// recordResults sets off what each committed decision makes happen, and
+// counts the messages whose decision failed. It returns an error only
+// when the database failed.
+func (p *processor) recordResults(ctx context.Context, items []storage.BatchItem, results []storage.BatchResult) error {
 	for i, r := range results {
 		m := items[i].Msg
 		if r.Err != nil {
-			if b.work.Err() != nil {
+			if p.b.work.Err() != nil {
 				return nil
 			}
 			if err := p.failed(ctx, m, r.Err); err != nil {
