@@ -23,14 +23,22 @@ type Error struct {
 	Err     error     // the transport or decoding failure, if that is what happened
 }
 
+// Error says what Twitter answered and, when an adapter classified it,
+// its kind: "twitter statuses/update: 403 code 187 duplicate: Status is a
+// duplicate.", "twitter POST tweets: 404 reply_target_gone: Could not
+// find tweet ...". The kind is what the outbox records in either API.
 func (e *Error) Error() string {
-	switch {
-	case e.Err != nil:
+	if e.Err != nil {
 		return fmt.Sprintf("twitter %s: %v", e.Endpoint, e.Err)
-	case e.Code != 0:
-		return fmt.Sprintf("twitter %s: %d code %d: %s", e.Endpoint, e.Status, e.Code, e.Message)
 	}
-	return fmt.Sprintf("twitter %s: %d %s", e.Endpoint, e.Status, e.Message)
+	head := strconv.Itoa(e.Status)
+	if e.Code != 0 {
+		head += " code " + strconv.Itoa(e.Code)
+	}
+	if e.Kind != KindNone {
+		head += " " + e.Kind.String()
+	}
+	return fmt.Sprintf("twitter %s: %s: %s", e.Endpoint, head, e.Message)
 }
 
 func (e *Error) Unwrap() error { return e.Err }
