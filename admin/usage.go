@@ -26,6 +26,19 @@ type UsageRow struct {
 	CostPerPaid string `json:"cost_per_paid_purchase_usd,omitempty"`
 }
 
+// prices is what X's pay-per-use API charges for one resource of each
+// kind, in thousandths of a US dollar (twitter-api-v2.md, 2026 prices;
+// for estimates only): reading the bot's own mentions or posts 0.001, a
+// DM event 0.010, creating a post 0.015 (a reply to a post that mentioned
+// the bot 0.010, a post with a URL 0.20), a DM 0.015. A kind not listed
+// costs nothing.
+var prices = map[twitterapi.Usage]int64{
+	twitterapi.UsageMentionRead: 1, twitterapi.UsageOwnTweetRead: 1,
+	twitterapi.UsageDMRead: 10, twitterapi.UsageReply: 10,
+	twitterapi.UsagePost: 15, twitterapi.UsageDMSent: 15,
+	twitterapi.UsagePostWithURL: 200,
+}
+
 // UsageRows turns the stored counts into rows, each day's total first,
 // then its offers in order.
 func UsageRows(counts []storage.UsageCount, paid []storage.PaidCount) []UsageRow {
@@ -41,7 +54,7 @@ func UsageRows(counts []storage.UsageCount, paid []storage.PaidCount) []UsageRow
 	for _, c := range counts {
 		r := row(c.Day, c.Offer)
 		r.Counts[c.Kind] += c.Count
-		r.CostMillis += c.Count * twitterapi.Price(twitterapi.Usage(c.Kind))
+		r.CostMillis += c.Count * prices[twitterapi.Usage(c.Kind)]
 	}
 	for _, p := range paid {
 		row(p.Day, p.Offer).Paid += p.Count

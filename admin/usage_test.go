@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/paybytweet/paybytweet/storage"
+	"github.com/paybytweet/paybytweet/twitterapi"
 )
 
 func TestUsageRows(t *testing.T) {
@@ -50,5 +51,18 @@ func TestUsageRows(t *testing.T) {
 	}
 	if f := strings.Fields(lines[3]); len(f) != 12 || f[11] != "-" {
 		t.Errorf("a day without purchases = %q", lines[3])
+	}
+}
+
+// TestEveryUsageHasAPrice: a kind the bot counts but the report does not
+// price would make its estimate too low without a word.
+func TestEveryUsageHasAPrice(t *testing.T) {
+	for _, u := range twitterapi.Usages {
+		if prices[u] <= 0 {
+			t.Errorf("usage %q has no price", u)
+		}
+	}
+	if len(prices) != len(twitterapi.Usages) {
+		t.Errorf("%d prices for %d usage kinds", len(prices), len(twitterapi.Usages))
 	}
 }

@@ -395,7 +395,8 @@ func (s *sender) post(ctx context.Context, log *slog.Logger, m storage.OutboxMes
 		}
 		log.Warn("Twitter calls this text a duplicate of an older tweet; sending it with a distinguishing suffix")
 		return s.reschedule(ctx, log, m, now, true, err)
-	case twitterapi.KindGone, twitterapi.KindRefused:
+	case twitterapi.KindGone, twitterapi.KindRefused, twitterapi.KindTooLong:
+		// A text too long that shortenTooLong did not shorten is refused.
 		return s.refused(ctx, log, m, err)
 	case twitterapi.KindAccount:
 		at := now.Add(5 * time.Minute)

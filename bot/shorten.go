@@ -2,11 +2,8 @@ package bot
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
-	"strings"
 
 	"github.com/paybytweet/paybytweet/conversations"
 	"github.com/paybytweet/paybytweet/messages"
@@ -14,22 +11,9 @@ import (
 	"github.com/paybytweet/paybytweet/twitterapi"
 )
 
-// tooLong reports whether Twitter refused a post for its length: v1.1's
-// 186 (a tweet) or 354 (a DM), or a v2 refusal (400 or 403) whose detail
-// says the text is too long, as X words it.
-func tooLong(err error) bool {
-	var e *twitterapi.Error
-	if !errors.As(err, &e) {
-		return false
-	}
-	switch {
-	case e.Code == twitterapi.CodeTooLong || e.Code == twitterapi.CodeDMTooLong:
-		return true
-	case e.Code == 0 && (e.Status == http.StatusBadRequest || e.Status == http.StatusForbidden):
-		return strings.Contains(strings.ToLower(e.Message), "too long")
-	}
-	return false
-}
+// tooLong reports whether Twitter refused a post for its length, as the
+// adapter that made the call classified the answer.
+func tooLong(err error) bool { return twitterapi.Classify(err) == twitterapi.KindTooLong }
 
 // shortenTooLong handles a message about money that Twitter refused as too
 // long: it is never dropped, but replaced by its built-in minimal text

@@ -456,8 +456,8 @@ func testTwitterReplyToDeletedTweet(t *testing.T, api string) {
 	}
 	r.settleAdvancing()
 	box := r.outboxOf(alice)
-	if len(box) != 1 || box[0].State != storage.OutboxFailed || !strings.Contains(box[0].LastError, "385") {
-		t.Fatalf("alice's request: %+v, want failed with 385", box)
+	if len(box) != 1 || box[0].State != storage.OutboxFailed || !strings.Contains(box[0].LastError, "reply_target_gone") {
+		t.Fatalf("alice's request: %+v, want failed as reply_target_gone", box)
 	}
 	orders, _ := r.d.DB.Orders(context.Background(), storage.OrderFilter{UserID: alice.ID})
 	if len(orders) != 1 || orders[0].State != "expired" {

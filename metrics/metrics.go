@@ -42,8 +42,8 @@ func New() *Metrics {
 		}, []string{"endpoint"}),
 		twitterErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "paybytweet_twitter_errors_total",
-			Help: "Failed calls to the Twitter API, by what was asked, HTTP status (0: no answer) and Twitter error code (0: none).",
-		}, []string{"endpoint", "status", "code"}),
+			Help: "Failed calls to the Twitter API, by what was asked, HTTP status (0: no answer) and kind (duplicate, too_long, reply_target_gone, rate_limited, usage_capped, credentials_refused, account_refused, transient, bad_request, ...), whichever API answers.",
+		}, []string{"endpoint", "status", "kind"}),
 		issuerDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "paybytweet_issuer_request_duration_seconds",
 			Help:    "How long the issuer took to answer, by operation and outcome (ok, final, retry_later, unknown, bug).",

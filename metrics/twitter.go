@@ -17,10 +17,11 @@ type countedTwitter struct {
 	m *Metrics
 }
 
-// count records one call and, when it failed, its status and Twitter's
-// code; a 429 is a status like any other, so a rate limit shows as
-// status="429". Calls are labelled by what the bot asked (mentions,
-// post, ...), the same whichever API (twitter.api) answers.
+// count records one call and, when it failed, its HTTP status and its
+// kind as the adapter classified it (twitterapi.Kind's names: duplicate,
+// too_long, rate_limited, ...). Calls are labelled by what the bot asked
+// (mentions, post, ...), and failures by kind, the same whichever API
+// (twitter.api) answers.
 func (t *countedTwitter) count(call twitterapi.Call, err error) {
 	var e *twitterapi.Error
 	if errors.As(err, &e) && e.NotSent {
@@ -30,11 +31,11 @@ func (t *countedTwitter) count(call twitterapi.Call, err error) {
 	if err == nil {
 		return
 	}
-	status, code := 0, 0
+	status := 0
 	if e != nil {
-		status, code = e.Status, e.Code
+		status = e.Status
 	}
-	t.m.twitterErrors.WithLabelValues(string(call), strconv.Itoa(status), strconv.Itoa(code)).Inc()
+	t.m.twitterErrors.WithLabelValues(string(call), strconv.Itoa(status), twitterapi.Classify(err).String()).Inc()
 }
 
 func (t *countedTwitter) VerifyCredentials() (twitterapi.User, error) {

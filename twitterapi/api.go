@@ -86,7 +86,7 @@ func maxIDFrom(ep, token string) (int64, error) {
 	}
 	id, err := strconv.ParseInt(token, 10, 64)
 	if err != nil || id <= 0 {
-		return 0, &Error{Endpoint: ep, Status: 400, Message: "bad page token " + strconv.Quote(token), NotSent: true}
+		return 0, &Error{Endpoint: ep, Status: 400, Kind: KindUnexpected, Message: "bad page token " + strconv.Quote(token), NotSent: true}
 	}
 	return id, nil
 }
@@ -102,7 +102,7 @@ func (c *Client) VerifyCredentials() (User, error) {
 		return User{}, err
 	}
 	if u == nil || u.ID == 0 {
-		return User{}, &Error{Endpoint: ep, Status: resp.StatusCode, Err: fmt.Errorf("answer has no user id")}
+		return User{}, &Error{Endpoint: ep, Status: resp.StatusCode, Kind: KindUnknown, Err: fmt.Errorf("answer has no user id")}
 	}
 	return User{ID: u.ID, ScreenName: u.ScreenName}, nil
 }
@@ -222,7 +222,7 @@ func (c *Client) Post(text string, inReplyTo int64) (int64, error) {
 	}
 	if t == nil || t.ID <= 0 {
 		// Twitter said yes but no id came back: it is probably posted.
-		return 0, &Error{Endpoint: ep, Status: resp.StatusCode, Err: fmt.Errorf("answer has no tweet id")}
+		return 0, &Error{Endpoint: ep, Status: resp.StatusCode, Kind: KindUnknown, Err: fmt.Errorf("answer has no tweet id")}
 	}
 	return t.ID, nil
 }
@@ -241,7 +241,7 @@ func (c *Client) DMEvents(token string) ([]DM, string, error) {
 		return nil, "", err
 	}
 	if evs == nil {
-		return nil, "", &Error{Endpoint: ep, Status: resp.StatusCode, Err: fmt.Errorf("empty answer")}
+		return nil, "", &Error{Endpoint: ep, Status: resp.StatusCode, Kind: KindUnknown, Err: fmt.Errorf("empty answer")}
 	}
 	var out []DM
 	for _, e := range evs.Events {
@@ -299,11 +299,11 @@ func (c *Client) SendDM(recipient int64, text string) (int64, error) {
 		return 0, err
 	}
 	if ev == nil {
-		return 0, &Error{Endpoint: ep, Status: resp.StatusCode, Err: fmt.Errorf("answer has no event")}
+		return 0, &Error{Endpoint: ep, Status: resp.StatusCode, Kind: KindUnknown, Err: fmt.Errorf("answer has no event")}
 	}
 	id, perr := strconv.ParseInt(ev.ID, 10, 64)
 	if perr != nil || id <= 0 {
-		return 0, &Error{Endpoint: ep, Status: resp.StatusCode, Err: fmt.Errorf("answer has event id %q", ev.ID)}
+		return 0, &Error{Endpoint: ep, Status: resp.StatusCode, Kind: KindUnknown, Err: fmt.Errorf("answer has event id %q", ev.ID)}
 	}
 	return id, nil
 }

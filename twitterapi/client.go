@@ -168,7 +168,7 @@ func (rb *rateBook) record(call Call, h http.Header) (RateLimit, bool) {
 func (rb *rateBook) spent(call Call, endpoint string, now time.Time) error {
 	l, ok := rb.get(call)
 	if ok && l.Remaining <= 0 && now.Before(l.Reset) {
-		return &Error{Endpoint: endpoint, Status: http.StatusTooManyRequests, Code: CodeRateLimited, Message: "rate limit used up (not sent)", ResetAt: l.Reset, NotSent: true}
+		return &Error{Endpoint: endpoint, Status: http.StatusTooManyRequests, Kind: KindRateLimited, Code: codeRateLimited, Message: "rate limit used up (not sent)", ResetAt: l.Reset, NotSent: true}
 	}
 	return nil
 }
@@ -205,7 +205,67 @@ func (c *Client) call(call Call, endpoint string, resp *http.Response, err error
 		e.Message = http.StatusText(e.Status)
 	}
 	if e.Status == http.StatusTooManyRequests && e.Code == 0 {
-		e.Code = CodeRateLimited
+		e.Code = codeRateLimited
 	}
+	e.Kind = v1Kind(e.Status, e.Code, e.Err)
 	return e
+}
+
+// Twitter's v1.1 error codes the bot treats deliberately. They are this
+// adapter's alone: v1Kind turns them into kinds.
+const (
+	codeBadAuth         = 32  // could not authenticate you
+	codeRateLimited     = 88  // rate limit exceeded
+	codeInvalidToken    = 89  // invalid or expired token
+	codeOverCapacity    = 130 // over capacity
+	codeInternal        = 131 // internal error
+	codePostingLimit    = 185 // over daily status update limit
+	codeTooLong         = 186 // status is over 280 characters
+	codeDuplicate       = 187 // status is a duplicate
+	codeAutomated       = 226 // this request looks like it might be automated
+	codeAccountLocked   = 326 // account temporarily locked
+	codeReplyToDeleted  = 385 // reply to a deleted or invisible tweet
+	codeCannotDM        = 349 // you cannot send messages to this user
+	codeDMNotFollowing  = 150 // you cannot send messages to users who are not following you
+	codeRecipientAbsent = 108 // cannot find specified user
+	codeDMTooLong       = 354 // the text of the direct message is too long
+	codeSuspended       = 64  // your account is suspended
+	codeNoDMAccess      = 93  // this application is not allowed to access direct messages
+	codeNotAllowed      = 220 // your credentials do not allow access to this resource
+	codeCannotWrite     = 261 // this application cannot perform write actions
+)
+
+// v1CodeKinds is what each code means to the bot.
+var v1CodeKinds = map[int]Kind{
+	codeRateLimited: KindRateLimited, codePostingLimit: KindPostingLimit,
+	codeBadAuth: KindAuth, codeInvalidToken: KindAuth,
+	codeReplyToDeleted: KindGone, codeDuplicate: KindDuplicate,
+	codeAutomated: KindPaused, codeAccountLocked: KindPaused,
+	codeOverCapacity: KindTransient, codeInternal: KindTransient,
+	codeTooLong: KindTooLong, codeDMTooLong: KindTooLong,
+	codeCannotDM: KindRefused, codeDMNotFollowing: KindRefused, codeRecipientAbsent: KindRefused,
+	codeSuspended: KindAccount, codeNoDMAccess: KindAccount, codeNotAllowed: KindAccount, codeCannotWrite: KindAccount,
+}
+
+// v1Precedence settles a code and a status that say different things:
+// the kind earlier in the list wins. A rate limit, the posting limit and
+// refused credentials come first; a server error or no answer outweighs
+// a refusal of the message or the account, so that a post which may have
+// been made is looked for.
+var v1Precedence = []Kind{
+	KindRateLimited, KindPostingLimit, KindAuth, KindGone, KindDuplicate, KindPaused, KindTransient,
+	KindUnknown, KindTooLong, KindRefused, KindAccount, KindUnexpected,
+}
+
+// v1Kind classifies a v1.1 failure by Twitter's code and the HTTP status
+// (statusKind), whichever comes first in v1Precedence; KindUnknown when
+// neither says anything.
+func v1Kind(status, code int, err error) Kind {
+	byCode, byStatus := v1CodeKinds[code], statusKind(status, err)
+	for _, k := range v1Precedence {
+		if k == byCode || k == byStatus {
+			return k
+		}
+	}
+	return KindUnknown
 }

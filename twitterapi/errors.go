@@ -8,87 +8,97 @@ import (
 	"time"
 )
 
-// Twitter error codes the bot treats deliberately.
-const (
-	CodeBadAuth         = 32  // could not authenticate you
-	CodeRateLimited     = 88  // rate limit exceeded
-	CodeInvalidToken    = 89  // invalid or expired token
-	CodeOverCapacity    = 130 // over capacity
-	CodeInternal        = 131 // internal error
-	CodePostingLimit    = 185 // over daily status update limit
-	CodeTooLong         = 186 // status is over 280 characters
-	CodeDuplicate       = 187 // status is a duplicate
-	CodeAutomated       = 226 // this request looks like it might be automated
-	CodeAccountLocked   = 326 // account temporarily locked
-	CodeReplyToDeleted  = 385 // reply to a deleted or invisible tweet
-	CodeCannotDM        = 349 // you cannot send messages to this user
-	CodeDMNotFollowing  = 150 // you cannot send messages to users who are not following you
-	CodeRecipientAbsent = 108 // cannot find specified user
-	CodeDMTooLong       = 354 // the text of the direct message is too long
-	CodeSuspended       = 64  // your account is suspended
-	CodeNoDMAccess      = 93  // this application is not allowed to access direct messages
-	CodeNotAllowed      = 220 // your credentials do not allow access to this resource
-	CodeCannotWrite     = 261 // this application cannot perform write actions
-)
-
-// Error is a failed call to Twitter.
+// Error is a failed call to Twitter, classified by the adapter that made
+// it: Kind is what the bot should do about it, whichever API answered.
 type Error struct {
 	Endpoint string
-	Status   int // HTTP status; 0 when no answer came
-	Code     int // Twitter's error code; 0 when none was given
-	Message  string
-	ResetAt  time.Time // when the endpoint's budget comes back, if Twitter said
-	NotSent  bool      // the client refused before sending
-	// Capped is a v2 usage cap or used-up pay-per-use credits (a 429 of
-	// type usage-capped, or a 402): waiting for the rate window is not
-	// enough, the operator must act or the period end.
-	Capped bool
-	Err    error // the transport or decoding failure, if that is what happened
+	Status   int  // HTTP status; 0 when no answer came
+	Kind     Kind // set by the adapter; Classify reads it
+	// Code is the v1.1 API's error code, for the log alone: the v1.1
+	// adapter turns it into Kind, and nothing else reads it. 0 from v2.
+	Code    int
+	Message string
+	ResetAt time.Time // when the endpoint's budget comes back, if Twitter said
+	NotSent bool      // the client refused before sending
+	Err     error     // the transport or decoding failure, if that is what happened
 }
 
+// Error says what Twitter answered and, when an adapter classified it,
+// its kind: "twitter statuses/update: 403 code 187 duplicate: Status is a
+// duplicate.", "twitter POST tweets: 404 reply_target_gone: Could not
+// find tweet ...". The kind is what the outbox records in either API.
 func (e *Error) Error() string {
-	switch {
-	case e.Err != nil:
+	if e.Err != nil {
 		return fmt.Sprintf("twitter %s: %v", e.Endpoint, e.Err)
-	case e.Code != 0:
-		return fmt.Sprintf("twitter %s: %d code %d: %s", e.Endpoint, e.Status, e.Code, e.Message)
 	}
-	return fmt.Sprintf("twitter %s: %d %s", e.Endpoint, e.Status, e.Message)
+	head := strconv.Itoa(e.Status)
+	if e.Code != 0 {
+		head += " code " + strconv.Itoa(e.Code)
+	}
+	if e.Kind != KindNone {
+		head += " " + e.Kind.String()
+	}
+	return fmt.Sprintf("twitter %s: %s: %s", e.Endpoint, head, e.Message)
 }
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// Kind is what the bot should do about an error.
+// Kind is what the bot should do about an error. Each adapter turns its
+// API's answers into kinds (v1.1's codes in client.go, v2's problems in
+// v2.go); the bot and the metrics know only the kinds.
 type Kind int
 
-// The kinds of failure.
+// The kinds of failure. Their numbers are not stored anywhere; String
+// gives each a stable name, used as a metrics label.
 const (
 	KindNone         Kind = iota
 	KindUnknown           // no answer, or an unreadable one: a post may or may not have been made
-	KindRateLimited       // 429 / 88: wait for ResetAt; nothing was done
-	KindPostingLimit      // 185: pause posting until the posting window passes
-	KindTransient         // 5xx, 130, 131: back off with jitter; a post may have been made
-	KindAuth              // 32, 89, 401: credentials broken; stop and keep everything queued
-	KindGone              // 385: a reply to a deleted tweet can never be sent
-	KindDuplicate         // 187: the account has posted this text before
-	KindPaused            // 226, 326: Twitter wants the account to slow down
-	KindRefused           // 186, 349, 150, 108, 354: this message will never be accepted
-	// KindAccount is a refusal of the account or the app (64, 93, 220,
-	// 261): not the message's fault, so nothing is dropped; posting
-	// pauses and an operator must look.
+	KindRateLimited       // a rate limit: wait for ResetAt; nothing was done
+	KindPostingLimit      // the account's daily posting limit: pause posting until the posting window passes
+	KindTransient         // a server error or over capacity: back off with jitter; a post may have been made
+	KindAuth              // the credentials are refused: stop and keep everything queued
+	KindGone              // the post replied to is gone (or may not be replied to): the reply can never be sent
+	KindDuplicate         // the account has posted this text before
+	KindPaused            // Twitter wants the account to slow down (automated-looking, locked)
+	KindRefused           // this message will never be accepted (DMs closed, recipient gone)
+	// KindAccount is a refusal of the account or the app (suspended, no
+	// access, may not write): not the message's fault, so nothing is
+	// dropped; posting pauses and an operator must look.
 	KindAccount
-	// KindUnexpected is any other 4xx: not known to be about the account,
-	// nor to be final for the message. Tried again a few times, then
-	// treated as refused.
+	// KindUnexpected is any other 4xx, a bad request: not known to be
+	// about the account, nor to be final for the message. Tried again a
+	// few times, then treated as refused.
 	KindUnexpected
 	// KindCapped is the app's usage cap or credits reached (v2): what it
 	// refused pauses until ResetAt, everything stays queued, and an
 	// operator is alerted.
 	KindCapped
+	// KindTooLong is a text refused for its length. It is a refusal of
+	// the message (handled as KindRefused), except that a message about
+	// money is first sent again with its minimal text.
+	KindTooLong
 )
 
-// Classify says what kind of failure err is; KindNone for nil and
-// KindUnknown for an error that is not an *Error.
+var kindNames = map[Kind]string{
+	KindNone: "none", KindUnknown: "unknown", KindRateLimited: "rate_limited", KindPostingLimit: "posting_limit",
+	KindTransient: "transient", KindAuth: "credentials_refused", KindGone: "reply_target_gone", KindDuplicate: "duplicate",
+	KindPaused: "paused", KindRefused: "refused", KindAccount: "account_refused", KindUnexpected: "bad_request",
+	KindCapped: "usage_capped", KindTooLong: "too_long",
+}
+
+// String returns the kind's stable snake_case name, such as
+// "rate_limited" or "too_long"; "kind(N)" for a number that is no kind.
+func (k Kind) String() string {
+	if s, ok := kindNames[k]; ok {
+		return s
+	}
+	return "kind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// Classify says what kind of failure err is: the kind its adapter gave
+// it; KindNone for nil and KindUnknown for an error that is not an
+// *Error. An *Error made without a kind (a test's, say) is classified by
+// its HTTP status alone.
 func Classify(err error) Kind {
 	if err == nil {
 		return KindNone
@@ -97,33 +107,33 @@ func Classify(err error) Kind {
 	if !errors.As(err, &e) {
 		return KindUnknown
 	}
-	switch {
-	case e.Capped:
-		return KindCapped
-	case e.Code == CodeRateLimited || e.Status == http.StatusTooManyRequests:
-		return KindRateLimited
-	case e.Code == CodePostingLimit:
-		return KindPostingLimit
-	case e.Code == CodeBadAuth || e.Code == CodeInvalidToken || e.Status == http.StatusUnauthorized:
-		return KindAuth
-	case e.Code == CodeReplyToDeleted:
-		return KindGone
-	case e.Code == CodeDuplicate:
-		return KindDuplicate
-	case e.Code == CodeAutomated || e.Code == CodeAccountLocked:
-		return KindPaused
-	case e.Code == CodeOverCapacity || e.Code == CodeInternal || e.Status >= 500:
-		return KindTransient
-	case e.Status == 0 || e.Err != nil:
-		return KindUnknown
-	case e.Code == CodeTooLong || e.Code == CodeCannotDM || e.Code == CodeDMNotFollowing || e.Code == CodeRecipientAbsent || e.Code == CodeDMTooLong:
-		return KindRefused
-	case e.Code == CodeSuspended || e.Code == CodeNoDMAccess || e.Code == CodeNotAllowed || e.Code == CodeCannotWrite:
-		return KindAccount
-	case e.Status >= 400:
-		return KindUnexpected
+	if e.Kind != KindNone {
+		return e.Kind
+	}
+	if k := statusKind(e.Status, e.Err); k != KindNone {
+		return k
 	}
 	return KindUnknown
+}
+
+// statusKind is what an HTTP status says by itself, whichever API sent
+// it; KindNone when it says nothing (no error status, yet an error). A
+// status with a transport or decoding failure is unknown unless the
+// status is a rate limit, a refusal of the credentials or a server error.
+func statusKind(status int, err error) Kind {
+	switch {
+	case status == http.StatusTooManyRequests:
+		return KindRateLimited
+	case status == http.StatusUnauthorized:
+		return KindAuth
+	case status >= 500:
+		return KindTransient
+	case status == 0 || err != nil:
+		return KindUnknown
+	case status >= 400:
+		return KindUnexpected
+	}
+	return KindNone
 }
 
 // NotSent reports whether err is a refusal the client made without a

@@ -3,7 +3,8 @@ package twitterapi
 import "github.com/paybytweet/paybytweet/twittertext"
 
 // Usage is a kind of thing the bot does to one resource (a post, a DM
-// event), as X's pay-per-use pricing counts it.
+// event), as X's pay-per-use pricing counts it. What each costs is the
+// usage report's business (admin.UsageRows).
 type Usage string
 
 // The kinds the bot counts.
@@ -19,25 +20,6 @@ const (
 
 // Usages lists every kind, in the order reports show them.
 var Usages = []Usage{UsageMentionRead, UsageOwnTweetRead, UsageDMRead, UsagePost, UsageReply, UsagePostWithURL, UsageDMSent}
-
-// Price is what X's pay-per-use API charges for one resource of a kind,
-// in thousandths of a US dollar (twitter-api-v2.md, 2026 prices; for
-// estimates only): reading the bot's own mentions or posts 0.001, a DM
-// event 0.010, creating a post 0.015 (a reply to a post that mentioned
-// the bot 0.010, a post with a URL 0.20), a DM 0.015.
-func Price(u Usage) int64 {
-	switch u {
-	case UsageMentionRead, UsageOwnTweetRead:
-		return 1
-	case UsageDMRead, UsageReply:
-		return 10
-	case UsagePost, UsageDMSent:
-		return 15
-	case UsagePostWithURL:
-		return 200
-	}
-	return 0
-}
 
 // PostUsage is the kind of a post of text: every reply the bot makes
 // answers a post that mentioned it (only those are acted on).

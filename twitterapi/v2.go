@@ -80,19 +80,19 @@ func (c *V2Client) guard(call Call) error {
 	until := c.capped[call]
 	c.mu.Unlock()
 	if now.Before(until) {
-		return &Error{Endpoint: ep, Status: http.StatusTooManyRequests, Capped: true, Message: "usage cap or credits used up (not sent)", ResetAt: until, NotSent: true}
+		return &Error{Endpoint: ep, Status: http.StatusTooManyRequests, Kind: KindCapped, Message: "usage cap or credits used up (not sent)", ResetAt: until, NotSent: true}
 	}
 	if spent, reset := c.api.Spent(ep); spent {
-		return &Error{Endpoint: ep, Status: http.StatusTooManyRequests, Code: CodeRateLimited, Message: "rate limit used up (not sent)", ResetAt: reset, NotSent: true}
+		return &Error{Endpoint: ep, Status: http.StatusTooManyRequests, Kind: KindRateLimited, Message: "rate limit used up (not sent)", ResetAt: reset, NotSent: true}
 	}
 	return nil
 }
 
-// fail turns a twitterv2 error into an *Error classified as v1.1's of the
-// same meaning (twitter-api-v2.md, "Errors").
+// fail turns a twitterv2 error into a classified *Error, and remembers a
+// usage cap so that guard refuses the call until it passes.
 func (c *V2Client) fail(call Call, err error) error {
 	e := v2Error(call, err)
-	if e.Capped {
+	if e.Kind == KindCapped {
 		until := e.ResetAt
 		if !until.After(c.now()) {
 			until = c.now().Add(v2CapPause)
@@ -105,6 +105,8 @@ func (c *V2Client) fail(call Call, err error) error {
 	return e
 }
 
+// v2Error turns a twitterv2 error into an *Error of the kind X's answer
+// means (twitter-api-v2.md, "Errors").
 func v2Error(call Call, err error) *Error {
 	e := &Error{Endpoint: v2Endpoints[call]}
 	var ae *twitterv2.APIError
@@ -114,50 +116,71 @@ func v2Error(call Call, err error) *Error {
 		if errors.As(err, &me) {
 			e.Status = me.Status
 		}
-		e.Err = err
+		e.Kind, e.Err = KindUnknown, err
 		return e
 	}
 	e.Status, e.Message = ae.Status, problemText(ae)
 	e.ResetAt, _ = twitterv2.RetryAt(err)
+	e.Kind = v2Kind(call, ae)
+	return e
+}
+
+// v2Kind is the kind of a problem X answered: the few it names (a cap,
+// a rate limit, a duplicate, a reply it will not take), then a refusal
+// its status and detail describe (v2Refusal), then the status alone.
+func v2Kind(call Call, ae *twitterv2.APIError) Kind {
+	switch {
+	case twitterv2.IsUsageCapped(ae), twitterv2.IsCreditsExhausted(ae):
+		return KindCapped
+	case twitterv2.IsRateLimited(ae):
+		return KindRateLimited
+	case twitterv2.IsDuplicate(ae):
+		return KindDuplicate
+	case twitterv2.IsReplyNotAllowed(ae):
+		// The summoned-reply rule refuses this reply for good, as a reply
+		// to a deleted tweet is refused: news of money goes as a mention.
+		return KindGone
+	case call == CallPost && twitterv2.IsNotFound(ae):
+		// A 404, or the 400 X's own emulator answers a reply to a post
+		// that is gone.
+		return KindGone
+	}
+	if k := v2Refusal(call, ae); k != KindNone {
+		return k
+	}
+	return statusKind(ae.Status, nil)
+}
+
+// v2Refusal is the kind of a 400, 403 or 404 that refuses this message
+// or the account, as its detail says; KindNone for any other.
+func v2Refusal(call Call, ae *twitterv2.APIError) Kind {
+	detail := problemDetail(ae)
+	dm, badRequest, forbidden := call == CallSendDM, ae.Status == http.StatusBadRequest, ae.Status == http.StatusForbidden
+	switch {
+	case dm && ae.Status == http.StatusNotFound:
+		return KindRefused // the recipient is gone
+	case (badRequest || forbidden) && saysTooLong(detail),
+		// X refuses a DM's text by its JSON path: "$.text: a non-blank
+		// text of at most 10000 characters is required."
+		badRequest && dm && strings.Contains(detail, "$.text"):
+		return KindTooLong
+	case forbidden && (strings.HasSuffix(ae.Type, "/client-forbidden") || strings.HasSuffix(ae.Type, "/unsupported-authentication")),
+		forbidden && strings.Contains(detail, "suspended"):
+		return KindAccount // the app's access or permissions, or the account: not this message's fault
+	case forbidden && dm && strings.Contains(detail, "send"):
+		return KindRefused // the cardholder's DMs are closed to the bot
+	}
+	return KindNone
+}
+
+// problemDetail is everything a problem says in words, lowercased: its
+// detail and its errors' details and messages.
+func problemDetail(ae *twitterv2.APIError) string {
 	detail := strings.ToLower(ae.Detail)
 	for _, p := range ae.Errors {
 		detail += " " + strings.ToLower(p.Detail+" "+p.Message)
 	}
-	switch {
-	case twitterv2.IsUsageCapped(err), twitterv2.IsCreditsExhausted(err):
-		e.Capped = true
-	case twitterv2.IsRateLimited(err):
-		e.Code = CodeRateLimited
-	case twitterv2.IsDuplicate(err):
-		e.Code = CodeDuplicate
-	case twitterv2.IsReplyNotAllowed(err):
-		// The summoned-reply rule refuses this reply for good, as a reply
-		// to a deleted tweet is refused: news of money goes as a mention.
-		e.Code = CodeReplyToDeleted
-	case call == CallPost && twitterv2.IsNotFound(err):
-		// A 404, or the 400 X's own emulator answers a reply to a post
-		// that is gone.
-		e.Code = CodeReplyToDeleted
-	case ae.Status == http.StatusNotFound && call == CallSendDM:
-		e.Code = CodeRecipientAbsent
-	case (ae.Status == http.StatusBadRequest || ae.Status == http.StatusForbidden) && saysTooLong(detail),
-		// X refuses a DM's text by its JSON path: "$.text: a non-blank
-		// text of at most 10000 characters is required."
-		ae.Status == http.StatusBadRequest && call == CallSendDM && strings.Contains(detail, "$.text"):
-		if call == CallSendDM {
-			e.Code = CodeDMTooLong
-		} else {
-			e.Code = CodeTooLong
-		}
-	case ae.Status == http.StatusForbidden && strings.HasSuffix(ae.Type, "/client-forbidden"),
-		ae.Status == http.StatusForbidden && strings.HasSuffix(ae.Type, "/unsupported-authentication"):
-		e.Code = CodeNotAllowed // the app's access or permissions: not this message's fault
-	case ae.Status == http.StatusForbidden && strings.Contains(detail, "suspended"):
-		e.Code = CodeSuspended
-	case ae.Status == http.StatusForbidden && call == CallSendDM && strings.Contains(detail, "send"):
-		e.Code = CodeCannotDM // the cardholder's DMs are closed to the bot
-	}
-	return e
+	return detail
 }
 
 // saysTooLong reports a lowercased detail refusing a text for its length,
@@ -178,7 +201,7 @@ func (c *V2Client) VerifyCredentials() (User, error) {
 		return User{}, c.fail(CallVerify, err)
 	}
 	if u.ID <= 0 {
-		return User{}, &Error{Endpoint: twitterv2.EndpointMe, Status: http.StatusOK, Err: fmt.Errorf("answer has no user id")}
+		return User{}, &Error{Endpoint: twitterv2.EndpointMe, Status: http.StatusOK, Kind: KindUnknown, Err: fmt.Errorf("answer has no user id")}
 	}
 	me := User{ID: u.ID, ScreenName: u.Username}
 	c.mu.Lock()
@@ -296,7 +319,7 @@ func (c *V2Client) Post(text string, inReplyTo int64) (int64, error) {
 		return 0, c.fail(CallPost, err)
 	}
 	if t.ID <= 0 {
-		return 0, &Error{Endpoint: twitterv2.EndpointPostTweet, Status: http.StatusCreated, Err: fmt.Errorf("answer has no post id")}
+		return 0, &Error{Endpoint: twitterv2.EndpointPostTweet, Status: http.StatusCreated, Kind: KindUnknown, Err: fmt.Errorf("answer has no post id")}
 	}
 	return t.ID, nil
 }
@@ -373,7 +396,7 @@ func (c *V2Client) SendDM(recipient int64, text string) (int64, error) {
 		return 0, c.fail(CallSendDM, err)
 	}
 	if sent.EventID <= 0 {
-		return 0, &Error{Endpoint: twitterv2.EndpointSendDM, Status: http.StatusCreated, Err: fmt.Errorf("answer has no dm_event_id")}
+		return 0, &Error{Endpoint: twitterv2.EndpointSendDM, Status: http.StatusCreated, Kind: KindUnknown, Err: fmt.Errorf("answer has no dm_event_id")}
 	}
 	return sent.EventID, nil
 }

@@ -14,9 +14,9 @@ import (
 // TestV2PlaygroundAnswers drives the v2 adapter over real HTTP against the
 // emulator answering as X's own emulator (xdevplatform/playground) and its
 // OpenAPI 2.167 do: a reply to a deleted post refused 400 "Your reply
-// tweet ID is invalid." is a reply to a deleted tweet (v1.1's 385), a text
-// refused 400 for exceeding the maximum length is too long (186), and
-// mentions read under post.fields arrive whole.
+// tweet ID is invalid." is a reply to a deleted tweet (kind gone), a text
+// refused 400 for exceeding the maximum length is too long, and mentions
+// read under post.fields arrive whole.
 func TestV2PlaygroundAnswers(t *testing.T) {
 	srv := twitteremu.New(twitteremu.Options{Bot: benchBot, ReplyGoneAs400: true, TooLongAs400: true, PostFields: true})
 	srv.AddUser(benchAlice)
@@ -44,16 +44,20 @@ func TestV2PlaygroundAnswers(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = a.Post("@alice Done!", buy.ID)
-	var e *twitterapi.Error
-	if !errors.As(err, &e) || e.Status != 400 || e.Code != twitterapi.CodeReplyToDeleted || twitterapi.Classify(err) != twitterapi.KindGone {
-		t.Errorf("reply to a deleted post: %v (kind %d), want 385's kind gone", err, twitterapi.Classify(err))
-	}
-
+	wantRefusal(t, "reply to a deleted post", err, 400, twitterapi.KindGone)
 	_, err = a.Post(strings.Repeat("a", 281), 0)
-	if !errors.As(err, &e) || e.Status != 400 || e.Code != twitterapi.CodeTooLong || twitterapi.Classify(err) != twitterapi.KindRefused {
-		t.Errorf("text too long: %v (kind %d), want 186", err, twitterapi.Classify(err))
-	}
+	wantRefusal(t, "text too long", err, 400, twitterapi.KindTooLong)
 	if mine := srv.TweetsBy(benchBot.ID); len(mine) != 0 {
 		t.Errorf("posted: %+v", mine)
+	}
+}
+
+// wantRefusal checks that err is an answer of that status, classified as
+// kind without a v1.1 code.
+func wantRefusal(t *testing.T, what string, err error, status int, kind twitterapi.Kind) {
+	t.Helper()
+	var e *twitterapi.Error
+	if !errors.As(err, &e) || e.Status != status || e.Code != 0 || twitterapi.Classify(err) != kind {
+		t.Errorf("%s: %v (kind %v), want %d of kind %v", what, err, twitterapi.Classify(err), status, kind)
 	}
 }
