@@ -454,8 +454,13 @@ func looseText(s string) string {
 // that answers a message this daemon never began to post was made by
 // another daemon: this one fences itself. It returns an error when the
 // database failed.
+//
+// The post stays among the unclaimed until its record is committed: the
+// processor holds up a tweet answering an unclaimed post, and decides it
+// on what the database says otherwise, so a post gone from the one and
+// not yet in the other would let a reply to it be decided as answering
+// nothing (a hijacker's confirmation of the post answered as "no request").
 func (g *restoreGuard) claim(ctx context.Context, m storage.OutboxMessage, p twitterPost) error {
-	g.remove(p)
 	delete(g.firstSeen, m.ID)
 	log := g.s.log.With("outbox", m.ID, "channel", m.Channel, "user_id", m.UserID, "kind", m.Kind)
 	if p.live && m.State == storage.OutboxPending && !g.fenced.Swap(true) {
@@ -463,7 +468,11 @@ func (g *restoreGuard) claim(ctx context.Context, m storage.OutboxMessage, p twi
 		log.Error("ALERT: ANOTHER DAEMON IS POSTING FOR THIS ACCOUNT: it posted a reply this one had queued; this one posts nothing more (charges stay safe: both use the same order ids and keys). Stop the daemon on the older database",
 			"their_post", p.id)
 	}
-	return g.s.markSent(ctx, log, m, storage.Post{ID: p.id, At: p.created}, "found on Twitter, posted before this database knew of it")
+	if err := g.s.markSent(ctx, log, m, storage.Post{ID: p.id, At: p.created}, "found on Twitter, posted before this database knew of it"); err != nil {
+		return err
+	}
+	g.remove(p)
+	return nil
 }
 
 func (g *restoreGuard) remove(p twitterPost) {

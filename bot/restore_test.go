@@ -1,7 +1,11 @@
 package bot
 
 import (
+	"context"
+	"database/sql"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/paybytweet/paybytweet/conversations"
 	"github.com/paybytweet/paybytweet/storage"
@@ -63,5 +67,62 @@ func TestRestoreGuardMatch(t *testing.T) {
 				t.Errorf("matched %d (%v), want post %d", p.id, ok, tt.want)
 			}
 		})
+	}
+}
+
+// TestRestoreGuardKeepsAPostUntilItsClaimIsRecorded: while the record of a
+// claim waits for the database (another writer holds it), the post stays
+// among the unclaimed ones, so that the processor still holds up a reply
+// to it; it leaves them once the record is committed. Were it dropped
+// first, a message answering it would meanwhile be decided as answering
+// nothing the database knows.
+func TestRestoreGuardKeepsAPostUntilItsClaimIsRecorded(t *testing.T) {
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	b, db, _ := lookupProcessor(t, now, time.Second, []conversations.Inbound{dmIn(1, 7, "help", now)})
+	runSteps(t, b)
+	due, err := db.NextOutbox(context.Background(), now.Add(time.Minute), 20, nil)
+	if err != nil || len(due) != 1 {
+		t.Fatalf("outbox = %+v, %v; want the answer to help", due, err)
+	}
+	m := due[0]
+	g := b.sender.guard
+	p := twitterPost{ch: conversations.DM, id: 900, recipient: 7, text: m.Text}
+	g.mu.Lock()
+	g.posts, g.read = []twitterPost{p}, true
+	g.mu.Unlock()
+	unclaimed := func() bool {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		return slices.ContainsFunc(g.posts, func(q twitterPost) bool { return q.id == p.id })
+	}
+
+	// Another writer holds the database while the claim is made.
+	other, err := sql.Open("sqlite3", "file:"+db.Path()+"?_txlock=immediate&_busy_timeout=5000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	tx, err := other.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	claimed := make(chan error, 1)
+	go func() { claimed <- g.claim(context.Background(), m, p) }()
+	for i := 0; i < 50; i++ { // while the record waits for the lock
+		if !unclaimed() {
+			tx.Rollback()
+			t.Fatal("the post left the unclaimed ones before its claim was recorded")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	tx.Rollback()
+	if err := <-claimed; err != nil {
+		t.Fatalf("claim: %v", err)
+	}
+	if unclaimed() {
+		t.Error("the post is still unclaimed after its claim was recorded")
+	}
+	if left, _ := db.NextOutbox(context.Background(), now.Add(time.Minute), 20, nil); len(left) != 0 {
+		t.Errorf("the claimed message is still due: %+v", left)
 	}
 }

@@ -39,9 +39,10 @@ var driverName = "sqlite3"
 
 // DB is the bot's database.
 type DB struct {
-	db  *sql.DB // the one writer
-	ro  *sql.DB // readers, which in WAL mode neither wait for nor block it
-	now func() time.Time
+	path string
+	db   *sql.DB // the one writer
+	ro   *sql.DB // readers, which in WAL mode neither wait for nor block it
+	now  func() time.Time
 
 	auditBefore atomic.Int64 // Unix ms; see AuditOrdersBefore
 	// writeFailed is the error of the writer's last write when it failed
@@ -94,7 +95,7 @@ func open(path string, now func() time.Time, upTo int) (*DB, error) {
 	// One connection: one writer, in order, and no SQLITE_BUSY between the
 	// daemon's own components.
 	sqldb.SetMaxOpenConns(1)
-	db := &DB{db: sqldb, now: now}
+	db := &DB{path: path, db: sqldb, now: now}
 	if err := db.migrate(context.Background(), upTo); err != nil {
 		sqldb.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -110,6 +111,9 @@ func open(path string, now func() time.Time, upTo int) (*DB, error) {
 	db.ro.SetMaxOpenConns(4)
 	return db, nil
 }
+
+// Path is the file the database was opened from.
+func (db *DB) Path() string { return db.path }
 
 // Close closes the database.
 func (db *DB) Close() error {
