@@ -297,7 +297,10 @@ func (b *Bot) goLoop(name string, step func() (bool, time.Duration, error), wake
 				}
 				continue
 			}
-			if failures > 0 {
+			// A step that wrote nothing (a processor whose messages wait
+			// for look-ups) says nothing of the disk: the database works
+			// again once a write has gone through.
+			if failures > 0 && !b.db.WritesFailing() {
 				log.Info("the database works again", "after_failures", failures)
 				failures = 0
 			}

@@ -135,6 +135,12 @@ func (db *DB) InboxBacklog(ctx context.Context) (int64, time.Time, error) {
 	return n, fromMS(*oldest), nil
 }
 
+// WritesFailing reports whether the writer's last write failed for the
+// database itself (a full disk, an I/O error) and no commit has succeeded
+// since: a worker whose step found nothing to write cannot tell that the
+// database works again, and this can.
+func (db *DB) WritesFailing() bool { return db.writeFailed.Load() != nil }
+
 // CheckWrites reports whether the database takes writes (the file is
 // not read-only, no other process holds the write lock for ever, the
 // writer's last write did not fail for a full disk or an I/O error),
