@@ -87,6 +87,11 @@ type Options struct {
 	// to account for a post of the bot it answers, or for its request
 	// (see restoreGuard.holdsUp); default 2m.
 	RestoreWait time.Duration
+	// LookupCollect is how long a buy whose enrollment look-up is in
+	// waits for the other look-ups under way, so that a burst of buyers is
+	// decided in one commit; default 50ms. A look-up that hangs holds
+	// nobody back longer than that.
+	LookupCollect time.Duration
 	// MessageAttempts is how many times a message whose processing fails
 	// is tried, with a growing backoff, before it is set aside as failed
 	// for an admin (paybytweet inbox); default 5.
@@ -173,6 +178,9 @@ func New(opt Options) *Bot {
 	}
 	if opt.RestoreWait <= 0 {
 		opt.RestoreWait = 2 * time.Minute
+	}
+	if opt.LookupCollect <= 0 {
+		opt.LookupCollect = lookupCollect
 	}
 	if opt.MessageAttempts <= 0 {
 		opt.MessageAttempts = 5

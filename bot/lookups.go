@@ -21,10 +21,10 @@ const (
 	lookupsFullWait  = time.Second
 )
 
-// lookupCollect is how long a finished look-up may wait for the others
-// under way before the processor is woken to decide its message, so that
-// a burst of buyers is still decided in one commit when the issuer
-// answers quickly, and never held back by a look-up that hangs.
+// lookupCollect is how long a finished look-up waits, by default, for the
+// others under way before its message is decided (Options.LookupCollect),
+// so that a burst of buyers is still decided in one commit when the
+// issuer answers quickly, and never held back by a look-up that hangs.
 const lookupCollect = 50 * time.Millisecond
 
 // staleLookup is how long the answer to a look-up is kept for a message
@@ -43,6 +43,7 @@ type lookups struct {
 	wake    func()          // wakes the processor
 	stopped func() bool     // no new look-up starts once it is true
 	wg      *sync.WaitGroup // counts the goroutines that run look-ups
+	collect time.Duration   // how long an answer waits for the others under way
 
 	mu          sync.Mutex
 	byUser      map[int64]*lookup
@@ -54,9 +55,10 @@ type lookups struct {
 
 // newLookups returns an idle lookups that calls fetch for each look-up,
 // wake when answers are in, and stops starting look-ups once stopped
-// says so; wg counts its goroutines.
-func newLookups(fetch func(int64) (conversations.Enrollment, error), wake func(), stopped func() bool, wg *sync.WaitGroup) *lookups {
-	return &lookups{fetch: fetch, wake: wake, stopped: stopped, wg: wg, byUser: map[int64]*lookup{}}
+// says so; wg counts its goroutines; an answer waits up to collect for
+// the look-ups still under way.
+func newLookups(fetch func(int64) (conversations.Enrollment, error), wake func(), stopped func() bool, wg *sync.WaitGroup, collect time.Duration) *lookups {
+	return &lookups{fetch: fetch, wake: wake, stopped: stopped, wg: wg, collect: collect, byUser: map[int64]*lookup{}}
 }
 
 // lookup is one cardholder's enrollment look-up, for one message.
@@ -85,7 +87,7 @@ func (l *lookups) result(m storage.InboxMessage) (conversations.Enrollment, look
 	defer l.mu.Unlock()
 	if lk, ok := l.byUser[m.UserID]; ok {
 		switch {
-		case !lk.done:
+		case !lk.done, l.collecting(lk):
 			return conversations.Enrollment{}, lookupPending, nil
 		case lk.inboxID == m.ID:
 			delete(l.byUser, m.UserID)
@@ -106,6 +108,12 @@ func (l *lookups) result(m storage.InboxMessage) (conversations.Enrollment, look
 		go l.run()
 	}
 	return conversations.Enrollment{}, lookupPending, nil
+}
+
+// collecting reports whether a finished look-up's answer still waits for
+// the others under way (see lookupCollect). l.mu is held.
+func (l *lookups) collecting(lk *lookup) bool {
+	return lk.done && l.outstanding > 0 && time.Since(lk.doneAt) < l.collect
 }
 
 // waitingUsers returns the cardholders whose look-up is queued or under
@@ -162,7 +170,7 @@ func (l *lookups) wakeLocked() {
 		return
 	}
 	l.armed = true
-	time.AfterFunc(lookupCollect, func() {
+	time.AfterFunc(l.collect, func() {
 		l.mu.Lock()
 		l.armed = false
 		l.mu.Unlock()

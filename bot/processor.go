@@ -35,7 +35,7 @@ func newProcessor(b *Bot) *processor {
 		func(user int64) (conversations.Enrollment, error) { return p.enrollment(b.work, user) },
 		func() { b.wake(b.wakeProcessor) },
 		func() bool { return b.ctx != nil && b.ctx.Err() != nil },
-		&b.wg)
+		&b.wg, b.opt.LookupCollect)
 	return p
 }
 

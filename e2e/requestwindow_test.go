@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paybytweet/paybytweet/bot"
 	"github.com/paybytweet/paybytweet/emulators/twitteremu"
 	"github.com/paybytweet/paybytweet/twitterapi"
 )
@@ -19,7 +20,9 @@ import (
 func TestRequestWindowCountsFromItsPost(t *testing.T) { eachAPI(t, testRequestWindowCountsFromItsPost) }
 
 func testRequestWindowCountsFromItsPost(t *testing.T, api string) {
-	r := newRig(t, api)
+	// Both buyers' enrollment look-ups are in before either is decided,
+	// however slow the machine: one batch.
+	r := newRig(t, api, botOption(func(o *bot.Options) { o.LookupCollect = time.Minute }))
 	post := r.ep(twitterapi.CallPost)
 	from := len(r.tw.Requests())
 	r.tw.InjectFault(twitteremu.Fault{Endpoint: post, Delay: time.Second})
