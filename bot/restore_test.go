@@ -58,8 +58,8 @@ func TestRestoreGuardMatch(t *testing.T) {
 		{"another DM about no order", dm(783214, "", "You have no request waiting for confirmation, so there is nothing to cancel."), nil, 0},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			g := &restoreGuard{posts: posts}
-			p, ok := g.match(tt.m, tt.terms)
+			h := &restoreHolds{posts: posts}
+			p, ok := h.match(tt.m, tt.terms)
 			switch {
 			case tt.want == 0 && ok:
 				t.Errorf("matched post %d %q", p.id, p.text)
@@ -85,15 +85,15 @@ func TestRestoreGuardKeepsAPostUntilItsClaimIsRecorded(t *testing.T) {
 		t.Fatalf("outbox = %+v, %v; want the answer to help", due, err)
 	}
 	m := due[0]
-	g := b.sender.guard
+	g, h := b.sender.guard, b.holds
 	p := twitterPost{ch: conversations.DM, id: 900, recipient: 7, text: m.Text}
-	g.mu.Lock()
-	g.posts, g.read = []twitterPost{p}, true
-	g.mu.Unlock()
+	h.mu.Lock()
+	h.posts, h.read = []twitterPost{p}, true
+	h.mu.Unlock()
 	unclaimed := func() bool {
-		g.mu.Lock()
-		defer g.mu.Unlock()
-		return slices.ContainsFunc(g.posts, func(q twitterPost) bool { return q.id == p.id })
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		return slices.ContainsFunc(h.posts, func(q twitterPost) bool { return q.id == p.id })
 	}
 
 	// Another writer holds the database while the claim is made.
@@ -107,7 +107,7 @@ func TestRestoreGuardKeepsAPostUntilItsClaimIsRecorded(t *testing.T) {
 		t.Fatal(err)
 	}
 	claimed := make(chan error, 1)
-	go func() { claimed <- g.claim(context.Background(), m, p) }()
+	go func() { claimed <- g.claim(context.Background(), m, p, b.sender.markSent) }()
 	for i := 0; i < 50; i++ { // while the record waits for the lock
 		if !unclaimed() {
 			tx.Rollback()
