@@ -126,3 +126,28 @@ func TestRestoreGuardKeepsAPostUntilItsClaimIsRecorded(t *testing.T) {
 		t.Errorf("the claimed message is still due: %+v", left)
 	}
 }
+
+// TestRestoreGuardClaimsWhatTwitterHolds: the bot's DM on Twitter that
+// the database does not record (it was restored) is found by the guard's
+// first read, and the message queued again that it is is recorded as
+// sent as that DM, not posted twice; the guard is careful from then on.
+func TestRestoreGuardClaimsWhatTwitterHolds(t *testing.T) {
+	r := newSenderRig(t)
+	lost, err := r.tw.SendDM(senderBot.ID, senderAlice.ID, "how to buy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.queue(t, conversations.Reply{Channel: conversations.DM, UserID: senderAlice.ID, Kind: "help", Text: "how to buy"})
+	r.step(t)
+	if dms := r.tw.DMs(); len(dms) != 1 || !r.recorded(t, conversations.DM, lost.ID) {
+		t.Fatalf("DMs %+v; want only the lost one, recorded as the queued message", dms)
+	}
+	if !r.s.guard.holds.isCareful() {
+		// The lost DM was explained by nothing sending: careful for
+		// carefulRounds settling delays.
+		t.Error("the guard is not careful after finding a post it did not know")
+	}
+	if due := r.due(t); len(due) != 0 {
+		t.Errorf("still due: %+v", due)
+	}
+}
