@@ -25,11 +25,12 @@ var (
 // emulator over HTTP with the real v1.1 client; its clock is the wall
 // clock moved on by skip.
 type senderRig struct {
-	s    *sender
-	db   *storage.DB
-	tw   *twitteremu.Server
-	skip atomic.Int64 // nanoseconds
-	log  *testkit.Buffer
+	s      *sender
+	db     *storage.DB
+	tw     *twitteremu.Server
+	skip   atomic.Int64 // nanoseconds
+	queued atomic.Int64
+	log    *testkit.Buffer
 }
 
 func newSenderRig(t *testing.T) *senderRig {
@@ -71,8 +72,11 @@ func newSenderRig(t *testing.T) *senderRig {
 // queue puts r in the outbox, as a decision would.
 func (r *senderRig) queue(t *testing.T, reply conversations.Reply) {
 	t.Helper()
-	if _, err := r.db.Announce(context.Background(), "test", time.Unix(0, time.Now().UnixNano()), reply); err != nil {
-		t.Fatal(err)
+	// Each its own announcement: one a second, as Announce keeps one per
+	// offer and time.
+	at := time.Unix(r.queued.Add(1), 0)
+	if queued, err := r.db.Announce(context.Background(), "test", at, reply); err != nil || !queued {
+		t.Fatalf("queue: %v, %v", queued, err)
 	}
 }
 
@@ -119,7 +123,7 @@ func TestSenderPostsAndRecords(t *testing.T) {
 		t.Errorf("DMs %+v: want the one, recorded", dms)
 	}
 	if len(tweets) != 1 || !r.recorded(t, conversations.Tweet, tweets[0].ID) {
-		t.Errorf("tweets %+v: want the one, recorded", tweets)
+		t.Errorf("tweets %+v: want the one, recorded\n%s", tweets, r.log)
 	}
 	if due := r.due(t); len(due) != 0 {
 		t.Errorf("still due: %+v", due)
