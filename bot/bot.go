@@ -137,6 +137,7 @@ type Bot struct {
 	charger       *charger
 	auditor       *auditor
 	sender        *sender
+	holds         *restoreHolds // the restore guard's, which the processor asks
 	mentions, dms *poller
 
 	announceMu sync.Mutex
@@ -191,6 +192,7 @@ func New(opt Options) *Bot {
 		wakeProcessor: make(chan struct{}, 1), wakeCharger: make(chan struct{}, 1), wakeSender: make(chan struct{}, 1),
 		wakeAuditor: make(chan struct{}, 1),
 	}
+	b.holds = newRestoreHolds(opt.Logger.With("component", "sender"), opt.RestoreWait)
 	b.processor, b.charger, b.sender, b.auditor = newProcessor(b), newCharger(b), newSender(b), newAuditor(b)
 	b.mentions, b.dms = newMentionsPoller(b), newDMsPoller(b)
 	b.current.Store(newSettings(opt.Config))
@@ -232,7 +234,7 @@ func (b *Bot) Open(ctx context.Context) error {
 	}
 	b.goLoop("processor", b.processor.step, b.wakeProcessor)
 	b.goLoop("charger", b.charger.step, b.wakeCharger)
-	b.goLoop("sender", b.sender.step, b.wakeSender)
+	b.goLoop("sender", func() (bool, time.Duration, error) { return b.sender.step(b.ctx, b.work) }, b.wakeSender)
 	b.goLoop("auditor", b.auditor.step, b.wakeAuditor)
 	b.wg.Add(1)
 	go func() {
@@ -553,4 +555,18 @@ func (b *Bot) PollNow() {
 	b.verifyIdentity()
 	b.mentions.pollAfterRunning()
 	b.dms.pollAfterRunning()
+}
+
+// newSender wires the sender and its restore guard to the bot's parts.
+func newSender(b *Bot) *sender {
+	log := b.log.With("component", "sender")
+	access := twitterAccess{
+		botID:  b.botID.Load,
+		ready:  func() bool { return b.botID.Load() != 0 && b.checkAuth() },
+		broken: b.authBroken.Load,
+		failed: b.twitterFailed,
+	}
+	guard := newRestoreGuard(guardDeps{store: b.db, twitter: b.tw, access: access, settings: b.settings, now: b.now, log: log, maxAge: b.opt.MaxAge}, b.holds)
+	return newSenderOf(senderDeps{store: b.db, twitter: b.tw, access: access, guard: guard, settings: b.settings, now: b.now, log: log,
+		pollLag: b.opt.PollLag, wakeProcessor: func() { b.wake(b.wakeProcessor) }})
 }

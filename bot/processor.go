@@ -164,7 +164,7 @@ func (p *processor) decider(m storage.InboxMessage, st *settings, now time.Time,
 				err = fmt.Errorf("%w: %v", errPanic, r)
 			}
 		}()
-		if b.sender.guard.holdsUp(m, intent, f.Orders) {
+		if b.holds.holdsUp(m, intent, f.Orders) {
 			return conversations.Decision{Wait: waitRestore}, nil
 		}
 		return conversations.Decide(conversations.Situation{

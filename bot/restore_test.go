@@ -58,8 +58,8 @@ func TestRestoreGuardMatch(t *testing.T) {
 		{"another DM about no order", dm(783214, "", "You have no request waiting for confirmation, so there is nothing to cancel."), nil, 0},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			g := &restoreGuard{posts: posts}
-			p, ok := g.match(tt.m, tt.terms)
+			h := &restoreHolds{posts: posts}
+			p, ok := h.match(tt.m, tt.terms)
 			switch {
 			case tt.want == 0 && ok:
 				t.Errorf("matched post %d %q", p.id, p.text)
@@ -85,15 +85,15 @@ func TestRestoreGuardKeepsAPostUntilItsClaimIsRecorded(t *testing.T) {
 		t.Fatalf("outbox = %+v, %v; want the answer to help", due, err)
 	}
 	m := due[0]
-	g := b.sender.guard
+	g, h := b.sender.guard, b.holds
 	p := twitterPost{ch: conversations.DM, id: 900, recipient: 7, text: m.Text}
-	g.mu.Lock()
-	g.posts, g.read = []twitterPost{p}, true
-	g.mu.Unlock()
+	h.mu.Lock()
+	h.posts, h.read = []twitterPost{p}, true
+	h.mu.Unlock()
 	unclaimed := func() bool {
-		g.mu.Lock()
-		defer g.mu.Unlock()
-		return slices.ContainsFunc(g.posts, func(q twitterPost) bool { return q.id == p.id })
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		return slices.ContainsFunc(h.posts, func(q twitterPost) bool { return q.id == p.id })
 	}
 
 	// Another writer holds the database while the claim is made.
@@ -107,7 +107,7 @@ func TestRestoreGuardKeepsAPostUntilItsClaimIsRecorded(t *testing.T) {
 		t.Fatal(err)
 	}
 	claimed := make(chan error, 1)
-	go func() { claimed <- g.claim(context.Background(), m, p) }()
+	go func() { claimed <- g.claim(context.Background(), m, p, b.sender.markSent) }()
 	for i := 0; i < 50; i++ { // while the record waits for the lock
 		if !unclaimed() {
 			tx.Rollback()
@@ -124,5 +124,30 @@ func TestRestoreGuardKeepsAPostUntilItsClaimIsRecorded(t *testing.T) {
 	}
 	if left, _ := db.NextOutbox(context.Background(), now.Add(time.Minute), 20, nil); len(left) != 0 {
 		t.Errorf("the claimed message is still due: %+v", left)
+	}
+}
+
+// TestRestoreGuardClaimsWhatTwitterHolds: the bot's DM on Twitter that
+// the database does not record (it was restored) is found by the guard's
+// first read, and the message queued again that it is is recorded as
+// sent as that DM, not posted twice; the guard is careful from then on.
+func TestRestoreGuardClaimsWhatTwitterHolds(t *testing.T) {
+	r := newSenderRig(t)
+	lost, err := r.tw.SendDM(senderBot.ID, senderAlice.ID, "how to buy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.queue(t, conversations.Reply{Channel: conversations.DM, UserID: senderAlice.ID, Kind: "help", Text: "how to buy"})
+	r.step(t)
+	if dms := r.tw.DMs(); len(dms) != 1 || !r.recorded(t, conversations.DM, lost.ID) {
+		t.Fatalf("DMs %+v; want only the lost one, recorded as the queued message", dms)
+	}
+	if !r.s.guard.holds.isCareful() {
+		// The lost DM was explained by nothing sending: careful for
+		// carefulRounds settling delays.
+		t.Error("the guard is not careful after finding a post it did not know")
+	}
+	if due := r.due(t); len(due) != 0 {
+		t.Errorf("still due: %+v", due)
 	}
 }

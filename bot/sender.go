@@ -26,8 +26,7 @@ import (
 // Twitter's budgets, and makes each visible once: a message whose post was
 // interrupted is looked for on Twitter before it is posted again.
 type sender struct {
-	b   *Bot
-	log *slog.Logger
+	senderDeps
 
 	mu     sync.Mutex
 	paused map[conversations.Channel]time.Time // no posting on a channel until then
@@ -37,7 +36,50 @@ type sender struct {
 
 	searchMu sync.Mutex
 	searches map[int64]search // unfinished searches, by outbox id
-	guard    *restoreGuard    // what Twitter holds that the database does not record
+}
+
+// senderStore is what the sender reads and writes; *storage.DB is it.
+type senderStore interface {
+	NextOutbox(ctx context.Context, now time.Time, limit int, first []string) ([]storage.OutboxMessage, error)
+	MarkSending(ctx context.Context, id int64) error
+	MarkSendingAll(ctx context.Context, ids []int64) (map[int64]bool, error)
+	MarkSentAll(ctx context.Context, sent map[int64]storage.Post) (map[int64]bool, error)
+	ApplyDelivery(ctx context.Context, id int64, d storage.Delivery) error
+	SentByUserSince(ctx context.Context, ch conversations.Channel, t time.Time) (map[int64]int, error)
+	OldestSentSince(ctx context.Context, ch conversations.Channel, t time.Time) (time.Time, error)
+	SentIDRecorded(ctx context.Context, ch conversations.Channel, sentID int64) (bool, error)
+	Order(ctx context.Context, id string) (conversations.Order, error)
+}
+
+// senderTwitter is what the sender calls of Twitter: posts, and the lists
+// where it looks for a post it may have made.
+type senderTwitter interface {
+	Post(text string, inReplyTo int64) (int64, error)
+	SendDM(recipient int64, text string) (int64, error)
+	OwnTweets(userID, sinceID int64, token string) (twitterapi.Page, error)
+	DMEvents(token string) ([]twitterapi.DM, string, error)
+}
+
+// twitterAccess is what a worker that calls Twitter learns from the bot
+// of the account's standing, and tells it of failures.
+type twitterAccess struct {
+	botID  func() int64 // the bot's own user id; 0 until known
+	ready  func() bool  // verified, and the credentials work (tried again when refused)
+	broken func() bool  // the credentials are refused
+	failed func(what string, err error)
+}
+
+// senderDeps is what a sender is made of.
+type senderDeps struct {
+	store         senderStore
+	twitter       senderTwitter
+	access        twitterAccess
+	guard         *restoreGuard
+	settings      func() *settings
+	now           func() time.Time
+	log           *slog.Logger
+	pollLag       time.Duration // Options.PollLag
+	wakeProcessor func()        // a sent request may let a confirmation be decided
 }
 
 // concurrentPosts bounds the posts the sender has in flight at once: each
@@ -45,10 +87,8 @@ type sender struct {
 // recipient), so overlapping them keeps everyone's order.
 const concurrentPosts = 8
 
-func newSender(b *Bot) *sender {
-	s := &sender{b: b, log: b.log.With("component", "sender"), started: b.now(), paused: map[conversations.Channel]time.Time{}, searches: map[int64]search{}}
-	s.guard = newRestoreGuard(s)
-	return s
+func newSenderOf(d senderDeps) *sender {
+	return &sender{senderDeps: d, started: d.now(), paused: map[conversations.Channel]time.Time{}, searches: map[int64]search{}}
 }
 
 func (s *sender) pause(ch conversations.Channel, until time.Time, why string) {
@@ -71,30 +111,38 @@ func (s *sender) pausedUntil(ch conversations.Channel, now time.Time) (time.Time
 // then the cardholders who have had the fewest posts in the window, so
 // that when the posting budget runs short one cardholder cannot spend it
 // for everyone. Each is a different cardholder's, and up to
-// concurrentPosts are posted at once. It returns how long until something may be due when there
-// is nothing to do now, and an error when the database failed.
-func (s *sender) step() (bool, time.Duration, error) {
-	b := s.b
-	if b.botID.Load() == 0 || !b.checkAuth() {
+// concurrentPosts are posted at once. Nothing new is begun once stop is
+// done; work is the context of the work in flight. It returns how long
+// until something may be due when there is nothing to do now, and an
+// error when the database failed.
+func (s *sender) step(stop, work context.Context) (bool, time.Duration, error) {
+	if s.access.botID() == 0 || !s.access.ready() {
 		return false, 5 * time.Second, nil
 	}
-	ctx := b.work
-	now := b.now()
-	msgs, err := b.db.NextOutbox(ctx, now, 20, moneyKinds)
+	now := s.now()
+	msgs, err := s.store.NextOutbox(work, now, 20, moneyKinds)
 	if err != nil {
 		return false, 0, err
 	}
-	msgs, did, err := s.guard.screen(ctx, msgs)
+	msgs, did, err := s.guard.screen(work, msgs, s.markSent)
+	if err != nil || len(msgs) == 0 {
+		return did, 0, err
+	}
+	budgets, err := s.budgets(work, now)
 	if err != nil {
 		return false, 0, err
 	}
-	if len(msgs) == 0 {
-		return did, 0, nil
-	}
-	budgets, err := s.budgets(ctx, now)
+	sortForBudget(msgs, budgets)
+	out, err := s.withinBudget(stop, work, msgs, budgets, now)
 	if err != nil {
-		return false, 0, err
+		return did, 0, err
 	}
+	return did || len(out) > 0, 0, s.sendAll(stop, work, out)
+}
+
+// sortForBudget puts news about money first, then the cardholders who
+// have had the fewest posts in the window.
+func sortForBudget(msgs []storage.OutboxMessage, budgets map[conversations.Channel][]*budget) {
 	sort.SliceStable(msgs, func(i, j int) bool {
 		mi, mj := msgs[i], msgs[j]
 		if oi, oj := outcomeKinds[mi.Kind], outcomeKinds[mj.Kind]; oi != oj {
@@ -102,9 +150,15 @@ func (s *sender) step() (bool, time.Duration, error) {
 		}
 		return budgets[mi.Channel][0].byUser[mi.UserID] < budgets[mj.Channel][0].byUser[mj.UserID]
 	})
+}
+
+// withinBudget returns those of msgs that may be posted now, counting
+// each against its channel's budgets, and pauses a channel whose budget
+// is used up.
+func (s *sender) withinBudget(stop, work context.Context, msgs []storage.OutboxMessage, budgets map[conversations.Channel][]*budget, now time.Time) ([]storage.OutboxMessage, error) {
 	var out []storage.OutboxMessage
 	for _, m := range msgs {
-		if b.ctx.Err() != nil || b.authBroken.Load() {
+		if stop.Err() != nil || s.access.broken() {
 			break
 		}
 		if _, paused := s.pausedUntil(m.Channel, now); paused {
@@ -112,8 +166,8 @@ func (s *sender) step() (bool, time.Duration, error) {
 		}
 		buds := budgets[m.Channel]
 		if bud := spentBudget(buds); bud != nil {
-			if err := s.pauseForBudget(ctx, m.Channel, bud, now); err != nil {
-				return did, 0, err
+			if err := s.pauseForBudget(work, m.Channel, bud, now); err != nil {
+				return out, err
 			}
 			continue
 		}
@@ -130,20 +184,20 @@ func (s *sender) step() (bool, time.Duration, error) {
 		}
 		out = append(out, m)
 	}
-	return did || len(out) > 0, 0, s.sendAll(ctx, out)
+	return out, nil
 }
 
 // sendAll sends msgs, up to concurrentPosts at a time, and returns the
 // first database failure. The posts of messages never tried are recorded
 // as begun all in one commit, before any of them is made.
-func (s *sender) sendAll(ctx context.Context, msgs []storage.OutboxMessage) error {
+func (s *sender) sendAll(stop, ctx context.Context, msgs []storage.OutboxMessage) error {
 	var fresh []int64
 	for _, m := range msgs {
 		if m.State == storage.OutboxPending {
 			fresh = append(fresh, m.ID)
 		}
 	}
-	marked, err := s.b.db.MarkSendingAll(ctx, fresh)
+	marked, err := s.store.MarkSendingAll(ctx, fresh)
 	if err != nil {
 		return fmt.Errorf("mark sending: %w", err)
 	}
@@ -161,18 +215,7 @@ func (s *sender) sendAll(ctx context.Context, msgs []storage.OutboxMessage) erro
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			var err error
-			if marked[m.ID] {
-				// Its post is recorded as begun: made now, it costs no
-				// search of Twitter at the next start. Twitter's own
-				// refusals (a pause, a rate limit) put it back.
-				err = s.post(ctx, s.log.With("outbox", m.ID, "channel", m.Channel, "user_id", m.UserID, "kind", m.Kind), m, batch)
-			} else if s.b.ctx.Err() == nil && !s.b.authBroken.Load() {
-				if _, paused := s.pausedUntil(m.Channel, s.b.now()); !paused {
-					err = s.send(ctx, m)
-				}
-			}
-			if err != nil {
+			if err := s.sendOne(stop, ctx, m, marked[m.ID], batch); err != nil {
 				mu.Lock()
 				first = cmp.Or(first, err)
 				mu.Unlock()
@@ -183,16 +226,38 @@ func (s *sender) sendAll(ctx context.Context, msgs []storage.OutboxMessage) erro
 	return cmp.Or(first, s.recordSent(ctx, batch))
 }
 
+// sendOne posts m, one of a step's; marked says its post was recorded as
+// begun in this step.
+func (s *sender) sendOne(stop, ctx context.Context, m storage.OutboxMessage, marked bool, batch *posted) error {
+	if marked {
+		// Its post is recorded as begun: made now, it costs no search of
+		// Twitter at the next start. Twitter's own refusals (a pause, a
+		// rate limit) put it back.
+		return s.post(ctx, logFor(s.log, m), m, batch)
+	}
+	if stop.Err() != nil || s.access.broken() {
+		return nil
+	}
+	if _, paused := s.pausedUntil(m.Channel, s.now()); paused {
+		return nil
+	}
+	return s.send(ctx, m)
+}
+
+func logFor(log *slog.Logger, m storage.OutboxMessage) *slog.Logger {
+	return log.With("outbox", m.ID, "channel", m.Channel, "user_id", m.UserID, "kind", m.Kind)
+}
+
 // recordSent records the posts of batch in one commit, and what follows
 // from each; when that commit fails, each is recorded on its own. It
 // returns an error when the database failed.
 func (s *sender) recordSent(ctx context.Context, batch *posted) error {
 	// Recorded even while shutting down: they are on Twitter now.
-	finished, err := s.b.db.MarkSentAll(context.WithoutCancel(ctx), batch.posts)
+	finished, err := s.store.MarkSentAll(context.WithoutCancel(ctx), batch.posts)
 	var errs []error
 	for outboxID, p := range batch.posts {
 		m := batch.msgs[outboxID]
-		log := s.log.With("outbox", m.ID, "channel", m.Channel, "user_id", m.UserID, "kind", m.Kind)
+		log := logFor(s.log, m)
 		switch {
 		case err != nil:
 			// Every post is tried, whatever the one before came to: each
@@ -257,7 +322,7 @@ func overShare(buds []*budget, userID int64) bool {
 // channel's windows (twitter.limits: tweets per window; DMs per window and
 // per day), by recipient.
 func (s *sender) budgets(ctx context.Context, now time.Time) (map[conversations.Channel][]*budget, error) {
-	lim := s.b.settings().cfg.Twitter.Limits
+	lim := s.settings().cfg.Twitter.Limits
 	out := map[conversations.Channel][]*budget{
 		conversations.Tweet: {{limit: lim.TweetsPerWindow, window: lim.TweetWindow}},
 		conversations.DM:    {{limit: lim.DMsPerDay, window: 24 * time.Hour}, {limit: lim.DMsPerWindow, window: lim.DMWindow}},
@@ -268,7 +333,7 @@ func (s *sender) budgets(ctx context.Context, now time.Time) (map[conversations.
 				bud.limit, bud.byUser = 0, map[int64]int{}
 				continue
 			}
-			byUser, err := s.b.db.SentByUserSince(ctx, ch, now.Add(-bud.window))
+			byUser, err := s.store.SentByUserSince(ctx, ch, now.Add(-bud.window))
 			if err != nil {
 				return nil, fmt.Errorf("count sent messages: %w", err)
 			}
@@ -284,7 +349,7 @@ func (s *sender) budgets(ctx context.Context, now time.Time) (map[conversations.
 // pauseForBudget pauses a channel whose budget is used up until the
 // oldest post of its window leaves it.
 func (s *sender) pauseForBudget(ctx context.Context, ch conversations.Channel, bud *budget, now time.Time) error {
-	oldest, err := s.b.db.OldestSentSince(ctx, ch, now.Add(-bud.window))
+	oldest, err := s.store.OldestSentSince(ctx, ch, now.Add(-bud.window))
 	if err != nil {
 		return err
 	}
@@ -309,29 +374,20 @@ var moneyKinds = func() []string {
 // send posts message m, or settles an interrupted post of it first. It
 // returns an error when the database failed.
 func (s *sender) send(ctx context.Context, m storage.OutboxMessage) error {
-	b := s.b
-	log := s.log.With("outbox", m.ID, "channel", m.Channel, "user_id", m.UserID, "kind", m.Kind)
+	log := logFor(s.log, m)
 	if m.State == storage.OutboxSending {
 		// An earlier post may have reached Twitter: look before posting,
 		// once Twitter lists what the daemon before this one may have
 		// posted just before it stopped.
-		if at := s.started.Add(b.opt.PollLag); b.now().Before(at) {
-			return s.reschedule(ctx, log, m, at, false, errNotListedYet)
+		if at := s.started.Add(s.pollLag); s.now().Before(at) {
+			return s.apply(ctx, log, m, retry(at, false, errNotListedYet))
 		}
-		p, found, err := s.find(m)
-		if err != nil {
-			if errors.Is(err, errNotSettled) {
-				log.Warn("still looking for an interrupted post on Twitter; it is not posted again until that is known", "err", err)
-			} else {
-				b.twitterFailed("look for an interrupted post", err)
-			}
-			return s.reschedule(ctx, log, m, s.retryAt(m, err), false, err)
-		}
-		if found {
-			return s.markSent(ctx, log, m, p, "found on Twitter after an interrupted post")
+		p, found, err := s.find(ctx, m)
+		if d, settled := afterSearch(m, p, found, err, s.now()); settled {
+			return s.apply(ctx, log, m, d)
 		}
 	}
-	if err := b.db.MarkSending(ctx, m.ID); err != nil {
+	if err := s.store.MarkSending(ctx, m.ID); err != nil {
 		if errors.Is(err, storage.ErrConflict) {
 			return nil // finished meanwhile
 		}
@@ -349,113 +405,83 @@ type posted struct {
 }
 
 // post posts m, whose post is recorded as begun (MarkSending), and
-// records what came of it: a post that went through is added to batch to
-// be recorded with the others, or recorded at once when batch is nil. It
-// returns an error when the database failed.
+// records what came of it (deliver): a post that went through is added to
+// batch to be recorded with the others, or recorded at once when batch is
+// nil. It returns an error when the database failed.
 func (s *sender) post(ctx context.Context, log *slog.Logger, m storage.OutboxMessage, batch *posted) error {
-	b := s.b
 	crashpoint.Hit(crashpoint.BeforePost)
+	var a postAnswer
 	var id int64
-	var err error
-	began := b.now()
+	began := s.now()
 	if m.Channel == conversations.DM {
-		id, err = b.tw.SendDM(m.UserID, m.Text)
+		id, a.err = s.twitter.SendDM(m.UserID, m.Text)
 	} else {
-		id, err = b.tw.Post(m.Text, m.InReplyTo)
+		id, a.err = s.twitter.Post(m.Text, m.InReplyTo)
 	}
 	crashpoint.Hit(crashpoint.AfterPost)
-	if err == nil {
-		p := storage.Post{ID: id, At: postedAt(id, began, b.now())}
-		if batch == nil {
-			return s.markSent(ctx, log, m, p, "")
-		}
+	if a.err == nil && batch != nil {
 		batch.mu.Lock()
-		batch.msgs[m.ID], batch.posts[m.ID] = m, p
+		batch.msgs[m.ID], batch.posts[m.ID] = m, storage.Post{ID: id, At: postedAt(id, began, s.now())}
 		batch.mu.Unlock()
 		return nil
 	}
-	if shortened, serr := s.shortenTooLong(ctx, log, m, err); shortened || serr != nil {
-		return serr
+	if a.err == nil {
+		a.post = storage.Post{ID: id, At: postedAt(id, began, s.now())}
+	} else {
+		s.lookUp(ctx, m, &a)
 	}
-	now := b.now()
-	switch twitterapi.Classify(err) {
-	case twitterapi.KindDuplicate:
-		// 187 alone does not prove the reply is out: it may be an older
-		// tweet with the same text. Look for this reply itself.
-		p, found, ferr := s.find(m)
-		if ferr != nil {
-			return s.reschedule(ctx, log, m, s.retryAt(m, ferr), false, ferr)
-		}
-		if found {
-			return s.markSent(ctx, log, m, p, "duplicate status, and it is this reply")
-		}
-		text := m.Text + " ·" + strconv.FormatInt(m.ID, 36)
-		if err := b.db.ReplaceText(context.WithoutCancel(ctx), m.ID, text); err != nil {
-			return fmt.Errorf("change duplicate text: %w", err)
-		}
-		log.Warn("Twitter calls this text a duplicate of an older tweet; sending it with a distinguishing suffix")
-		return s.reschedule(ctx, log, m, now, true, err)
-	case twitterapi.KindGone, twitterapi.KindRefused, twitterapi.KindTooLong:
-		// A text too long that shortenTooLong did not shorten is refused.
-		return s.refused(ctx, log, m, err)
-	case twitterapi.KindAccount:
-		at := now.Add(5 * time.Minute)
-		log.Error("TWITTER REFUSES THE ACCOUNT THIS: posting paused, everything stays queued; an operator must look", "err", err, "alert", "twitter_account_refused")
-		s.pause(m.Channel, at, err.Error())
-		return s.reschedule(ctx, log, m, at, true, err)
-	case twitterapi.KindUnexpected:
-		// A refusal Twitter's documentation does not explain: maybe this
-		// message's (a reply its author does not allow), maybe passing.
-		// Only this message waits; after a few tries it counts as refused.
-		if m.Attempts >= unexpectedTries {
-			return s.refused(ctx, log, m, err)
-		}
-		log.Error("Twitter refuses this message with an unexpected error; it is tried again", "err", err)
-		return s.reschedule(ctx, log, m, now.Add(time.Minute), true, err)
-	case twitterapi.KindRateLimited:
-		at := s.retryAt(m, err)
-		s.pause(m.Channel, at, "rate limited")
-		return s.reschedule(ctx, log, m, at, true, err)
-	case twitterapi.KindPostingLimit:
-		at := now.Add(b.settings().cfg.Twitter.Limits.TweetWindow)
-		if oldest, oerr := b.db.OldestSentSince(ctx, m.Channel, now.Add(-b.settings().cfg.Twitter.Limits.TweetWindow)); oerr == nil && !oldest.IsZero() {
-			at = oldest.Add(b.settings().cfg.Twitter.Limits.TweetWindow)
-		}
-		s.pause(m.Channel, at, "Twitter's posting limit (185)")
-		return s.reschedule(ctx, log, m, at, true, err)
-	case twitterapi.KindPaused:
-		at := now.Add(15 * time.Minute)
-		log.Error("Twitter asks the account to pause (226/326); posting paused", "err", err)
-		s.pause(m.Channel, at, err.Error())
-		return s.reschedule(ctx, log, m, at, true, err)
-	case twitterapi.KindCapped:
-		at := now.Add(15 * time.Minute)
-		if e := (*twitterapi.Error)(nil); errors.As(err, &e) && e.ResetAt.After(now) {
-			at = e.ResetAt
-		}
-		if !twitterapi.NotSent(err) {
-			log.Error("ALERT: the API's usage cap or pay-per-use credits are used up: posting on this channel paused, everything stays queued; an operator must raise the cap or add credits", "until", at.Format(time.RFC3339), "err", err)
-		}
-		s.pause(m.Channel, at, "usage cap or credits used up")
-		return s.reschedule(ctx, log, m, at, true, err)
-	case twitterapi.KindAuth:
-		b.twitterFailed("post", err)
-		return s.reschedule(ctx, log, m, now.Add(5*time.Second), true, err)
-	default: // transient or unknown: it may be on Twitter
-		if !twitterapi.MayHavePosted(err) {
-			return s.reschedule(ctx, log, m, now.Add(backoff.Wait(m.Attempts+1)), true, err)
-		}
-		return s.reschedule(ctx, log, m, s.listedAfter(now, backoff.Wait(m.Attempts+1)), false, err)
+	return s.apply(ctx, log, m, deliver(m, a, s.now(), s.rules()))
+}
+
+// lookUp reads what the transition needs to know besides Twitter's
+// answer a.err: whether a duplicate is this message, when a posting
+// limit's window frees, the order a refused DM is about.
+func (s *sender) lookUp(ctx context.Context, m storage.OutboxMessage, a *postAnswer) {
+	switch {
+	case twitterapi.Classify(a.err) == twitterapi.KindDuplicate:
+		a.foundPost, a.found, a.findErr = s.find(ctx, m)
+	case twitterapi.Classify(a.err) == twitterapi.KindPostingLimit:
+		window := s.settings().cfg.Twitter.Limits.TweetWindow
+		a.oldestSent, _ = s.store.OldestSentSince(ctx, m.Channel, s.now().Add(-window))
+	case mayRefuse(a.err) && aboutOrder(m):
+		a.order, a.orderErr = s.store.Order(context.WithoutCancel(ctx), m.OrderID)
 	}
 }
 
-// listedAfter is when to look for a post that may have been made by now:
-// wait from now, and no sooner than PollLag, since Twitter's lists may
-// not show a post until then, and a search that looked sooner would miss
-// it and post it again. Tweets have Twitter's duplicate check (187)
-// behind this; direct messages have nothing.
-func (s *sender) listedAfter(now time.Time, wait time.Duration) time.Time {
-	return now.Add(max(wait, s.b.opt.PollLag))
+func (s *sender) rules() sendRules {
+	st := s.settings()
+	return sendRules{pollLag: s.pollLag, tweetWindow: st.cfg.Twitter.Limits.TweetWindow, messages: st.messages}
+}
+
+// apply does what d says becomes of m: one storage call records it, and
+// the channel is paused, the bot told of a failure, and the log told, as
+// d says. It returns an error when the database failed.
+func (s *sender) apply(ctx context.Context, log *slog.Logger, m storage.OutboxMessage, d delivery) error {
+	for _, l := range d.logs {
+		log.Log(ctx, l.level, l.msg, l.args...)
+	}
+	if d.twitterFailed != "" {
+		s.access.failed(d.twitterFailed, d.cause)
+	}
+	if !d.pause.IsZero() {
+		s.pause(m.Channel, d.pause, d.pauseWhy)
+	}
+	if d.store.Sent != nil {
+		return s.markSent(ctx, log, m, *d.store.Sent, d.note)
+	}
+	// Recorded even while shutting down: what Twitter answered is known.
+	err := s.store.ApplyDelivery(context.WithoutCancel(ctx), m.ID, d.store)
+	switch {
+	case errors.Is(err, storage.ErrConflict):
+		return nil // finished meanwhile
+	case err != nil:
+		return fmt.Errorf("record delivery: %w", err)
+	case d.store.Failed:
+		log.Error("Twitter refuses this message for good; it will not be sent", "err", d.cause, "public_note", len(d.store.Notes) > 0)
+	default:
+		log.Warn("send failed; will retry", "at", d.store.RetryAt.Format(time.RFC3339), "known_not_posted", d.store.NotPosted, "err", d.cause)
+	}
+	return nil
 }
 
 // errNotListedYet says that an interrupted post is not looked for yet:
@@ -488,79 +514,22 @@ var outcomeKinds = map[string]bool{
 // unexpected error is tried before it counts as refused.
 const unexpectedTries = 3
 
-// refused handles a message Twitter will never accept as it is. A reply
-// to a tweet since deleted (385) that tells of money is posted as a plain
-// mention instead. The rest is recorded as failed (a request that cannot
-// be delivered releases its unit); when it was a DM about an order (its
-// request, or what became of the money) that the cardholder's closed DMs
-// refused, a public note that holds nothing private tells them, queued in
-// the same commit so that a crash cannot lose it.
-func (s *sender) refused(ctx context.Context, log *slog.Logger, m storage.OutboxMessage, cause error) error {
-	b := s.b
-	ctx = context.WithoutCancel(ctx)
-	if outcomeKinds[m.Kind] && m.Channel == conversations.Tweet && m.InReplyTo != 0 && twitterapi.Classify(cause) == twitterapi.KindGone {
-		log.Warn("the tweet this answers was deleted; sending it as a mention instead", "err", cause)
-		if err := b.db.Unthread(ctx, m.ID); err != nil {
-			return fmt.Errorf("unthread: %w", err)
-		}
-		return s.reschedule(ctx, log, m, b.now(), true, cause)
-	}
-	var notes []conversations.Reply
-	if m.Channel == conversations.DM && m.OrderID != "" && (outcomeKinds[m.Kind] || m.IsRequest) {
-		o, err := b.db.Order(ctx, m.OrderID)
-		if err != nil {
-			log.Error("read the order to tell its cardholder; tried again later", "err", err)
-			return s.reschedule(ctx, log, m, b.now().Add(time.Minute), true, cause)
-		}
-		if o.ScreenName == "" {
-			log.Error("ALERT: a direct message about a cardholder's order could not be delivered, and no screen name is known to tell them in public", "order", o.ID, "alert", "dm_undeliverable")
-		} else {
-			notes = append(notes, conversations.UndeliverableReply(b.settings().messages, o))
-		}
-	}
-	log.Error("Twitter refuses this message for good; it will not be sent", "err", cause, "public_note", len(notes) > 0)
-	if err := b.db.MarkFailed(ctx, m.ID, cause.Error(), notes...); err != nil && !errors.Is(err, storage.ErrConflict) {
-		return fmt.Errorf("mark failed: %w", err)
-	}
-	return nil
-}
-
-func (s *sender) retryAt(m storage.OutboxMessage, err error) time.Time {
-	now := s.b.now()
-	var e *twitterapi.Error
-	if errors.As(err, &e) && twitterapi.Classify(err) == twitterapi.KindRateLimited {
-		if e.ResetAt.After(now) {
-			return e.ResetAt.Add(time.Second)
-		}
-		return now.Add(time.Minute)
-	}
-	return now.Add(backoff.Wait(m.Attempts + 1))
-}
-
-// reschedule puts m off until at. It returns an error when the database
-// failed.
-func (s *sender) reschedule(ctx context.Context, log *slog.Logger, m storage.OutboxMessage, at time.Time, notPosted bool, cause error) error {
-	if err := s.b.db.Reschedule(context.WithoutCancel(ctx), m.ID, at, notPosted, cause.Error()); err != nil {
-		return fmt.Errorf("reschedule: %w", err)
-	}
-	log.Warn("send failed; will retry", "at", at.Format(time.RFC3339), "known_not_posted", notPosted, "err", cause)
-	return nil
-}
-
 // markSent records m as posted as p. It returns an error when the
 // database failed.
 func (s *sender) markSent(ctx context.Context, log *slog.Logger, m storage.OutboxMessage, p storage.Post, note string) error {
 	// Recorded even while shutting down: it is on Twitter now.
-	if err := s.b.db.MarkSent(context.WithoutCancel(ctx), m.ID, p); err != nil {
-		if errors.Is(err, storage.ErrConflict) {
-			log.Warn("already finished; not recorded twice", "sent_id", p.ID, "err", err)
-			return nil
-		}
+	err := s.store.ApplyDelivery(context.WithoutCancel(ctx), m.ID, storage.Delivery{Sent: &p})
+	if errors.Is(err, storage.ErrConflict) {
+		log.Warn("already finished; not recorded twice", "sent_id", p.ID, "err", err)
+		return nil
+	}
+	if err != nil {
 		log.Error("record sent", "sent_id", p.ID, "err", err)
 		// Still unsettled: look again later rather than at once, so that
 		// a failing write cannot spin on Twitter's budgets, and once
 		// Twitter lists the post.
-		if rerr := s.reschedule(ctx, log, m, s.listedAfter(s.b.now(), backoff.Wait(m.Attempts+1)), false, err); rerr != nil {
+		at := listedAfter(s.now(), backoff.Wait(m.Attempts+1), s.pollLag)
+		if rerr := s.apply(ctx, log, m, retry(at, false, err)); rerr != nil {
 			return rerr
 		}
 		return fmt.Errorf("record sent: %w", err)
@@ -574,7 +543,7 @@ func (s *sender) sent(log *slog.Logger, m storage.OutboxMessage, id int64, note 
 	crashpoint.Hit(crashpoint.AfterSent)
 	log.Info("sent", "sent_id", id, "note", note)
 	if m.IsRequest {
-		s.b.wake(s.b.wakeProcessor) // a confirmation may be waiting on this
+		s.wakeProcessor() // a confirmation may be waiting on this
 	}
 }
 
@@ -609,70 +578,92 @@ type search struct {
 // is not m: the bot may send one cardholder the same text twice (the help
 // text, say). It returns the post with Twitter's time of it, or
 // errNotSettled when it has not reached back that far yet.
-func (s *sender) find(m storage.OutboxMessage) (storage.Post, bool, error) {
-	b := s.b
-	since := m.SendingSince.Add(-clockSkew)
+func (s *sender) find(ctx context.Context, m storage.OutboxMessage) (storage.Post, bool, error) {
 	s.searchMu.Lock()
 	at := s.searches[m.ID]
 	s.searchMu.Unlock()
-	match := func(id int64, created time.Time, ok bool) (bool, error) {
-		if !ok || created.Before(since) {
-			return false, nil
-		}
-		taken, err := b.db.SentIDRecorded(context.WithoutCancel(b.work), m.Channel, id)
-		return !taken, err
-	}
-	done := func(p storage.Post, found bool, err error) (storage.Post, bool, error) {
-		var te *twitterapi.Error
-		s.searchMu.Lock()
-		defer s.searchMu.Unlock()
-		if err == nil || errors.Is(err, errNotSettled) || (errors.As(err, &te) && te.Status == http.StatusBadRequest) {
-			// Settled, or going on from here, or a saved cursor Twitter no
-			// longer takes: the next search starts from the newest.
-			delete(s.searches, m.ID)
-		}
-		if errors.Is(err, errNotSettled) {
-			s.searches[m.ID] = at
-		}
-		return p, found, err
-	}
+	f := finder{s: s, ctx: context.WithoutCancel(ctx), m: m, since: m.SendingSince.Add(-clockSkew), at: at}
+	var p storage.Post
+	var found bool
+	var err error
 	if m.Channel == conversations.DM {
-		for page := 0; page < findPages; page++ {
-			events, next, err := b.tw.DMEvents(at.token)
-			if err != nil {
-				return done(storage.Post{}, false, err)
-			}
-			for _, e := range events {
-				ok, err := match(e.ID, e.CreatedAt, e.SenderID == b.botID.Load() && e.RecipientID == m.UserID && sameText(e.Text, m.Text))
-				if err != nil || ok {
-					return done(storage.Post{ID: e.ID, At: e.CreatedAt}, ok, err)
-				}
-			}
-			if next == "" || len(events) == 0 || events[len(events)-1].CreatedAt.Before(since) {
-				return done(storage.Post{}, false, nil)
-			}
-			at.token = next
-		}
-		return done(storage.Post{}, false, errNotSettled)
+		p, found, err = f.dms()
+	} else {
+		p, found, err = f.tweets()
 	}
-	sinceID := m.InReplyTo // our reply is newer than the tweet it answers
+	s.searchMu.Lock()
+	defer s.searchMu.Unlock()
+	var te *twitterapi.Error
+	if err == nil || errors.Is(err, errNotSettled) || (errors.As(err, &te) && te.Status == http.StatusBadRequest) {
+		// Settled, or going on from here, or a saved cursor Twitter no
+		// longer takes: the next search starts from the newest.
+		delete(s.searches, m.ID)
+	}
+	if errors.Is(err, errNotSettled) {
+		s.searches[m.ID] = f.at
+	}
+	return p, found, err
+}
+
+// finder is one search for message m (see find); at is where it is.
+type finder struct {
+	s     *sender
+	ctx   context.Context
+	m     storage.OutboxMessage
+	since time.Time
+	at    search
+}
+
+// match reports whether a post on Twitter that looks like m (ok) is it:
+// made since its first attempt, and no other message's.
+func (f *finder) match(id int64, created time.Time, ok bool) (bool, error) {
+	if !ok || created.Before(f.since) {
+		return false, nil
+	}
+	taken, err := f.s.store.SentIDRecorded(f.ctx, f.m.Channel, id)
+	return !taken, err
+}
+
+func (f *finder) dms() (storage.Post, bool, error) {
+	bot := f.s.access.botID()
 	for page := 0; page < findPages; page++ {
-		p, err := b.tw.OwnTweets(b.botID.Load(), sinceID, at.token)
+		events, next, err := f.s.twitter.DMEvents(f.at.token)
 		if err != nil {
-			return done(storage.Post{}, false, err)
+			return storage.Post{}, false, err
+		}
+		for _, e := range events {
+			ok, err := f.match(e.ID, e.CreatedAt, e.SenderID == bot && e.RecipientID == f.m.UserID && sameText(e.Text, f.m.Text))
+			if err != nil || ok {
+				return storage.Post{ID: e.ID, At: e.CreatedAt}, ok, err
+			}
+		}
+		if next == "" || len(events) == 0 || events[len(events)-1].CreatedAt.Before(f.since) {
+			return storage.Post{}, false, nil
+		}
+		f.at.token = next
+	}
+	return storage.Post{}, false, errNotSettled
+}
+
+func (f *finder) tweets() (storage.Post, bool, error) {
+	sinceID := f.m.InReplyTo // our reply is newer than the tweet it answers
+	for page := 0; page < findPages; page++ {
+		p, err := f.s.twitter.OwnTweets(f.s.access.botID(), sinceID, f.at.token)
+		if err != nil {
+			return storage.Post{}, false, err
 		}
 		for _, t := range p.Tweets {
-			ok, err := match(t.ID, t.CreatedAt, t.InReplyTo == m.InReplyTo && sameText(t.Text, m.Text))
+			ok, err := f.match(t.ID, t.CreatedAt, t.InReplyTo == f.m.InReplyTo && sameText(t.Text, f.m.Text))
 			if err != nil || ok {
-				return done(storage.Post{ID: t.ID, At: t.CreatedAt}, ok, err)
+				return storage.Post{ID: t.ID, At: t.CreatedAt}, ok, err
 			}
 		}
-		if p.Count == 0 || p.Next == "" || (len(p.Tweets) > 0 && p.Tweets[len(p.Tweets)-1].CreatedAt.Before(since)) {
-			return done(storage.Post{}, false, nil)
+		if p.Count == 0 || p.Next == "" || (len(p.Tweets) > 0 && p.Tweets[len(p.Tweets)-1].CreatedAt.Before(f.since)) {
+			return storage.Post{}, false, nil
 		}
-		at.token = p.Next
+		f.at.token = p.Next
 	}
-	return done(storage.Post{}, false, errNotSettled)
+	return storage.Post{}, false, errNotSettled
 }
 
 // sameText compares a text read back from Twitter with the one sent:

@@ -172,24 +172,77 @@ func (tx *Tx) markSent(id int64, p Post) error {
 // instead) in the same commit. A confirmation request that cannot be
 // delivered releases its order's unit (see conversations.Undeliverable).
 func (db *DB) MarkFailed(ctx context.Context, id int64, why string, notes ...conversations.Reply) error {
-	err := db.update(ctx, func(tx *Tx) error {
-		if err := tx.enqueue(notes); err != nil {
-			return err
-		}
-		if err := tx.execOne(`UPDATE outbox SET state = 'failed', last_error = ? WHERE id = ? AND state IN ('pending', 'sending')`, why, id); err != nil {
-			return err
-		}
-		o, ok, err := tx.requestOrder(id)
-		if err != nil || !ok {
-			return err
-		}
-		if t, ok := conversations.Undeliverable(o, tx.now); ok {
-			return tx.transition(t)
-		}
-		return nil
-	})
+	err := db.update(ctx, func(tx *Tx) error { return tx.markFailed(id, why, notes) })
 	if err != nil {
 		return fmt.Errorf("mark failed %d: %w", id, err)
+	}
+	return nil
+}
+
+func (tx *Tx) markFailed(id int64, why string, notes []conversations.Reply) error {
+	if err := tx.enqueue(notes); err != nil {
+		return err
+	}
+	if err := tx.execOne(`UPDATE outbox SET state = 'failed', last_error = ? WHERE id = ? AND state IN ('pending', 'sending')`, why, id); err != nil {
+		return err
+	}
+	o, ok, err := tx.requestOrder(id)
+	if err != nil || !ok {
+		return err
+	}
+	if t, ok := conversations.Undeliverable(o, tx.now); ok {
+		return tx.transition(t)
+	}
+	return nil
+}
+
+// Delivery is what becomes of an unfinished outbox message after an
+// attempt to post it: exactly one of Sent, Failed, or put off until
+// RetryAt; Text and Unthread change it first.
+type Delivery struct {
+	Sent *Post // on Twitter as this post (see MarkSent)
+	// Failed: Twitter refuses it for good; Notes are queued instead (see
+	// MarkFailed).
+	Failed bool
+	Notes  []conversations.Reply
+	// RetryAt: tried again then; NotPosted as for Reschedule.
+	RetryAt   time.Time
+	NotPosted bool
+	Text      string // a new text; "" keeps it
+	Unthread  bool   // no longer a reply (see Unthread)
+	Why       string // the error that led here, kept as last_error
+}
+
+// ApplyDelivery records d for message id in one commit. It returns
+// ErrConflict when the message was already finished, and then changes
+// nothing.
+func (db *DB) ApplyDelivery(ctx context.Context, id int64, d Delivery) error {
+	err := db.update(ctx, func(tx *Tx) error {
+		if d.Text != "" {
+			if err := tx.execOne(`UPDATE outbox SET text = ? WHERE id = ? AND state IN ('pending', 'sending')`, d.Text, id); err != nil {
+				return err
+			}
+		}
+		if d.Unthread {
+			if err := tx.execOne(`UPDATE outbox SET in_reply_to = 0 WHERE id = ? AND state IN ('pending', 'sending')`, id); err != nil {
+				return err
+			}
+		}
+		switch {
+		case d.Sent != nil:
+			return tx.markSent(id, *d.Sent)
+		case d.Failed:
+			return tx.markFailed(id, d.Why, d.Notes)
+		}
+		state := OutboxSending
+		if d.NotPosted {
+			state = OutboxPending
+		}
+		return tx.execOne(`UPDATE outbox SET state = ?, next_attempt_at = ?, last_error = ? WHERE id = ? AND state IN ('pending', 'sending')`,
+			state, ms(d.RetryAt), d.Why, id)
+	})
+	if err != nil {
+		return fmt.Errorf("apply delivery %d: %w", id, err)
 	}
 	return nil
 }
