@@ -183,7 +183,9 @@ func New(opt Options) *Bot {
 		wakeProcessor: make(chan struct{}, 1), wakeCharger: make(chan struct{}, 1), wakeSender: make(chan struct{}, 1),
 		wakeAuditor: make(chan struct{}, 1),
 	}
-	b.processor, b.charger, b.sender, b.auditor = newProcessor(b), newCharger(b), newSender(b), newAuditor(b)
+	b.processor, b.sender = newProcessor(b), newSender(b)
+	b.charger = newCharger(opt.DB, opt.Issuer, opt.Now, opt.Logger, b.settings, b.wakeSender)
+	b.auditor = newAuditor(opt.DB, opt.Issuer, opt.Now, opt.Logger, b.settings, b.wakeSender)
 	b.mentions, b.dms = newMentionsPoller(b), newDMsPoller(b)
 	b.current.Store(newSettings(opt.Config))
 	return b
@@ -223,9 +225,9 @@ func (b *Bot) Open(ctx context.Context) error {
 		return err
 	}
 	b.goLoop("processor", b.processor.step, b.wakeProcessor)
-	b.goLoop("charger", b.charger.step, b.wakeCharger)
+	b.goLoop("charger", func() (bool, time.Duration, error) { return b.charger.step(b.work) }, b.wakeCharger)
 	b.goLoop("sender", b.sender.step, b.wakeSender)
-	b.goLoop("auditor", b.auditor.step, b.wakeAuditor)
+	b.goLoop("auditor", func() (bool, time.Duration, error) { return b.auditor.step(b.work) }, b.wakeAuditor)
 	b.wg.Add(1)
 	go func() {
 		defer b.wg.Done()
