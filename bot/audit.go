@@ -25,12 +25,20 @@ import (
 // confirmation counts as too early, and the order expires. Only confirmed
 // orders are charged, and so looked up, so without the audit the
 // cardholder's charge would have no record, and no refund could be made.
-type auditor struct {
-	db       auditStore
-	iss      purchaseFinder
-	now      func() time.Time
-	log      *slog.Logger
-	settings func() *settings // the issuer's timeout, the receipts' texts and privacy
+type auditor struct{ auditorDeps }
+
+// auditorDeps is what an auditor is made of.
+type auditorDeps struct {
+	store auditStore
+	iss   purchaseFinder
+	now   func() time.Time
+	log   *slog.Logger
+	// settings gives the issuer's timeout, and the receipts' texts and
+	// privacy, as the last reload left them.
+	settings func() *settings
+	// work gives the context of the look-ups a step makes: cancelled when
+	// work in flight is abandoned (the bot makes it when it opens).
+	work func() context.Context
 	// wakeSender is poked when a found purchase queued its receipt.
 	wakeSender chan<- struct{}
 }
@@ -51,25 +59,28 @@ type purchaseFinder interface {
 	FindPurchases(ctx context.Context, reference string) ([]issuer.Purchase, error)
 }
 
-func newAuditor(db auditStore, iss purchaseFinder, now func() time.Time, log *slog.Logger, st func() *settings, wakeSender chan<- struct{}) *auditor {
-	return &auditor{db: db, iss: iss, now: now, log: log.With("component", "audit"), settings: st, wakeSender: wakeSender}
+func newAuditorOf(d auditorDeps) *auditor {
+	d.log = d.log.With("component", "audit")
+	return &auditor{d}
 }
 
 // auditBatch is how many due audits a step reads; it looks them up one
 // after the other.
 const auditBatch = 8
 
-// step looks up the audits that are due, auditBatch at a time; ctx is
-// the look-ups', cancelled when work in flight is abandoned. It returns
-// an error only when the database failed.
-func (a *auditor) step(ctx context.Context) (bool, time.Duration, error) {
+// step is stepIn under the work context; the bot's loop drives it.
+func (a *auditor) step() (bool, time.Duration, error) { return a.stepIn(a.work()) }
+
+// stepIn looks up the audits that are due, auditBatch at a time; ctx is
+// the look-ups'. It returns an error only when the database failed.
+func (a *auditor) stepIn(ctx context.Context) (bool, time.Duration, error) {
 	now := a.now()
-	due, err := a.db.DueAudits(ctx, now, auditBatch)
+	due, err := a.store.DueAudits(ctx, now, auditBatch)
 	if err != nil {
 		return false, 0, err
 	}
 	if len(due) == 0 {
-		at, ok, err := a.db.NextAuditAt(ctx)
+		at, ok, err := a.store.NextAuditAt(ctx)
 		if err != nil || !ok {
 			return false, 0, err
 		}
@@ -114,7 +125,7 @@ func (a *auditor) audit(ctx context.Context, d storage.Audit) error {
 		if err := issuer.CheckPurchase(asked, *p); err != nil {
 			log.Error("ALERT: the issuer holds a purchase under the reference of an order that ended unpaid, and it is not that order's; an operator must look",
 				"alert", "issuer_mismatch", "err", err)
-			return dbErr(a.db.MismatchAudit(context.WithoutCancel(ctx), d.ID, "issuer_mismatch: "+err.Error()))
+			return dbErr(a.store.MismatchAudit(context.WithoutCancel(ctx), d.ID, "issuer_mismatch: "+err.Error()))
 		}
 		if p.Status == issuer.PurchaseApproved && approved == nil {
 			approved = p
@@ -122,7 +133,7 @@ func (a *auditor) audit(ctx context.Context, d storage.Audit) error {
 	}
 	if approved == nil {
 		log.Info("the order that ended unpaid was not charged", "purchases", len(found))
-		return dbErr(a.db.ClearAudit(context.WithoutCancel(ctx), d.ID, fmt.Sprintf("no approved purchase (%d under the reference)", len(found))))
+		return dbErr(a.store.ClearAudit(context.WithoutCancel(ctx), d.ID, fmt.Sprintf("no approved purchase (%d under the reference)", len(found))))
 	}
 	// Charged by a daemon whose record of it is lost: the charge stands
 	// and is recorded, and the cardholder gets the receipt, in answer to
@@ -137,14 +148,14 @@ func (a *auditor) audit(ctx context.Context, d storage.Audit) error {
 	o.ConfirmChannel, o.ConfirmMessageID = o.Channel, 0
 	replies := conversations.OutcomeReplies(st.messages, st.cfg.Privacy, o, conversations.Outcome{State: conversations.Paid, PurchaseID: approved.ID})
 	detail := "charged by a daemon whose record this database lost (found at the issuer after the order was " + string(d.EndedAs) + ")"
-	err = a.db.RecordFoundPurchase(context.WithoutCancel(ctx), d, approved.ID, detail, replies)
+	err = a.store.RecordFoundPurchase(context.WithoutCancel(ctx), d, approved.ID, detail, replies)
 	if errors.Is(err, storage.ErrConflict) {
 		// Its order is no longer as the audit saw it (nothing moves an
 		// order out of expired or cancelled, nor makes a refused buy's):
 		// not something to retry blindly.
 		log.Error("ALERT: the issuer holds a purchase for an order that ended unpaid, and the order changed while it was audited; an operator must look",
 			"alert", "issuer_mismatch", "purchase", approved.ID, "err", err)
-		return dbErr(a.db.MismatchAudit(context.WithoutCancel(ctx), d.ID, "order changed while audited; purchase "+approved.ID))
+		return dbErr(a.store.MismatchAudit(context.WithoutCancel(ctx), d.ID, "order changed while audited; purchase "+approved.ID))
 	}
 	if err != nil {
 		return err
@@ -165,7 +176,7 @@ func (a *auditor) askAgain(ctx context.Context, log *slog.Logger, d storage.Audi
 		wait = e.RetryAfter
 	}
 	log.Warn("could not ask the issuer whether an order that ended unpaid was charged; asking again later", "retry_in", wait.String(), "err", err)
-	return dbErr(a.db.DeferAudit(context.WithoutCancel(ctx), d.ID, a.now().Add(wait), err.Error()))
+	return dbErr(a.store.DeferAudit(context.WithoutCancel(ctx), d.ID, a.now().Add(wait), err.Error()))
 }
 
 // dbErr passes on a database error, but not a conflict: an audit that

@@ -26,7 +26,7 @@ func TestAuditorRecordsAPurchaseALostHistoryMade(t *testing.T) {
 	r.transition("ord_a", 1, "cancel", conversations.Cancelled)
 	a := r.auditor()
 
-	r.step(a.step, true)
+	r.step(a.stepIn, true)
 	if got := r.order("ord_a"); got.State != conversations.Paid || got.PurchaseID != p.ID {
 		t.Fatalf("order %s (purchase %q); want paid with %s", got.State, got.PurchaseID, p.ID)
 	}
@@ -37,7 +37,7 @@ func TestAuditorRecordsAPurchaseALostHistoryMade(t *testing.T) {
 	if !strings.Contains(r.logs.String(), "alert=charge_found_unrecorded") {
 		t.Errorf("no ALERT logged:\n%s", r.logs)
 	}
-	r.step(a.step, false)
+	r.step(a.stepIn, false)
 }
 
 // TestAuditorClearsAnOrderNeverCharged: the issuer holds nothing under
@@ -50,12 +50,12 @@ func TestAuditorClearsAnOrderNeverCharged(t *testing.T) {
 	r.transition("ord_a", 1, "cancel", conversations.Cancelled)
 	a := r.auditor()
 
-	r.step(a.step, true)
+	r.step(a.stepIn, true)
 	if got := r.order("ord_a"); got.State != conversations.Cancelled {
 		t.Fatalf("order %s; want still cancelled", got.State)
 	}
 	r.clock.Add(time.Hour)
-	r.step(a.step, false)
+	r.step(a.stepIn, false)
 	r.woken(false)
 	if n := len(r.outbox()); n != 0 {
 		t.Errorf("%d replies queued; want none", n)
@@ -72,15 +72,15 @@ func TestAuditorAsksAgainWhenTheIssuerCannotSay(t *testing.T) {
 	r.sb.InjectFault(issuersandbox.Fault{Method: "GET", Path: "/v1/purchases", Status: 503})
 	a := r.auditor()
 
-	r.step(a.step, true)
-	r.step(a.step, false) // not due again yet
+	r.step(a.stepIn, true)
+	r.step(a.stepIn, false) // not due again yet
 	if !strings.Contains(r.logs.String(), "asking again later") {
 		t.Errorf("the wait is not logged:\n%s", r.logs)
 	}
 	r.clock.Add(2 * time.Minute)
-	r.step(a.step, true)
+	r.step(a.stepIn, true)
 	r.clock.Add(time.Hour)
-	r.step(a.step, false)
+	r.step(a.stepIn, false)
 	if n := strings.Count(r.calls("ord_a"), "GET"); n != 2 {
 		t.Errorf("%d look-ups; want 2", n)
 	}
@@ -101,7 +101,7 @@ func TestAuditorParksAPurchaseThatIsNotTheOrders(t *testing.T) {
 	r.transition("ord_a", 1, "cancel", conversations.Cancelled)
 	a := r.auditor()
 
-	r.step(a.step, true)
+	r.step(a.stepIn, true)
 	if got := r.order("ord_a"); got.State != conversations.Cancelled {
 		t.Fatalf("order %s; want still cancelled", got.State)
 	}
@@ -109,9 +109,10 @@ func TestAuditorParksAPurchaseThatIsNotTheOrders(t *testing.T) {
 		t.Errorf("no ALERT logged:\n%s", r.logs)
 	}
 	r.clock.Add(time.Hour)
-	r.step(a.step, false)
+	r.step(a.stepIn, false)
 }
 
 func (r *moneyRig) auditor() *auditor {
-	return newAuditor(r.db, r.iss, r.clock.Now, r.logger(), r.settings, r.wake)
+	return newAuditorOf(auditorDeps{store: r.db, iss: r.iss, now: r.clock.Now, log: r.logger(), settings: r.settings,
+		work: context.Background, wakeSender: r.wake})
 }

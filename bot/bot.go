@@ -183,9 +183,7 @@ func New(opt Options) *Bot {
 		wakeProcessor: make(chan struct{}, 1), wakeCharger: make(chan struct{}, 1), wakeSender: make(chan struct{}, 1),
 		wakeAuditor: make(chan struct{}, 1),
 	}
-	b.processor, b.sender = newProcessor(b), newSender(b)
-	b.charger = newCharger(opt.DB, opt.Issuer, opt.Now, opt.Logger, b.settings, b.wakeSender)
-	b.auditor = newAuditor(opt.DB, opt.Issuer, opt.Now, opt.Logger, b.settings, b.wakeSender)
+	b.processor, b.charger, b.sender, b.auditor = newProcessor(b), newCharger(b), newSender(b), newAuditor(b)
 	b.mentions, b.dms = newMentionsPoller(b), newDMsPoller(b)
 	b.current.Store(newSettings(opt.Config))
 	return b
@@ -196,6 +194,18 @@ func newSettings(cfg *config.Config) *settings {
 }
 
 func (b *Bot) settings() *settings { return b.current.Load() }
+
+// newCharger wires a charger to the bot's parts.
+func newCharger(b *Bot) *charger {
+	return newChargerOf(chargerDeps{store: b.db, iss: b.iss, now: b.now, log: b.log, settings: b.settings,
+		work: func() context.Context { return b.work }, wakeSender: b.wakeSender})
+}
+
+// newAuditor wires an auditor to the bot's parts.
+func newAuditor(b *Bot) *auditor {
+	return newAuditorOf(auditorDeps{store: b.db, iss: b.iss, now: b.now, log: b.log, settings: b.settings,
+		work: func() context.Context { return b.work }, wakeSender: b.wakeSender})
+}
 
 // SetConfig puts a new configuration in force: offers, templates, windows
 // and schedules. Orders already made keep their own copy of their terms.
@@ -225,9 +235,9 @@ func (b *Bot) Open(ctx context.Context) error {
 		return err
 	}
 	b.goLoop("processor", b.processor.step, b.wakeProcessor)
-	b.goLoop("charger", func() (bool, time.Duration, error) { return b.charger.step(b.work) }, b.wakeCharger)
+	b.goLoop("charger", b.charger.step, b.wakeCharger)
 	b.goLoop("sender", b.sender.step, b.wakeSender)
-	b.goLoop("auditor", func() (bool, time.Duration, error) { return b.auditor.step(b.work) }, b.wakeAuditor)
+	b.goLoop("auditor", b.auditor.step, b.wakeAuditor)
 	b.wg.Add(1)
 	go func() {
 		defer b.wg.Done()

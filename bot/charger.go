@@ -35,12 +35,20 @@ type purchaser interface {
 
 // charger makes the charge of each confirmed order, exactly once, and
 // records its outcome with what the cardholder is told.
-type charger struct {
-	db       chargeStore
-	iss      purchaser
-	now      func() time.Time
-	log      *slog.Logger
-	settings func() *settings // the issuer's timeout, the replies' texts and privacy
+type charger struct{ chargerDeps }
+
+// chargerDeps is what a charger is made of.
+type chargerDeps struct {
+	store chargeStore
+	iss   purchaser
+	now   func() time.Time
+	log   *slog.Logger
+	// settings gives the issuer's timeout, and the replies' texts and
+	// privacy, as the last reload left them.
+	settings func() *settings
+	// work gives the context of the calls a step makes: cancelled when
+	// work in flight is abandoned (the bot makes it when it opens).
+	work func() context.Context
 	// wakeSender is poked when a settled outcome queued replies.
 	wakeSender chan<- struct{}
 }
@@ -52,27 +60,30 @@ type settling struct {
 	logs map[string]*slog.Logger // by order id
 }
 
-func newCharger(db chargeStore, iss purchaser, now func() time.Time, log *slog.Logger, st func() *settings, wakeSender chan<- struct{}) *charger {
-	return &charger{db: db, iss: iss, now: now, log: log.With("component", "charger"), settings: st, wakeSender: wakeSender}
+func newChargerOf(d chargerDeps) *charger {
+	d.log = d.log.With("component", "charger")
+	return &charger{d}
 }
 
 // concurrentCharges bounds the issuer calls the charger has in flight at
 // once, each for a different cardholder.
 const concurrentCharges = 8
 
-// step makes the charges of the oldest confirmed orders that are due, up
-// to concurrentCharges at once and at most one per cardholder, so that a
-// cardholder's receipts come in the order of their confirmations; ctx is
-// the calls', cancelled when work in flight is abandoned. It returns an
-// error only when the database failed.
-func (ch *charger) step(ctx context.Context) (bool, time.Duration, error) {
+// step is stepIn under the work context; the bot's loop drives it.
+func (ch *charger) step() (bool, time.Duration, error) { return ch.stepIn(ch.work()) }
+
+// stepIn makes the charges of the oldest confirmed orders that are due,
+// up to concurrentCharges at once and at most one per cardholder, so that
+// a cardholder's receipts come in the order of their confirmations; ctx
+// is the calls'. It returns an error only when the database failed.
+func (ch *charger) stepIn(ctx context.Context) (bool, time.Duration, error) {
 	now := ch.now()
-	due, err := ch.db.DueCharges(ctx, now, 2*concurrentCharges)
+	due, err := ch.store.DueCharges(ctx, now, 2*concurrentCharges)
 	if err != nil {
 		return false, 0, err
 	}
 	if len(due) == 0 {
-		at, ok, err := ch.db.NextChargeAt(ctx)
+		at, ok, err := ch.store.NextChargeAt(ctx)
 		if err != nil || !ok {
 			return false, 0, err
 		}
@@ -81,7 +92,7 @@ func (ch *charger) step(ctx context.Context) (bool, time.Duration, error) {
 	batch, fresh := pickCharges(due, now)
 	// The first attempts (the look-ups before the first POST) are
 	// recorded as begun in one commit, before any issuer call is made.
-	started, err := ch.db.StartCharges(ctx, attemptLookup, fresh)
+	started, err := ch.store.StartCharges(ctx, attemptLookup, fresh)
 	if err != nil {
 		return false, 0, fmt.Errorf("record charge attempts: %w", err)
 	}
@@ -137,7 +148,7 @@ func pickCharges(due []storage.Charge, now time.Time) ([]storage.Charge, map[str
 func (ch *charger) recordSettled(ctx context.Context, batch *settling) error {
 	// Recorded even while shutting down: they are known now and would
 	// otherwise cost lookups at the next start.
-	gone, err := ch.db.SettleCharges(context.WithoutCancel(ctx), batch.outs)
+	gone, err := ch.store.SettleCharges(context.WithoutCancel(ctx), batch.outs)
 	var errs []error
 	for _, s := range batch.outs {
 		log := batch.logs[s.OrderID]
@@ -164,7 +175,7 @@ func (ch *charger) recordSettled(ctx context.Context, batch *settling) error {
 // of the charge can make a second purchase. It returns an error when the
 // database failed.
 func (ch *charger) charge(ctx context.Context, log *slog.Logger, c storage.Charge, batch *settling) error {
-	attempt, err := ch.db.StartCharge(ctx, c.ID, attemptLookup, ch.now().Add(backoff.Wait(c.Attempts+1)))
+	attempt, err := ch.store.StartCharge(ctx, c.ID, attemptLookup, ch.now().Add(backoff.Wait(c.Attempts+1)))
 	if errors.Is(err, storage.ErrConflict) {
 		return nil // no longer confirmed: somebody else settled it
 	}
@@ -188,7 +199,7 @@ func (ch *charger) lookupThenPurchase(ctx context.Context, log *slog.Logger, c s
 	if purchase, err := ch.apply(ctx, log, c, lookupAttempt, next, batch); err != nil || !purchase {
 		return err
 	}
-	attempt, err := ch.db.StartCharge(ctx, c.ID, attemptPurchase, ch.now().Add(backoff.Wait(c.Attempts+1)))
+	attempt, err := ch.store.StartCharge(ctx, c.ID, attemptPurchase, ch.now().Add(backoff.Wait(c.Attempts+1)))
 	if errors.Is(err, storage.ErrConflict) {
 		return nil // no longer confirmed: somebody else settled it
 	}
@@ -219,12 +230,12 @@ func (ch *charger) apply(ctx context.Context, log *slog.Logger, c storage.Charge
 		ch.settle(log, c, attempt, next.Outcome, next.Detail, batch)
 		return false, nil
 	case chargePurchase:
-		if err := ch.db.DeferCharge(ctx, c.ID, attempt, next.RetryAt, next.AttemptOutcome, next.Detail); err != nil {
+		if err := ch.store.DeferCharge(ctx, c.ID, attempt, next.RetryAt, next.AttemptOutcome, next.Detail); err != nil {
 			return false, fmt.Errorf("record lookup: %w", err)
 		}
 		return true, nil
 	default: // chargeDefer
-		if err := ch.db.DeferCharge(ctx, c.ID, attempt, next.RetryAt, next.AttemptOutcome, next.Detail); err != nil {
+		if err := ch.store.DeferCharge(ctx, c.ID, attempt, next.RetryAt, next.AttemptOutcome, next.Detail); err != nil {
 			return false, fmt.Errorf("record deferred charge: %w", err)
 		}
 		log.Warn("charge outcome not known yet; will settle it with the same key", "retry_in", next.Wait.String(), "err", next.Err)
@@ -252,7 +263,7 @@ func (ch *charger) settle(log *slog.Logger, c storage.Charge, attempt int64, out
 func (ch *charger) record(ctx context.Context, log *slog.Logger, s storage.Settlement) error {
 	// The outcome is recorded even while shutting down: it is known now
 	// and would otherwise cost a lookup at the next start.
-	if err := ch.db.SettleCharge(context.WithoutCancel(ctx), s.OrderID, s.AttemptID, s.Outcome, s.Detail, s.Replies); err != nil {
+	if err := ch.store.SettleCharge(context.WithoutCancel(ctx), s.OrderID, s.AttemptID, s.Outcome, s.Detail, s.Replies); err != nil {
 		if errors.Is(err, storage.ErrConflict) {
 			log.Warn("order no longer confirmed; its outcome is not recorded twice", "outcome", s.Outcome.State, "err", err)
 			return nil

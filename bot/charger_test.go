@@ -27,7 +27,7 @@ func TestChargerChargesEachConfirmedOrderOnce(t *testing.T) {
 	r.confirmedOrder("ord_b", 2)
 	ch := r.charger()
 
-	r.step(ch.step, true)
+	r.step(ch.stepIn, true)
 	for _, id := range []string{"ord_a", "ord_b"} {
 		o := r.order(id)
 		if o.State != conversations.Paid || o.PurchaseID == "" {
@@ -44,7 +44,7 @@ func TestChargerChargesEachConfirmedOrderOnce(t *testing.T) {
 		t.Errorf("%d replies queued; want the two receipts", n)
 	}
 	r.woken(true)
-	r.step(ch.step, false)
+	r.step(ch.stepIn, false)
 }
 
 // TestChargerSettlesALostAnswerByLookingItUp: the issuer makes the
@@ -57,7 +57,7 @@ func TestChargerSettlesALostAnswerByLookingItUp(t *testing.T) {
 	r.sb.InjectFault(issuersandbox.Fault{Method: "POST", Path: "/v1/purchases", AfterCommit: true, Status: 503})
 	ch := r.charger()
 
-	r.step(ch.step, true)
+	r.step(ch.stepIn, true)
 	if o := r.order("ord_a"); o.State != conversations.Confirmed {
 		t.Fatalf("after the lost answer: %s; want still confirmed", o.State)
 	}
@@ -65,9 +65,9 @@ func TestChargerSettlesALostAnswerByLookingItUp(t *testing.T) {
 		t.Errorf("the wait is not logged:\n%s", r.logs)
 	}
 	r.woken(false)
-	r.step(ch.step, false) // not due yet
+	r.step(ch.stepIn, false) // not due yet
 	r.clock.Add(2 * time.Minute)
-	r.step(ch.step, true)
+	r.step(ch.stepIn, true)
 	o := r.order("ord_a")
 	got := r.purchasesOf("ord_a")
 	if o.State != conversations.Paid || len(got) != 1 || got[0].ID != o.PurchaseID {
@@ -84,7 +84,7 @@ func TestChargerRecordsADecline(t *testing.T) {
 	r := newMoneyRig(t, "sk_test")
 	r.confirmedOrder("ord_a", 1)
 	r.sb.DeclineCard(r.cardholder(1), "insufficient_funds")
-	r.step(r.charger().step, true)
+	r.step(r.charger().stepIn, true)
 	o := r.order("ord_a")
 	if o.State != conversations.Declined || o.DeclineCode != "insufficient_funds" || o.PurchaseID == "" {
 		t.Fatalf("order %s (%q, purchase %q); want declined, insufficient_funds, with the declined purchase", o.State, o.DeclineCode, o.PurchaseID)
@@ -101,7 +101,7 @@ func TestChargerParksAPurchaseThatIsNotTheOrders(t *testing.T) {
 	r := newMoneyRig(t, "sk_test")
 	r.confirmedOrder("ord_a", 1)
 	r.sb.InjectFault(issuersandbox.Fault{Method: "POST", Path: "/v1/purchases", Alter: map[string]any{"amount": 100}})
-	r.step(r.charger().step, true)
+	r.step(r.charger().stepIn, true)
 	if o := r.order("ord_a"); o.State != conversations.Parked {
 		t.Fatalf("order %s; want parked", o.State)
 	}
@@ -118,7 +118,7 @@ func TestChargerParksAPurchaseThatIsNotTheOrders(t *testing.T) {
 func TestChargerWaitsWhileTheIssuerRefusesTheKey(t *testing.T) {
 	r := newMoneyRig(t, "sk_wrong")
 	r.confirmedOrder("ord_a", 1)
-	r.step(r.charger().step, true)
+	r.step(r.charger().stepIn, true)
 	if o := r.order("ord_a"); o.State != conversations.Confirmed {
 		t.Fatalf("order %s; want still confirmed", o.State)
 	}
@@ -174,7 +174,8 @@ func (r *moneyRig) logger() *slog.Logger { return slog.New(slog.NewTextHandler(r
 func (r *moneyRig) settings() *settings { return r.st }
 
 func (r *moneyRig) charger() *charger {
-	return newCharger(r.db, r.iss, r.clock.Now, r.logger(), r.settings, r.wake)
+	return newChargerOf(chargerDeps{store: r.db, iss: r.iss, now: r.clock.Now, log: r.logger(), settings: r.settings,
+		work: context.Background, wakeSender: r.wake})
 }
 
 func (r *moneyRig) cardholder(user int64) string { return "chd_" + string(rune('0'+user)) }
