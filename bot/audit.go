@@ -25,29 +25,62 @@ import (
 // confirmation counts as too early, and the order expires. Only confirmed
 // orders are charged, and so looked up, so without the audit the
 // cardholder's charge would have no record, and no refund could be made.
-type auditor struct {
-	b   *Bot
-	log *slog.Logger
+type auditor struct{ auditorDeps }
+
+// auditorDeps is what an auditor is made of.
+type auditorDeps struct {
+	store auditStore
+	iss   purchaseFinder
+	now   func() time.Time
+	log   *slog.Logger
+	// settings gives the issuer's timeout, and the receipts' texts and
+	// privacy, as the last reload left them.
+	settings func() *settings
+	// work gives the context of the look-ups a step makes: cancelled when
+	// work in flight is abandoned (the bot makes it when it opens).
+	work func() context.Context
+	// wakeSender is poked when a found purchase queued its receipt.
+	wakeSender chan<- struct{}
 }
 
-func newAuditor(b *Bot) *auditor { return &auditor{b: b, log: b.log.With("component", "audit")} }
+// auditStore is what the auditor needs of storage; *storage.DB is the
+// real one.
+type auditStore interface {
+	DueAudits(ctx context.Context, now time.Time, limit int) ([]storage.Audit, error)
+	NextAuditAt(ctx context.Context) (time.Time, bool, error)
+	DeferAudit(ctx context.Context, orderID string, retryAt time.Time, detail string) error
+	ClearAudit(ctx context.Context, orderID, detail string) error
+	MismatchAudit(ctx context.Context, orderID, detail string) error
+	RecordFoundPurchase(ctx context.Context, a storage.Audit, purchaseID, detail string, replies []conversations.Reply) error
+}
+
+// purchaseFinder is what the auditor needs of the issuer.
+type purchaseFinder interface {
+	FindPurchases(ctx context.Context, reference string) ([]issuer.Purchase, error)
+}
+
+func newAuditorOf(d auditorDeps) *auditor {
+	d.log = d.log.With("component", "audit")
+	return &auditor{d}
+}
 
 // auditBatch is how many due audits a step reads; it looks them up one
 // after the other.
 const auditBatch = 8
 
-// step looks up the audits that are due, auditBatch at a time. It returns
-// an error only when the database failed.
-func (a *auditor) step() (bool, time.Duration, error) {
-	b := a.b
-	ctx := b.work
-	now := b.now()
-	due, err := b.db.DueAudits(ctx, now, auditBatch)
+// step is stepIn under the work context; the bot's loop drives it.
+func (a *auditor) step() (bool, time.Duration, error) { return a.stepIn(a.work()) }
+
+// stepIn looks up the audits that are due, auditBatch at a time; ctx is
+// the look-ups'. It returns an error only when the database failed.
+func (a *auditor) stepIn(ctx context.Context) (bool, time.Duration, error) {
+	now := a.now()
+	due, err := a.store.DueAudits(ctx, now, auditBatch)
 	if err != nil {
 		return false, 0, err
 	}
 	if len(due) == 0 {
-		at, ok, err := b.db.NextAuditAt(ctx)
+		at, ok, err := a.store.NextAuditAt(ctx)
 		if err != nil || !ok {
 			return false, 0, err
 		}
@@ -63,10 +96,9 @@ func (a *auditor) step() (bool, time.Duration, error) {
 // audit looks one order's reference up and records what the issuer
 // holds. It returns an error when the database failed.
 func (a *auditor) audit(ctx context.Context, d storage.Audit) error {
-	b := a.b
 	log := a.log.With("order", d.ID, "user_id", d.UserID, "ended_as", d.EndedAs)
-	cctx, cancel := context.WithTimeout(ctx, b.settings().cfg.Issuer.Timeout)
-	found, err := b.iss.FindPurchases(cctx, d.ID)
+	cctx, cancel := context.WithTimeout(ctx, a.settings().cfg.Issuer.Timeout)
+	found, err := a.iss.FindPurchases(cctx, d.ID)
 	cancel()
 	if err != nil {
 		return a.askAgain(ctx, log, d, err)
@@ -93,7 +125,7 @@ func (a *auditor) audit(ctx context.Context, d storage.Audit) error {
 		if err := issuer.CheckPurchase(asked, *p); err != nil {
 			log.Error("ALERT: the issuer holds a purchase under the reference of an order that ended unpaid, and it is not that order's; an operator must look",
 				"alert", "issuer_mismatch", "err", err)
-			return dbErr(b.db.MismatchAudit(context.WithoutCancel(ctx), d.ID, "issuer_mismatch: "+err.Error()))
+			return dbErr(a.store.MismatchAudit(context.WithoutCancel(ctx), d.ID, "issuer_mismatch: "+err.Error()))
 		}
 		if p.Status == issuer.PurchaseApproved && approved == nil {
 			approved = p
@@ -101,14 +133,14 @@ func (a *auditor) audit(ctx context.Context, d storage.Audit) error {
 	}
 	if approved == nil {
 		log.Info("the order that ended unpaid was not charged", "purchases", len(found))
-		return dbErr(b.db.ClearAudit(context.WithoutCancel(ctx), d.ID, fmt.Sprintf("no approved purchase (%d under the reference)", len(found))))
+		return dbErr(a.store.ClearAudit(context.WithoutCancel(ctx), d.ID, fmt.Sprintf("no approved purchase (%d under the reference)", len(found))))
 	}
 	// Charged by a daemon whose record of it is lost: the charge stands
 	// and is recorded, and the cardholder gets the receipt, in answer to
 	// no tweet, since which confirmation counted is not known here. The
 	// restore guard claims it instead when the lost receipt is still on
 	// Twitter.
-	st := b.settings()
+	st := a.settings()
 	if d.Cardholder == "" {
 		d.Cardholder = approved.Cardholder
 	}
@@ -116,21 +148,21 @@ func (a *auditor) audit(ctx context.Context, d storage.Audit) error {
 	o.ConfirmChannel, o.ConfirmMessageID = o.Channel, 0
 	replies := conversations.OutcomeReplies(st.messages, st.cfg.Privacy, o, conversations.Outcome{State: conversations.Paid, PurchaseID: approved.ID})
 	detail := "charged by a daemon whose record this database lost (found at the issuer after the order was " + string(d.EndedAs) + ")"
-	err = b.db.RecordFoundPurchase(context.WithoutCancel(ctx), d, approved.ID, detail, replies)
+	err = a.store.RecordFoundPurchase(context.WithoutCancel(ctx), d, approved.ID, detail, replies)
 	if errors.Is(err, storage.ErrConflict) {
 		// Its order is no longer as the audit saw it (nothing moves an
 		// order out of expired or cancelled, nor makes a refused buy's):
 		// not something to retry blindly.
 		log.Error("ALERT: the issuer holds a purchase for an order that ended unpaid, and the order changed while it was audited; an operator must look",
 			"alert", "issuer_mismatch", "purchase", approved.ID, "err", err)
-		return dbErr(b.db.MismatchAudit(context.WithoutCancel(ctx), d.ID, "order changed while audited; purchase "+approved.ID))
+		return dbErr(a.store.MismatchAudit(context.WithoutCancel(ctx), d.ID, "order changed while audited; purchase "+approved.ID))
 	}
 	if err != nil {
 		return err
 	}
 	log.Error("ALERT: an order that ended unpaid had been charged by a daemon whose record this database lost (a restore); it is recorded as paid and the receipt sent. Its unit had been released: check the offer is not sold over its quantity",
 		"alert", "charge_found_unrecorded", "purchase", approved.ID, "offer", d.OfferID, "amount", d.Amount, "currency", d.Currency)
-	b.wake(b.wakeSender)
+	poke(a.wakeSender)
 	return nil
 }
 
@@ -144,7 +176,7 @@ func (a *auditor) askAgain(ctx context.Context, log *slog.Logger, d storage.Audi
 		wait = e.RetryAfter
 	}
 	log.Warn("could not ask the issuer whether an order that ended unpaid was charged; asking again later", "retry_in", wait.String(), "err", err)
-	return dbErr(a.b.db.DeferAudit(context.WithoutCancel(ctx), d.ID, a.b.now().Add(wait), err.Error()))
+	return dbErr(a.store.DeferAudit(context.WithoutCancel(ctx), d.ID, a.now().Add(wait), err.Error()))
 }
 
 // dbErr passes on a database error, but not a conflict: an audit that

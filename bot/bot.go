@@ -205,6 +205,18 @@ func newSettings(cfg *config.Config) *settings {
 
 func (b *Bot) settings() *settings { return b.current.Load() }
 
+// newCharger wires a charger to the bot's parts.
+func newCharger(b *Bot) *charger {
+	return newChargerOf(chargerDeps{store: b.db, iss: b.iss, now: b.now, log: b.log, settings: b.settings,
+		work: func() context.Context { return b.work }, wakeSender: b.wakeSender})
+}
+
+// newAuditor wires an auditor to the bot's parts.
+func newAuditor(b *Bot) *auditor {
+	return newAuditorOf(auditorDeps{store: b.db, iss: b.iss, now: b.now, log: b.log, settings: b.settings,
+		work: func() context.Context { return b.work }, wakeSender: b.wakeSender})
+}
+
 // SetConfig puts a new configuration in force: offers, templates, windows
 // and schedules. Orders already made keep their own copy of their terms.
 func (b *Bot) SetConfig(cfg *config.Config) {

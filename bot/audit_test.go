@@ -1,0 +1,118 @@
+package bot
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paybytweet/paybytweet/conversations"
+	"github.com/paybytweet/paybytweet/emulators/issuersandbox"
+)
+
+// TestAuditorRecordsAPurchaseALostHistoryMade: an order made before this
+// daemon started is cancelled; the issuer holds its purchase, made by a
+// daemon whose record was lost. The audit records the order paid with
+// that purchase, queues the receipt, wakes the sender and raises an ALERT.
+func TestAuditorRecordsAPurchaseALostHistoryMade(t *testing.T) {
+	r := newMoneyRig(t, "sk_test")
+	r.db.AuditOrdersBefore(r.clock.Now().Add(time.Minute))
+	o := r.pendingOrder("ord_a", 1)
+	o.IdempotencyKey = conversations.IdempotencyKey(o.ID)
+	p, err := r.iss.CreatePurchase(context.Background(), o.IdempotencyKey, purchaseRequest(o))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.transition("ord_a", 1, "cancel", conversations.Cancelled)
+	a := r.auditor()
+
+	r.step(a.stepIn, true)
+	if got := r.order("ord_a"); got.State != conversations.Paid || got.PurchaseID != p.ID {
+		t.Fatalf("order %s (purchase %q); want paid with %s", got.State, got.PurchaseID, p.ID)
+	}
+	if n := len(r.outbox()); n != 1 {
+		t.Errorf("%d replies queued; want the receipt", n)
+	}
+	r.woken(true)
+	if !strings.Contains(r.logs.String(), "alert=charge_found_unrecorded") {
+		t.Errorf("no ALERT logged:\n%s", r.logs)
+	}
+	r.step(a.stepIn, false)
+}
+
+// TestAuditorClearsAnOrderNeverCharged: the issuer holds nothing under
+// the cancelled order's reference; the audit is done, the order stays
+// cancelled and nobody is told anything.
+func TestAuditorClearsAnOrderNeverCharged(t *testing.T) {
+	r := newMoneyRig(t, "sk_test")
+	r.db.AuditOrdersBefore(r.clock.Now().Add(time.Minute))
+	r.pendingOrder("ord_a", 1)
+	r.transition("ord_a", 1, "cancel", conversations.Cancelled)
+	a := r.auditor()
+
+	r.step(a.stepIn, true)
+	if got := r.order("ord_a"); got.State != conversations.Cancelled {
+		t.Fatalf("order %s; want still cancelled", got.State)
+	}
+	r.clock.Add(time.Hour)
+	r.step(a.stepIn, false)
+	r.woken(false)
+	if n := len(r.outbox()); n != 0 {
+		t.Errorf("%d replies queued; want none", n)
+	}
+}
+
+// TestAuditorAsksAgainWhenTheIssuerCannotSay: the look-up fails (503);
+// the audit is asked again after its backoff, not before, and then done.
+func TestAuditorAsksAgainWhenTheIssuerCannotSay(t *testing.T) {
+	r := newMoneyRig(t, "sk_test")
+	r.db.AuditOrdersBefore(r.clock.Now().Add(time.Minute))
+	r.pendingOrder("ord_a", 1)
+	r.transition("ord_a", 1, "cancel", conversations.Cancelled)
+	r.sb.InjectFault(issuersandbox.Fault{Method: "GET", Path: "/v1/purchases", Status: 503})
+	a := r.auditor()
+
+	r.step(a.stepIn, true)
+	r.step(a.stepIn, false) // not due again yet
+	if !strings.Contains(r.logs.String(), "asking again later") {
+		t.Errorf("the wait is not logged:\n%s", r.logs)
+	}
+	r.clock.Add(2 * time.Minute)
+	r.step(a.stepIn, true)
+	r.clock.Add(time.Hour)
+	r.step(a.stepIn, false)
+	if n := strings.Count(r.calls("ord_a"), "GET"); n != 2 {
+		t.Errorf("%d look-ups; want 2", n)
+	}
+}
+
+// TestAuditorParksAPurchaseThatIsNotTheOrders: the issuer holds a
+// purchase under the order's reference for another amount: the audit
+// ends as a mismatch for an operator, and the order stays cancelled.
+func TestAuditorParksAPurchaseThatIsNotTheOrders(t *testing.T) {
+	r := newMoneyRig(t, "sk_test")
+	r.db.AuditOrdersBefore(r.clock.Now().Add(time.Minute))
+	o := r.pendingOrder("ord_a", 1)
+	req := purchaseRequest(o)
+	req.Amount = 100
+	if _, err := r.iss.CreatePurchase(context.Background(), "k_other", req); err != nil {
+		t.Fatal(err)
+	}
+	r.transition("ord_a", 1, "cancel", conversations.Cancelled)
+	a := r.auditor()
+
+	r.step(a.stepIn, true)
+	if got := r.order("ord_a"); got.State != conversations.Cancelled {
+		t.Fatalf("order %s; want still cancelled", got.State)
+	}
+	if !strings.Contains(r.logs.String(), "alert=issuer_mismatch") {
+		t.Errorf("no ALERT logged:\n%s", r.logs)
+	}
+	r.clock.Add(time.Hour)
+	r.step(a.stepIn, false)
+}
+
+func (r *moneyRig) auditor() *auditor {
+	return newAuditorOf(auditorDeps{store: r.db, iss: r.iss, now: r.clock.Now, log: r.logger(), settings: r.settings,
+		work: context.Background, wakeSender: r.wake})
+}
