@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"errors"
 	"time"
 
 	"github.com/paybytweet/paybytweet/conversations"
@@ -18,13 +17,12 @@ import (
 func (b *Bot) expire() {
 	ctx := b.work
 	now := b.now()
-	mc, err1 := b.mentionCursor(ctx)
-	dc, err2 := b.dmCursor(ctx)
-	if err := errors.Join(err1, err2); err != nil {
+	mc, dc, err := b.progress.cursors(ctx)
+	if err != nil {
 		b.log.Error("read poll cursors", "component", "expiry", "err", err)
 		return
 	}
-	bounds := conversations.ExpiryBounds{Before: minTime(now.Add(-b.opt.ExpiryGrace), b.expiryHorizon(mc, dc, now)), Hard: now.Add(-maxPollStall)}
+	bounds := conversations.ExpiryBounds{Before: minTime(now.Add(-b.opt.ExpiryGrace), b.progress.expiryHorizon(mc, dc, now)), Hard: now.Add(-maxPollStall)}
 	n, err := b.db.ExpireDue(ctx, bounds, now)
 	if err != nil {
 		b.log.Error("expire requests", "component", "expiry", "err", err)
