@@ -138,10 +138,12 @@ type Bot struct {
 	auditor       *auditor
 	sender        *sender
 	holds         *restoreHolds // the restore guard's, which the processor asks
+	progress      pollProgress  // how far the polls have read: the processor's and the expiry job's
 	mentions, dms *poller
 
-	announceMu sync.Mutex
-	announced  map[string]bool // announcements the database has recorded, by offer and time
+	expirer   *expirer
+	announcer *announcer
+	compactor *compactor
 
 	ctx    context.Context // cancelled when the bot stops taking work
 	stop   context.CancelFunc
@@ -193,8 +195,10 @@ func New(opt Options) *Bot {
 		wakeAuditor: make(chan struct{}, 1),
 	}
 	b.holds = newRestoreHolds(opt.Logger.With("component", "sender"), opt.RestoreWait)
+	b.progress = pollProgress{store: opt.DB, pollLag: opt.PollLag}
 	b.processor, b.charger, b.sender, b.auditor = newProcessor(b), newCharger(b), newSender(b), newAuditor(b)
-	b.mentions, b.dms = newMentionsPoller(b), newDMsPoller(b)
+	b.mentions, b.dms = newPollers(b)
+	b.expirer, b.announcer, b.compactor = newJobs(b)
 	b.current.Store(newSettings(opt.Config))
 	return b
 }
@@ -204,6 +208,43 @@ func newSettings(cfg *config.Config) *settings {
 }
 
 func (b *Bot) settings() *settings { return b.current.Load() }
+
+// newProcessor wires a processor to the bot's parts.
+func newProcessor(b *Bot) *processor {
+	return newProcessorOf(processorDeps{store: b.db, iss: b.iss, progress: b.progress, holds: b.holds, settings: b.settings,
+		now: b.now, log: b.log, work: func() context.Context { return b.work },
+		stopped: func() bool { return b.ctx != nil && b.ctx.Err() != nil }, wg: &b.wg, botID: b.botID.Load,
+		inheritedBefore: func() time.Time { return b.inheritedBefore },
+		limit:           b.tw.Limit, pollMentions: b.pollMentions, pollDMs: b.pollDMs,
+		wake: processorWakes{
+			processor: func() { b.wake(b.wakeProcessor) }, sender: func() { b.wake(b.wakeSender) },
+			charger: func() { b.wake(b.wakeCharger) }, auditor: func() { b.wake(b.wakeAuditor) },
+		},
+		maxAge: b.opt.MaxAge, messageAttempts: b.opt.MessageAttempts, lookupCollect: b.opt.LookupCollect})
+}
+
+// newPollers wires the mentions' and the DMs' pollers to the bot's parts.
+func newPollers(b *Bot) (mentions, dms *poller) {
+	d := pollerDeps{store: b.db, twitter: b.tw, now: b.now, log: b.log, maxAge: b.opt.MaxAge,
+		access:        twitterAccess{botID: b.botID.Load, ready: b.checkAuth, broken: b.authBroken.Load, failed: b.twitterFailed},
+		stopped:       func() bool { return b.ctx.Err() != nil },
+		work:          func() context.Context { return b.work },
+		wakeProcessor: func() { b.wake(b.wakeProcessor) }}
+	return newMentionsPoller(d), newDMsPoller(d)
+}
+
+// pollMentions and pollDMs poll a channel now; a poll already walking
+// makes them return at once.
+func (b *Bot) pollMentions() { b.mentions.poll() }
+func (b *Bot) pollDMs()      { b.dms.poll() }
+
+// newJobs wires the scheduled jobs to the bot's parts.
+func newJobs(b *Bot) (*expirer, *announcer, *compactor) {
+	d := jobDeps{settings: b.settings, now: b.now, log: b.log, work: func() context.Context { return b.work }}
+	return &expirer{jobDeps: d, store: b.db, progress: b.progress, grace: b.opt.ExpiryGrace, wakeAuditor: func() { b.wake(b.wakeAuditor) }},
+		&announcer{jobDeps: d, store: b.db, wakeSender: func() { b.wake(b.wakeSender) }},
+		&compactor{jobDeps: d, store: b.db, stopped: func() bool { return b.ctx.Err() != nil }}
+}
 
 // newCharger wires a charger to the bot's parts.
 func newCharger(b *Bot) *charger {
@@ -397,9 +438,9 @@ func (b *Bot) schedule() error {
 	}{
 		{cfg.Twitter.Poll.Mentions, "poll mentions", b.pollMentions},
 		{cfg.Twitter.Poll.DirectMessages, "poll direct messages", b.pollDMs},
-		{cfg.Schedules.Expiry, "expiry", b.expire},
-		{cfg.Schedules.Announce, "announce", b.announce},
-		{compactSchedule, "retention", b.compact},
+		{cfg.Schedules.Expiry, "expiry", b.expirer.expire},
+		{cfg.Schedules.Announce, "announce", b.announcer.announce},
+		{compactSchedule, "retention", b.compactor.compact},
 	}
 	for _, j := range jobs {
 		if _, err := c.AddFunc(j.spec, j.run); err != nil {
@@ -423,7 +464,7 @@ func (b *Bot) schedule() error {
 	b.wg.Add(1)
 	go func() {
 		defer b.wg.Done()
-		b.announce()
+		b.announcer.announce()
 		b.pollMentions()
 		b.pollDMs()
 	}()
@@ -568,6 +609,9 @@ func (b *Bot) PollNow() {
 	b.mentions.pollAfterRunning()
 	b.dms.pollAfterRunning()
 }
+
+// CompactNow runs retention at once, instead of waiting for its schedule.
+func (b *Bot) CompactNow() { b.compactor.compact() }
 
 // newSender wires the sender and its restore guard to the bot's parts.
 func newSender(b *Bot) *sender {

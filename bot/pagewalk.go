@@ -10,7 +10,6 @@ import (
 
 	"github.com/paybytweet/paybytweet/conversations"
 	"github.com/paybytweet/paybytweet/crashpoint"
-	"github.com/paybytweet/paybytweet/storage"
 	"github.com/paybytweet/paybytweet/twitterapi"
 )
 
@@ -22,7 +21,7 @@ import (
 type streamCursor struct {
 	Stored int64 `json:"stored"`
 	// PolledAt is when the last complete walk began: every message posted
-	// before it is stored. Expiry waits for it (see Bot.expiryHorizon).
+	// before it is stored. Expiry waits for it (see pollProgress.expiryHorizon).
 	PolledAt time.Time `json:"polled_at,omitzero"`
 	Walk     *pageWalk `json:"walk,omitempty"`
 	// Read is the newest id of the last walk that the API led in a circle,
@@ -74,22 +73,57 @@ type polledPage struct {
 	reachedStored  bool                    // the page reached messages already stored: the walk is complete
 }
 
+// pollStore is what a poller needs of storage; *storage.DB is the real
+// one.
+type pollStore interface {
+	Cursor(ctx context.Context, name string, v any) error
+	SetCursor(ctx context.Context, name string, cursor any) error
+	SavePage(ctx context.Context, msgs []conversations.Inbound, cursorName string, cursor any) (int, error)
+}
+
+// pollTwitter is what a poller needs of Twitter.
+type pollTwitter interface {
+	Mentions(sinceID int64, token string) (twitterapi.Page, error)
+	DMEvents(token string) ([]twitterapi.DM, string, error)
+	Limit(call twitterapi.Call) (twitterapi.RateLimit, bool)
+}
+
 // poller walks one channel's pages newest first and stores each page with
 // the channel's cursor in one commit. It decides nothing about the
 // messages; read says what a page holds and which of it to store.
 type poller struct {
-	b     *Bot
+	pollerDeps
 	name  string          // the cursor's name
 	call  twitterapi.Call // whose budget the walk watches
 	point string          // the crash point after a page is stored
-	log   *slog.Logger
 	read  func(p *poller, cur streamCursor, token string) (polledPage, error)
 
 	mu sync.Mutex // a poll still walking makes the next tick skip
 }
 
-func newPoller(b *Bot, name string, call twitterapi.Call, point string, read func(*poller, streamCursor, string) (polledPage, error)) *poller {
-	return &poller{b: b, name: name, call: call, point: point, read: read, log: b.log.With("component", "poll-"+name)}
+// pollerDeps is what a poller is made of.
+type pollerDeps struct {
+	store   pollStore
+	twitter pollTwitter
+	// access: the bot's own id (its own messages are not stored), whether
+	// Twitter may be called, and where its failures are told.
+	access twitterAccess
+	now    func() time.Time
+	log    *slog.Logger
+	// stopped reports that the bot takes no more work: no poll starts,
+	// and a walk ends after the page it is on.
+	stopped func() bool
+	// work gives the context of the poll's storage calls: cancelled when
+	// work in flight is abandoned (the bot makes it when it opens).
+	work func() context.Context
+	// wakeProcessor is poked when a page stored messages to decide.
+	wakeProcessor func()
+	maxAge        time.Duration // Options.MaxAge: older DMs end a walk
+}
+
+func newPoller(d pollerDeps, name string, call twitterapi.Call, point string, read func(*poller, streamCursor, string) (polledPage, error)) *poller {
+	d.log = d.log.With("component", "poll-"+name)
+	return &poller{pollerDeps: d, name: name, call: call, point: point, read: read}
 }
 
 // maxWalkPages bounds the pages one poll reads: more than the 800
@@ -102,13 +136,7 @@ const maxWalkPages = 40
 const reserveListCalls = 2
 
 func (p *poller) cursor(ctx context.Context) (streamCursor, error) {
-	var c streamCursor
-	if err := p.b.db.Cursor(ctx, p.name, &c); err != nil && !errors.Is(err, storage.ErrNotFound) {
-		return c, err
-	}
-	c.Stored = max(c.Stored, c.OldSinceID, c.OldHighWater)
-	c.OldSinceID, c.OldHighWater = 0, 0
-	return c, nil
+	return readCursor(ctx, p.store, p.name)
 }
 
 // poll stores every message since the last poll, a page at a time. A
@@ -121,11 +149,10 @@ func (p *poller) poll() {
 		return // the previous poll is still walking
 	}
 	defer p.mu.Unlock()
-	b := p.b
-	if b.ctx.Err() != nil || !b.checkAuth() {
+	if p.stopped() || !p.access.ready() {
 		return
 	}
-	ctx := b.work
+	ctx := p.work()
 	cur, err := p.cursor(ctx)
 	if err != nil {
 		p.log.Error("read cursor", "err", err)
@@ -135,8 +162,8 @@ func (p *poller) poll() {
 	if cur.Walk != nil {
 		guard.used(cur.Walk.Token)
 	}
-	for pages := 1; b.ctx.Err() == nil; pages++ {
-		walk := cur.walking(b.now())
+	for pages := 1; !p.stopped(); pages++ {
+		walk := cur.walking(p.now())
 		page, err := p.read(p, cur, walk.Token)
 		if err != nil {
 			p.readFailed(ctx, cur, walk.Token, err)
@@ -171,24 +198,23 @@ func (p *poller) readFailed(ctx context.Context, cur streamCursor, token string,
 		// A token the API no longer accepts: start the walk again
 		// from the newest; what is stored stays stored.
 		p.log.Warn("page token refused; restarting the walk", "err", err)
-		if err := p.b.db.SetCursor(ctx, p.name, cur.restart()); err != nil {
+		if err := p.store.SetCursor(ctx, p.name, cur.restart()); err != nil {
 			p.log.Error("store cursor", "err", err)
 		}
 		return
 	}
-	p.b.twitterFailed("poll "+p.name, err)
+	p.access.failed("poll "+p.name, err)
 }
 
 // pause reports whether a walk still going, after pages pages, resumes
 // at the next poll rather than now: it is long, or the list's budget is
 // low.
 func (p *poller) pause(pages int) bool {
-	b := p.b
 	if pages >= maxWalkPages {
 		p.log.Info("a long walk; it resumes at the next poll", "pages", pages)
 		return true
 	}
-	if l, ok := b.tw.Limit(p.call); ok && l.Remaining <= reserveListCalls && b.now().Before(l.Reset) {
+	if l, ok := p.twitter.Limit(p.call); ok && l.Remaining <= reserveListCalls && p.now().Before(l.Reset) {
 		p.log.Info("list budget low; the walk resumes at the next poll", "remaining", l.Remaining, "reset", l.Reset.Format(time.RFC3339))
 		return true
 	}
@@ -223,14 +249,14 @@ func nextCursor(cur streamCursor, walk *pageWalk, token string, done, broken boo
 // messages, or messages held back until now that may go (ready). It
 // returns false when the page could not be stored.
 func (p *poller) save(ctx context.Context, msgs []conversations.Inbound, next streamCursor, ready bool) bool {
-	n, err := p.b.db.SavePage(ctx, msgs, p.name, next)
+	n, err := p.store.SavePage(ctx, msgs, p.name, next)
 	if err != nil {
 		p.log.Error("store a polled page", "err", err)
 		return false
 	}
 	crashpoint.Hit(p.point)
 	if n > 0 || ready {
-		p.b.wake(p.b.wakeProcessor)
+		p.wakeProcessor()
 	}
 	if n > 0 {
 		p.log.Info("stored new messages", "new", n)

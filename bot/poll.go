@@ -1,8 +1,6 @@
 package bot
 
 import (
-	"context"
-
 	"github.com/paybytweet/paybytweet/conversations"
 	"github.com/paybytweet/paybytweet/crashpoint"
 	"github.com/paybytweet/paybytweet/twitterapi"
@@ -14,23 +12,23 @@ const (
 	cursorDMs      = "direct_messages"
 )
 
-func newMentionsPoller(b *Bot) *poller {
-	return newPoller(b, cursorMentions, twitterapi.CallMentions, crashpoint.AfterMentionsStored, (*poller).readMentions)
+func newMentionsPoller(d pollerDeps) *poller {
+	return newPoller(d, cursorMentions, twitterapi.CallMentions, crashpoint.AfterMentionsStored, (*poller).readMentions)
 }
 
-func newDMsPoller(b *Bot) *poller {
-	return newPoller(b, cursorDMs, twitterapi.CallDMList, crashpoint.AfterDMsStored, (*poller).readDMs)
+func newDMsPoller(d pollerDeps) *poller {
+	return newPoller(d, cursorDMs, twitterapi.CallDMList, crashpoint.AfterDMsStored, (*poller).readDMs)
 }
 
 // readMentions reads a page of mentions above the stored ones. Retweets,
 // the bot's own tweets and tweets whose own entities do not mention the
 // bot (a quote of a tweet that did) are read but not stored.
 func (p *poller) readMentions(cur streamCursor, token string) (polledPage, error) {
-	page, err := p.b.tw.Mentions(cur.Stored, token)
+	page, err := p.twitter.Mentions(cur.Stored, token)
 	if err != nil {
 		return polledPage{}, err
 	}
-	botID := p.b.botID.Load()
+	botID := p.access.botID()
 	out := polledPage{newest: page.Newest, oldest: page.Oldest, next: page.Next,
 		reachedStored: page.Count == 0 || page.Oldest <= cur.Stored+1}
 	for _, t := range page.Tweets {
@@ -62,12 +60,12 @@ func inboundTweet(t twitterapi.Tweet) conversations.Inbound {
 // (not acted on anyway). The bot's own sent messages, in the same list,
 // are never stored.
 func (p *poller) readDMs(cur streamCursor, token string) (polledPage, error) {
-	events, next, err := p.b.tw.DMEvents(token)
+	events, next, err := p.twitter.DMEvents(token)
 	if err != nil {
 		return polledPage{}, err
 	}
-	botID := p.b.botID.Load()
-	oldest := p.b.now().Add(-p.b.opt.MaxAge)
+	botID := p.access.botID()
+	oldest := p.now().Add(-p.maxAge)
 	out := polledPage{next: next, reachedStored: len(events) == 0 && next == ""}
 	for _, e := range events {
 		out.newest = max(out.newest, e.ID)
@@ -87,11 +85,3 @@ func (p *poller) readDMs(cur streamCursor, token string) (polledPage, error) {
 	}
 	return out, nil
 }
-
-// The rest of the bot reads the pollers through these.
-
-func (b *Bot) pollMentions() { b.mentions.poll() }
-func (b *Bot) pollDMs()      { b.dms.poll() }
-
-func (b *Bot) mentionCursor(ctx context.Context) (streamCursor, error) { return b.mentions.cursor(ctx) }
-func (b *Bot) dmCursor(ctx context.Context) (streamCursor, error)      { return b.dms.cursor(ctx) }

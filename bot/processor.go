@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/paybytweet/paybytweet/backoff"
@@ -15,13 +16,25 @@ import (
 	"github.com/paybytweet/paybytweet/twitterapi"
 )
 
+// processStore is what the processor needs of storage; *storage.DB is
+// the real one.
+type processStore interface {
+	NextInboxBatch(ctx context.Context, limits map[conversations.Channel]int64, skip []int64, now time.Time, n int) ([]storage.InboxMessage, error)
+	ProcessBatch(ctx context.Context, items []storage.BatchItem, now time.Time) ([]storage.BatchResult, error)
+	InboxFailed(ctx context.Context, id int64, why string, retryAt time.Time, final bool) error
+}
+
+// enroller is what the processor needs of the issuer.
+type enroller interface {
+	Enrollment(ctx context.Context, twitterUserID int64) (issuer.Enrollment, error)
+}
+
 // processor decides about each stored message, oldest first, and commits
 // each decision with what it makes happen (orders, replies, charges). Its
 // maps are used by its own goroutine only; lookups is shared with the
 // goroutines that make the issuer calls.
 type processor struct {
-	b       *Bot
-	log     *slog.Logger
+	processorDeps
 	lookups *lookups
 
 	waiting      map[int64]time.Time // cardholders whose messages wait, and until when (wall clock)
@@ -29,13 +42,55 @@ type processor struct {
 	lastPoke     time.Time           // when the processor last started polls
 }
 
-func newProcessor(b *Bot) *processor {
-	p := &processor{b: b, log: b.log.With("component", "processor"), waiting: map[int64]time.Time{}, horizonWaits: map[int64]time.Time{}}
+// processorDeps is what a processor is made of.
+type processorDeps struct {
+	store    processStore
+	iss      enroller
+	progress pollProgress  // how far the polls have read
+	holds    *restoreHolds // the restore guard's: a message it holds up waits
+	// settings gives the offers, the replies' texts, the windows and the
+	// issuer's timeout, as the last reload left them.
+	settings func() *settings
+	now      func() time.Time
+	log      *slog.Logger
+	// work gives the context of the step's calls: cancelled when work in
+	// flight is abandoned (the bot makes it when it opens).
+	work func() context.Context
+	// stopped reports that the bot takes no more work: look-ups are not
+	// started then.
+	stopped func() bool
+	// wg counts the goroutines the processor starts (look-ups, polls),
+	// which the bot waits for when it closes.
+	wg *sync.WaitGroup
+	// botID is the bot's own user id, 0 until known: its own messages are
+	// not acted on.
+	botID func() int64
+	// inheritedBefore: a message posted before it may have been decided
+	// by a daemon before this one (set when the bot opens).
+	inheritedBefore func() time.Time
+	// limit is what the API last said of a list's budget, and pollMentions
+	// and pollDMs poll a channel now: a buy waiting for the horizon starts
+	// polls (see pokePolls).
+	limit                 func(twitterapi.Call) (twitterapi.RateLimit, bool)
+	pollMentions, pollDMs func()
+	// wake pokes the other workers when a decision gives them work, and
+	// the processor itself when a look-up is in.
+	wake processorWakes
+
+	maxAge          time.Duration // Options.MaxAge
+	messageAttempts int           // Options.MessageAttempts
+	lookupCollect   time.Duration // Options.LookupCollect
+}
+
+// processorWakes are the wake-ups a processor gives.
+type processorWakes struct{ processor, sender, charger, auditor func() }
+
+func newProcessorOf(d processorDeps) *processor {
+	d.log = d.log.With("component", "processor")
+	p := &processor{processorDeps: d, waiting: map[int64]time.Time{}, horizonWaits: map[int64]time.Time{}}
 	p.lookups = newLookups(
-		func(user int64) (conversations.Enrollment, error) { return p.enrollment(b.work, user) },
-		func() { b.wake(b.wakeProcessor) },
-		func() bool { return b.ctx != nil && b.ctx.Err() != nil },
-		&b.wg, b.opt.LookupCollect)
+		func(user int64) (conversations.Enrollment, error) { return p.enrollment(d.work(), user) },
+		d.wake.processor, d.stopped, d.wg, d.lookupCollect)
 	return p
 }
 
@@ -50,9 +105,8 @@ func newProcessor(b *Bot) *processor {
 // MessageAttempts is set aside as failed, holding back nobody else. It returns an error only when the database
 // failed.
 func (p *processor) step() (bool, time.Duration, error) {
-	b := p.b
-	ctx := b.work
-	limits, horizon, err := b.inboxLimits(ctx)
+	ctx := p.work()
+	limits, horizon, err := p.progress.inboxLimits(ctx, p.now)
 	if err != nil {
 		return false, 0, fmt.Errorf("read poll cursors: %w", err)
 	}
@@ -61,7 +115,7 @@ func (p *processor) step() (bool, time.Duration, error) {
 	wall := time.Now()
 	skip, nextWake := p.waitingUsers(wall)
 	skip = append(skip, p.lookups.waitingUsers()...)
-	msgs, err := b.db.NextInboxBatch(ctx, limits, skip, wall, storage.MaxBatch)
+	msgs, err := p.store.NextInboxBatch(ctx, limits, skip, wall, storage.MaxBatch)
 	if err != nil {
 		return false, 0, err
 	}
@@ -78,8 +132,8 @@ func (p *processor) step() (bool, time.Duration, error) {
 // its cardholder's later messages, but nobody else's. It returns an error
 // only when the database failed.
 func (p *processor) processBatch(ctx context.Context, msgs []storage.InboxMessage, horizon time.Time) error {
-	now := p.b.now()
-	st := p.b.settings()
+	now := p.now()
+	st := p.settings()
 	var items []storage.BatchItem
 	for _, m := range msgs {
 		it, ok, err := p.prepare(ctx, m, st, now, horizon)
@@ -93,7 +147,7 @@ func (p *processor) processBatch(ctx context.Context, msgs []storage.InboxMessag
 	if len(items) == 0 {
 		return nil
 	}
-	results, err := p.b.db.ProcessBatch(ctx, items, now)
+	results, err := p.store.ProcessBatch(ctx, items, now)
 	if err != nil {
 		return p.batchFailed(ctx, items, err)
 	}
@@ -143,7 +197,7 @@ func (p *processor) enrollmentFor(m storage.InboxMessage) (conversations.Enrollm
 		p.wait(m.UserID, time.Now().Add(lookupsFullWait))
 		return e, false, nil
 	case errors.Is(err, errPanic):
-		return e, false, p.failed(p.b.work, m, err)
+		return e, false, p.failed(p.work(), m, err)
 	case err != nil:
 		p.log.Warn("issuer enrollment lookup failed; this cardholder's messages wait", "channel", m.Channel, "message_id", m.Inbound.ID, "user_id", m.UserID, "err", err)
 		p.wait(m.UserID, time.Now().Add(2*time.Second))
@@ -156,7 +210,7 @@ func (p *processor) enrollmentFor(m storage.InboxMessage) (conversations.Enrollm
 // transaction on the facts read there; a panic is returned as an errPanic
 // error.
 func (p *processor) decider(m storage.InboxMessage, st *settings, now time.Time, intent conversations.Intent, enrollment conversations.Enrollment) func(storage.Facts) (conversations.Decision, error) {
-	b, cfg := p.b, st.cfg
+	cfg := st.cfg
 	mayWait := p.mayWaitForHorizon(m.ID)
 	return func(f storage.Facts) (d conversations.Decision, err error) {
 		defer func() {
@@ -164,7 +218,7 @@ func (p *processor) decider(m storage.InboxMessage, st *settings, now time.Time,
 				err = fmt.Errorf("%w: %v", errPanic, r)
 			}
 		}()
-		if b.holds.holdsUp(m, intent, f.Orders) {
+		if p.holds.holdsUp(m, intent, f.Orders) {
 			return conversations.Decision{Wait: waitRestore}, nil
 		}
 		return conversations.Decide(conversations.Situation{
@@ -175,7 +229,7 @@ func (p *processor) decider(m storage.InboxMessage, st *settings, now time.Time,
 			RequestInFlight: f.RequestInFlight, InReplyToUnknown: f.InReplyToUnknown,
 			Lapsed: f.Lapsed, MayWaitForHorizon: mayWait, RequestsSent: f.RequestsSent, HintedAt: f.HintedAt,
 			NewOrderID: orderIDFor(m.Channel, m.Inbound.ID, intent.Offer.ID),
-			Inherited:  m.PostedAt.Before(b.inheritedBefore),
+			Inherited:  m.PostedAt.Before(p.inheritedBefore()),
 		}, m.Inbound, intent), nil
 	}
 }
@@ -185,7 +239,7 @@ func (p *processor) decider(m storage.InboxMessage, st *settings, now time.Time,
 // shutting down or the database refuses work (then err is returned).
 func (p *processor) batchFailed(ctx context.Context, items []storage.BatchItem, err error) error {
 	switch {
-	case p.b.work.Err() != nil:
+	case p.work().Err() != nil:
 		return nil // shutting down: the messages stay as they were
 	case storage.Unavailable(err):
 		return err
@@ -205,7 +259,7 @@ func (p *processor) recordResults(ctx context.Context, items []storage.BatchItem
 	for i, r := range results {
 		m := items[i].Msg
 		if r.Err != nil {
-			if p.b.work.Err() != nil {
+			if p.work().Err() != nil {
 				return nil
 			}
 			if err := p.failed(ctx, m, r.Err); err != nil {
@@ -241,7 +295,6 @@ func classify(m storage.InboxMessage, catalog *conversations.Catalog) (intent co
 // sender for its replies, the charger for a confirmation, or the wait it
 // asked for.
 func (p *processor) decided(m storage.InboxMessage, d conversations.Decision) {
-	b := p.b
 	log := p.log.With("channel", m.Channel, "message_id", m.Inbound.ID, "user_id", m.UserID)
 	switch d.Wait {
 	case conversations.NoWait:
@@ -261,11 +314,11 @@ func (p *processor) decided(m storage.InboxMessage, d conversations.Decision) {
 	delete(p.horizonWaits, m.ID)
 	log.Info("processed", "action", d.Action, "replies", len(d.Replies))
 	if len(d.Replies) > 0 {
-		b.wake(b.wakeSender)
+		p.wake.sender()
 	}
 	if len(d.Transitions) > 0 {
-		b.wake(b.wakeCharger)
-		b.wake(b.wakeAuditor)
+		p.wake.charger()
+		p.wake.auditor()
 	}
 }
 
@@ -274,9 +327,9 @@ func (p *processor) decided(m storage.InboxMessage, d conversations.Decision) {
 // aside with an ALERT. It returns an error when that cannot be recorded.
 func (p *processor) failed(ctx context.Context, m storage.InboxMessage, cause error) error {
 	attempt := m.Attempts + 1
-	final := attempt >= p.b.opt.MessageAttempts
+	final := attempt >= p.messageAttempts
 	wait := backoff.Wait(attempt)
-	if err := p.b.db.InboxFailed(context.WithoutCancel(ctx), m.ID, cause.Error(), time.Now().Add(wait), final); err != nil {
+	if err := p.store.InboxFailed(context.WithoutCancel(ctx), m.ID, cause.Error(), time.Now().Add(wait), final); err != nil {
 		return err
 	}
 	log := p.log.With("inbox_id", m.ID, "channel", m.Channel, "message_id", m.Inbound.ID, "user_id", m.UserID, "attempts", attempt)
@@ -313,53 +366,13 @@ func (p *processor) waitingUsers(now time.Time) ([]int64, time.Duration) {
 
 // skipReason says why a stored message is not acted on, or "".
 func (p *processor) skipReason(m storage.InboxMessage, now time.Time) string {
-	if id := p.b.botID.Load(); id != 0 && m.UserID == id {
+	if id := p.botID(); id != 0 && m.UserID == id {
 		return "the bot's own message"
 	}
-	if now.Sub(m.PostedAt) > p.b.opt.MaxAge {
-		return "older than " + p.b.opt.MaxAge.String()
+	if now.Sub(m.PostedAt) > p.maxAge {
+		return "older than " + p.maxAge.String()
 	}
 	return ""
-}
-
-// inboxLimits returns, per channel, the newest message id up to which
-// messages may be acted on (see streamCursor.actOnUpTo: messages above it
-// belong to a poll that is still walking back through pages), and the
-// expiry horizon.
-func (b *Bot) inboxLimits(ctx context.Context) (map[conversations.Channel]int64, time.Time, error) {
-	mc, err := b.mentionCursor(ctx)
-	if err != nil {
-		return nil, time.Time{}, err
-	}
-	dc, err := b.dmCursor(ctx)
-	if err != nil {
-		return nil, time.Time{}, err
-	}
-	return map[conversations.Channel]int64{conversations.Tweet: mc.actOnUpTo(), conversations.DM: dc.actOnUpTo()}, b.expiryHorizon(mc, dc, b.now()), nil
-}
-
-// expiryHorizon is the moment before which every mention and DM has been
-// read: the start of the older of the two channels' last complete polls,
-// less PollLag for Twitter's indexing and clocks. No request expires
-// later than it, so a confirmation posted in time is read before its
-// request is released. A channel whose last complete poll is older than
-// maxPollStall (its budget, its credentials, a first walk through a long
-// history) is not waited for: its unread confirmations are as late as
-// Bot.expire's bound allows anyway. Zero when neither channel counts.
-func (b *Bot) expiryHorizon(mc, dc streamCursor, now time.Time) time.Time {
-	var h time.Time
-	for _, polled := range []time.Time{mc.PolledAt, dc.PolledAt} {
-		if polled.IsZero() || now.Sub(polled) > maxPollStall {
-			continue
-		}
-		if h.IsZero() || polled.Before(h) {
-			h = polled
-		}
-	}
-	if h.IsZero() {
-		return h
-	}
-	return h.Add(-b.opt.PollLag)
 }
 
 // mayWaitForHorizon reports whether a buy may still wait for the expiry
@@ -380,24 +393,23 @@ const maxHorizonWait = 30 * time.Second
 // channel with budget to spare beyond what its schedule and the sender
 // need, so that waiting buyers never starve the DM list.
 func (p *processor) pokePolls() {
-	b := p.b
 	if time.Since(p.lastPoke) < pokeEvery {
 		return
 	}
 	p.lastPoke = time.Now()
 	spare := func(call twitterapi.Call, keep int) bool {
-		l, ok := b.tw.Limit(call)
-		return !ok || l.Remaining > keep || !b.now().Before(l.Reset)
+		l, ok := p.limit(call)
+		return !ok || l.Remaining > keep || !p.now().Before(l.Reset)
 	}
 	dms, mentions := spare(twitterapi.CallDMList, pokeReserve), spare(twitterapi.CallMentions, pokeReserve)
-	b.wg.Add(1)
+	p.wg.Add(1)
 	go func() {
-		defer b.wg.Done()
+		defer p.wg.Done()
 		if dms {
-			b.pollDMs()
+			p.pollDMs()
 		}
 		if mentions {
-			b.pollMentions()
+			p.pollMentions()
 		}
 	}()
 }
@@ -426,9 +438,9 @@ func minTime(ts ...time.Time) time.Time {
 // enrollment asks the issuer whether the user has a card linked. It
 // returns an error only when the answer is not known.
 func (p *processor) enrollment(ctx context.Context, userID int64) (conversations.Enrollment, error) {
-	ctx, cancel := context.WithTimeout(ctx, p.b.settings().cfg.Issuer.Timeout)
+	ctx, cancel := context.WithTimeout(ctx, p.settings().cfg.Issuer.Timeout)
 	defer cancel()
-	e, err := p.b.iss.Enrollment(ctx, userID)
+	e, err := p.iss.Enrollment(ctx, userID)
 	if err != nil {
 		var ie *issuer.Error
 		if errors.As(err, &ie) && ie.Code == issuer.CodeNotEnrolled {

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"time"
 
 	"github.com/paybytweet/paybytweet/config"
@@ -15,20 +16,33 @@ const compactBatch = 500
 // (days) need not go the minute it is due.
 const compactSchedule = "@every 10m"
 
+// compactStore is what retention needs of storage; *storage.DB is the
+// real one.
+type compactStore interface {
+	Compact(ctx context.Context, before time.Time, batch int) (storage.Compacted, error)
+}
+
+// compactor removes old messages' text and old API usage.
+type compactor struct {
+	jobDeps
+	store   compactStore
+	stopped func() bool // the bot takes no more work: no further batch
+}
+
 // compact removes the text of messages processed or sent longer than
 // storage.retention ago, and the API usage counted before then, a batch
 // per transaction, until none is left.
-func (b *Bot) compact() {
-	retention := b.settings().cfg.Storage.Retention
+func (c *compactor) compact() {
+	retention := c.settings().cfg.Storage.Retention
 	if retention <= 0 { // a configuration built in code, not loaded
 		retention = config.DefaultRetention
 	}
-	before := b.now().Add(-retention)
+	before := c.now().Add(-retention)
 	var total storage.Compacted
-	for b.ctx.Err() == nil {
-		n, err := b.db.Compact(b.work, before, compactBatch)
+	for !c.stopped() {
+		n, err := c.store.Compact(c.work(), before, compactBatch)
 		if err != nil {
-			b.log.Error("compact old messages", "component", "retention", "err", err)
+			c.log.Error("compact old messages", "component", "retention", "err", err)
 			return
 		}
 		total = total.Add(n)
@@ -38,9 +52,6 @@ func (b *Bot) compact() {
 		time.Sleep(10 * time.Millisecond) // let the bot's own writes in between
 	}
 	if total != (storage.Compacted{}) {
-		b.log.Info("old messages compacted", "component", "retention", "inbox", total.Inbox, "outbox", total.Outbox, "usage", total.Usage, "before", before.Format(time.RFC3339))
+		c.log.Info("old messages compacted", "component", "retention", "inbox", total.Inbox, "outbox", total.Outbox, "usage", total.Usage, "before", before.Format(time.RFC3339))
 	}
 }
-
-// CompactNow runs retention at once, instead of waiting for its schedule.
-func (b *Bot) CompactNow() { b.compact() }
