@@ -54,7 +54,7 @@ func TestAuditorClearsAnOrderNeverCharged(t *testing.T) {
 	if got := r.order("ord_a"); got.State != conversations.Cancelled {
 		t.Fatalf("order %s; want still cancelled", got.State)
 	}
-	r.clock.Add(time.Hour)
+	r.clock.Advance(time.Hour)
 	r.step(a.stepIn, false)
 	r.woken(false)
 	if n := len(r.outbox()); n != 0 {
@@ -77,9 +77,9 @@ func TestAuditorAsksAgainWhenTheIssuerCannotSay(t *testing.T) {
 	if !strings.Contains(r.logs.String(), "asking again later") {
 		t.Errorf("the wait is not logged:\n%s", r.logs)
 	}
-	r.clock.Add(2 * time.Minute)
+	r.clock.Advance(2 * time.Minute)
 	r.step(a.stepIn, true)
-	r.clock.Add(time.Hour)
+	r.clock.Advance(time.Hour)
 	r.step(a.stepIn, false)
 	if n := strings.Count(r.calls("ord_a"), "GET"); n != 2 {
 		t.Errorf("%d look-ups; want 2", n)
@@ -108,7 +108,7 @@ func TestAuditorParksAPurchaseThatIsNotTheOrders(t *testing.T) {
 	if !strings.Contains(r.logs.String(), "alert=issuer_mismatch") {
 		t.Errorf("no ALERT logged:\n%s", r.logs)
 	}
-	r.clock.Add(time.Hour)
+	r.clock.Advance(time.Hour)
 	r.step(a.stepIn, false)
 }
 

@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -66,7 +65,7 @@ func TestChargerSettlesALostAnswerByLookingItUp(t *testing.T) {
 	}
 	r.woken(false)
 	r.step(ch.stepIn, false) // not due yet
-	r.clock.Add(2 * time.Minute)
+	r.clock.Advance(2 * time.Minute)
 	r.step(ch.stepIn, true)
 	o := r.order("ord_a")
 	got := r.purchasesOf("ord_a")
@@ -134,7 +133,7 @@ func TestChargerWaitsWhileTheIssuerRefusesTheKey(t *testing.T) {
 // t.TempDir() on a clock the test moves, and the issuer sandbox over HTTP.
 type moneyRig struct {
 	t     *testing.T
-	clock *testClock
+	clock *testkit.Clock
 	db    *storage.DB
 	sb    *issuersandbox.Server
 	iss   *issuer.Client
@@ -148,7 +147,7 @@ type moneyRig struct {
 // accepts "sk_test".
 func newMoneyRig(t *testing.T, apiKey string) *moneyRig {
 	t.Helper()
-	clock := &testClock{t: time.Now().UTC().Truncate(time.Millisecond)}
+	clock := testkit.NewClock(time.Now().UTC().Truncate(time.Millisecond))
 	sb := issuersandbox.New(issuersandbox.Options{APIKey: "sk_test"})
 	url, err := sb.Start()
 	if err != nil {
@@ -300,20 +299,3 @@ func (r *moneyRig) woken(want bool) {
 	}
 }
 
-// testClock is a clock the test moves.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
