@@ -626,6 +626,7 @@ func newSender(b *Bot) *sender {
 	return newSenderOf(senderDeps{store: b.db, twitter: b.tw, access: access, guard: guard, settings: b.settings, now: b.now, log: log,
 		pollLag: b.opt.PollLag, wakeProcessor: func() { b.wake(b.wakeProcessor) }})
 }
+
 // TwitterState reports whether Twitter has confirmed that the credentials
 // are the bot's own account (nothing is polled or posted before), and
 // whether Twitter refuses them now; the daemon's readiness check reads it.

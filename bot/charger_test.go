@@ -298,4 +298,3 @@ func (r *moneyRig) woken(want bool) {
 		}
 	}
 }
-
