@@ -3,8 +3,9 @@
 // sandbox.
 //
 // Besides answering the API, a Server lets its owner enroll cardholders,
-// make cards decline, inject faults (error statuses, hangs, dropped
-// connections, broken bodies, optionally after the work was done) and
-// inspect every request and purchase it saw. It keeps everything in memory
-// and is safe for concurrent use.
+// make cards decline, play the cardholder who approves or declines a
+// purchase waiting for approval (Approve, Decline), inject faults (error
+// statuses, hangs, dropped connections, broken bodies, optionally after the
+// work was done) and inspect every request and purchase it saw. It keeps
+// everything in memory and is safe for concurrent use.
 package issuersandbox

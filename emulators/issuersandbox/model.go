@@ -14,8 +14,21 @@ const (
 
 // Purchase statuses, as the contract names them.
 const (
-	StatusApproved = "approved"
-	StatusDeclined = "declined"
+	StatusApproved        = "approved"
+	StatusDeclined        = "declined"
+	StatusPendingApproval = "pending_approval"
+)
+
+// Approval channels, as the contract names them.
+const (
+	ChannelApp = "app"
+	ChannelSMS = "sms"
+)
+
+// Decline codes of a purchase that waited for the cardholder's approval.
+const (
+	DeclineApprovalDeclined = "approval_declined"
+	DeclineApprovalExpired  = "approval_expired"
 )
 
 // Enrollment links a Twitter account to a card account at the issuer.
@@ -26,6 +39,9 @@ type Enrollment struct {
 	CardBrand     string
 	Status        string // StatusActive or StatusSuspended
 	EnrolledAt    time.Time
+	// ApprovalChannel is how this cardholder is asked to approve a
+	// purchase; ChannelApp if empty.
+	ApprovalChannel string
 }
 
 // Purchase is a purchase as the sandbox holds it: the API's purchase object
@@ -33,7 +49,7 @@ type Enrollment struct {
 // created it).
 type Purchase struct {
 	ID             string
-	Status         string // StatusApproved or StatusDeclined
+	Status         string // StatusApproved, StatusDeclined or StatusPendingApproval
 	Cardholder     string
 	Merchant       string
 	Amount         int64 // minor units of Currency
@@ -46,6 +62,19 @@ type Purchase struct {
 	RefundedAmount int64
 	Refunds        []Refund // oldest first
 	IdempotencyKey string   // of the request that created it
+	// Approval is set when the cardholder was asked to approve the
+	// purchase, and kept once they answered.
+	Approval *Approval
+}
+
+// Approval is how and until when a cardholder is asked to approve a
+// purchase.
+type Approval struct {
+	Channel string    // ChannelApp or ChannelSMS
+	Expires time.Time // declined approval_expired from then on
+	// ByIssuer: the issuer's own rule asked for it (ApproveOver,
+	// RequireApproval), not the request.
+	ByIssuer bool
 }
 
 // Refund is a refund of (part of) a purchase.
@@ -82,6 +111,10 @@ func (p *Purchase) clone() Purchase {
 		c.Metadata = map[string]string{}
 	}
 	c.Refunds = slices.Clone(p.Refunds)
+	if p.Approval != nil {
+		a := *p.Approval
+		c.Approval = &a
+	}
 	return c
 }
 

@@ -20,7 +20,12 @@ type purchaseRequest struct {
 	Description string            `json:"description"`
 	Reference   string            `json:"reference"`
 	Metadata    map[string]string `json:"metadata"`
+	Approval    string            `json:"approval"` // "" or approvalRequired
 }
+
+// approvalRequired is the request's way to ask for the cardholder's
+// approval.
+const approvalRequired = "required"
 
 // validate returns the 400 answer for the first bad field, if any.
 func (in *purchaseRequest) validate() (response, bool) {
@@ -35,6 +40,8 @@ func (in *purchaseRequest) validate() (response, bool) {
 		return invalidRequest("currency", "currency must be an ISO 4217 code in upper case, such as USD."), false
 	case in.Reference == "":
 		return invalidRequest("reference", "reference is required."), false
+	case in.Approval != "" && in.Approval != approvalRequired:
+		return invalidRequest("approval", `approval must be "required" or absent.`), false
 	case len(in.Metadata) > maxMetadataKeys:
 		return invalidRequest("metadata", "metadata has more than 20 keys."), false
 	}
@@ -58,8 +65,10 @@ func isCurrencyCode(s string) bool {
 	return true
 }
 
-// createPurchase answers POST /v1/purchases: 201 approved, 402 declined (a
-// suspended enrollment or a card set to decline), or 400.
+// createPurchase answers POST /v1/purchases: 201 approved, 202 waiting for
+// the cardholder's approval, 402 declined (a suspended enrollment or a card
+// set to decline), or 400. A card that would decline is declined at once,
+// without asking the cardholder.
 func (s *Server) createPurchase(c *call) response {
 	var in purchaseRequest
 	if resp, ok := decodeBody(c.body, &in); !ok {
@@ -67,6 +76,9 @@ func (s *Server) createPurchase(c *call) response {
 	}
 	if resp, ok := in.validate(); !ok {
 		return resp
+	}
+	if in.Approval == approvalRequired && s.noApprovals {
+		return invalidRequest("approval", "This issuer does not offer approvals.")
 	}
 	now := s.clock().UTC().Truncate(timeResolution)
 
@@ -92,24 +104,49 @@ func (s *Server) createPurchase(c *call) response {
 	if p.Metadata == nil {
 		p.Metadata = map[string]string{}
 	}
-	switch {
-	case enr.Status != StatusActive:
-		p.Status, p.DeclineCode = StatusDeclined, "do_not_honor"
-	case s.declines[in.Cardholder] != "":
-		p.Status, p.DeclineCode = StatusDeclined, s.declines[in.Cardholder]
+	if code := s.cardDeclineLocked(enr); code != "" {
+		p.Status, p.DeclineCode = StatusDeclined, code
 	}
 	s.purchases = append(s.purchases, p)
 	s.byID[p.ID] = p
 	if p.Status == StatusDeclined {
 		return declined(p)
 	}
+	if asked, byIssuer := in.Approval == approvalRequired, s.issuerWantsApprovalLocked(p); asked || byIssuer {
+		channel := enr.ApprovalChannel
+		if channel == "" {
+			channel = ChannelApp
+		}
+		p.Status = StatusPendingApproval
+		p.Approval = &Approval{
+			Channel:  channel,
+			Expires:  now.Add(s.approvalTTL).Truncate(timeResolution),
+			ByIssuer: !asked,
+		}
+		s.addPendingLocked(p)
+		return response{status: http.StatusAccepted, body: mustJSON(toPurchaseJSON(p))}
+	}
 	return response{status: http.StatusCreated, body: mustJSON(toPurchaseJSON(p))}
+}
+
+// cardDeclineLocked returns the decline code the card gets if charged now
+// (a suspended enrollment, a card set to decline), or "" if it is approved.
+func (s *Server) cardDeclineLocked(enr *Enrollment) string {
+	switch {
+	case enr.Status != StatusActive:
+		return "do_not_honor"
+	case s.declines[enr.Cardholder] != "":
+		return s.declines[enr.Cardholder]
+	}
+	return ""
 }
 
 // getPurchase answers GET /v1/purchases/{id}.
 func (s *Server) getPurchase(c *call) response {
+	now := s.clock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.expireApprovalsLocked(now)
 	p, ok := s.byID[c.params[0]]
 	if !ok {
 		return notFound(codeNotFound, "No such purchase.")
@@ -130,8 +167,10 @@ func (s *Server) listPurchasesWhere(c *call, keep func(reference string) bool) r
 	if c.query.Get("reference") == "" {
 		return invalidRequest("reference", "reference is required.")
 	}
+	now := s.clock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.expireApprovalsLocked(now)
 	out := purchaseListJSON{Data: []purchaseJSON{}}
 	// s.purchases is in creation order, so walking it backwards is newest
 	// first even when a frozen test clock gives equal timestamps.

@@ -12,7 +12,8 @@ type refundRequest struct {
 }
 
 // createRefund answers POST /v1/purchases/{id}/refunds: 201, 404 not_found,
-// 400 purchase_not_refundable for a declined purchase, or 400 param amount.
+// 400 purchase_not_refundable for a purchase that is not approved (declined,
+// or still waiting for the cardholder's approval), or 400 param amount.
 func (s *Server) createRefund(c *call) response {
 	var in refundRequest
 	// Every field is optional, so an empty body is taken as {}.
@@ -25,6 +26,7 @@ func (s *Server) createRefund(c *call) response {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.expireApprovalsLocked(now)
 	p, ok := s.byID[c.params[0]]
 	if !ok {
 		return notFound(codeNotFound, "No such purchase.")
@@ -32,7 +34,7 @@ func (s *Server) createRefund(c *call) response {
 	if p.Status != StatusApproved {
 		return errorResponse(http.StatusBadRequest, errorObject{
 			Type: typeInvalidRequest, Code: codePurchaseNotRefundable,
-			Message: "A declined purchase cannot be refunded.",
+			Message: "Only an approved purchase can be refunded.",
 		})
 	}
 	left := p.Amount - p.RefundedAmount

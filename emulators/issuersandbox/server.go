@@ -3,6 +3,7 @@ package issuersandbox
 import (
 	"errors"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"sync"
@@ -17,6 +18,14 @@ const DefaultAPIKey = "sk_sandbox"
 // as the contract says.
 const DefaultIdempotencyTTL = 24 * time.Hour
 
+// DefaultApprovalTTL is how long a cardholder has to approve a purchase
+// unless Options.ApprovalTTL says otherwise.
+const DefaultApprovalTTL = 10 * time.Minute
+
+// MaxApprovalTTL is the contract's bound: expires is at most 15 minutes
+// after the POST.
+const MaxApprovalTTL = 15 * time.Minute
+
 // Options configures a Server. Every field is optional.
 type Options struct {
 	// APIKey is the bearer token the server accepts; DefaultAPIKey if empty.
@@ -30,6 +39,19 @@ type Options struct {
 	IdempotencyTTL time.Duration
 	// Logger receives one record per request; nothing is logged if nil.
 	Logger *slog.Logger
+	// ApprovalTTL is how long a cardholder has to approve a purchase;
+	// DefaultApprovalTTL if zero or negative, MaxApprovalTTL at most.
+	ApprovalTTL time.Duration
+	// ApproveOver is the issuer's own approval rule: a purchase whose
+	// amount is more than the entry for its currency waits for the
+	// cardholder's approval whatever the request said. A currency without
+	// an entry has no such rule. RequireApproval is the per-cardholder rule.
+	ApproveOver map[string]int64
+	// NoApprovals makes an issuer that does not offer approvals: a POST
+	// with "approval": "required" gets 400 invalid_request, param
+	// "approval", and charges nothing; ApproveOver and RequireApproval
+	// then have no effect.
+	NoApprovals bool
 }
 
 // Server is an in-memory card issuer speaking the issuer API over HTTP. It is
@@ -43,6 +65,10 @@ type Server struct {
 	closing   chan struct{}
 	closeOnce sync.Once
 
+	approvalTTL time.Duration
+	approveOver map[string]int64
+	noApprovals bool
+
 	mu          sync.Mutex
 	apiKeys     []string
 	enrollments map[string]*Enrollment // by Twitter user id
@@ -52,6 +78,13 @@ type Server struct {
 	byID        map[string]*Purchase
 	requests    []*Request // guarded by mu: handlers update Status
 	faults      []*pendingFault
+	// alwaysApprove holds the cardholder tokens set by RequireApproval.
+	alwaysApprove map[string]bool
+	// pending holds the purchases waiting for approval, oldest first.
+	pending []*Purchase
+	// pendingAdded is closed and replaced whenever a purchase starts
+	// waiting for approval, to wake WaitPending.
+	pendingAdded chan struct{}
 
 	lifeMu  sync.Mutex
 	httpSrv *http.Server
@@ -78,16 +111,25 @@ func New(opts Options) *Server {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	approvalTTL := opts.ApprovalTTL
+	if approvalTTL <= 0 {
+		approvalTTL = DefaultApprovalTTL
+	}
 	s := &Server{
-		clock:       clock,
-		log:         logger,
-		idem:        newIdempotencyStore(clock, ttl),
-		closing:     make(chan struct{}),
-		apiKeys:     []string{key},
-		enrollments: make(map[string]*Enrollment),
-		cardholders: make(map[string]string),
-		declines:    make(map[string]string),
-		byID:        make(map[string]*Purchase),
+		clock:         clock,
+		log:           logger,
+		approvalTTL:   min(approvalTTL, MaxApprovalTTL),
+		approveOver:   maps.Clone(opts.ApproveOver),
+		noApprovals:   opts.NoApprovals,
+		alwaysApprove: make(map[string]bool),
+		pendingAdded:  make(chan struct{}),
+		idem:          newIdempotencyStore(clock, ttl),
+		closing:       make(chan struct{}),
+		apiKeys:       []string{key},
+		enrollments:   make(map[string]*Enrollment),
+		cardholders:   make(map[string]string),
+		declines:      make(map[string]string),
+		byID:          make(map[string]*Purchase),
 	}
 	s.handler = http.HandlerFunc(s.serve)
 	return s

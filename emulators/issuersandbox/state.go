@@ -56,10 +56,12 @@ func (s *Server) DeclineCard(cardholder, declineCode string) {
 }
 
 // Purchases returns a copy of every purchase made, oldest first, declined
-// ones included.
+// and pending ones included.
 func (s *Server) Purchases() []Purchase {
+	now := s.clock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.expireApprovalsLocked(now)
 	out := make([]Purchase, 0, len(s.purchases))
 	for _, p := range s.purchases {
 		out = append(out, p.clone())

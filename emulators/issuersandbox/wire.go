@@ -48,12 +48,24 @@ type purchaseJSON struct {
 	Metadata       map[string]string `json:"metadata"`
 	Created        string            `json:"created"`
 	RefundedAmount int64             `json:"refunded_amount"`
+	Approval       *approvalJSON     `json:"approval,omitempty"`
+}
+
+// approvalJSON is the approval object of a purchase the cardholder was
+// asked to approve.
+type approvalJSON struct {
+	Channel string `json:"channel"`
+	Expires string `json:"expires"`
 }
 
 func toPurchaseJSON(p *Purchase) purchaseJSON {
 	md := p.Metadata
 	if md == nil {
 		md = map[string]string{} // the contract shows {} rather than null
+	}
+	var aj *approvalJSON
+	if p.Approval != nil {
+		aj = &approvalJSON{Channel: p.Approval.Channel, Expires: formatTime(p.Approval.Expires)}
 	}
 	return purchaseJSON{
 		ID:             p.ID,
@@ -68,6 +80,7 @@ func toPurchaseJSON(p *Purchase) purchaseJSON {
 		Metadata:       md,
 		Created:        formatTime(p.Created),
 		RefundedAmount: p.RefundedAmount,
+		Approval:       aj,
 	}
 }
 
