@@ -1,6 +1,15 @@
 package issuer
 
-import "fmt"
+import (
+	"fmt"
+	"unicode/utf8"
+)
+
+// Metadata limits of the contract.
+const (
+	maxMetadataKeys  = 20
+	maxMetadataChars = 500
+)
 
 // argumentError is the *Error for an argument the client refuses to send.
 func argumentError(op, message string) *Error {
@@ -30,4 +39,21 @@ type mismatchError struct {
 
 func (e *mismatchError) Error() string {
 	return fmt.Sprintf("answer has %s %q, want %q", e.field, e.got, e.want)
+}
+
+// checkPurchaseRequest returns why the client refuses to send req, or "".
+// Only what the contract bounds is checked here; the issuer checks the rest.
+func checkPurchaseRequest(req PurchaseRequest) string {
+	if req.Approval != "" && req.Approval != ApprovalRequired {
+		return fmt.Sprintf("approval must be %q or empty", ApprovalRequired)
+	}
+	if len(req.Metadata) > maxMetadataKeys {
+		return "metadata has more than 20 keys"
+	}
+	for k, v := range req.Metadata {
+		if utf8.RuneCountInString(k) > maxMetadataChars || utf8.RuneCountInString(v) > maxMetadataChars {
+			return fmt.Sprintf("metadata key %.40q: keys and values are at most 500 characters", k)
+		}
+	}
+	return ""
 }

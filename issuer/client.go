@@ -75,9 +75,9 @@ type call struct {
 	body    any    // JSON-encoded when not nil
 }
 
-// decoder decodes and checks a 2xx answer body.
+// decoder decodes and checks a 2xx answer body; status is the answer's.
 type decoder interface {
-	decode(raw []byte) error
+	decode(status int, raw []byte) error
 }
 
 // do makes one request and decodes a 2xx answer into out. Every failure is
@@ -173,7 +173,7 @@ func (c *Client) roundTrip(ctx context.Context, cl call, requestID string, out d
 		e.Code, e.Message, e.Err = CodeInvalidResponse, "reading the answer failed", readErr
 		return answered{}, e
 	}
-	if err := out.decode(raw); err != nil {
+	if err := out.decode(resp.StatusCode, raw); err != nil {
 		e.Code, e.Message, e.Err = CodeInvalidResponse, "undecodable answer", err
 		return answered{}, e
 	}

@@ -8,4 +8,8 @@
 // the caller must do next; in particular a timeout, a dropped connection, a
 // 5xx, a 409 or an undecodable 2xx on a POST leave the outcome Unknown, to be
 // settled by retrying with the same idempotency key or by FindPurchases.
+//
+// A purchase the cardholder must approve is answered with Status
+// PurchaseApprovalPending and no error; GetPurchase later tells whether it
+// was approved or declined.
 package issuer

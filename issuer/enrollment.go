@@ -11,7 +11,7 @@ type enrollmentAnswer struct {
 	e    Enrollment
 }
 
-func (a *enrollmentAnswer) decode(raw []byte) error {
+func (a *enrollmentAnswer) decode(_ int, raw []byte) error {
 	var w enrollmentJSON
 	if err := decodeJSON(raw, &w); err != nil {
 		return err

@@ -1,7 +1,9 @@
 package issuer
 
 import (
+	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 )
@@ -39,6 +41,10 @@ const (
 	DeclineDoNotHonor        = "do_not_honor"
 	DeclineLimitExceeded     = "limit_exceeded"
 	DeclineSuspectedFraud    = "suspected_fraud"
+	// The two of a purchase that waited for the cardholder's approval: they
+	// said no, or did not answer in time. Nothing was charged.
+	DeclineApprovalDeclined = "approval_declined"
+	DeclineApprovalExpired  = "approval_expired"
 )
 
 // Error is every failure of a Client method: an error answer of the issuer
@@ -101,3 +107,12 @@ func (e *Error) Error() string {
 // Unwrap returns the transport or decoding cause, so that
 // errors.Is(err, context.DeadlineExceeded) works; nil for an issuer answer.
 func (e *Error) Unwrap() error { return e.Err }
+
+// ApprovalUnsupported reports whether err is the issuer refusing
+// "approval": "required" (400 invalid_request, param approval): an issuer
+// without approvals. Nothing was charged, and Outcome says Final; a
+// purchase that needs approval must not be retried without it.
+func ApprovalUnsupported(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Status == http.StatusBadRequest && e.Code == CodeInvalidRequest && e.Param == "approval"
+}

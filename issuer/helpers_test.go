@@ -35,8 +35,16 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t, func(*issuersandbox.Options) {})
+}
+
+// newEnvWith is newEnv with the sandbox's options changed by edit.
+func newEnvWith(t *testing.T, edit func(*issuersandbox.Options)) *env {
+	t.Helper()
 	clock := testkit.NewClock(time.Date(2026, 11, 26, 18, 3, 11, 0, time.UTC))
-	sb := issuersandbox.New(issuersandbox.Options{APIKey: testKey, Clock: clock.Now})
+	opts := issuersandbox.Options{APIKey: testKey, Clock: clock.Now}
+	edit(&opts)
+	sb := issuersandbox.New(opts)
 	if _, err := sb.Start(); err != nil {
 		t.Fatal(err)
 	}

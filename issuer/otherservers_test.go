@@ -28,6 +28,14 @@ func fixedServer(t *testing.T, status int, header map[string]string, body string
 	return issuer.New(srv.URL, testKey, 5*time.Second)
 }
 
+// purchaseWith is a purchase object of the given status with extra fields
+// (such as `,"approval":{...}`).
+func purchaseWith(status, extra string) string {
+	return `{"id":"pur_1","status":"` + status + `","cardholder":"chd_7Hq2","merchant":"m","amount":100,"currency":"USD","reference":"ord_1","metadata":{},"created":"2026-11-26T18:03:11Z","refunded_amount":0` + extra + `}`
+}
+
+const pendingApproval = `,"approval":{"channel":"app","expires":"2026-11-26T18:13:11Z"}`
+
 const declinedPurchase = `{"id":"pur_1","status":"declined","cardholder":"chd_7Hq2","merchant":"m","amount":100,"currency":"USD","reference":"ord_1","decline_code":"limit_exceeded","metadata":{},"created":"2026-11-26T18:03:11Z","refunded_amount":0}`
 
 func TestOtherServers(t *testing.T) {
@@ -73,6 +81,22 @@ func TestOtherServers(t *testing.T) {
 					t.Errorf("RetryAfter %v", e.RetryAfter)
 				}
 			}},
+		{name: "approved in a 202", status: 202, body: purchaseWith("approved", ""), kind: issuer.Unknown},
+		{name: "declined in a 202", status: 202, body: purchaseWith("declined", pendingApproval), kind: issuer.Unknown},
+		{name: "empty 202", status: 202, body: `{}`, kind: issuer.Unknown},
+		{name: "truncated 202", status: 202, body: purchaseWith("pending_approval", pendingApproval)[:60], kind: issuer.Unknown},
+		{name: "pending in a 201", status: 201, body: purchaseWith("pending_approval", pendingApproval), kind: issuer.Unknown},
+		{name: "pending in a 202 with an unreadable expires", status: 202,
+			body: purchaseWith("pending_approval", `,"approval":{"channel":"app","expires":"in ten minutes"}`), kind: issuer.Unknown},
+		{name: "402 approval_expired", status: 402,
+			body: `{"error":{"type":"card_error","code":"card_declined","decline_code":"approval_expired","message":"no","purchase":` +
+				purchaseWith("declined", `,"decline_code":"approval_expired"`+pendingApproval) + `}}`,
+			kind: issuer.Final,
+			check: func(t *testing.T, p issuer.Purchase, e *issuer.Error) {
+				if e.DeclineCode != issuer.DeclineApprovalExpired || p.DeclineCode != issuer.DeclineApprovalExpired || p.Approval.Channel != "app" {
+					t.Errorf("got %+v, %+v", p, e)
+				}
+			}},
 		{name: "redirect", status: 302, header: map[string]string{"Location": "/elsewhere"}, kind: issuer.Unknown},
 		{name: "403", status: 403, body: `{"error":{"type":"auth_error","code":"forbidden","message":"no"}}`, kind: issuer.Final},
 	}
@@ -89,6 +113,28 @@ func TestOtherServers(t *testing.T) {
 				tt.check(t, p, e)
 			} else if p.ID != "" {
 				t.Errorf("a failure returned purchase %+v", p)
+			}
+		})
+	}
+}
+
+// TestPendingAnswers: a 202 pending purchase is a success, with or
+// without the approval object it should carry.
+func TestPendingAnswers(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		body string
+		want issuer.Approval
+	}{
+		{"with approval", purchaseWith("pending_approval", `,"approval":{"channel":"sms","expires":"2026-11-26T18:13:11+01:00"}`),
+			issuer.Approval{Channel: "sms", Expires: time.Date(2026, 11, 26, 17, 13, 11, 0, time.UTC)}},
+		{"without approval", purchaseWith("pending_approval", ""), issuer.Approval{}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := fixedServer(t, 202, nil, tt.body)
+			p, err := c.CreatePurchase(t.Context(), "k", order("ord_1"))
+			if err != nil || p.Status != issuer.PurchaseApprovalPending || p.Approval != tt.want {
+				t.Fatalf("got %+v, %v", p, err)
 			}
 		})
 	}

@@ -21,6 +21,8 @@ func TestOutcome(t *testing.T) {
 		{&issuer.Error{Code: issuer.CodeInvalidArgument}, issuer.Bug},
 		{&issuer.Error{Status: 201, Code: issuer.CodeInvalidResponse}, issuer.Unknown},
 		{&issuer.Error{Status: 400, Code: issuer.CodeInvalidRequest}, issuer.Final},
+		{&issuer.Error{Status: 400, Code: issuer.CodeInvalidRequest, Param: "approval"}, issuer.Final}, // nothing charged
+		{&issuer.Error{Status: 202, Code: issuer.CodeInvalidResponse}, issuer.Unknown},
 		{&issuer.Error{Status: 401, Code: issuer.CodeUnauthorized}, issuer.RetryLater},
 		{&issuer.Error{Status: 402, Code: issuer.CodeCardDeclined}, issuer.Final},
 		{&issuer.Error{Status: 404, Code: issuer.CodeNotFound}, issuer.Final},

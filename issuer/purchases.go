@@ -9,11 +9,14 @@ import (
 )
 
 type purchaseAnswer struct {
-	wantStatus string // required status, if any
-	p          Purchase
+	// created: the answer to a POST, where a 202 must be a purchase
+	// pending approval and any other 2xx an approved one. Anything else is
+	// not a success the bot may act on, so it is undecodable and Unknown.
+	created bool
+	p       Purchase
 }
 
-func (a *purchaseAnswer) decode(raw []byte) error {
+func (a *purchaseAnswer) decode(status int, raw []byte) error {
 	var w purchaseJSON
 	if err := decodeJSON(raw, &w); err != nil {
 		return err
@@ -22,8 +25,14 @@ func (a *purchaseAnswer) decode(raw []byte) error {
 	if err != nil {
 		return err
 	}
-	if a.wantStatus != "" && p.Status != a.wantStatus {
-		return &mismatchError{field: "status", want: a.wantStatus, got: p.Status}
+	if a.created {
+		want := PurchaseApproved
+		if status == http.StatusAccepted {
+			want = PurchaseApprovalPending
+		}
+		if p.Status != want {
+			return &mismatchError{field: "status", want: want, got: p.Status}
+		}
 	}
 	a.p = p
 	return nil
@@ -33,7 +42,7 @@ type purchaseListAnswer struct {
 	ps []Purchase
 }
 
-func (a *purchaseListAnswer) decode(raw []byte) error {
+func (a *purchaseListAnswer) decode(_ int, raw []byte) error {
 	var w purchaseListJSON
 	if err := decodeJSON(raw, &w); err != nil {
 		return err
@@ -55,14 +64,20 @@ func (a *purchaseListAnswer) decode(raw []byte) error {
 // CreatePurchase asks the issuer to charge a cardholder, once per
 // idempotencyKey: calling it again with the same key and request returns
 // the first outcome without charging again. It returns the approved
-// purchase. On a decline it returns the declined purchase (when the issuer
-// sent it) and an *Error with Code CodeCardDeclined; on any other failure a
-// zero Purchase and an *Error, whose Outcome says whether the purchase may
-// exist.
+// purchase, or one with Status PurchaseApprovalPending (a 202: the
+// cardholder is asked, and GetPurchase tells the outcome; a replay returns
+// the same pending purchase whatever happened since). On a decline it
+// returns the declined purchase (when the issuer sent it) and an *Error
+// with Code CodeCardDeclined; on any other failure a zero Purchase and an
+// *Error, whose Outcome says whether the purchase may exist, and
+// ApprovalUnsupported whether the issuer refused req.Approval.
 func (c *Client) CreatePurchase(ctx context.Context, idempotencyKey string, req PurchaseRequest) (Purchase, error) {
 	const op = "POST /v1/purchases"
 	if !validIdempotencyKey(idempotencyKey) {
 		return Purchase{}, argumentError(op, "idempotency key must be 1 to 255 printable ASCII characters")
+	}
+	if msg := checkPurchaseRequest(req); msg != "" {
+		return Purchase{}, argumentError(op, msg)
 	}
 	body := purchaseRequestJSON{
 		Cardholder:  req.Cardholder,
@@ -72,10 +87,9 @@ func (c *Client) CreatePurchase(ctx context.Context, idempotencyKey string, req 
 		Description: req.Description,
 		Reference:   req.Reference,
 		Metadata:    req.Metadata,
+		Approval:    req.Approval,
 	}
-	// A 2xx must be an approved purchase: anything else is not a success the
-	// bot may act on, so it is an undecodable answer and Unknown.
-	a := &purchaseAnswer{wantStatus: PurchaseApproved}
+	a := &purchaseAnswer{created: true}
 	err := c.do(ctx, call{method: http.MethodPost, path: "v1/purchases", idemKey: idempotencyKey, body: body}, a)
 	if err != nil {
 		var e *Error
@@ -87,8 +101,11 @@ func (c *Client) CreatePurchase(ctx context.Context, idempotencyKey string, req 
 	return a.p, nil
 }
 
-// GetPurchase returns a purchase by its ID. On failure it returns an
-// *Error: Code CodeNotFound (Status 404) when there is no such purchase.
+// GetPurchase returns a purchase by its ID, as it is now: this is how the
+// outcome of one pending approval is learnt (approved, or declined with
+// DeclineApprovalDeclined or DeclineApprovalExpired, nil error either
+// way). On failure it returns an *Error: Code CodeNotFound (Status 404)
+// when there is no such purchase.
 func (c *Client) GetPurchase(ctx context.Context, id string) (Purchase, error) {
 	if id == "" {
 		return Purchase{}, argumentError("GET /v1/purchases/{id}", "empty purchase id")

@@ -11,7 +11,7 @@ type refundAnswer struct {
 	r    Refund
 }
 
-func (a *refundAnswer) decode(raw []byte) error {
+func (a *refundAnswer) decode(_ int, raw []byte) error {
 	var w refundJSON
 	if err := decodeJSON(raw, &w); err != nil {
 		return err

@@ -51,6 +51,7 @@ type purchaseRequestJSON struct {
 	Description string            `json:"description,omitempty"`
 	Reference   string            `json:"reference"`
 	Metadata    map[string]string `json:"metadata,omitempty"`
+	Approval    string            `json:"approval,omitempty"`
 }
 
 type purchaseJSON struct {
@@ -66,6 +67,12 @@ type purchaseJSON struct {
 	Metadata       map[string]string `json:"metadata"`
 	Created        string            `json:"created"`
 	RefundedAmount int64             `json:"refunded_amount"`
+	Approval       *approvalJSON     `json:"approval"`
+}
+
+type approvalJSON struct {
+	Channel string `json:"channel"`
+	Expires string `json:"expires"`
 }
 
 func (w *purchaseJSON) purchase() (Purchase, error) {
@@ -83,6 +90,15 @@ func (w *purchaseJSON) purchase() (Purchase, error) {
 	if md == nil {
 		md = map[string]string{}
 	}
+	var approval Approval
+	if a := w.Approval; a != nil {
+		// A deadline the client cannot read is not one to tell a cardholder.
+		expires, err := parseTime(a.Expires)
+		if err != nil {
+			return Purchase{}, fmt.Errorf("purchase %s: approval.expires: %w", w.ID, err)
+		}
+		approval = Approval{Channel: a.Channel, Expires: expires}
+	}
 	return Purchase{
 		ID:             w.ID,
 		Status:         w.Status,
@@ -96,6 +112,7 @@ func (w *purchaseJSON) purchase() (Purchase, error) {
 		Metadata:       md,
 		Created:        created,
 		RefundedAmount: w.RefundedAmount,
+		Approval:       approval,
 	}, nil
 }
 
