@@ -143,6 +143,9 @@ type Transition struct {
 	// it, for replies that must start with it ("" from a DM: unchanged).
 	ScreenName string
 	At         time.Time
+	// Risk is what the rules made of the purchase, set when To is
+	// Confirmed (or Failed, when they refused it): stored with the order.
+	Risk *Risk
 }
 
 // Decision is what the bot does about one inbound message.
@@ -166,4 +169,7 @@ type Decision struct {
 	// with the time so that the next near-miss of its hashtags within
 	// HintQuiet is not answered; "" when there was none.
 	Hinted string
+	// Refused names the risk rule that refused a purchase; "" when none.
+	// It is counted, never told to the cardholder.
+	Refused string
 }
