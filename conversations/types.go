@@ -94,6 +94,32 @@ type Order struct {
 	PurchaseID     string
 	DeclineCode    string
 	RefundedAmount int64
+
+	// Risk is what the risk rules made of the purchase when its
+	// confirmation was decided: the POST carries it, every retry alike.
+	Risk Risk
+	// Approval is where the cardholder's approval at the issuer stands,
+	// for a purchase the bot or the issuer put to them.
+	Approval Approval
+}
+
+// Approval states (Approval.Status).
+const (
+	ApprovalNone     = ""         // never put to the cardholder
+	ApprovalPending  = "pending"  // the issuer is asking the cardholder
+	ApprovalApproved = "approved" // approved: the card was charged
+	ApprovalRefused  = "declined" // the cardholder said no
+	ApprovalLapsed   = "expired"  // no answer by Expires
+)
+
+// Approval is what the issuer said of a purchase it put to the
+// cardholder: how it asks them, and until when.
+type Approval struct {
+	Status  string
+	Channel string // "app" or "sms"
+	Expires time.Time
+	// Told is true once the cardholder was told to approve it.
+	Told bool
 }
 
 // Inbound is one mention or direct message from a cardholder, as read.
