@@ -66,6 +66,16 @@ type Situation struct {
 	// HintedAt is when the cardholder was last told "did you mean" about
 	// each offer, by offer id (see HintQuiet).
 	HintedAt map[string]time.Time
+
+	// Paused is true while an operator has paused all charging: buys and
+	// confirmations are answered so, and nothing is reserved or charged.
+	Paused bool
+	// Risk are the rules a purchase is checked against, at the buy and
+	// again at its confirmation; Account and RiskHistory are what they
+	// are checked on.
+	Risk        RiskRules
+	Account     Account
+	RiskHistory RiskHistory
 }
 
 // IdempotencyKey is the one key an order's charge is ever made with. It is
@@ -213,6 +223,14 @@ func buy(s Situation, m Inbound, offer Offer) Decision {
 		n.Limit = offer.PerUserLimit
 		return refuse(reply(s, m, "limit-reached", messages.LimitReached, offer.ID, "", n))
 	}
+	if s.Paused {
+		return refuse(riskReply(s, m, "paused", messages.Paused, orderOffer(o), ""))
+	}
+	if k := AssessRisk(s.Risk, s.Account, s.RiskHistory, o.Amount, o.Currency, s.Now); k.Refused != "" {
+		d := riskReply(s, m, "risk-refused", messages.RiskRefused, orderOffer(o), "")
+		d.Refused = k.Refused
+		return refuse(d)
+	}
 	d := request(s, m, o)
 	d.Action = "reserve"
 	d.NewOrder = &o
@@ -257,9 +275,22 @@ func confirm(s Situation, m Inbound, o Order, byTag bool) Decision {
 			d.Transitions = []Transition{{OrderID: o.ID, From: Pending, To: Expired, At: s.Now}}
 			return d
 		}
+		if s.Paused {
+			// The order keeps its unit until its window closes: the
+			// cardholder may confirm again once charging resumes.
+			return riskReply(s, m, "paused", messages.Paused, orderOffer(o), o.ID)
+		}
+		k := AssessRisk(s.Risk, s.Account, s.RiskHistory, o.Amount, o.Currency, s.Now)
+		if k.Refused != "" {
+			d := riskReply(s, m, "risk-refused", messages.RiskRefused, orderOffer(o), o.ID)
+			d.Refused = k.Refused
+			d.Transitions = []Transition{{OrderID: o.ID, From: Pending, To: Failed, At: s.Now, Risk: &k}}
+			return d
+		}
 		return Decision{Action: "confirm", Transitions: []Transition{{
 			OrderID: o.ID, From: Pending, To: Confirmed, At: s.Now,
 			ConfirmMessageID: m.ID, ConfirmChannel: m.Channel, IdempotencyKey: IdempotencyKey(o.ID), ScreenName: m.ScreenName,
+			Risk: &k,
 		}}}
 	case Confirmed, Paid, Parked:
 		return reply(s, m, "already-confirmed", messages.AlreadyConfirmed, o.OfferID, o.ID, note)
@@ -315,6 +346,19 @@ func ordersList(s Situation, m Inbound) messages.OrdersData {
 		})
 	}
 	return od
+}
+
+// riskReply answers m about risk (a refusal, a pause): in its own
+// channel, except by DM only in privacy mode (conversation.md). It names
+// no rule.
+func riskReply(s Situation, m Inbound, action string, kind messages.Kind, offer messages.Offer, orderID string) Decision {
+	toDM := m.Channel == DM || s.Privacy == PrivacyDM
+	r := Reply{Channel: m.Channel, UserID: m.UserID, ScreenName: m.ScreenName, InReplyTo: inReplyTo(m), Kind: kind, OrderID: orderID}
+	if toDM {
+		r.Channel, r.InReplyTo = DM, 0
+	}
+	data := messages.RiskNote{ScreenName: m.ScreenName, DM: toDM, Offer: offer, OrderID: orderID, Contact: s.EnrollURL, Ref: ref(m)}
+	return Decision{Action: action, Replies: []Reply{render(s, r, offer.ID, data)}}
 }
 
 // reply answers m in its own channel with one message.

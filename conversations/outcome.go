@@ -2,6 +2,7 @@ package conversations
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/paybytweet/paybytweet/messages"
 	"github.com/paybytweet/paybytweet/money"
@@ -23,6 +24,10 @@ func OutcomeReplies(set *messages.Set, privacy Privacy, o Order, out Outcome) []
 	toDM := o.ConfirmChannel == DM || privacy == PrivacyDM
 	offer := orderOffer(o)
 	amount := money.Format(o.Amount, o.Currency)
+	if out.State == Declined && NotApproved(out.DeclineCode) {
+		return []Reply{approvalReply(set, privacy, o, messages.NotApproved, messages.ApprovalData{
+			Offer: offer, OrderID: o.ID, Amount: amount, Reason: notApprovedReason(out.DeclineCode)})}
+	}
 	var kind messages.Kind
 	var data any
 	switch out.State {
@@ -47,6 +52,47 @@ func OutcomeReplies(set *messages.Set, privacy Privacy, o Order, out Outcome) []
 			Kind: messages.ReceiptPointer, OrderID: o.ID}, o.OfferID, messages.Pointer{ScreenName: o.ScreenName, Offer: offer, OrderID: o.ID}))
 	}
 	return replies
+}
+
+// The decline codes of a purchase the cardholder did not approve
+// (issuer-api.md, Approval).
+const (
+	ApprovalDeclined = "approval_declined"
+	ApprovalExpired  = "approval_expired"
+)
+
+// NotApproved reports whether a decline code says the cardholder did not
+// approve the purchase, rather than that the card was declined.
+func NotApproved(declineCode string) bool {
+	return declineCode == ApprovalDeclined || declineCode == ApprovalExpired
+}
+
+func notApprovedReason(code string) string {
+	if code == ApprovalExpired {
+		return "expired"
+	}
+	return "declined"
+}
+
+// ApprovalPendingReply tells the cardholder that order o waits for their
+// approval at the issuer, by channel ("app" or "sms") until expires.
+func ApprovalPendingReply(set *messages.Set, privacy Privacy, o Order, channel string, expires time.Time) Reply {
+	return approvalReply(set, privacy, o, messages.ApprovalPending, messages.ApprovalData{
+		Offer: orderOffer(o), OrderID: o.ID, Amount: money.Format(o.Amount, o.Currency),
+		Channel: channel, Expires: messages.FormatTime(expires)})
+}
+
+// approvalReply answers about an approval where the cardholder confirmed,
+// and by DM only in privacy mode: no amount shows in public while a
+// purchase is pending.
+func approvalReply(set *messages.Set, privacy Privacy, o Order, kind messages.Kind, data messages.ApprovalData) Reply {
+	toDM := o.ConfirmChannel == DM || privacy == PrivacyDM
+	data.ScreenName, data.DM = o.ScreenName, toDM
+	r := Reply{Channel: Tweet, UserID: o.UserID, ScreenName: o.ScreenName, InReplyTo: o.ConfirmMessageID, Kind: kind, OrderID: o.ID}
+	if toDM {
+		r.Channel, r.InReplyTo = DM, 0
+	}
+	return render(Situation{Messages: set}, r, o.OfferID, data)
 }
 
 // RefundReply tells the cardholder of a refund of order o, where they

@@ -94,6 +94,32 @@ type Order struct {
 	PurchaseID     string
 	DeclineCode    string
 	RefundedAmount int64
+
+	// Risk is what the risk rules made of the purchase when its
+	// confirmation was decided: the POST carries it, every retry alike.
+	Risk Risk
+	// Approval is where the cardholder's approval at the issuer stands,
+	// for a purchase the bot or the issuer put to them.
+	Approval Approval
+}
+
+// Approval states (Approval.Status).
+const (
+	ApprovalNone     = ""         // never put to the cardholder
+	ApprovalPending  = "pending"  // the issuer is asking the cardholder
+	ApprovalApproved = "approved" // approved: the card was charged
+	ApprovalRefused  = "declined" // the cardholder said no
+	ApprovalLapsed   = "expired"  // no answer by Expires
+)
+
+// Approval is what the issuer said of a purchase it put to the
+// cardholder: how it asks them, and until when.
+type Approval struct {
+	Status  string
+	Channel string // "app" or "sms"
+	Expires time.Time
+	// Told is true once the cardholder was told to approve it.
+	Told bool
 }
 
 // Inbound is one mention or direct message from a cardholder, as read.
@@ -143,6 +169,9 @@ type Transition struct {
 	// it, for replies that must start with it ("" from a DM: unchanged).
 	ScreenName string
 	At         time.Time
+	// Risk is what the rules made of the purchase, set when To is
+	// Confirmed (or Failed, when they refused it): stored with the order.
+	Risk *Risk
 }
 
 // Decision is what the bot does about one inbound message.
@@ -166,4 +195,7 @@ type Decision struct {
 	// with the time so that the next near-miss of its hashtags within
 	// HintQuiet is not answered; "" when there was none.
 	Hinted string
+	// Refused names the risk rule that refused a purchase; "" when none.
+	// It is counted, never told to the cardholder.
+	Refused string
 }

@@ -40,6 +40,8 @@ var declineReasons = map[string]string{
 	"do_not_honor":       "the issuer declined the payment",
 	"limit_exceeded":     "the card's limit would be exceeded",
 	"suspected_fraud":    "the issuer suspected fraud",
+	"approval_declined":  "you did not approve it",
+	"approval_expired":   "it was not approved in time",
 }
 
 // DeclineReason returns the words for an issuer decline code, or a general
@@ -62,6 +64,9 @@ var statusWords = map[string]string{
 	"expired":   "expired",
 	"cancelled": "cancelled",
 	"refunded":  "refunded",
+	// Not a state of its own: a confirmed order whose approval the
+	// cardholder has not given yet.
+	"pending_approval": "waiting for your approval at your card issuer",
 }
 
 // StatusWord returns how an order state reads to a cardholder.

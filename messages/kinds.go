@@ -36,6 +36,10 @@ const (
 	Refunded         Kind = "refunded"
 	DMUndeliverable  Kind = "dm_undeliverable"
 	DidYouMean       Kind = "did_you_mean"
+	Paused           Kind = "paused"
+	RiskRefused      Kind = "risk_refused"
+	ApprovalPending  Kind = "approval_pending"
+	NotApproved      Kind = "not_approved"
 )
 
 // Offer is what a message may say about an offer. Hashtags carry their
@@ -180,4 +184,32 @@ type RefundData struct {
 	OrderID    string
 	Amount     string
 	Refunded   string
+}
+
+// RiskNote is the data of RiskRefused, the answer to a purchase the risk
+// rules refuse: it never says which rule, only where the cardholder can
+// reach the issuer (Contact). Paused, which answers every buy and
+// confirmation while an operator has paused charging, has it too.
+type RiskNote struct {
+	ScreenName string
+	DM         bool
+	Offer      Offer
+	OrderID    string // empty when the buy made no order
+	Contact    string
+	Ref        string
+}
+
+// ApprovalData is the data of ApprovalPending (the cardholder must approve
+// the purchase at the issuer: Channel is "app" or "sms", Expires when the
+// issuer stops waiting) and of NotApproved (Reason "declined" or
+// "expired"; nothing was charged).
+type ApprovalData struct {
+	ScreenName string
+	DM         bool
+	Offer      Offer
+	OrderID    string
+	Amount     string
+	Channel    string
+	Expires    string
+	Reason     string
 }

@@ -168,6 +168,10 @@ func longest(k Kind, o Offer, all []Offer, sm Sample, dm bool) any {
 			lines[i] = OrderLine{OrderID: order, Title: title, Amount: price, Status: longestStatus(), Created: when}
 		}
 		return OrdersData{ScreenName: name, Orders: lines}
+	case typeOf[RiskNote]():
+		return RiskNote{ScreenName: name, DM: dm, Offer: o, OrderID: order, Contact: sm.EnrollURL, Ref: ref}
+	case typeOf[ApprovalData]():
+		return ApprovalData{ScreenName: name, DM: dm, Offer: o, OrderID: order, Amount: o.Price, Channel: "sms", Expires: when, Reason: "expired"}
 	case typeOf[RefundData]():
 		return RefundData{ScreenName: name, DM: dm, Offer: o, OrderID: order, Amount: o.Price, Refunded: o.Price}
 	}
