@@ -29,12 +29,13 @@ type UsageRow struct {
 // prices is what X's pay-per-use API charges for one resource of each
 // kind, in thousandths of a US dollar (twitter-api-v2.md, 2026 prices;
 // for estimates only): reading the bot's own mentions or posts 0.001, a
-// DM event 0.010, creating a post 0.015 (a reply to a post that mentioned
-// the bot 0.010, a post with a URL 0.20), a DM 0.015. A kind not listed
-// costs nothing.
+// DM event 0.010, a user looked up 0.010 (docs.x.com's pricing page,
+// "User: Read", per resource), creating a post 0.015 (a reply to a post
+// that mentioned the bot 0.010, a post with a URL 0.20), a DM 0.015. A
+// kind not listed costs nothing.
 var prices = map[twitterapi.Usage]int64{
 	twitterapi.UsageMentionRead: 1, twitterapi.UsageOwnTweetRead: 1,
-	twitterapi.UsageDMRead: 10, twitterapi.UsageReply: 10,
+	twitterapi.UsageDMRead: 10, twitterapi.UsageUserRead: 10, twitterapi.UsageReply: 10,
 	twitterapi.UsagePost: 15, twitterapi.UsageDMSent: 15,
 	twitterapi.UsagePostWithURL: 200,
 }

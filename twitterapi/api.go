@@ -9,23 +9,73 @@ import (
 	"github.com/dghubble/go-twitter/twitter"
 )
 
-// User is a Twitter account.
+// User is a Twitter account, as much of it as the API gave.
 type User struct {
 	ID         int64
-	ScreenName string
+	ScreenName string // "" when not given
+	// CreatedAt is when the account was made (X's created_at for the
+	// user); zero when not given.
+	CreatedAt time.Time
+	// Automated is X's "Automated" label, where X gave it.
+	Automated Automated
 }
 
-// Tweet is a tweet as the bot needs it.
+// Automated is what X said of an account's "Automated" label (its
+// affiliation.description "Automated"). It is a tri-state because X gives
+// the label only on some answers: never on v1.1, and on v2 only in the
+// user objects where X returns an affiliation (the bot does not ask for
+// it: X's documented user.fields list it nowhere the contract uses).
+type Automated int8
+
+// The three things X may have said.
+const (
+	// AutomatedUnknown: X said nothing of it. Every v1.1 answer; a v2
+	// user object without an affiliation (X returns the field only where
+	// it does, so its absence says nothing); a message whose author X did
+	// not include.
+	AutomatedUnknown Automated = iota
+	// AutomatedNo: X gave the account's affiliation, and it is not the
+	// Automated label (an organisation's, say).
+	AutomatedNo
+	// AutomatedYes: X labels the account "Automated".
+	AutomatedYes
+)
+
+// Known reports whether X said anything of the label.
+func (a Automated) Known() bool { return a == AutomatedNo || a == AutomatedYes }
+
+// String is "unknown", "no" or "yes".
+func (a Automated) String() string {
+	switch a {
+	case AutomatedNo:
+		return "no"
+	case AutomatedYes:
+		return "yes"
+	}
+	return "unknown"
+}
+
+// Tweet is a tweet as the bot needs it. Its author is UserID, with what
+// the API gave of the account alongside the tweet (Author gathers them).
 type Tweet struct {
 	ID         int64
 	UserID     int64
-	ScreenName string
-	Text       string   // full text, with t.co links expanded
-	Hashtags   []string // from the tweet's own entities, without '#'
-	MentionIDs []int64  // user ids in the tweet's own entities.user_mentions
-	InReplyTo  int64
-	IsRetweet  bool
-	CreatedAt  time.Time
+	ScreenName string // the author's, as of this answer
+	// UserCreatedAt is when the author's account was made: v1.1 gives it
+	// in the tweet's own user, v2 in includes.users; zero when not given.
+	UserCreatedAt time.Time
+	UserAutomated Automated // the author's Automated label, where X gave it
+	Text          string    // full text, with t.co links expanded
+	Hashtags      []string  // from the tweet's own entities, without '#'
+	MentionIDs    []int64   // user ids in the tweet's own entities.user_mentions
+	InReplyTo     int64
+	IsRetweet     bool
+	CreatedAt     time.Time
+}
+
+// Author is the tweet's author as the answer gave it.
+func (t Tweet) Author() User {
+	return User{ID: t.UserID, ScreenName: t.ScreenName, CreatedAt: t.UserCreatedAt, Automated: t.UserAutomated}
 }
 
 // Mentions reports whether the tweet's own entities mention user id.
@@ -38,14 +88,24 @@ func (t Tweet) Mentions(id int64) bool {
 	return false
 }
 
-// DM is a direct-message event.
+// DM is a direct-message event. Its author is SenderID, with what the
+// API gave of the account alongside it (Author gathers them): v2 gives
+// them in includes.users; v1.1 gives none of them.
 type DM struct {
-	ID          int64
-	SenderID    int64
-	RecipientID int64
-	Text        string
-	Hashtags    []string
-	CreatedAt   time.Time
+	ID               int64
+	SenderID         int64
+	SenderScreenName string    // "" when not given
+	SenderCreatedAt  time.Time // zero when not given
+	SenderAutomated  Automated
+	RecipientID      int64
+	Text             string
+	Hashtags         []string
+	CreatedAt        time.Time
+}
+
+// Author is the message's sender as the answer gave it.
+func (d DM) Author() User {
+	return User{ID: d.SenderID, ScreenName: d.SenderScreenName, CreatedAt: d.SenderCreatedAt, Automated: d.SenderAutomated}
 }
 
 // Page is what a timeline call returned: the tweets it could read, and
@@ -104,7 +164,41 @@ func (c *Client) VerifyCredentials() (User, error) {
 	if u == nil || u.ID == 0 {
 		return User{}, &Error{Endpoint: ep, Status: resp.StatusCode, Kind: KindUnknown, Err: fmt.Errorf("answer has no user id")}
 	}
-	return User{ID: u.ID, ScreenName: u.ScreenName}, nil
+	return v1User(u), nil
+}
+
+// User looks up the account id (users/show.json?user_id=): its screen name
+// and creation time; v1.1 never says whether it is Automated. An account
+// that does not exist (404 code 50), or is suspended (403 code 63), is an
+// *Error of KindNotFound.
+func (c *Client) User(id int64) (User, error) {
+	const ep = "users/show"
+	if err := c.guard(CallUser, ep); err != nil {
+		return User{}, err
+	}
+	u, resp, err := c.api.Users.Show(&twitter.UserShowParams{UserID: id, IncludeEntities: twitter.Bool(false)})
+	if err := c.call(CallUser, ep, resp, err); err != nil {
+		return User{}, err
+	}
+	if u == nil || u.ID <= 0 {
+		return User{}, &Error{Endpoint: ep, Status: resp.StatusCode, Kind: KindUnknown, Err: fmt.Errorf("answer has no user id")}
+	}
+	return v1User(u), nil
+}
+
+// v1User is what a v1.1 user object says: its created_at, in Twitter's
+// "Mon Jan 02 15:04:05 -0700 2006", is left zero when it does not parse.
+func v1User(u *twitter.User) User {
+	return User{ID: u.ID, ScreenName: u.ScreenName, CreatedAt: v1Time(u.CreatedAt)}
+}
+
+// v1Time reads a v1.1 created_at; zero when absent or malformed.
+func v1Time(s string) time.Time {
+	t, err := time.Parse(time.RubyDate, s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t.UTC()
 }
 
 // Mentions returns a page of the mentions timeline, newest first, with ids
@@ -186,7 +280,7 @@ func convertTweet(t twitter.Tweet) (Tweet, error) {
 		text, ents = t.ExtendedTweet.FullText, t.ExtendedTweet.Entities
 	}
 	out := Tweet{
-		ID: t.ID, UserID: t.User.ID, ScreenName: t.User.ScreenName, Text: text,
+		ID: t.ID, UserID: t.User.ID, ScreenName: t.User.ScreenName, UserCreatedAt: v1Time(t.User.CreatedAt), Text: text,
 		InReplyTo: t.InReplyToStatusID, IsRetweet: t.RetweetedStatus != nil, CreatedAt: created.UTC(),
 	}
 	if ents != nil {

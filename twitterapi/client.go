@@ -130,6 +130,7 @@ const (
 	CallPost      Call = "post"
 	CallDMList    Call = "dm_list"
 	CallSendDM    Call = "send_dm"
+	CallUser      Call = "user_lookup" // one account by id: v1.1 users/show, v2 GET users/{id}
 )
 
 // RateLimit is what Twitter last said of an endpoint's budget.
@@ -233,6 +234,8 @@ const (
 	codeNoDMAccess      = 93  // this application is not allowed to access direct messages
 	codeNotAllowed      = 220 // your credentials do not allow access to this resource
 	codeCannotWrite     = 261 // this application cannot perform write actions
+	codeUserNotFound    = 50  // user not found (a lookup)
+	codeUserSuspended   = 63  // user has been suspended (a lookup)
 )
 
 // v1CodeKinds is what each code means to the bot.
@@ -245,6 +248,7 @@ var v1CodeKinds = map[int]Kind{
 	codeTooLong: KindTooLong, codeDMTooLong: KindTooLong,
 	codeCannotDM: KindRefused, codeDMNotFollowing: KindRefused, codeRecipientAbsent: KindRefused,
 	codeSuspended: KindAccount, codeNoDMAccess: KindAccount, codeNotAllowed: KindAccount, codeCannotWrite: KindAccount,
+	codeUserNotFound: KindNotFound, codeUserSuspended: KindNotFound,
 }
 
 // v1Precedence settles a code and a status that say different things:
@@ -254,7 +258,7 @@ var v1CodeKinds = map[int]Kind{
 // been made is looked for.
 var v1Precedence = []Kind{
 	KindRateLimited, KindPostingLimit, KindAuth, KindGone, KindDuplicate, KindPaused, KindTransient,
-	KindUnknown, KindTooLong, KindRefused, KindAccount, KindUnexpected,
+	KindUnknown, KindTooLong, KindRefused, KindAccount, KindNotFound, KindUnexpected,
 }
 
 // v1Kind classifies a v1.1 failure by Twitter's code and the HTTP status

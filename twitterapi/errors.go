@@ -77,13 +77,17 @@ const (
 	// the message (handled as KindRefused), except that a message about
 	// money is first sent again with its minimal text.
 	KindTooLong
+	// KindNotFound is a user lookup's answer that there is no such
+	// account (or none X will show: suspended): the same id will not be
+	// found by asking again soon. Only CallUser fails so.
+	KindNotFound
 )
 
 var kindNames = map[Kind]string{
 	KindNone: "none", KindUnknown: "unknown", KindRateLimited: "rate_limited", KindPostingLimit: "posting_limit",
 	KindTransient: "transient", KindAuth: "credentials_refused", KindGone: "reply_target_gone", KindDuplicate: "duplicate",
 	KindPaused: "paused", KindRefused: "refused", KindAccount: "account_refused", KindUnexpected: "bad_request",
-	KindCapped: "usage_capped", KindTooLong: "too_long",
+	KindCapped: "usage_capped", KindTooLong: "too_long", KindNotFound: "not_found",
 }
 
 // String returns the kind's stable snake_case name, such as

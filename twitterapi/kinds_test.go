@@ -13,7 +13,7 @@ import (
 // adapter must classify it as.
 type kindCase struct {
 	name          string
-	call          twitterapi.Call // CallPost, CallSendDM or CallMentions
+	call          twitterapi.Call // CallPost, CallSendDM, CallUser or CallMentions
 	fault         twitteremu.Fault
 	want          twitterapi.Kind
 	mayHavePosted bool
@@ -53,6 +53,8 @@ func runKinds(t *testing.T, srv *twitteremu.Server, fresh func() adapterWithDM, 
 			_, err = a.Post("@alice Done!", 0)
 		case twitterapi.CallSendDM:
 			_, err = a.SendDM(benchAlice.ID, "Done!")
+		case twitterapi.CallUser:
+			_, err = a.User(benchAlice.ID)
 		default:
 			_, err = a.Mentions(0, "")
 		}
@@ -69,6 +71,7 @@ func runKinds(t *testing.T, srv *twitteremu.Server, fresh func() adapterWithDM, 
 type adapterWithDM interface {
 	adapter
 	SendDM(recipient int64, text string) (int64, error)
+	User(id int64) (twitterapi.User, error)
 	Close()
 }
 
@@ -84,7 +87,7 @@ func TestV1ErrorKinds(t *testing.T) {
 		}
 		return c
 	}
-	post, dm, mentions := "POST statuses/update", "POST direct_messages/events/new", "statuses/mentions_timeline"
+	post, dm, mentions, user := "POST statuses/update", "POST direct_messages/events/new", "statuses/mentions_timeline", "users/show"
 	f := func(endpoint string, status, code int) twitteremu.Fault {
 		return twitteremu.Fault{Endpoint: endpoint, Status: status, Code: code}
 	}
@@ -112,6 +115,10 @@ func TestV1ErrorKinds(t *testing.T) {
 		{"261 cannot write", twitterapi.CallPost, f(post, 403, 261), twitterapi.KindAccount, false},
 		{"433 the author restricts replies", twitterapi.CallPost, f(post, 403, 433), twitterapi.KindUnexpected, false},
 		{"404 page not found", twitterapi.CallMentions, f(mentions, 404, 0), twitterapi.KindUnexpected, false},
+		{"50 user not found", twitterapi.CallUser, f(user, 404, 50), twitterapi.KindNotFound, false},
+		{"63 user suspended", twitterapi.CallUser, f(user, 403, 63), twitterapi.KindNotFound, false},
+		{"a lookup's 404 page not found", twitterapi.CallUser, f(user, 404, 34), twitterapi.KindUnexpected, false},
+		{"a lookup rate limited", twitterapi.CallUser, f(user, 429, 88), twitterapi.KindRateLimited, false},
 		{"an empty-bodied 403", twitterapi.CallPost, twitteremu.Fault{Endpoint: post, Status: 403, EmptyBody: true}, twitterapi.KindUnexpected, false},
 		{"connection dropped", twitterapi.CallPost, twitteremu.Fault{Endpoint: post, Drop: true}, twitterapi.KindUnknown, true},
 		{"malformed success", twitterapi.CallPost, twitteremu.Fault{Endpoint: post, Malformed: true, AfterWork: true}, twitterapi.KindUnknown, true},
@@ -130,7 +137,7 @@ func TestV2ErrorKinds(t *testing.T) {
 		}
 		return c
 	}
-	post, dm, mentions := "POST 2/tweets", "POST 2/dm_conversations/with/:participant_id/messages", "GET 2/users/:id/mentions"
+	post, dm, mentions, user := "POST 2/tweets", "POST 2/dm_conversations/with/:participant_id/messages", "GET 2/users/:id/mentions", "GET 2/users/:id"
 	f := func(endpoint string, status int, detail string) twitteremu.Fault {
 		return twitteremu.Fault{Endpoint: endpoint, Status: status, Message: detail}
 	}
@@ -148,6 +155,10 @@ func TestV2ErrorKinds(t *testing.T) {
 		{"too long, 400", twitterapi.CallPost, f(post, 400, "text field exceeds maximum length of 280 characters"), twitterapi.KindTooLong, false},
 		{"DM text refused by its path", twitterapi.CallSendDM, f(dm, 400, "$.text: a non-blank text of at most 10000 characters is required."), twitterapi.KindTooLong, false},
 		{"DM to a user gone", twitterapi.CallSendDM, f(dm, 404, "Could not find user"), twitterapi.KindRefused, false},
+		{"a lookup of a user gone", twitterapi.CallUser, f(user, 404, "Could not find user with id: [783214]."), twitterapi.KindNotFound, false},
+		{"a lookup rate limited", twitterapi.CallUser, f(user, 429, ""), twitterapi.KindRateLimited, false},
+		{"a lookup's server error", twitterapi.CallUser, f(user, 503, ""), twitterapi.KindTransient, true},
+		{"a lookup's bad request", twitterapi.CallUser, f(user, 400, "One or more parameters to your request was invalid."), twitterapi.KindUnexpected, false},
 		{"DMs closed", twitterapi.CallSendDM, f(dm, 403, "You cannot send messages to this user."), twitterapi.KindRefused, false},
 		{"app without access", twitterapi.CallPost, twitteremu.Fault{Endpoint: post, Status: 403, ProblemType: "https://api.x.com/2/problems/client-forbidden", Message: "attached to a Project"}, twitterapi.KindAccount, false},
 		{"account suspended", twitterapi.CallPost, f(post, 403, "Your account is suspended and is not permitted to access this feature."), twitterapi.KindAccount, false},

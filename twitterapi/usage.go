@@ -12,6 +12,7 @@ const (
 	UsageMentionRead  Usage = "mention_read"   // a post read from the bot's mentions
 	UsageOwnTweetRead Usage = "own_tweet_read" // one of the bot's own posts read back
 	UsageDMRead       Usage = "dm_read"        // a DM event read
+	UsageUserRead     Usage = "user_read"      // an account looked up (CallUser)
 	UsagePost         Usage = "post"           // a post created
 	UsageReply        Usage = "reply"          // a reply created to a post that mentioned the bot
 	UsagePostWithURL  Usage = "post_with_url"  // a post created with a URL in it
@@ -19,7 +20,7 @@ const (
 )
 
 // Usages lists every kind, in the order reports show them.
-var Usages = []Usage{UsageMentionRead, UsageOwnTweetRead, UsageDMRead, UsagePost, UsageReply, UsagePostWithURL, UsageDMSent}
+var Usages = []Usage{UsageMentionRead, UsageOwnTweetRead, UsageDMRead, UsageUserRead, UsagePost, UsageReply, UsagePostWithURL, UsageDMSent}
 
 // PostUsage is the kind of a post of text: every reply the bot makes
 // answers a post that mentioned it (only those are acted on).

@@ -39,6 +39,7 @@ const v2CapPause = 15 * time.Minute
 var v2Endpoints = map[Call]string{
 	CallVerify: twitterv2.EndpointMe, CallMentions: twitterv2.EndpointMentions, CallOwnTweets: twitterv2.EndpointUserTweets,
 	CallPost: twitterv2.EndpointPostTweet, CallDMList: twitterv2.EndpointDMEvents, CallSendDM: twitterv2.EndpointSendDM,
+	CallUser: twitterv2.EndpointUser,
 }
 
 // NewV2 returns a client of the X API v2 at cfg.APIURL, such as
@@ -144,6 +145,10 @@ func v2Kind(call Call, ae *twitterv2.APIError) Kind {
 		// A 404, or the 400 X's own emulator answers a reply to a post
 		// that is gone.
 		return KindGone
+	case call == CallUser && (twitterv2.IsNotFound(ae) || ae.Status == http.StatusOK):
+		// A 404, or the 200 with only errors X answers a lookup of an
+		// account it cannot give (gone, or suspended).
+		return KindNotFound
 	}
 	if k := v2Refusal(call, ae); k != KindNone {
 		return k
@@ -203,11 +208,49 @@ func (c *V2Client) VerifyCredentials() (User, error) {
 	if u.ID <= 0 {
 		return User{}, &Error{Endpoint: twitterv2.EndpointMe, Status: http.StatusOK, Kind: KindUnknown, Err: fmt.Errorf("answer has no user id")}
 	}
-	me := User{ID: u.ID, ScreenName: u.Username}
+	me := v2User(u)
 	c.mu.Lock()
 	c.me = me
 	c.mu.Unlock()
 	return me, nil
+}
+
+// User looks up the account id (GET users/{id} with
+// user.fields=created_at,username): its username, its creation time, and
+// its Automated label where X gives an affiliation unasked. No such
+// account (X's 404, or its 200 with only errors) is an *Error of
+// KindNotFound.
+func (c *V2Client) User(id int64) (User, error) {
+	if err := c.guard(CallUser); err != nil {
+		return User{}, err
+	}
+	u, err := c.api.User(c.ctx, id)
+	if err != nil {
+		return User{}, c.fail(CallUser, err)
+	}
+	if u.ID <= 0 {
+		return User{}, &Error{Endpoint: twitterv2.EndpointUser, Status: http.StatusOK, Kind: KindUnknown, Err: fmt.Errorf("answer has no user id")}
+	}
+	return v2User(u), nil
+}
+
+// v2User is what a v2 user object says.
+func v2User(u twitterv2.User) User {
+	return User{ID: u.ID, ScreenName: u.Username, CreatedAt: u.CreatedAt.UTC(), Automated: v2Automated(u)}
+}
+
+// v2Automated reads X's Automated label from a user object: yes where its
+// affiliation says "Automated", no where it has another affiliation, and
+// unknown where it has none, since X returns the field only where it does
+// (the contract asks for username and created_at alone).
+func v2Automated(u twitterv2.User) Automated {
+	switch {
+	case u.Automated():
+		return AutomatedYes
+	case u.Affiliation != nil:
+		return AutomatedNo
+	}
+	return AutomatedUnknown
 }
 
 // self returns the account, asking users/me once when it is not known.
@@ -261,7 +304,7 @@ func (c *V2Client) page(me User, p twitterv2.TweetPage) Page {
 		if t.ID > 0 && (out.Oldest == 0 || t.ID < out.Oldest) {
 			out.Oldest = t.ID
 		}
-		tw, err := convertV2Tweet(me, t)
+		tw, err := convertV2Tweet(me, t, p.Users)
 		if err != nil {
 			out.Skipped++
 			c.log.Warn("skipping a malformed tweet", "id", t.ID, "err", err)
@@ -272,7 +315,9 @@ func (c *V2Client) page(me User, p twitterv2.TweetPage) Page {
 	return out
 }
 
-func convertV2Tweet(me User, t twitterv2.Tweet) (Tweet, error) {
+// convertV2Tweet converts a post, its author's account as users (the
+// page's includes.users) gives it.
+func convertV2Tweet(me User, t twitterv2.Tweet, users map[int64]twitterv2.User) (Tweet, error) {
 	switch {
 	case t.ID <= 0:
 		return Tweet{}, fmt.Errorf("no id")
@@ -284,6 +329,10 @@ func convertV2Tweet(me User, t twitterv2.Tweet) (Tweet, error) {
 	out := Tweet{
 		ID: t.ID, UserID: t.AuthorID, ScreenName: t.AuthorUsername, Text: expandV2URLs(t.Text, t.Entities.URLs),
 		InReplyTo: t.RepliedToID, IsRetweet: t.IsRetweet(), CreatedAt: t.CreatedAt.UTC(),
+	}
+	if u, ok := users[t.AuthorID]; ok {
+		a := v2User(u)
+		out.UserCreatedAt, out.UserAutomated = a.CreatedAt, a.Automated
 	}
 	for _, h := range t.Entities.Hashtags {
 		out.Hashtags = append(out.Hashtags, h.Tag)
@@ -337,7 +386,7 @@ func (c *V2Client) DMEvents(token string) ([]DM, string, error) {
 	}
 	var out []DM
 	for _, e := range p.Events {
-		dm, err := convertV2DM(e)
+		dm, err := convertV2DM(e, p.Users)
 		if err != nil {
 			c.log.Warn("skipping a malformed direct message event", "id", e.ID, "err", err)
 			continue
@@ -347,7 +396,9 @@ func (c *V2Client) DMEvents(token string) ([]DM, string, error) {
 	return out, p.Meta.NextToken, nil
 }
 
-func convertV2DM(e twitterv2.DMEvent) (DM, error) {
+// convertV2DM converts a DM event, its sender's account as users (the
+// page's includes.users) gives it.
+func convertV2DM(e twitterv2.DMEvent, users map[int64]twitterv2.User) (DM, error) {
 	switch {
 	case e.EventType != "MessageCreate":
 		return DM{}, fmt.Errorf("event_type %q", e.EventType)
@@ -358,8 +409,12 @@ func convertV2DM(e twitterv2.DMEvent) (DM, error) {
 	case e.CreatedAt.IsZero():
 		return DM{}, fmt.Errorf("no created_at")
 	}
-	dm := DM{ID: e.ID, SenderID: e.SenderID, RecipientID: otherParticipant(e.ConversationID, e.SenderID),
+	dm := DM{ID: e.ID, SenderID: e.SenderID, SenderScreenName: e.SenderUsername, RecipientID: otherParticipant(e.ConversationID, e.SenderID),
 		Text: expandV2URLs(e.Text, e.Entities.URLs), CreatedAt: e.CreatedAt.UTC()}
+	if u, ok := users[e.SenderID]; ok {
+		a := v2User(u)
+		dm.SenderCreatedAt, dm.SenderAutomated = a.CreatedAt, a.Automated
+	}
 	for _, h := range e.Entities.Hashtags {
 		dm.Hashtags = append(dm.Hashtags, h.Tag)
 	}

@@ -19,6 +19,7 @@ import (
 // Endpoint names, the keys of the rate-limit tracker and APIError.Endpoint.
 const (
 	EndpointMe         = "GET users/me"
+	EndpointUser       = "GET users/:id"
 	EndpointMentions   = "GET users/:id/mentions"
 	EndpointUserTweets = "GET users/:id/tweets"
 	EndpointPostTweet  = "POST tweets"

@@ -23,7 +23,10 @@ type Problem struct {
 }
 
 // APIError is a non-2xx answer: the HTTP status, the RFC 7807 problem
-// fields, the errors array and the rate-limit headers it carried.
+// fields, the errors array and the rate-limit headers it carried. A 200
+// that carried no data and only an errors array (X's answer to a lookup of
+// an account it cannot give, Client.User) is one too, with Status 200 and
+// its problem fields taken from the first entry.
 type APIError struct {
 	Endpoint  string // one of the Endpoint constants
 	Status    int
@@ -158,11 +161,30 @@ func IsReplyNotAllowed(err error) bool {
 func IsForbidden(err error) bool { return hasStatus(err, http.StatusForbidden) }
 
 // IsNotFound reports that the Tweet replied to, or the user, is gone: a
-// 404, or the 400 "Your reply tweet ID is invalid." that X's own emulator
-// answers a reply to a post that is gone.
+// 404, the 400 "Your reply tweet ID is invalid." that X's own emulator
+// answers a reply to a post that is gone, or a 200 with no data whose
+// errors say the resource was not found (X's answer to a user lookup).
 func IsNotFound(err error) bool {
 	ae, ok := asAPIError(err)
-	return ok && (ae.Status == http.StatusNotFound || ae.isReplyInvalid())
+	return ok && (ae.Status == http.StatusNotFound || ae.isReplyInvalid() || ae.isNotFoundOnly())
+}
+
+// notFoundPath is the path of X's problem type for a resource that does
+// not exist (on api.x.com or api.twitter.com).
+const notFoundPath = "/2/problems/resource-not-found"
+
+// isNotFoundOnly reports a 200 that carried only errors, one of them a
+// not-found problem (by its type, or its title where it has none).
+func (e *APIError) isNotFoundOnly() bool {
+	if e.Status != http.StatusOK {
+		return false
+	}
+	for _, p := range e.Errors {
+		if strings.HasSuffix(p.Type, notFoundPath) || p.Type == "" && p.Title == "Not Found Error" {
+			return true
+		}
+	}
+	return false
 }
 
 // isReplyInvalid reports the playground's 400 refusing a reply to a post

@@ -9,10 +9,12 @@ import (
 	"time"
 )
 
-// The fields requested with every timeline, as the contract lists them.
+// The fields requested with every timeline and DM page, as the contract
+// lists them: the posts' own, and of the users expanded beside them their
+// username and account creation time.
 const (
 	tweetFields = "created_at,author_id,entities,referenced_tweets,in_reply_to_user_id,conversation_id"
-	userFields  = "username"
+	userFields  = "username,created_at"
 )
 
 // The two names of the posts' field list: the live API and X's prose pages
@@ -202,11 +204,14 @@ func (c *Client) Me(ctx context.Context) (User, error) {
 	if w.Data == nil {
 		return User{}, &MalformedError{Endpoint: EndpointMe, Status: 200, Err: errNoData}
 	}
-	id, err := parseID("id", w.Data.ID)
+	u, badCreatedAt, err := w.Data.parse()
 	if err != nil {
 		return User{}, &MalformedError{Endpoint: EndpointMe, Status: 200, Err: err}
 	}
-	return User{ID: id, Name: w.Data.Name, Username: w.Data.Username}, nil
+	if badCreatedAt != nil {
+		c.log.Warn("malformed created_at of the account left out", "endpoint", EndpointMe, "err", badCreatedAt)
+	}
+	return u, nil
 }
 
 // PostedTweet is what POST tweets answers.

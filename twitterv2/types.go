@@ -5,14 +5,39 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
-// User is an account as includes.users or users/me give it.
+// User is an account as includes.users, users/me or users/{id} give it.
 type User struct {
 	ID       int64
 	Name     string
 	Username string
+	// CreatedAt is when the account was made (user.fields=created_at);
+	// zero when X did not give it, or gave it malformed (logged).
+	CreatedAt time.Time
+	// Affiliation is the account's affiliation where X gave one, nil
+	// where it did not: X's "Automated" label is an affiliation whose
+	// description is "Automated" (see Automated).
+	Affiliation *Affiliation
+}
+
+// Affiliation is a user's affiliation object.
+type Affiliation struct {
+	Description    string
+	URL            string
+	BadgeURL       string
+	UserProfileURL string
+}
+
+// AutomatedLabel is the affiliation description of X's "Automated" label.
+const AutomatedLabel = "Automated"
+
+// Automated reports whether X labels the account "Automated"; true only
+// where X gave the affiliation saying so.
+func (u User) Automated() bool {
+	return u.Affiliation != nil && strings.EqualFold(u.Affiliation.Description, AutomatedLabel)
 }
 
 // Hashtag, Mention and URL are entities; Start and End count code points
@@ -53,9 +78,32 @@ type Meta struct {
 // wire shapes: ids are decimal strings.
 
 type wireUser struct {
-	ID       string `json:"id"`
-	Name     string `json:"name"`
-	Username string `json:"username"`
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Username    string `json:"username"`
+	CreatedAt   string `json:"created_at"`
+	Affiliation *struct {
+		Description    string `json:"description"`
+		URL            string `json:"url"`
+		BadgeURL       string `json:"badge_url"`
+		UserProfileURL string `json:"user_profile_url"`
+	} `json:"affiliation"`
+}
+
+// parse reads a user: a malformed id is an error; a malformed created_at
+// is left zero and is an error of its own, the second, so that the
+// account's id and username are not lost for it.
+func (w wireUser) parse() (u User, badCreatedAt, err error) {
+	id, err := parseID("user id", w.ID)
+	if err != nil {
+		return User{}, nil, err
+	}
+	u = User{ID: id, Name: w.Name, Username: w.Username}
+	u.CreatedAt, badCreatedAt = parseTime(w.CreatedAt)
+	if a := w.Affiliation; a != nil {
+		u.Affiliation = &Affiliation{Description: a.Description, URL: a.URL, BadgeURL: a.BadgeURL, UserProfileURL: a.UserProfileURL}
+	}
+	return u, badCreatedAt, nil
 }
 
 type wireEntities struct {
@@ -156,16 +204,20 @@ func (c *Client) parseUsers(endpoint string, raws []json.RawMessage) map[int64]U
 	users := make(map[int64]User, len(raws))
 	for _, r := range raws {
 		var w wireUser
+		var u User
+		var timeErr error
 		err := json.Unmarshal(r, &w)
-		var id int64
 		if err == nil {
-			id, err = parseID("user id", w.ID)
+			u, timeErr, err = w.parse()
 		}
 		if err != nil {
 			c.log.Warn("malformed user in includes skipped", "endpoint", endpoint, "err", err)
 			continue
 		}
-		users[id] = User{ID: id, Name: w.Name, Username: w.Username}
+		if timeErr != nil {
+			c.log.Warn("malformed created_at of a user in includes left out", "endpoint", endpoint, "user", u.ID, "err", timeErr)
+		}
+		users[u.ID] = u
 	}
 	return users
 }

@@ -28,6 +28,16 @@
 // (ReplyGoneAs400, TooLongAs400), tweet.fields renamed post.fields
 // (PostFields).
 //
+// Accounts have a creation time (User.CreatedAt, default
+// DefaultAccountCreatedAt, years back), shown as v1.1's user created_at and
+// v2's user.fields=created_at; a test rig can change it
+// (SetAccountCreatedAt), rename an account while its id stays (RenameUser),
+// and give it X's "Automated" label (SetAutomated), which only v2 user
+// objects show, as affiliation.description "Automated". Accounts are looked
+// up by id on v1.1 users/show and v2 GET users/{id}; an unknown id is 404
+// code 50 on v1.1 and, on v2, X's 200 with only a not-found error (a 404
+// under Options.UserNotFoundAs404).
+//
 // Time comes from Options.Clock so that windows can be tested without
 // sleeping, and faults (errors, empty bodies, malformed bodies, dropped
 // connections, delays, work done before a failed answer, a DM list that

@@ -35,6 +35,7 @@ func defaultRateLimits() map[string]int {
 		"account/verify_credentials":  75,
 		"direct_messages/events/list": 15,
 		"direct_messages/events/show": 15,
+		"users/show":                  900,
 		// X API v2, per user per 15 minutes (docs.x.com rate limits).
 		v2Me:         75,
 		v2Mentions:   300,
@@ -42,6 +43,7 @@ func defaultRateLimits() map[string]int {
 		v2PostTweet:  100,
 		v2DMEvents:   15,
 		v2SendDM:     15,
+		v2UserByID:   900,
 	}
 }
 
@@ -53,11 +55,24 @@ func defaultDailyLimits() map[string]int {
 	}
 }
 
+// DefaultAccountCreatedAt is when an account was made that AddUser (or
+// Options.Bot) gives no CreatedAt: years before any test's clock, so that
+// every account is an old one unless a test says otherwise.
+var DefaultAccountCreatedAt = time.Date(2012, time.March, 21, 20, 50, 14, 0, time.UTC)
+
 // User is a Twitter account known to the emulator.
 type User struct {
 	ID         int64
 	ScreenName string
 	Name       string
+	// CreatedAt is when the account was made, shown as its created_at
+	// (v1.1's user object, v2's user.fields=created_at); zero means
+	// DefaultAccountCreatedAt.
+	CreatedAt time.Time
+	// Automated marks the account with X's "Automated" label, shown on v2
+	// user objects as "affiliation": {"description": "Automated"} and
+	// never on v1.1, which has no such field.
+	Automated bool
 }
 
 // Options configures a Server. Every zero field takes a default.
@@ -115,6 +130,17 @@ type Options struct {
 	// API still takes tweet.fields, the default here. SetPostFields
 	// changes it while the server runs.
 	PostFields bool
+	// UserNotFoundAs404 answers GET 2/users/:id for an id that is no
+	// account 404 with a problem, instead of the 200 with no data and only
+	// an errors array that X's user lookup answers (the contract allows
+	// both, so clients are tested against both).
+	UserNotFoundAs404 bool
+	// AffiliationOnlyWhenAsked shows an Automated account's affiliation on
+	// v2 user objects only where user.fields asks for affiliation. By
+	// default it is shown on every v2 user object of such an account,
+	// asked or not, as the contract says X returns it where it does (the
+	// bot does not ask for it); this option is the X that never does.
+	AffiliationOnlyWhenAsked bool
 	// Logger receives the emulator's logs; default discards them.
 	Logger *slog.Logger
 }

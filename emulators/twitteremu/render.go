@@ -153,7 +153,7 @@ func (s *Server) userObject(u *userRecord, mode renderMode) any {
 	}
 	return userJSON{
 		ID: u.ID, IDStr: idStr(u.ID), Name: u.Name, ScreenName: u.ScreenName,
-		CreatedAt: rubyDate(u.createdAt), StatusesCount: n, DefaultProfile: true,
+		CreatedAt: rubyDate(u.CreatedAt), StatusesCount: n, DefaultProfile: true,
 		ProfileImageURLHTTPS: "https://abs.twimg.com/sticky/default_profile_images/default_profile_normal.png",
 	}
 }

@@ -36,6 +36,7 @@ func routes() []*route {
 		{method: http.MethodGet, name: "direct_messages/events/list", rateLimited: true, handle: (*Server).handleDMList},
 		{method: http.MethodGet, name: "direct_messages/events/show", rateLimited: true, handle: (*Server).handleDMShow},
 		{method: http.MethodPost, name: "direct_messages/events/new", handle: (*Server).handleDMNew},
+		{method: http.MethodGet, name: "users/show", rateLimited: true, handle: (*Server).handleUsersShow},
 	}
 }
 

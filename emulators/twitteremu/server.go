@@ -62,18 +62,24 @@ func New(opts Options) *Server {
 		closed:     make(chan struct{}),
 		postFields: opts.PostFields,
 	}
-	s.st.addUser(opts.Bot, s.now())
+	s.st.addUser(opts.Bot)
 	return s
 }
 
 func (s *Server) now() time.Time { return s.opts.Clock() }
 
-// Bot returns the account the access token belongs to. It cannot fail.
-func (s *Server) Bot() User { return s.opts.Bot }
+// Bot returns the account the access token belongs to, as it stands (a
+// RenameUser shows). It cannot fail.
+func (s *Server) Bot() User {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.st.users[s.opts.Bot.ID].User
+}
 
 // AddUser makes u a known account (replacing one with the same id), so that
-// it can tweet, be mentioned and exchange direct messages. A user without
-// id or screen name is ignored (and logged), as it could never be addressed.
+// it can tweet, be mentioned and exchange direct messages. A zero
+// CreatedAt is DefaultAccountCreatedAt. A user without id or screen name
+// is ignored (and logged), as it could never be addressed.
 func (s *Server) AddUser(u User) {
 	if u.ID <= 0 || u.ScreenName == "" {
 		s.log.Warn("user ignored: id and screen name are required", "id", u.ID, "screen_name", u.ScreenName)
@@ -84,7 +90,7 @@ func (s *Server) AddUser(u User) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.st.addUser(u, s.now())
+	s.st.addUser(u)
 }
 
 // Handler returns the emulator's HTTP handler, serving the v1.1 API under

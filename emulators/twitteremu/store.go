@@ -64,9 +64,9 @@ type dmEvent struct {
 	mentionedUsers        []int64
 }
 
+// userRecord is a stored account; its User.CreatedAt is never zero.
 type userRecord struct {
 	User
-	createdAt time.Time
 }
 
 // store is the emulator's world. Every method expects Server.mu held.
@@ -113,12 +113,23 @@ func (st *store) newID() int64 {
 	return id
 }
 
-func (st *store) addUser(u User, now time.Time) {
+func (st *store) addUser(u User) {
 	if old, ok := st.users[u.ID]; ok {
 		delete(st.byName, strings.ToLower(old.ScreenName))
 	}
-	st.users[u.ID] = &userRecord{User: u, createdAt: now}
+	if u.CreatedAt.IsZero() {
+		u.CreatedAt = DefaultAccountCreatedAt
+	}
+	st.users[u.ID] = &userRecord{User: u}
 	st.byName[strings.ToLower(u.ScreenName)] = u.ID
+}
+
+// rename gives the account id the screen name name; the id stays.
+func (st *store) rename(id int64, name string) {
+	u := st.users[id]
+	delete(st.byName, strings.ToLower(u.ScreenName))
+	u.ScreenName = name
+	st.byName[strings.ToLower(name)] = id
 }
 
 func (st *store) userByName(name string) (*userRecord, bool) {

@@ -21,18 +21,44 @@ func (s *Server) handleV2Me(c *call) {
 	c.json(http.StatusOK, v2DataJSON[v2UserJSON]{Data: s.v2User(u, c.fieldSet("user.fields"))})
 }
 
+// handleV2User answers GET users/{id} with the account, its user.fields
+// as asked. An id that is no account is answered as X answers a lookup:
+// 200 with no data and only a not-found error (404 with a problem under
+// Options.UserNotFoundAs404).
+func (s *Server) handleV2User(c *call) {
+	id, ok := parseV2ID(c.pathID)
+	if !ok {
+		c.problem(badPathID(c.pathID))
+		return
+	}
+	u := s.st.users[id]
+	switch {
+	case u != nil:
+		c.json(http.StatusOK, v2DataJSON[v2UserJSON]{Data: s.v2User(u, c.fieldSet("user.fields"))})
+	case s.opts.UserNotFoundAs404:
+		c.problem(problemFor(http.StatusNotFound, fmt.Sprintf("Could not find user with id: [%s].", c.pathID)))
+	default:
+		c.json(http.StatusOK, v2PageJSON[v2UserJSON]{Errors: []problemEntryJSON{notFoundEntry("user", "id", c.pathID)}})
+	}
+}
+
+// badPathID is X's 400 for an {id} path segment that is not a decimal id.
+func badPathID(id string) problemJSON {
+	p := problemFor(http.StatusBadRequest, detailInvalidQuery)
+	p.Errors = []problemEntryJSON{{
+		Parameters: map[string][]string{"id": {id}},
+		Message:    fmt.Sprintf("The `id` query parameter value [%s] does not match ^[0-9]{1,19}$", id),
+	}}
+	return p
+}
+
 // pathUser reads the {id} of users/{id}/...: false (having answered) when
 // it is malformed (400) or unknown (200 with only a not-found error, as X
 // answers).
 func (s *Server) pathUser(c *call) (int64, bool) {
 	id, ok := parseV2ID(c.pathID)
 	if !ok {
-		p := problemFor(http.StatusBadRequest, detailInvalidQuery)
-		p.Errors = []problemEntryJSON{{
-			Parameters: map[string][]string{"id": {c.pathID}},
-			Message:    fmt.Sprintf("The `id` query parameter value [%s] does not match ^[0-9]{1,19}$", c.pathID),
-		}}
-		c.problem(p)
+		c.problem(badPathID(c.pathID))
 		return 0, false
 	}
 	if _, known := s.st.users[id]; !known {

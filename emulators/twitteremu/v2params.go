@@ -26,7 +26,7 @@ var (
 		"parody", "pinned_tweet_id", "profile_banner_url", "profile_image_url", "protected", "public_metrics",
 		"receives_your_dm", "subscription", "subscription_type", "url", "username", "verified",
 		"verified_followers_count", "verified_type", "withheld"}
-	userFieldsEmulated = []string{"created_at", "id", "name", "username"}
+	userFieldsEmulated = []string{"affiliation", "created_at", "id", "name", "username"}
 
 	tweetExpansionsKnown = []string{"article.cover_media", "article.media_entities", "attachments.media_keys",
 		"attachments.media_source_tweet", "attachments.poll_ids", "author_id", "edit_history_tweet_ids",

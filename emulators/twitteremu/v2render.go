@@ -11,11 +11,21 @@ import (
 // strings; entity offsets count code points.
 
 type v2UserJSON struct {
-	ID        string `json:"id"`
-	Name      string `json:"name"`
-	Username  string `json:"username"`
-	CreatedAt string `json:"created_at,omitempty"`
+	ID          string             `json:"id"`
+	Name        string             `json:"name"`
+	Username    string             `json:"username"`
+	CreatedAt   string             `json:"created_at,omitempty"`
+	Affiliation *v2AffiliationJSON `json:"affiliation,omitempty"`
 }
+
+// v2AffiliationJSON is a user's affiliation; X's "Automated" label is one
+// whose description is "Automated".
+type v2AffiliationJSON struct {
+	Description string `json:"description"`
+}
+
+// automatedLabel is the affiliation description of X's Automated label.
+const automatedLabel = "Automated"
 
 type v2HashtagJSON struct {
 	Start int    `json:"start"`
@@ -172,10 +182,16 @@ func (s *Server) v2Tweet(t *tweet, fields map[string]bool) v2TweetJSON {
 	return out
 }
 
+// v2User renders u with the requested user.fields (id, name and username
+// always, as X's defaults). An Automated account's affiliation is shown
+// asked or not, unless Options.AffiliationOnlyWhenAsked.
 func (s *Server) v2User(u *userRecord, fields map[string]bool) v2UserJSON {
 	out := v2UserJSON{ID: idStr(u.ID), Name: u.Name, Username: u.ScreenName}
 	if fields["created_at"] {
-		out.CreatedAt = v2Time(u.createdAt)
+		out.CreatedAt = v2Time(u.CreatedAt)
+	}
+	if u.Automated && (fields["affiliation"] || !s.opts.AffiliationOnlyWhenAsked) {
+		out.Affiliation = &v2AffiliationJSON{Description: automatedLabel}
 	}
 	return out
 }

@@ -12,6 +12,7 @@ const v2Prefix = "/2/"
 // they never collide with v1.1's and read as v2 in Request.Endpoint.
 const (
 	v2Me         = "2/users/me"
+	v2UserByID   = "2/users/:id"
 	v2Mentions   = "2/users/:id/mentions"
 	v2UserTweets = "2/users/:id/tweets"
 	v2PostTweet  = "2/tweets"
@@ -40,13 +41,18 @@ func v2Routes() []*route {
 		}
 		return m
 	}
+	user := func() map[string]paramSpec {
+		return map[string]paramSpec{
+			"user.fields":  fieldList(userFieldsKnown, userFieldsEmulated),
+			"expansions":   fieldList(meExpansionsKnown, nil),
+			"tweet.fields": fieldList(tweetFieldsKnown, nil),
+		}
+	}
 	return []*route{
 		{method: http.MethodGet, name: v2Me, v2: true, rateLimited: true, handle: (*Server).handleV2Me,
-			params: map[string]paramSpec{
-				"user.fields":  fieldList(userFieldsKnown, userFieldsEmulated),
-				"expansions":   fieldList(meExpansionsKnown, nil),
-				"tweet.fields": fieldList(tweetFieldsKnown, nil),
-			}},
+			params: user()},
+		{method: http.MethodGet, name: v2UserByID, v2: true, rateLimited: true, handle: (*Server).handleV2User,
+			params: user()},
 		{method: http.MethodGet, name: v2Mentions, v2: true, rateLimited: true, handle: (*Server).handleV2Mentions,
 			params: timeline(nil)},
 		{method: http.MethodGet, name: v2UserTweets, v2: true, rateLimited: true, handle: (*Server).handleV2UserTweets,
@@ -92,20 +98,32 @@ func (rt *route) matchV2(rest string) (string, bool) {
 	return id, true
 }
 
-// lookupV2Route finds the v2 route of method and path. "users/me" is
-// tried before "users/:id/..." patterns by construction (different
-// lengths), so the order of the table does not matter.
+// lookupV2Route finds the v2 route of method and path. A pattern without
+// a ":" segment wins over one with ("users/me" is not "users/:id" with id
+// "me"), so the order of the table does not matter.
 func (s *Server) lookupV2Route(method, path string) (*route, string) {
-	rest := strings.TrimPrefix(path, v2Prefix)
+	return s.matchV2Route(method, strings.TrimPrefix(path, v2Prefix))
+}
+
+// matchV2Route finds the route of method ("" for any) whose pattern rest
+// fits, preferring a pattern without a ":" segment.
+func (s *Server) matchV2Route(method, rest string) (*route, string) {
+	var param *route
+	var paramID string
 	for _, rt := range s.routes {
-		if !rt.v2 || rt.method != method {
+		if !rt.v2 || method != "" && rt.method != method {
 			continue
 		}
-		if id, ok := rt.matchV2(rest); ok {
+		id, ok := rt.matchV2(rest)
+		switch {
+		case !ok:
+		case !strings.Contains(rt.name, ":"):
 			return rt, id
+		case param == nil:
+			param, paramID = rt, id
 		}
 	}
-	return nil, ""
+	return param, paramID
 }
 
 // v2RouteName maps a v2 path ("/2/users/123/mentions") to its route name,
@@ -115,13 +133,8 @@ func (s *Server) v2RouteName(path string) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	for _, rt := range s.routes {
-		if !rt.v2 {
-			continue
-		}
-		if _, ok := rt.matchV2(rest); ok {
-			return rt.name, true
-		}
+	if rt, _ := s.matchV2Route("", rest); rt != nil {
+		return rt.name, true
 	}
 	return "", false
 }
