@@ -72,6 +72,10 @@ type Config struct {
 	Templates messages.Overrides
 	Offers    []Offer
 
+	// Risk is the risk: section. Its maps are shared by the copies a
+	// reload makes, and must not be modified.
+	Risk Risk
+
 	// set is Templates and every offer's Templates compiled, once, when the
 	// file was validated: a reload never recompiles on the hot path.
 	set *messages.Set

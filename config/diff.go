@@ -108,7 +108,7 @@ type setting struct {
 // rather than a variable: the package keeps no mutable global state.
 func settings() []setting {
 	d := func(v time.Duration) string { return v.String() }
-	return []setting{
+	return append([]setting{
 		{"bot.screen_name", func(c *Config) string { return c.Bot.ScreenName }, true, false},
 		{"storage.path", func(c *Config) string { return c.Storage.Path }, true, false},
 		{"storage.retention", func(c *Config) string { return d(c.Storage.Retention) }, false, false},
@@ -141,7 +141,7 @@ func settings() []setting {
 		{"health.max_issuer_outage", func(c *Config) string { return d(c.Health.MaxIssuerOutage) }, false, false},
 		{"log.format", func(c *Config) string { return c.Log.Format }, true, false},
 		{"log.level", func(c *Config) string { return c.Log.Level }, false, false},
-	}
+	}, riskSettings()...)
 }
 
 // Diff returns what changes from old to new: offers added, removed and

@@ -13,7 +13,7 @@ func TestExampleLoads(t *testing.T) {
 	if err != nil {
 		t.Fatalf("testdata/example.yaml: %v", err)
 	}
-	if got, want := c.Summary(), "testdata/example.yaml: OK: 3 offers (kindle-fire-hd, gift-card, echo-dot), privacy public, confirmation window 15m0s"; got != want {
+	if got, want := c.Summary(), "testdata/example.yaml: OK: 3 offers (kindle-fire-hd, gift-card, echo-dot), privacy public, confirmation window 15m0s, 2 risk rules (handle_change_hold, automated)"; got != want {
 		t.Errorf("Summary() = %q, want %q", got, want)
 	}
 	k, ok := c.Offer("kindle-fire-hd")
@@ -172,7 +172,7 @@ func TestValues(t *testing.T) {
 			func(c *Config) bool { return c.Offers[0].Title == "Gift for You" }},
 		{"no offers", doc("", ""), nil,
 			func(c *Config) bool {
-				return len(c.Offers) == 0 && strings.HasSuffix(c.Summary(), "OK: no offers (nothing is for sale until some are added), privacy public, confirmation window 15m0s")
+				return len(c.Offers) == 0 && strings.HasSuffix(c.Summary(), "OK: no offers (nothing is for sale until some are added), privacy public, confirmation window 15m0s, 2 risk rules (handle_change_hold, automated)")
 			}},
 		{"anchors and merge keys", doc("  - &base\n"+strings.Replace(offer("a", "A", "merchant: mer_shared"), "  - ", "    ", 1)+
 			"  - <<: *base\n    id: b\n    buy_hashtag: BuyB\n    confirm_hashtag: ConfirmB\n", ""), nil,

@@ -52,6 +52,28 @@ issuer.tls.key_file        none      its PEM private key; check-config loads bot
 confirmation.window        15m       time to confirm; the unit is held meanwhile (contract)
 privacy                    public    public, or dm: receipts and card digits by DM only (contract)
 
+risk.approval_over         none      per currency, an amount such as {USD: "300.00"}, exact, no
+                                     more decimals than the currency has, 0 or more: a purchase
+                                     above it needs the cardholder's approval at the issuer; a
+                                     currency left out has no such rule (contract)
+risk.daily_limit           none      per currency, as approval_over but more than 0: a purchase
+                                     that takes the cardholder's spend in 24 h (paid, being
+                                     charged or awaiting approval) above it is refused (contract)
+risk.hourly_purchases      0 (off)   purchases a cardholder may confirm in an hour; more are
+                                     refused (contract)
+risk.handle_change_hold    72h       purchases need approval this long after the bot first sees
+                                     an account's new username; 0: off (contract)
+risk.min_account_age       0 (off)   purchases by a younger account (X's created_at) need
+                                     approval (contract)
+risk.automated             refuse    refuse or allow purchases by accounts X labels automated;
+                                     X gives the label on v2 only (contract)
+risk.approvals_per_day     3         approvals asked of one cardholder in 24 h; past it, a
+                                     purchase that needs one is refused; 0: none is ever asked,
+                                     so every such purchase is refused (contract)
+risk.decline_hold          24h       a declined approval refuses the account's purchases this
+                                     long from when the bot learns of it, and the next one after
+                                     needs approval; 0: no hold, approval only (contract)
+
 schedules.expiry           "@every 5s"   how often expired requests release their units
 schedules.announce         "@every 30s"  how often due announcements are queued
 health.listen              ""        address of /healthz, /readyz and /metrics, e.g.

@@ -41,6 +41,7 @@ func withDefaults(path string) *Config {
 	c.Health.MaxInboxAge = DefaultMaxInboxAge
 	c.Health.MaxIssuerOutage = DefaultMaxIssuerOutage
 	c.Log.Format, c.Log.Level = LogText, "info"
+	c.Risk = DefaultRisk()
 	return c
 }
 
@@ -61,6 +62,7 @@ func (p *parser) top(root *yaml.Node, c *Config) {
 		{"twitter", func() []field { return p.twitterFields(c) }},
 		{"issuer", func() []field { return p.issuerFields(c) }},
 		{"confirmation", func() []field { return p.confirmationFields(c) }},
+		{"risk", func() []field { return p.riskFields(c) }},
 		{"schedules", func() []field { return p.scheduleFields(c) }},
 		{"health", func() []field { return p.healthFields(c) }},
 		{"log", func() []field { return p.logFields(c) }},

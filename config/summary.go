@@ -7,8 +7,9 @@ import (
 
 // Summary returns the line check-config prints for a good file, such as
 // "config.yaml: OK: 2 offers (kindle-fire-hd, gift-card), privacy public,
-// confirmation window 15m0s". It never holds a credential or a value taken
-// from the environment, and never fails.
+// confirmation window 15m0s, 2 risk rules (handle_change_hold,
+// automated)". It never holds a credential or a value taken from the
+// environment, and never fails.
 func (c *Config) Summary() string {
 	var offers string
 	switch len(c.Offers) {
@@ -23,6 +24,6 @@ func (c *Config) Summary() string {
 		}
 		offers = fmt.Sprintf("%d offers (%s)", len(c.Offers), strings.Join(ids, ", "))
 	}
-	s := fmt.Sprintf("%s: OK: %s, privacy %s, confirmation window %s", c.Path, offers, c.Privacy, c.Confirmation.Window)
+	s := fmt.Sprintf("%s: OK: %s, privacy %s, confirmation window %s, %s", c.Path, offers, c.Privacy, c.Confirmation.Window, c.Risk.summary())
 	return scrub(s, c.secrets)
 }
