@@ -6,8 +6,7 @@ import (
 )
 
 // RiskRules are the checks of conversation.md, "A hijacked account", as
-// the configuration's risk: section sets them (amounts in minor units). A
-// zero value checks nothing.
+// the configuration's risk: section sets them (amounts in minor units).
 type RiskRules struct {
 	// ApprovalOver and DailyLimit are per currency; a currency without an
 	// entry has no such rule.
@@ -17,8 +16,11 @@ type RiskRules struct {
 	HandleChangeHold time.Duration // 0: off
 	MinAccountAge    time.Duration // 0: off
 	RefuseAutomated  bool
-	ApprovalsPerDay  int // 0: no cap
-	DeclineHold      time.Duration
+	// ApprovalsPerDay is the most approvals asked of one cardholder in
+	// 24 hours: past it, a purchase that needs one is refused (0: every
+	// one is).
+	ApprovalsPerDay int
+	DeclineHold     time.Duration
 }
 
 // Account is what the bot knows of the X account that sent a message.
@@ -132,7 +134,7 @@ func AssessRisk(r RiskRules, acc Account, h RiskHistory, amount int64, currency 
 	if declined && !h.ChargedSinceDecline {
 		approve(RuleDeclineHold, ReasonDeclinedApproval)
 	}
-	if k.Approval && r.ApprovalsPerDay > 0 && h.ApprovalsAsked24h >= r.ApprovalsPerDay {
+	if k.Approval && h.ApprovalsAsked24h >= r.ApprovalsPerDay {
 		return refuse(RuleApprovalsPerDay)
 	}
 	return k
