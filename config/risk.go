@@ -9,6 +9,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/paybytweet/paybytweet/conversations"
+
 	"github.com/paybytweet/paybytweet/money"
 )
 
@@ -266,5 +268,14 @@ func (r Risk) summary() string {
 		return "1 risk rule (" + on[0] + ")"
 	default:
 		return fmt.Sprintf("%d risk rules (%s)", len(on), strings.Join(on, ", "))
+	}
+}
+
+// Rules returns the rules as the conversation checks them.
+func (r Risk) Rules() conversations.RiskRules {
+	return conversations.RiskRules{
+		ApprovalOver: r.ApprovalOver, DailyLimit: r.DailyLimit, HourlyPurchases: r.HourlyPurchases,
+		HandleChangeHold: r.HandleChangeHold, MinAccountAge: r.MinAccountAge, RefuseAutomated: r.Automated != AutomatedAllow,
+		ApprovalsPerDay: r.ApprovalsPerDay, DeclineHold: r.DeclineHold,
 	}
 }
