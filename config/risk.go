@@ -271,8 +271,8 @@ func (r Risk) summary() string {
 	}
 }
 
-// Rules returns the rules as the conversation checks them.
-func (r Risk) Rules() conversations.RiskRules {
+// Checks returns the rules as the conversation checks them.
+func (r Risk) Checks() conversations.RiskRules {
 	return conversations.RiskRules{
 		ApprovalOver: r.ApprovalOver, DailyLimit: r.DailyLimit, HourlyPurchases: r.HourlyPurchases,
 		HandleChangeHold: r.HandleChangeHold, MinAccountAge: r.MinAccountAge, RefuseAutomated: r.Automated != AutomatedAllow,
