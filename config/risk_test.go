@@ -222,3 +222,17 @@ func TestRiskReloads(t *testing.T) {
 		t.Errorf("a refused file changed the rules: %+v", w.Current().Risk)
 	}
 }
+
+func TestRiskChecksAsTheConversationChecksThem(t *testing.T) {
+	r := DefaultRisk()
+	r.ApprovalOver = map[string]int64{"USD": 30000}
+	got := r.Checks()
+	if !got.RefuseAutomated || got.ApprovalsPerDay != DefaultApprovalsPerDay || got.DeclineHold != DefaultDeclineHold ||
+		got.HandleChangeHold != DefaultHandleChangeHold || got.ApprovalOver["USD"] != 30000 {
+		t.Errorf("default rules %+v", got)
+	}
+	r.Automated = AutomatedAllow
+	if r.Checks().RefuseAutomated {
+		t.Error("automated: allow still refuses")
+	}
+}
