@@ -76,6 +76,9 @@ type processorDeps struct {
 	// wake pokes the other workers when a decision gives them work, and
 	// the processor itself when a look-up is in.
 	wake processorWakes
+	// loop runs step: the processor's wake-up, idle pause and database
+	// backoff.
+	loop loop
 
 	maxAge          time.Duration // Options.MaxAge
 	messageAttempts int           // Options.MessageAttempts
@@ -93,6 +96,9 @@ func newProcessorOf(d processorDeps) *processor {
 		d.wake.processor, d.stopped, d.wg, d.lookupCollect)
 	return p
 }
+
+// Run decides about the stored messages until ctx ends.
+func (p *processor) Run(ctx context.Context) { p.loop.run(ctx, p.step) }
 
 // step decides about the oldest messages that may go now: a run of
 // consecutive messages of different cardholders (at most
