@@ -41,6 +41,9 @@ type auditorDeps struct {
 	work func() context.Context
 	// wakeSender is poked when a found purchase queued its receipt.
 	wakeSender chan<- struct{}
+	// loop runs step: the auditor's wake-up, idle pause and database
+	// backoff.
+	loop loop
 }
 
 // auditStore is what the auditor needs of storage; *storage.DB is the
@@ -68,7 +71,10 @@ func newAuditorOf(d auditorDeps) *auditor {
 // after the other.
 const auditBatch = 8
 
-// step is stepIn under the work context; the bot's loop drives it.
+// Run looks up the audits that are due until ctx ends.
+func (a *auditor) Run(ctx context.Context) { a.loop.run(ctx, a.step) }
+
+// step is stepIn under the work context.
 func (a *auditor) step() (bool, time.Duration, error) { return a.stepIn(a.work()) }
 
 // stepIn looks up the audits that are due, auditBatch at a time; ctx is

@@ -26,7 +26,7 @@ func TestProcessorBatchSetsAsidePanicAndKeepsTheRest(t *testing.T) {
 		{Channel: conversations.Tweet, ID: 103, UserID: 2, ScreenName: "two", Text: "@bot again", PostedAt: now.Add(time.Second)},  // two's second: next step
 		{Channel: conversations.Tweet, ID: 104, UserID: 4, ScreenName: "four", Text: "@bot later", PostedAt: now.Add(time.Second)}, // after it: next step too
 	}
-	b, db, logs := panickingProcessor(t, now, msgs)
+	p, db, logs := panickingProcessor(t, now, msgs)
 	ctx := context.Background()
 	states := func() string {
 		all, err := db.Inbox(ctx, "")
@@ -39,7 +39,7 @@ func TestProcessorBatchSetsAsidePanicAndKeepsTheRest(t *testing.T) {
 		}
 		return strings.Join(s, " ")
 	}
-	if busy, _, err := b.processor.step(); !busy || err != nil {
+	if busy, _, err := p.step(); !busy || err != nil {
 		t.Fatalf("step = %v, %v; want busy and no database error", busy, err)
 	}
 	if got := states(); got != "done failed done pending pending" {
@@ -48,7 +48,7 @@ func TestProcessorBatchSetsAsidePanicAndKeepsTheRest(t *testing.T) {
 	if !strings.Contains(logs.String(), "alert=inbox_failed") || !strings.Contains(logs.String(), "panic") {
 		t.Errorf("no ALERT about the panic logged:\n%s", logs)
 	}
-	if busy, _, err := b.processor.step(); !busy || err != nil {
+	if busy, _, err := p.step(); !busy || err != nil {
 		t.Fatalf("second step = %v, %v", busy, err)
 	}
 	if got := states(); got != "done failed done done done" {

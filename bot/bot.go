@@ -15,8 +15,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/robfig/cron/v3"
-
 	"github.com/paybytweet/paybytweet/config"
 	"github.com/paybytweet/paybytweet/conversations"
 	"github.com/paybytweet/paybytweet/issuer"
@@ -125,10 +123,6 @@ type Bot struct {
 
 	wakeProcessor, wakeCharger, wakeSender, wakeAuditor chan struct{}
 
-	cronMu   sync.Mutex
-	cron     *cron.Cron
-	cronJobs []cron.EntryID
-
 	// inheritedBefore: a message posted before it may have been decided
 	// by a daemon before this one (see conversations.Situation.Inherited).
 	inheritedBefore time.Time
@@ -144,6 +138,7 @@ type Bot struct {
 	expirer   *expirer
 	announcer *announcer
 	compactor *compactor
+	scheduler *scheduler
 
 	ctx    context.Context // cancelled when the bot stops taking work
 	stop   context.CancelFunc
@@ -196,9 +191,11 @@ func New(opt Options) *Bot {
 	}
 	b.holds = newRestoreHolds(opt.Logger.With("component", "sender"), opt.RestoreWait)
 	b.progress = pollProgress{store: opt.DB, pollLag: opt.PollLag}
-	b.processor, b.charger, b.sender, b.auditor = newProcessor(b), newCharger(b), newSender(b), newAuditor(b)
+	// The pollers first: the processor and the scheduler start polls.
 	b.mentions, b.dms = newPollers(b)
+	b.processor, b.charger, b.sender, b.auditor = newProcessor(b), newCharger(b), newSender(b), newAuditor(b)
 	b.expirer, b.announcer, b.compactor = newJobs(b)
+	b.scheduler = newBotScheduler(b)
 	b.current.Store(newSettings(opt.Config))
 	return b
 }
@@ -209,16 +206,22 @@ func newSettings(cfg *config.Config) *settings {
 
 func (b *Bot) settings() *settings { return b.current.Load() }
 
+// loopFor returns the loop that runs the named worker, woken on wake.
+func (b *Bot) loopFor(name string, wake <-chan struct{}) loop {
+	return loop{log: b.log.With("component", name), idle: b.opt.Idle, wake: wake, writesFailing: b.db.WritesFailing}
+}
+
 // newProcessor wires a processor to the bot's parts.
 func newProcessor(b *Bot) *processor {
 	return newProcessorOf(processorDeps{store: b.db, iss: b.iss, progress: b.progress, holds: b.holds, settings: b.settings,
 		now: b.now, log: b.log, work: func() context.Context { return b.work },
 		stopped: func() bool { return b.ctx != nil && b.ctx.Err() != nil }, wg: &b.wg, botID: b.botID.Load,
 		inheritedBefore: func() time.Time { return b.inheritedBefore },
-		limit:           b.tw.Limit, pollMentions: b.pollMentions, pollDMs: b.pollDMs,
+		limit:           b.tw.Limit, pollMentions: b.mentions.poll, pollDMs: b.dms.poll,
+		loop: b.loopFor("processor", b.wakeProcessor),
 		wake: processorWakes{
-			processor: func() { b.wake(b.wakeProcessor) }, sender: func() { b.wake(b.wakeSender) },
-			charger: func() { b.wake(b.wakeCharger) }, auditor: func() { b.wake(b.wakeAuditor) },
+			processor: func() { poke(b.wakeProcessor) }, sender: func() { poke(b.wakeSender) },
+			charger: func() { poke(b.wakeCharger) }, auditor: func() { poke(b.wakeAuditor) },
 		},
 		maxAge: b.opt.MaxAge, messageAttempts: b.opt.MessageAttempts, lookupCollect: b.opt.LookupCollect})
 }
@@ -229,33 +232,48 @@ func newPollers(b *Bot) (mentions, dms *poller) {
 		access:        twitterAccess{botID: b.botID.Load, ready: b.checkAuth, broken: b.authBroken.Load, failed: b.twitterFailed},
 		stopped:       func() bool { return b.ctx.Err() != nil },
 		work:          func() context.Context { return b.work },
-		wakeProcessor: func() { b.wake(b.wakeProcessor) }}
+		wakeProcessor: func() { poke(b.wakeProcessor) }}
 	return newMentionsPoller(d), newDMsPoller(d)
 }
-
-// pollMentions and pollDMs poll a channel now; a poll already walking
-// makes them return at once.
-func (b *Bot) pollMentions() { b.mentions.poll() }
-func (b *Bot) pollDMs()      { b.dms.poll() }
 
 // newJobs wires the scheduled jobs to the bot's parts.
 func newJobs(b *Bot) (*expirer, *announcer, *compactor) {
 	d := jobDeps{settings: b.settings, now: b.now, log: b.log, work: func() context.Context { return b.work }}
-	return &expirer{jobDeps: d, store: b.db, progress: b.progress, grace: b.opt.ExpiryGrace, wakeAuditor: func() { b.wake(b.wakeAuditor) }},
-		&announcer{jobDeps: d, store: b.db, wakeSender: func() { b.wake(b.wakeSender) }},
+	return &expirer{jobDeps: d, store: b.db, progress: b.progress, grace: b.opt.ExpiryGrace, wakeAuditor: func() { poke(b.wakeAuditor) }},
+		&announcer{jobDeps: d, store: b.db, wakeSender: func() { poke(b.wakeSender) }},
 		&compactor{jobDeps: d, store: b.db, stopped: func() bool { return b.ctx.Err() != nil }}
+}
+
+// newBotScheduler wires the scheduler to the pollers and the jobs, on the
+// schedules of the configuration in force.
+func newBotScheduler(b *Bot) *scheduler {
+	return newScheduler(schedulerDeps{
+		config: func() *config.Config { return b.settings().cfg }, log: b.log,
+		jobs: []scheduledJob{
+			{"poll mentions", func(c *config.Config) string { return c.Twitter.Poll.Mentions }, b.mentions.poll},
+			{"poll direct messages", func(c *config.Config) string { return c.Twitter.Poll.DirectMessages }, b.dms.poll},
+			{"expiry", func(c *config.Config) string { return c.Schedules.Expiry }, b.expirer.expire},
+			{"announce", func(c *config.Config) string { return c.Schedules.Announce }, b.announcer.announce},
+			{"retention", func(*config.Config) string { return compactSchedule }, b.compactor.compact},
+		},
+		catchUp: func() {
+			b.announcer.announce()
+			b.mentions.poll()
+			b.dms.poll()
+		},
+	})
 }
 
 // newCharger wires a charger to the bot's parts.
 func newCharger(b *Bot) *charger {
 	return newChargerOf(chargerDeps{store: b.db, iss: b.iss, now: b.now, log: b.log, settings: b.settings,
-		work: func() context.Context { return b.work }, wakeSender: b.wakeSender})
+		work: func() context.Context { return b.work }, wakeSender: b.wakeSender, loop: b.loopFor("charger", b.wakeCharger)})
 }
 
 // newAuditor wires an auditor to the bot's parts.
 func newAuditor(b *Bot) *auditor {
 	return newAuditorOf(auditorDeps{store: b.db, iss: b.iss, now: b.now, log: b.log, settings: b.settings,
-		work: func() context.Context { return b.work }, wakeSender: b.wakeSender})
+		work: func() context.Context { return b.work }, wakeSender: b.wakeSender, loop: b.loopFor("auditor", b.wakeAuditor)})
 }
 
 // SetConfig puts a new configuration in force: offers, templates, windows
@@ -263,17 +281,20 @@ func newAuditor(b *Bot) *auditor {
 func (b *Bot) SetConfig(cfg *config.Config) {
 	old := b.current.Swap(newSettings(cfg))
 	if old.cfg.Twitter.Poll != cfg.Twitter.Poll || old.cfg.Schedules != cfg.Schedules {
-		if err := b.schedule(); err != nil {
+		if err := b.scheduler.reschedule(); err != nil {
 			b.log.Error("reschedule after reload", "err", err)
 		}
 	}
-	b.wake(b.wakeProcessor)
-	b.wake(b.wakeSender)
+	poke(b.wakeProcessor)
+	poke(b.wakeSender)
 }
 
 // Open starts the bot's workers and schedules. It returns an error when a
 // schedule does not parse.
 func (b *Bot) Open(ctx context.Context) error {
+	if err := b.scheduler.check(); err != nil {
+		return err
+	}
 	b.ctx, b.stop = context.WithCancel(ctx)
 	b.work, b.abort = context.WithCancel(context.WithoutCancel(ctx))
 	b.loadBotID()
@@ -282,13 +303,13 @@ func (b *Bot) Open(ctx context.Context) error {
 	// The margin covers a Twitter clock behind this machine's.
 	b.inheritedBefore = b.now().Add(time.Minute)
 	b.db.AuditOrdersBefore(b.inheritedBefore)
-	if err := b.schedule(); err != nil {
-		return err
+	for _, run := range []func(context.Context){b.scheduler.Run, b.processor.Run, b.charger.Run, b.sender.Run, b.auditor.Run} {
+		b.wg.Add(1)
+		go func() {
+			defer b.wg.Done()
+			run(b.ctx)
+		}()
 	}
-	b.goLoop("processor", b.processor.step, b.wakeProcessor)
-	b.goLoop("charger", b.charger.step, b.wakeCharger)
-	b.goLoop("sender", func() (bool, time.Duration, error) { return b.sender.step(b.ctx, b.work) }, b.wakeSender)
-	b.goLoop("auditor", b.auditor.step, b.wakeAuditor)
 	b.wg.Add(1)
 	go func() {
 		defer b.wg.Done()
@@ -304,19 +325,10 @@ func (b *Bot) Close() error {
 	if b.stop == nil || b.closed.Swap(true) {
 		return nil
 	}
-	b.stop()
-	b.cronMu.Lock()
-	var cronDone context.Context
-	if b.cron != nil {
-		cronDone = b.cron.Stop()
-	}
-	b.cronMu.Unlock()
+	b.stop() // the workers' and the scheduler's Run return once their work in flight is done
 	done := make(chan struct{})
 	go func() {
 		b.wg.Wait()
-		if cronDone != nil {
-			<-cronDone.Done()
-		}
 		close(done)
 	}()
 	select {
@@ -333,148 +345,6 @@ func (b *Bot) Close() error {
 	return nil
 }
 
-// goLoop runs step until the bot stops. step returns true when it did
-// something, so the loop goes again at once; otherwise it sleeps until
-// woken or for Idle. A step that returns an error (the database failed:
-// a full disk, an I/O error, a lock held elsewhere) makes the worker back
-// off, doubling from a second up to a minute and deaf to wake-ups, so that
-// it neither spins nor floods the log; it says so once when it recovers.
-func (b *Bot) goLoop(name string, step func() (bool, time.Duration, error), wake chan struct{}) {
-	log := b.log.With("component", name)
-	b.wg.Add(1)
-	go func() {
-		defer b.wg.Done()
-		failures := 0
-		for b.ctx.Err() == nil {
-			busy, wait, err := b.safeStep(log, step)
-			if err != nil {
-				failures++
-				wait = dbBackoff(failures)
-				if failures == 1 {
-					log.Error("ALERT: the database refuses work; backing off until it works again", "alert", "database_unavailable", "retry_in", wait.String(), "err", err)
-				} else {
-					log.Warn("the database still refuses work", "failures", failures, "retry_in", wait.String(), "err", err)
-				}
-				if !b.sleep(wait, nil) {
-					return
-				}
-				continue
-			}
-			// A step that wrote nothing (a processor whose messages wait
-			// for look-ups) says nothing of the disk: the database works
-			// again once a write has gone through.
-			if failures > 0 && !b.db.WritesFailing() {
-				log.Info("the database works again", "after_failures", failures)
-				failures = 0
-			}
-			if busy {
-				continue
-			}
-			if wait <= 0 || wait > b.opt.Idle {
-				wait = b.opt.Idle
-			}
-			b.sleep(wait, wake)
-		}
-	}()
-}
-
-// sleep waits for d, or until woken on wake (nil: never), and returns
-// false when the bot stopped meanwhile.
-func (b *Bot) sleep(d time.Duration, wake chan struct{}) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-b.ctx.Done():
-		return false
-	case <-wake:
-	case <-t.C:
-	}
-	return true
-}
-
-// dbBackoff is how long a worker waits after its nth database failure in
-// a row: 1s, 2s, 4s ... up to a minute.
-func dbBackoff(n int) time.Duration {
-	d := time.Second
-	for i := 1; i < n && d < time.Minute; i++ {
-		d *= 2
-	}
-	return min(d, time.Minute)
-}
-
-// safeStep keeps one bad row from killing a worker: a panic is logged and
-// the worker carries on after a pause.
-func (b *Bot) safeStep(log *slog.Logger, step func() (bool, time.Duration, error)) (busy bool, wait time.Duration, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			log.Error("worker panic; continuing", "panic", fmt.Sprint(r))
-			busy, wait, err = false, b.opt.Idle, nil
-		}
-	}()
-	return step()
-}
-
-func (b *Bot) wake(ch chan struct{}) {
-	select {
-	case ch <- struct{}{}:
-	default:
-	}
-}
-
-// schedule (re)registers the cron jobs from the current configuration.
-func (b *Bot) schedule() error {
-	b.cronMu.Lock()
-	defer b.cronMu.Unlock()
-	if b.ctx == nil || b.ctx.Err() != nil {
-		return nil
-	}
-	cfg := b.settings().cfg
-	logger := cron.PrintfLogger(slogPrintf{b.log.With("component", "cron")})
-	c := cron.New(cron.WithChain(cron.Recover(logger), cron.SkipIfStillRunning(logger)))
-	jobs := []struct {
-		spec string
-		name string
-		run  func()
-	}{
-		{cfg.Twitter.Poll.Mentions, "poll mentions", b.pollMentions},
-		{cfg.Twitter.Poll.DirectMessages, "poll direct messages", b.pollDMs},
-		{cfg.Schedules.Expiry, "expiry", b.expirer.expire},
-		{cfg.Schedules.Announce, "announce", b.announcer.announce},
-		{compactSchedule, "retention", b.compactor.compact},
-	}
-	for _, j := range jobs {
-		if _, err := c.AddFunc(j.spec, j.run); err != nil {
-			return fmt.Errorf("schedule %s %q: %w", j.name, j.spec, err)
-		}
-	}
-	if old := b.cron; old != nil {
-		// Its running jobs finish before the bot closes (Close waits for
-		// the WaitGroup), without holding the lock Close needs meanwhile.
-		stopped := old.Stop()
-		b.wg.Add(1)
-		go func() {
-			defer b.wg.Done()
-			<-stopped.Done()
-		}()
-	}
-	b.cron = c
-	c.Start()
-	// Do not wait for the first tick: an operator restarting the box
-	// expects the bot to catch up at once.
-	b.wg.Add(1)
-	go func() {
-		defer b.wg.Done()
-		b.announcer.announce()
-		b.pollMentions()
-		b.pollDMs()
-	}()
-	return nil
-}
-
-type slogPrintf struct{ l *slog.Logger }
-
-func (s slogPrintf) Printf(format string, args ...any) { s.l.Info(fmt.Sprintf(format, args...)) }
-
 // ensureIdentity asks Twitter whose the credentials are, retrying until
 // it knows: until then, and for good when they are not the account this
 // configuration and database are for, pollers and the sender wait.
@@ -483,9 +353,9 @@ func (b *Bot) ensureIdentity() {
 	for !b.verified.Load() && b.ctx.Err() == nil {
 		ok, err := b.verifyIdentity()
 		if ok {
-			b.wake(b.wakeSender)
-			b.pollMentions()
-			b.pollDMs()
+			poke(b.wakeSender)
+			b.mentions.poll()
+			b.dms.poll()
 			return
 		}
 		if err == nil {
@@ -591,7 +461,7 @@ func (b *Bot) checkAuth() bool {
 	}
 	b.authBroken.Store(false)
 	b.log.Info("twitter credentials work again; polling and posting resume")
-	b.wake(b.wakeSender)
+	poke(b.wakeSender)
 	return true
 }
 
@@ -624,7 +494,8 @@ func newSender(b *Bot) *sender {
 	}
 	guard := newRestoreGuard(guardDeps{store: b.db, twitter: b.tw, access: access, settings: b.settings, now: b.now, log: log, maxAge: b.opt.MaxAge}, b.holds)
 	return newSenderOf(senderDeps{store: b.db, twitter: b.tw, access: access, guard: guard, settings: b.settings, now: b.now, log: log,
-		pollLag: b.opt.PollLag, wakeProcessor: func() { b.wake(b.wakeProcessor) }})
+		pollLag: b.opt.PollLag, wakeProcessor: func() { poke(b.wakeProcessor) },
+		work: func() context.Context { return b.work }, loop: b.loopFor("sender", b.wakeSender)})
 }
 
 // TwitterState reports whether Twitter has confirmed that the credentials

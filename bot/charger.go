@@ -51,6 +51,9 @@ type chargerDeps struct {
 	work func() context.Context
 	// wakeSender is poked when a settled outcome queued replies.
 	wakeSender chan<- struct{}
+	// loop runs step: the charger's wake-up, idle pause and database
+	// backoff.
+	loop loop
 }
 
 // settling is the outcomes a step has learnt and not yet recorded.
@@ -69,7 +72,10 @@ func newChargerOf(d chargerDeps) *charger {
 // once, each for a different cardholder.
 const concurrentCharges = 8
 
-// step is stepIn under the work context; the bot's loop drives it.
+// Run makes the charges that are due until ctx ends.
+func (ch *charger) Run(ctx context.Context) { ch.loop.run(ctx, ch.step) }
+
+// step is stepIn under the work context.
 func (ch *charger) step() (bool, time.Duration, error) { return ch.stepIn(ch.work()) }
 
 // stepIn makes the charges of the oldest confirmed orders that are due,
@@ -279,12 +285,4 @@ func (ch *charger) settled(log *slog.Logger, s storage.Settlement) {
 	crashpoint.Hit(crashpoint.AfterChargeSettled)
 	log.Info("charge settled", "outcome", s.Outcome.State, "purchase", s.Outcome.PurchaseID, "decline_code", s.Outcome.DeclineCode)
 	poke(ch.wakeSender)
-}
-
-// poke wakes the worker that sleeps on ch, unless it is woken already.
-func poke(ch chan<- struct{}) {
-	select {
-	case ch <- struct{}{}:
-	default:
-	}
 }

@@ -222,7 +222,7 @@ func (r *moneyRig) process(user int64, text string, d conversations.Decision) in
 	if err != nil || !ok {
 		r.t.Fatalf("NextInbox: %v %v", ok, err)
 	}
-	if _, err := r.db.Process(ctx, in, conversations.ExpiryBounds{}, r.clock.Now(), func(storage.Facts) conversations.Decision { return d }); err != nil {
+	if _, err := r.db.Process(ctx, in, conversations.ExpiryBounds{}, r.clock.Now(), func(conversations.History) conversations.Decision { return d }); err != nil {
 		r.t.Fatal(err)
 	}
 	return r.msg

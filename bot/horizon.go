@@ -65,7 +65,7 @@ func (pp pollProgress) inboxLimits(ctx context.Context, now func() time.Time) (m
 // request is released. A channel whose last complete poll is older than
 // maxPollStall (its budget, its credentials, a first walk through a long
 // history) is not waited for: its unread confirmations are as late as
-// Bot.expire's bound allows anyway. Zero when neither channel counts.
+// expirer.expire's bound allows anyway. Zero when neither channel counts.
 func (pp pollProgress) expiryHorizon(mc, dc streamCursor, now time.Time) time.Time {
 	var h time.Time
 	for _, polled := range []time.Time{mc.PolledAt, dc.PolledAt} {

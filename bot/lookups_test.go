@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"log/slog"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -34,11 +33,11 @@ func TestProcessorDecidesWhatNeedsNoLookupWhileLookupsHang(t *testing.T) {
 		dmIn(104, 4, "orders", now),
 		dmIn(105, 5, "cancel", now),
 	}
-	b, db, sb := lookupProcessor(t, now, timeout, msgs)
+	p, db, sb := lookupProcessor(t, now, timeout, msgs)
 	sb.InjectFault(issuersandbox.Fault{Method: "GET", Path: "/v1/enrollments", Hang: time.Hour, Status: 503, Times: 1000})
 
 	start := time.Now()
-	runSteps(t, b)
+	runSteps(t, p)
 	if got, want := inboxStates(t, db), "pending pending done pending done done"; got != want {
 		t.Fatalf("after the steps: %s; want %s", got, want)
 	}
@@ -47,7 +46,7 @@ func TestProcessorDecidesWhatNeedsNoLookupWhileLookupsHang(t *testing.T) {
 	}
 	waitUntil(t, "two look-ups to reach the issuer", func() bool { return len(enrollmentCalls(sb)) == 2 })
 	for range 3 {
-		runSteps(t, b)
+		runSteps(t, p)
 	}
 	calls := enrollmentCalls(sb)
 	slices.Sort(calls)
@@ -70,17 +69,17 @@ func TestProcessorDecidesABuyOnceItsLookupIsIn(t *testing.T) {
 		dmIn(101, 1, "help", now),
 		dmIn(102, 2, "help", now),
 	}
-	b, db, sb := lookupProcessor(t, now, 10*time.Second, msgs)
+	p, db, sb := lookupProcessor(t, now, 10*time.Second, msgs)
 	sb.Enroll(issuersandbox.Enrollment{TwitterUserID: "1", Cardholder: "chd_1", CardLast4: "1001", CardBrand: "amex", Status: "active"})
 	sb.InjectFault(issuersandbox.Fault{Method: "GET", Path: "/v1/enrollments", Hang: 500 * time.Millisecond}) // then answered
 
-	runSteps(t, b)
+	runSteps(t, p)
 	if got, want := inboxStates(t, db), "pending pending done"; got != want {
 		t.Fatalf("after the first steps: %s; want %s", got, want)
 	}
 	var seen []string
 	waitUntil(t, "everything decided", func() bool {
-		runSteps(t, b)
+		runSteps(t, p)
 		s := inboxStates(t, db)
 		if len(seen) == 0 || seen[len(seen)-1] != s {
 			seen = append(seen, s)
@@ -104,43 +103,26 @@ func TestProcessorDecidesABuyOnceItsLookupIsIn(t *testing.T) {
 	}
 }
 
-// lookupProcessor returns a bot on a new database at now, with msgs in
-// its inbox as a poll stores them and both cursors set, that looks
-// enrollments up at an issuer sandbox (returned) over HTTP with the given
-// timeout; its look-ups are abandoned when the test ends.
-func lookupProcessor(t *testing.T, now time.Time, timeout time.Duration, msgs []conversations.Inbound) (*Bot, *storage.DB, *issuersandbox.Server) {
+// lookupProcessor returns a processor on a new database at now, with
+// msgs in its inbox as a poll stores them and both cursors set, that
+// looks enrollments up at an issuer sandbox (returned) over HTTP with the
+// given timeout; its look-ups are abandoned when the test ends.
+func lookupProcessor(t *testing.T, now time.Time, timeout time.Duration, msgs []conversations.Inbound) (*processor, *storage.DB, *issuersandbox.Server) {
 	t.Helper()
 	sb := issuersandbox.New(issuersandbox.Options{APIKey: "sk_test"})
 	url, err := sb.Start()
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := storage.Open(filepath.Join(t.TempDir(), "p.db"), func() time.Time { return now })
-	if err != nil {
-		t.Fatal(err)
-	}
+	t.Cleanup(sb.Close)
+	db := inboxWith(t, now, msgs)
 	cfg := &config.Config{Privacy: config.PrivacyPublic}
 	cfg.Confirmation.Window = 15 * time.Minute
 	cfg.Issuer.Timeout = timeout
 	cfg.Offers = []config.Offer{{ID: "gift-card", Title: "Gift Card", BuyHashtag: "BuyGiftCard", ConfirmHashtag: "ConfirmGiftCard",
 		Price: 2500, Currency: "USD", Merchant: "mer_giftco", PerUserLimit: 2}}
-	b := New(Options{Config: cfg, DB: db, Issuer: issuer.New(url, "sk_test", timeout), Now: func() time.Time { return now },
-		Logger: slog.New(slog.NewTextHandler(&testkit.Buffer{}, nil))})
-	ctx, cancel := context.WithCancel(context.Background())
-	b.ctx, b.work = ctx, ctx
-	t.Cleanup(func() {
-		cancel()
-		sb.Close()
-		b.wg.Wait()
-		db.Close()
-	})
-	if _, err := db.SavePage(context.Background(), msgs, cursorDMs, streamCursor{Stored: 1000, PolledAt: now}); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.SetCursor(context.Background(), cursorMentions, streamCursor{Stored: 1000, PolledAt: now}); err != nil {
-		t.Fatal(err)
-	}
-	return b, db, sb
+	p := processorOn(t, db, newSettings(cfg), issuer.New(url, "sk_test", timeout), now, slog.New(slog.NewTextHandler(&testkit.Buffer{}, nil)))
+	return p, db, sb
 }
 
 func dmIn(id, user int64, text string, at time.Time) conversations.Inbound {
@@ -152,10 +134,10 @@ func dmIn(id, user int64, text string, at time.Time) conversations.Inbound {
 }
 
 // runSteps steps the processor until it has nothing to do now.
-func runSteps(t *testing.T, b *Bot) {
+func runSteps(t *testing.T, p *processor) {
 	t.Helper()
 	for range 100 {
-		busy, _, err := b.processor.step()
+		busy, _, err := p.step()
 		if err != nil {
 			t.Fatal(err)
 		}

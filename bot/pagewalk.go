@@ -91,6 +91,11 @@ type pollTwitter interface {
 // poller walks one channel's pages newest first and stores each page with
 // the channel's cursor in one commit. It decides nothing about the
 // messages; read says what a page holds and which of it to store.
+//
+// A poller has no Run of its own: a poll is a job, which the scheduler
+// runs on the channel's schedule (and at once when it starts), the
+// processor when a buyer waits for the expiry horizon, the bot once
+// Twitter confirms the credentials, and Bot.PollNow when asked.
 type poller struct {
 	pollerDeps
 	name  string          // the cursor's name

@@ -76,6 +76,9 @@ type processorDeps struct {
 	// wake pokes the other workers when a decision gives them work, and
 	// the processor itself when a look-up is in.
 	wake processorWakes
+	// loop runs step: the processor's wake-up, idle pause and database
+	// backoff.
+	loop loop
 
 	maxAge          time.Duration // Options.MaxAge
 	messageAttempts int           // Options.MessageAttempts
@@ -93,6 +96,9 @@ func newProcessorOf(d processorDeps) *processor {
 		d.wake.processor, d.stopped, d.wg, d.lookupCollect)
 	return p
 }
+
+// Run decides about the stored messages until ctx ends.
+func (p *processor) Run(ctx context.Context) { p.loop.run(ctx, p.step) }
 
 // step decides about the oldest messages that may go now: a run of
 // consecutive messages of different cardholders (at most
@@ -207,27 +213,24 @@ func (p *processor) enrollmentFor(m storage.InboxMessage) (conversations.Enrollm
 }
 
 // decider returns the decision of message m, made in the batch's
-// transaction on the facts read there; a panic is returned as an errPanic
+// transaction on the history read there; a panic is returned as an errPanic
 // error.
-func (p *processor) decider(m storage.InboxMessage, st *settings, now time.Time, intent conversations.Intent, enrollment conversations.Enrollment) func(storage.Facts) (conversations.Decision, error) {
+func (p *processor) decider(m storage.InboxMessage, st *settings, now time.Time, intent conversations.Intent, enrollment conversations.Enrollment) func(conversations.History) (conversations.Decision, error) {
 	cfg := st.cfg
 	mayWait := p.mayWaitForHorizon(m.ID)
-	return func(f storage.Facts) (d conversations.Decision, err error) {
+	return func(h conversations.History) (d conversations.Decision, err error) {
 		defer func() {
 			if r := recover(); r != nil {
 				err = fmt.Errorf("%w: %v", errPanic, r)
 			}
 		}()
-		if p.holds.holdsUp(m, intent, f.Orders) {
+		if p.holds.holdsUp(m, intent, h.Orders) {
 			return conversations.Decision{Wait: waitRestore}, nil
 		}
 		return conversations.Decide(conversations.Situation{
 			Now: now, Catalog: st.catalog, Messages: st.messages, Privacy: cfg.Privacy,
 			Window: cfg.Confirmation.Window, EnrollURL: cfg.Issuer.EnrollURL,
-			Enrollment: enrollment, Orders: f.Orders, Taken: f.Taken, Held: f.Held,
-			InReplyToOthers: f.InReplyToOthers, HelpPointerSent: f.HelpPointerSent,
-			RequestInFlight: f.RequestInFlight, InReplyToUnknown: f.InReplyToUnknown,
-			Lapsed: f.Lapsed, MayWaitForHorizon: mayWait, RequestsSent: f.RequestsSent, HintedAt: f.HintedAt,
+			Enrollment: enrollment, History: h, MayWaitForHorizon: mayWait,
 			NewOrderID: orderIDFor(m.Channel, m.Inbound.ID, intent.Offer.ID),
 			Inherited:  m.PostedAt.Before(p.inheritedBefore()),
 		}, m.Inbound, intent), nil

@@ -78,14 +78,18 @@ func TestRestoreGuardMatch(t *testing.T) {
 // nothing the database knows.
 func TestRestoreGuardKeepsAPostUntilItsClaimIsRecorded(t *testing.T) {
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
-	b, db, _ := lookupProcessor(t, now, time.Second, []conversations.Inbound{dmIn(1, 7, "help", now)})
-	runSteps(t, b)
+	pr, db, _ := lookupProcessor(t, now, time.Second, []conversations.Inbound{dmIn(1, 7, "help", now)})
+	runSteps(t, pr)
 	due, err := db.NextOutbox(context.Background(), now.Add(time.Minute), 20, nil)
 	if err != nil || len(due) != 1 {
 		t.Fatalf("outbox = %+v, %v; want the answer to help", due, err)
 	}
 	m := due[0]
-	g, h := b.sender.guard, b.holds
+	// The guard shares its holds with the processor; the sender records
+	// the claim.
+	h, log, clock := pr.holds, pr.log, func() time.Time { return now }
+	g := newRestoreGuard(guardDeps{store: db, settings: pr.settings, now: clock, log: log, maxAge: time.Hour}, h)
+	snd := newSenderOf(senderDeps{store: db, guard: g, settings: pr.settings, now: clock, log: log, pollLag: 2 * time.Second, wakeProcessor: func() {}})
 	p := twitterPost{ch: conversations.DM, id: 900, recipient: 7, text: m.Text}
 	h.mu.Lock()
 	h.posts, h.read = []twitterPost{p}, true
@@ -107,7 +111,7 @@ func TestRestoreGuardKeepsAPostUntilItsClaimIsRecorded(t *testing.T) {
 		t.Fatal(err)
 	}
 	claimed := make(chan error, 1)
-	go func() { claimed <- g.claim(context.Background(), m, p, b.sender.markSent) }()
+	go func() { claimed <- g.claim(context.Background(), m, p, snd.markSent) }()
 	for i := 0; i < 50; i++ { // while the record waits for the lock
 		if !unclaimed() {
 			tx.Rollback()

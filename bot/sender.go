@@ -80,6 +80,13 @@ type senderDeps struct {
 	log           *slog.Logger
 	pollLag       time.Duration // Options.PollLag
 	wakeProcessor func()        // a sent request may let a confirmation be decided
+	// work gives the context of the posts and storage calls in flight:
+	// cancelled when they are abandoned, later than Run's (the bot makes
+	// it when it opens).
+	work func() context.Context
+	// loop runs step: the sender's wake-up, idle pause and database
+	// backoff.
+	loop loop
 }
 
 // concurrentPosts bounds the posts the sender has in flight at once: each
@@ -105,6 +112,12 @@ func (s *sender) pausedUntil(ch conversations.Channel, now time.Time) (time.Time
 	defer s.mu.Unlock()
 	t := s.paused[ch]
 	return t, now.Before(t)
+}
+
+// Run posts the outbox until ctx ends: nothing new is begun after it,
+// and posts in flight go on under the work context.
+func (s *sender) Run(ctx context.Context) {
+	s.loop.run(ctx, func() (bool, time.Duration, error) { return s.step(ctx, s.work()) })
 }
 
 // step sends the next messages that may go now: news about money first,

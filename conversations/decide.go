@@ -20,6 +20,25 @@ type Situation struct {
 
 	// Enrollment is the sender's, looked up when the intent needs it.
 	Enrollment Enrollment
+	// History is what the database knows of the sender and the stock,
+	// read in the transaction that records the decision.
+	History
+	// NewOrderID is the id a new order takes.
+	NewOrderID string
+	// Inherited is true when a daemon before this one may have decided
+	// the message already (it was posted before this daemon started):
+	// after a restore, the record of what it decided is lost, and a buy
+	// refused now may have been accepted, and charged, then.
+	Inherited bool
+	// MayWaitForHorizon is false once a buy has waited long enough for the
+	// expiry horizon: it is then decided on what is known.
+	MayWaitForHorizon bool
+}
+
+// History is what the database knows that a decision about one message
+// needs: the sender's orders and conversation, and the stock. Storage
+// reads it in the transaction that records the decision.
+type History struct {
 	// Orders are the sender's orders, newest first: every one still
 	// pending, confirmed or parked, and the most recent others (paid
 	// orders are history: Held counts them).
@@ -38,28 +57,20 @@ type Situation struct {
 	// HelpPointerSent is true when the last thing the bot said to this
 	// cardholder was the pointer to "help".
 	HelpPointerSent bool
-	// NewOrderID is the id a new order takes.
-	NewOrderID string
-	// Inherited is true when a daemon before this one may have decided
-	// the message already (it was posted before this daemon started):
-	// after a restore, the record of what it decided is lost, and a buy
-	// refused now may have been accepted, and charged, then.
-	Inherited bool
-
 	// RequestInFlight is true while one of the cardholder's confirmation
-	// requests has been posted with its outcome not known yet.
+	// requests has been posted with its outcome not known yet: whether a
+	// confirmation came after it cannot be told until it is.
 	RequestInFlight bool
 	// InReplyToUnknown is true when the message answers a tweet the bot
-	// does not know while a public reply to another cardholder is being
-	// posted with its id not recorded yet.
+	// does not know (no order's buy tweet, no reply recorded as sent)
+	// while a public reply to another cardholder is being posted with its
+	// id not recorded yet: the tweet answered may be that reply, and so
+	// somebody else's.
 	InReplyToUnknown bool
 	// Lapsed are pending requests, of any cardholder, whose window may have
 	// closed before the message was posted (storage may give more; Decide
-	// judges each).
+	// judges each): they hold a unit until the expiry horizon passes them.
 	Lapsed []Order
-	// MayWaitForHorizon is false once a buy has waited long enough for the
-	// expiry horizon: it is then decided on what is known.
-	MayWaitForHorizon bool
 	// RequestsSent counts, by order id, the confirmation requests queued
 	// for the cardholder's pending orders, repeats included.
 	RequestsSent map[string]int

@@ -33,7 +33,7 @@ func situation(offers ...Offer) Situation {
 		Now: t0, Catalog: NewCatalog(offers), Messages: messages.Defaults(), Privacy: PrivacyPublic,
 		Window: 15 * time.Minute, EnrollURL: "https://issuer.example/link-twitter",
 		Enrollment: Enrollment{Enrolled: true, Active: true, Cardholder: "chd_alice", CardLast4: "1005"},
-		Taken:      map[string]int64{}, NewOrderID: "ord_new",
+		History:    History{Taken: map[string]int64{}}, NewOrderID: "ord_new",
 	}
 }
 

@@ -9,34 +9,9 @@ import (
 )
 
 // Facts is what the database knows that a decision about one message
-// needs.
-type Facts struct {
-	Orders          []conversations.Order // the sender's, newest first
-	Taken           map[string]int64      // units held per offer, all cardholders
-	Held            map[string]int64      // the sender's orders holding stock, per offer
-	InReplyToOthers bool
-	HelpPointerSent bool
-	// Lapsed are the pending requests, of all cardholders, whose window
-	// closed before the message was posted: they hold a unit until the
-	// expiry horizon passes them (conversations decides what that means).
-	Lapsed []conversations.Order
-	// RequestsSent counts, by order id, the confirmation requests queued
-	// for the sender's pending orders.
-	RequestsSent map[string]int
-	// HintedAt is when the sender was last told "did you mean" about
-	// each offer, by offer id.
-	HintedAt map[string]time.Time
-	// RequestInFlight is true while one of the sender's confirmation
-	// requests has been posted with an outcome not yet known: whether a
-	// confirmation came after it cannot be told until it is.
-	RequestInFlight bool
-	// InReplyToUnknown is true when the message answers a tweet the
-	// database does not know (no order's buy tweet, no reply it recorded
-	// as sent) while a public reply to another cardholder has been posted
-	// with its id not recorded yet: the tweet answered may be that reply,
-	// and so somebody else's, which cannot be told until it is recorded.
-	InReplyToUnknown bool
-}
+// needs, read in the transaction that records it: the conversation's own
+// type, which conversations.Situation embeds.
+type Facts = conversations.History
 
 // RecentOrders is how many orders besides those holding stock a decision
 // sees: enough for "orders", limits and "already confirmed".
