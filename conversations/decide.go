@@ -17,6 +17,9 @@ type Situation struct {
 	Privacy   Privacy
 	Window    time.Duration
 	EnrollURL string
+	// Risk are the rules a purchase is checked against, at the buy and
+	// again at its confirmation (see History.Account, RiskHistory).
+	Risk RiskRules
 
 	// Enrollment is the sender's, looked up when the intent needs it.
 	Enrollment Enrollment
@@ -81,10 +84,8 @@ type History struct {
 	// Paused is true while an operator has paused all charging: buys and
 	// confirmations are answered so, and nothing is reserved or charged.
 	Paused bool
-	// Risk are the rules a purchase is checked against, at the buy and
-	// again at its confirmation; Account and RiskHistory are what they
-	// are checked on.
-	Risk        RiskRules
+	// Account and RiskHistory are what the risk rules check a purchase
+	// on: the sender's X account and recent spending.
 	Account     Account
 	RiskHistory RiskHistory
 }
