@@ -49,6 +49,9 @@ type DB struct {
 	// for the database itself (see failing), nil once a commit succeeds:
 	// what CheckWrites reports without writing.
 	writeFailed atomic.Pointer[error]
+	// accountsKept is how many accounts Compact keeps: MaxAccounts when
+	// 0, which only a test changes.
+	accountsKept int
 }
 
 // Open opens (creating if needed) the SQLite file at path and brings its

@@ -9,18 +9,19 @@ import (
 // Compacted counts the rows one Compact pass changed, table by table.
 type Compacted struct {
 	Inbox, Outbox, Usage int64
+	Accounts             int64 // accounts deleted past MaxAccounts
 }
 
 // Add returns the sum of c and d, for a total over passes.
 func (c Compacted) Add(d Compacted) Compacted {
-	return Compacted{c.Inbox + d.Inbox, c.Outbox + d.Outbox, c.Usage + d.Usage}
+	return Compacted{c.Inbox + d.Inbox, c.Outbox + d.Outbox, c.Usage + d.Usage, c.Accounts + d.Accounts}
 }
 
 // Full says whether any table filled its batch of rows: there may be more
 // to compact.
 func (c Compacted) Full(batch int) bool {
 	n := int64(batch)
-	return c.Inbox >= n || c.Outbox >= n || c.Usage >= n
+	return c.Inbox >= n || c.Outbox >= n || c.Usage >= n || c.Accounts >= n
 }
 
 // Compact removes the text of up to batch processed inbox messages
@@ -33,8 +34,10 @@ func (c Compacted) Full(batch int) bool {
 // kind and order (the sender never takes a tweet on Twitter for a second
 // message of its own, and the posting budget counts what was sent). Usage
 // is counted per day, so a day goes whole once all of it is older than
-// before, and the days kept count as they did. Orders, charge attempts and
-// refunds are never touched.
+// before, and the days kept count as they did. It also deletes up to batch
+// accounts past the MaxAccounts most recently updated (see PruneAccounts),
+// in a transaction of their own. Orders, charge attempts and refunds are
+// never touched.
 func (db *DB) Compact(ctx context.Context, before time.Time, batch int) (Compacted, error) {
 	var n Compacted
 	err := db.update(ctx, func(tx *Tx) error {
@@ -60,6 +63,9 @@ func (db *DB) Compact(ctx context.Context, before time.Time, batch int) (Compact
 	})
 	if err != nil {
 		return Compacted{}, fmt.Errorf("compact: %w", err)
+	}
+	if n.Accounts, err = db.pruneAccounts(ctx, db.maxAccounts(), batch); err != nil {
+		return n, fmt.Errorf("compact accounts: %w", err)
 	}
 	return n, nil
 }
