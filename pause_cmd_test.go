@@ -18,11 +18,23 @@ func TestPauseAndResumeCommands(t *testing.T) {
 	path := writeConfig(t, "http://127.0.0.1:1/1.1/", "http://127.0.0.1:1/")
 	dbPath := filepath.Join(filepath.Dir(path), "p.db")
 	code, out, stderr := run(t, env(nil), "pause", "-config", path)
-	if code != 1 || out != "" || !strings.Contains(stderr, "no database at "+dbPath) {
+	if code != 1 || out != "" || !strings.Contains(stderr, "no database at "+dbPath+" (storage.path): nothing done") {
 		t.Errorf("pause without a database: exit %d, %q, %q; want 1 and no database", code, out, stderr)
 	}
 	if _, err := os.Stat(dbPath); err == nil {
 		t.Error("pause made a database")
+	}
+	relative := filepath.Join(t.TempDir(), "relative.yaml")
+	if err := os.WriteFile(relative, []byte(strings.Replace(readFile(t, path), dbPath, "no-such-pause-test.db", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = run(t, env(nil), "resume", "-config", relative)
+	if code != 1 || !strings.Contains(stderr, "no database at no-such-pause-test.db (storage.path, relative to this directory): nothing done; run resume where the daemon runs") {
+		t.Errorf("resume with a relative path to no database: exit %d, %q", code, stderr)
+	}
+	if _, err := os.Stat("no-such-pause-test.db"); err == nil {
+		os.Remove("no-such-pause-test.db")
+		t.Error("resume made a database")
 	}
 	daemon, err := storage.Open(dbPath, nil)
 	if err != nil {
@@ -37,9 +49,9 @@ func TestPauseAndResumeCommands(t *testing.T) {
 	}{
 		{"resume", "charging was not paused: nothing changed\n", false},
 		{"pause", "charging is paused: the running daemon charges nothing more within seconds, and stays paused across restarts until paybytweet resume\n", true},
-		{"pause", "charging was already paused since ", true},
+		{"pause", "charging was already paused, since 20", true},
 		{"resume", "charging is resumed: the running daemon charges again within seconds\n", false},
-		{"resume", "charging was not paused (resumed since ", false},
+		{"resume", "charging was not paused (resumed 20", false},
 	}
 	for i, st := range steps {
 		code, out, stderr := run(t, noSecrets, st.cmd, "-config", path)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/paybytweet/paybytweet/config"
@@ -41,6 +42,9 @@ func (m *Main) setPaused(ctx context.Context, name string, args []string, paused
 	// storage.path run from another directory names a file that is not
 	// there; making one would pause nothing while saying it did.
 	if _, err := os.Stat(cfg.Storage.Path); errors.Is(err, os.ErrNotExist) {
+		if filepath.IsAbs(cfg.Storage.Path) {
+			return badInput{fmt.Errorf("no database at %s (storage.path): nothing done; is %s the daemon's configuration?", cfg.Storage.Path, *path)}
+		}
 		return badInput{fmt.Errorf("no database at %s (storage.path, relative to this directory): nothing done; run %s where the daemon runs, or make storage.path absolute", cfg.Storage.Path, name)}
 	}
 	db, err := storage.Open(cfg.Storage.Path, nil)
@@ -58,19 +62,19 @@ func (m *Main) setPaused(ctx context.Context, name string, args []string, paused
 	}
 	since := ""
 	if !state.Since.IsZero() {
-		since = " since " + state.Since.UTC().Format(time.RFC3339)
+		since = state.Since.UTC().Format(time.RFC3339)
 	}
 	switch {
 	case paused && changed:
 		fmt.Fprintf(m.Stdout, "charging is paused: the running daemon charges nothing more within seconds, and stays paused across restarts until paybytweet resume\n")
 	case paused:
-		fmt.Fprintf(m.Stdout, "charging was already paused%s: nothing changed\n", since)
+		fmt.Fprintf(m.Stdout, "charging was already paused, since %s: nothing changed\n", since)
 	case changed:
 		fmt.Fprintf(m.Stdout, "charging is resumed: the running daemon charges again within seconds\n")
 	case since == "":
 		fmt.Fprintf(m.Stdout, "charging was not paused: nothing changed\n")
 	default:
-		fmt.Fprintf(m.Stdout, "charging was not paused (resumed%s): nothing changed\n", since)
+		fmt.Fprintf(m.Stdout, "charging was not paused (resumed %s): nothing changed\n", since)
 	}
 	return nil
 }
