@@ -101,6 +101,8 @@ commands:
   inbox -config FILE [-state S] [-json]
                               list the mentions and DMs read; -state failed: those set aside
   inbox retry -config FILE ID put a failed message back in line
+  pause -config FILE          stop all charging in the running bot, until resume (survives restarts)
+  resume -config FILE         charge again after pause
 
 Every command and configuration key: docs/configuration.md in the repository.
 `
@@ -121,6 +123,8 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		"resolve":      m.resolve,
 		"usage":        m.usageReport,
 		"inbox":        m.inbox,
+		"pause":        m.pause,
+		"resume":       m.resume,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
