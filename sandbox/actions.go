@@ -4,10 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/paybytweet/paybytweet/emulators/issuersandbox"
 	"github.com/paybytweet/paybytweet/emulators/twitteremu"
+	"github.com/paybytweet/paybytweet/money"
 )
 
 // What a person can do as a cardholder. The prompt and the web page both
@@ -161,4 +165,175 @@ func (s *sandbox) waitUntil(ctx context.Context, timeout time.Duration, done fun
 		case <-tick.C:
 		}
 	}
+}
+
+// The cardholder's phone. A purchase over the approval threshold waits at
+// the issuer until its cardholder approves or declines it in the issuer's
+// app (or by SMS); in the sandbox the person plays that phone, on the page
+// and at the prompt, through these.
+
+// sandboxApprovalTTL is how long a cardholder has to answer: short enough
+// to watch one expire, long enough to read the bot's message and click.
+const sandboxApprovalTTL = 5 * time.Minute
+
+// holderOf names the cardholder of purchase p as the sandbox shows them:
+// "@bob" and bob's user id when the cardholder token or the purchase's
+// Twitter user id is a sandbox person's, else the token and 0.
+func (s *sandbox) holderOf(p issuersandbox.Purchase) (name string, id int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, q := range s.people {
+		if q.Cardholder != "" && q.Cardholder == p.Cardholder {
+			return "@" + q.ScreenName, q.ID
+		}
+	}
+	if id, err := strconv.ParseInt(p.Metadata["twitter_user_id"], 10, 64); err == nil {
+		return "@" + s.screenName(id), id
+	}
+	return p.Cardholder, 0
+}
+
+// cardholderOf is p's cardholder token, "" when p has no card.
+func (s *sandbox) cardholderOf(p *person) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return p.Cardholder
+}
+
+// pendingApproval finds the pending approval that ref means: a purchase
+// id, or a unique beginning of one (case and the "pur_" left out
+// forgiven); a cardholder's name, for their only pending approval; or ""
+// for the only one there is.
+func (s *sandbox) pendingApproval(ref string) (issuersandbox.Purchase, error) {
+	pending := s.iss.PendingApprovals()
+	ref = strings.TrimSpace(ref)
+	if ref == "" {
+		return onlyPending(pending, "")
+	}
+	if p, err := s.personNamed(ref); err == nil {
+		token := s.cardholderOf(p)
+		mine := slices.DeleteFunc(slices.Clone(pending), func(q issuersandbox.Purchase) bool { return token == "" || q.Cardholder != token })
+		return onlyPending(mine, " of @"+p.ScreenName)
+	}
+	for _, q := range pending {
+		if q.ID == ref {
+			return q, nil
+		}
+	}
+	want := strings.ToLower(ref)
+	var matches []issuersandbox.Purchase
+	for _, q := range pending {
+		id := strings.ToLower(q.ID)
+		if strings.HasPrefix(id, want) || strings.HasPrefix(strings.TrimPrefix(id, "pur_"), want) {
+			matches = append(matches, q)
+		}
+	}
+	switch len(matches) {
+	case 1:
+		return matches[0], nil
+	case 0:
+		for _, q := range s.iss.Purchases() {
+			if strings.EqualFold(q.ID, ref) {
+				return q, fmt.Errorf("purchase %s is not waiting for approval: it is %s", q.ID, statusText(q))
+			}
+		}
+		if len(pending) == 0 {
+			return issuersandbox.Purchase{}, fmt.Errorf("no purchase %q, and none is waiting for approval", ref)
+		}
+		return issuersandbox.Purchase{}, fmt.Errorf("no purchase %q is waiting for approval; waiting: %s", ref, ids(pending))
+	}
+	return issuersandbox.Purchase{}, fmt.Errorf("%q could be any of %s: type more of the id", ref, ids(matches))
+}
+
+// onlyPending is the one purchase in pending, or an error that says there
+// are none or which ones to choose from; whose says whose they are.
+func onlyPending(pending []issuersandbox.Purchase, whose string) (issuersandbox.Purchase, error) {
+	switch len(pending) {
+	case 0:
+		return issuersandbox.Purchase{}, fmt.Errorf("no purchase%s is waiting for approval", whose)
+	case 1:
+		return pending[0], nil
+	}
+	return issuersandbox.Purchase{}, fmt.Errorf("%d purchases%s are waiting for approval (%s): say which", len(pending), whose, ids(pending))
+}
+
+func ids(ps []issuersandbox.Purchase) string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.ID)
+	}
+	return strings.Join(out, ", ")
+}
+
+// statusText is a purchase's status in words: "approved", "declined
+// (approval expired)".
+func statusText(p issuersandbox.Purchase) string {
+	if p.DeclineCode == "" {
+		return strings.ReplaceAll(p.Status, "_", " ")
+	}
+	return p.Status + " (" + strings.ReplaceAll(p.DeclineCode, "_", " ") + ")"
+}
+
+// answerApproval is the cardholder approving (or declining) the pending
+// purchase ref names (see pendingApproval) on their phone. It returns the
+// purchase as it ends and a sentence saying what came of it; the bot
+// learns the outcome from the issuer on its own.
+func (s *sandbox) answerApproval(ref string, approve bool) (issuersandbox.Purchase, string, error) {
+	p, err := s.pendingApproval(ref)
+	if err != nil {
+		return p, "", err
+	}
+	if s.tr != nil {
+		s.tr.flush() // the terminal shows the purchase waiting before it moves
+	}
+	answer := s.iss.Decline
+	if approve {
+		answer = s.iss.Approve
+	}
+	p, err = answer(p.ID)
+	if errors.Is(err, issuersandbox.ErrNotPending) {
+		// It expired (or was answered elsewhere) since it was found.
+		return p, "", fmt.Errorf("purchase %s is not waiting for approval any more: it is %s", p.ID, statusText(p))
+	}
+	if err != nil {
+		return p, "", err
+	}
+	who, _ := s.holderOf(p)
+	what := money.Format(p.Amount, p.Currency)
+	if p.Description != "" {
+		what += " for " + p.Description
+	}
+	switch {
+	case p.Status == issuersandbox.StatusApproved:
+		return p, fmt.Sprintf("%s approved purchase %s (%s): the issuer charged the card.", who, p.ID, what), nil
+	case approve:
+		return p, fmt.Sprintf("%s approved purchase %s (%s), but the card declined it (%s): nothing was charged.",
+			who, p.ID, what, strings.ReplaceAll(p.DeclineCode, "_", " ")), nil
+	}
+	return p, fmt.Sprintf("%s declined purchase %s (%s): nothing was charged.", who, p.ID, what), nil
+}
+
+// settledApprovals returns up to n purchases that waited for approval and
+// no longer do, newest first.
+func (s *sandbox) settledApprovals(n int) []issuersandbox.Purchase {
+	var out []issuersandbox.Purchase
+	for _, p := range slices.Backward(s.iss.Purchases()) {
+		if p.Approval != nil && p.Status != issuersandbox.StatusPendingApproval {
+			out = append(out, p)
+			if len(out) == n {
+				break
+			}
+		}
+	}
+	return out
+}
+
+// timeLeft is how long until t, as a person reads it: "4m 59s", "12s",
+// "0s".
+func timeLeft(t, now time.Time) string {
+	d := max(t.Sub(now).Truncate(time.Second), 0)
+	if d < time.Minute {
+		return fmt.Sprintf("%ds", int(d/time.Second))
+	}
+	return fmt.Sprintf("%dm %02ds", int(d/time.Minute), int(d%time.Minute/time.Second))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -29,7 +30,8 @@ func chromium() string {
 // cardholders would, and checks what the page shows after each step:
 // bob buys and confirms (a receipt, an approved purchase), erin is
 // declined, carol links a card from the link the bot sent her and then
-// buys. PAYBYTWEET_SCREENSHOT=file.png saves the page at the end.
+// buys, and bob approves on his phone a purchase that waits for it.
+// PAYBYTWEET_SCREENSHOT=file.png saves the page at the end.
 func TestWebPageInABrowser(t *testing.T) {
 	chrome := chromium()
 	if chrome == "" {
@@ -139,6 +141,27 @@ func TestWebPageInABrowser(t *testing.T) {
 	send("carol", "tweet", "#BuyKindleFireHD please")
 	if got := newestBotTweet(); !strings.Contains(got, "@carol") || !strings.Contains(got, "#ConfirmKindleFireHD") {
 		t.Errorf("with a card linked, the bot's answer to carol reads %q; want a request to confirm", got)
+	}
+
+	// bob's phone: a purchase that waits for his approval shows up on the
+	// open page by itself, counting down, and Approve charges it.
+	run("watch the page as bob", chromedp.Navigate(s.webURL+"/?as=bob"), chromedp.WaitVisible(chromedp.CSS("#phone")))
+	pu := askApproval(t, s, s.people[1], 89900, "Kindle Fire HD")
+	if got := text(".phone .approval"); !strings.Contains(got, "@bob") || !strings.Contains(got, "899.00 USD") || !strings.Contains(got, pu.ID) {
+		t.Errorf("the phone reads %q; want bob's purchase %s of 899.00 USD", got, pu.ID)
+	}
+	if got := text(".phone .left"); !regexp.MustCompile(`^[45]m [0-5]\ds$`).MatchString(got) {
+		t.Errorf("the time left reads %q", got)
+	}
+	run("approve as bob", clickThrough(".phone .approval button.approve"))
+	if got := text(".flash.note"); !strings.Contains(got, "@bob approved purchase "+pu.ID) {
+		t.Errorf("after Approve the page says %q", got)
+	}
+	if got := text(".phone .settled"); !strings.Contains(got, pu.ID) || !strings.Contains(got, "approved") {
+		t.Errorf("the phone's settled list reads %q", got)
+	}
+	if got := issuerState(t, s, pu.ID); got != "approved" {
+		t.Errorf("after Approve on the page the purchase is %s", got)
 	}
 
 	if path := os.Getenv("PAYBYTWEET_SCREENSHOT"); path != "" {

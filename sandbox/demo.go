@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/paybytweet/paybytweet/config"
 	"github.com/paybytweet/paybytweet/emulators/issuersandbox"
@@ -173,4 +174,52 @@ func (s *sandbox) demoFailed(ctx context.Context, what string) error {
 		where = s.logTo
 	}
 	return fmt.Errorf("sandbox demo: %s within %s; see %s", what, demoStepTimeout, where)
+}
+
+// demoApprove is the demo's cardholder p approving, in the issuer's app,
+// the purchase the bot sent for their approval: the step of a demo
+// purchase over the configuration's approval threshold. It waits (up to
+// demoStepTimeout) until a purchase of p's waits for approval at the
+// issuer, approves it as the page's Approve button does, says so, and
+// returns the purchase as it ends: approved, or declined when the card
+// declines all the same. The bot learns the outcome from the issuer on its
+// own; the caller then waits for the bot's next message to p, the receipt.
+func (s *sandbox) demoApprove(p *person) (issuersandbox.Purchase, error) {
+	ctx, cancel := context.WithTimeout(s.ctx, demoStepTimeout)
+	defer cancel()
+	pending, err := s.waitPendingOf(ctx, p)
+	if err != nil {
+		return pending, s.demoFailed(s.ctx, fmt.Sprintf("no purchase of @%s's waited for approval at the issuer", p.ScreenName))
+	}
+	s.out.printf("\n%s's phone: the issuer's app asks @%s to approve purchase %s of %s (over the approval threshold); @%s approves it:\n",
+		p.Name, p.ScreenName, pending.ID, money.Format(pending.Amount, pending.Currency), p.ScreenName)
+	purchase, done, err := s.answerApproval(pending.ID, true)
+	if err != nil {
+		return purchase, fmt.Errorf("sandbox demo: %w", err)
+	}
+	s.out.printf("phone: %s\n", done)
+	s.tr.flush()
+	return purchase, nil
+}
+
+// waitPendingOf waits until one of p's purchases waits for approval, and
+// returns the oldest; it returns ctx's error if ctx ends first.
+func (s *sandbox) waitPendingOf(ctx context.Context, p *person) (issuersandbox.Purchase, error) {
+	token := s.cardholderOf(p)
+	for {
+		pending := s.iss.PendingApprovals()
+		for _, q := range pending {
+			if token != "" && q.Cardholder == token {
+				return q, nil
+			}
+		}
+		// Woken when one more starts waiting; a second at most, as others'
+		// answered meanwhile leave fewer to count from.
+		wait, cancel := context.WithTimeout(ctx, time.Second)
+		_, err := s.iss.WaitPending(wait, len(pending)+1)
+		cancel()
+		if err != nil && ctx.Err() != nil {
+			return issuersandbox.Purchase{}, ctx.Err()
+		}
+	}
 }

@@ -27,6 +27,9 @@ func (s *sandbox) helpText() string {
 	fmt.Fprintf(w, "  dm bob: help\tdirect message to the bot as bob (also: bob> help);\n")
 	fmt.Fprintf(w, "  \tit understands a buy hashtag, yes, help, orders and cancel\n")
 	fmt.Fprintf(w, "  link carol\tlink a card to carol's account (what the bot's link leads to)\n")
+	fmt.Fprintf(w, "  approvals\tthe cardholders' phones: purchases waiting for their approval\n")
+	fmt.Fprintf(w, "  approve [ID|bob]\tapprove one as its cardholder (decline the same way); the id,\n")
+	fmt.Fprintf(w, "  \tits first letters, or the cardholder, or nothing when one waits\n")
 	fmt.Fprintf(w, "  timeline\tall tweets;  dms [bob]: direct messages;  purchases: the issuer's\n")
 	fmt.Fprintf(w, "  who, offers, help, quit\tthe cardholders, the offers, this list, stop (or Ctrl-C)\n")
 	w.Flush()
@@ -41,9 +44,9 @@ func (s *sandbox) webNote() string {
 
 // command is one parsed prompt line.
 type command struct {
-	verb string // tweet, reply, dm, confirm, link, timeline, dms, purchases, who, offers, help, quit; "" for a blank line
+	verb string // tweet, reply, dm, confirm, link, timeline, dms, purchases, approvals, approve, decline, who, offers, help, quit; "" for a blank line
 	who  string // the cardholder's name, as typed
-	text string
+	text string // what to send; for approve and decline, which purchase (see pendingApproval)
 }
 
 // parseCommand reads one prompt line. The syntax is forgiving: names in
@@ -69,6 +72,20 @@ func parseCommand(line string) (command, error) {
 		return command{verb: "who"}, nil
 	case "offers":
 		return command{verb: "offers"}, nil
+	case "approvals", "pending", "phone":
+		return command{verb: "approvals"}, nil
+	case "approve", "decline", "deny":
+		if sep == ':' || sep == '>' {
+			break
+		}
+		verb := strings.ToLower(word)
+		if verb == "deny" {
+			verb = "decline"
+		}
+		if strings.ContainsAny(rest, " \t") {
+			return command{}, fmt.Errorf("%s which one? one purchase id (or its first letters) or cardholder, for example: %s bob", verb, verb)
+		}
+		return command{verb: verb, text: rest}, nil
 	case "dms", "messages":
 		name, _, _ := splitName(rest)
 		return command{verb: "dms", who: name}, nil
@@ -183,6 +200,10 @@ func (s *sandbox) execute(line string) (quit bool) {
 		s.out.print(s.timelineText())
 	case "purchases":
 		s.out.print(s.purchasesText())
+	case "approvals":
+		s.out.print(s.approvalsText())
+	case "approve", "decline":
+		s.answer(c)
 	case "dms":
 		text, err := s.dmsText(c.who)
 		if err != nil {
@@ -240,6 +261,56 @@ func (s *sandbox) act(c command) {
 	case settled && !s.botSpokeAfter(before):
 		s.out.printf("   (the bot did not answer: it acts on a buy or confirm hashtag, and in a DM on yes, help, orders, cancel)\n")
 	}
+}
+
+// answer plays a cardholder's phone: it approves or declines a pending
+// purchase, then waits for the bot and prints what it says.
+func (s *sandbox) answer(c command) {
+	_, done, err := s.answerApproval(c.text, c.verb == "approve")
+	if err != nil {
+		s.out.printf("%s\n", err)
+		return
+	}
+	s.out.printf("phone: %s\n", done)
+	s.tr.flush()
+	settled := s.settle(s.ctx, commandTimeout)
+	s.tr.flush()
+	if !settled && s.ctx.Err() == nil {
+		s.out.printf("   (the bot is still working on it; its answer will show up here when it comes)\n")
+	}
+}
+
+// approvalsText lists what waits on the cardholders' phones, and the
+// approvals answered or expired lately.
+func (s *sandbox) approvalsText() string {
+	var b strings.Builder
+	now := s.issNow()
+	pending := s.iss.PendingApprovals()
+	if len(pending) == 0 {
+		b.WriteString("(no purchase is waiting for a cardholder's approval)\n")
+	} else {
+		b.WriteString("Waiting for the cardholder's approval (approve ID, decline ID):\n")
+		w := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		for _, p := range pending {
+			v := s.approvalViewOf(p, now)
+			why := ""
+			if v.Reasons != "" {
+				why = "why: " + v.Reasons
+			}
+			fmt.Fprintf(w, "  %s\t%s\t%s\t%s\tby %s, %s left\t%s\n", v.ID, v.Who, v.Amount, v.Description, v.Channel, v.Left, why)
+		}
+		w.Flush()
+	}
+	if settled := s.settledApprovals(5); len(settled) > 0 {
+		b.WriteString("Answered or expired lately, newest first:\n")
+		w := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		for _, p := range settled {
+			v := s.approvalViewOf(p, now)
+			fmt.Fprintf(w, "  %s\t%s\t%s\t%s\t%s\n", v.ID, v.Who, v.Amount, v.Description, v.Status)
+		}
+		w.Flush()
+	}
+	return b.String()
 }
 
 // newestID is the id of the newest message, 0 when there is none.

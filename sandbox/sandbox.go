@@ -79,6 +79,9 @@ type Options struct {
 
 	// started, when set (by tests), is called once everything runs.
 	started func(*sandbox)
+	// issuer, when set (by tests), adjusts the issuer sandbox's options
+	// before it starts: a fake clock, to watch an approval expire.
+	issuer func(*issuersandbox.Options)
 }
 
 // Timeouts of the waits for the daemon. They are deadlines, not sleeps:
@@ -97,6 +100,7 @@ type sandbox struct {
 	out    *console
 	tw     *twitteremu.Server
 	iss    *issuersandbox.Server
+	issNow func() time.Time // the issuer's clock, for the time left to approve
 	cfg    *config.Config
 	d      *daemon.Daemon
 	bot    twitteremu.User
@@ -311,7 +315,16 @@ func (s *sandbox) startEmulators() error {
 			"2/dm_events":                 1 << 30,
 		},
 	})
-	s.iss = issuersandbox.New(issuersandbox.Options{APIKey: sandboxIssuerKey})
+	// A purchase that waits for its cardholder's approval waits for the
+	// person playing them, who is asked on the page and at the prompt.
+	issOpt := issuersandbox.Options{APIKey: sandboxIssuerKey, ApprovalTTL: sandboxApprovalTTL}
+	if s.opt.issuer != nil {
+		s.opt.issuer(&issOpt)
+	}
+	s.iss, s.issNow = issuersandbox.New(issOpt), issOpt.Clock
+	if s.issNow == nil {
+		s.issNow = time.Now
+	}
 	s.people = cast()
 	for _, p := range s.people {
 		s.tw.AddUser(p.User)

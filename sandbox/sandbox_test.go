@@ -363,12 +363,21 @@ func TestPromptCommands(t *testing.T) {
 // startServing runs the sandbox until the test ends, for the web page.
 func startServing(t *testing.T) (*sandbox, *syncBuffer) {
 	t.Helper()
+	return startServingWith(t, Options{})
+}
+
+// startServingWith is startServing with opt (its configuration, address,
+// output and started are startServing's).
+func startServingWith(t *testing.T, opt Options) (*sandbox, *syncBuffer) {
+	t.Helper()
 	out := &syncBuffer{}
 	started := make(chan *sandbox, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
+	opt.ConfigYAML, opt.Listen, opt.Stdout = exampleYAML(t), "127.0.0.1:0", out
+	opt.started = func(s *sandbox) { started <- s }
 	go func() {
-		done <- Run(ctx, Options{ConfigYAML: exampleYAML(t), Listen: "127.0.0.1:0", Stdout: out, started: func(s *sandbox) { started <- s }})
+		done <- Run(ctx, opt)
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -666,6 +675,12 @@ func TestParseCommand(t *testing.T) {
 		{"dms", command{verb: "dms"}, false},
 		{"dms alice", command{verb: "dms", who: "alice"}, false},
 		{"purchases", command{verb: "purchases"}, false},
+		{"approvals", command{verb: "approvals"}, false},
+		{"approve", command{verb: "approve"}, false},
+		{"approve @bob", command{verb: "approve", text: "@bob"}, false},
+		{"Decline pur_AB", command{verb: "decline", text: "pur_AB"}, false},
+		{"deny ab", command{verb: "decline", text: "ab"}, false},
+		{"approve bob now", command{}, true},
 		{"help", command{verb: "help"}, false},
 		{"quit", command{verb: "quit"}, false},
 		{"dm alice", command{}, true},

@@ -60,23 +60,28 @@ func (s *sandbox) line(m message) string {
 	return b.String()
 }
 
-// purchaseLine renders one of the issuer's purchases.
+// purchaseLine renders one of the issuer's purchases; one waiting for
+// approval says until when, and how to answer it.
 func (s *sandbox) purchaseLine(p issuersandbox.Purchase) string {
-	who := p.Metadata["twitter_user_id"]
-	for _, q := range s.people {
-		if q.idString() == who {
-			who = "@" + q.ScreenName
-		}
-	}
-	status := p.Status
-	if p.DeclineCode != "" {
-		status += " (" + p.DeclineCode + ")"
-	}
-	line := fmt.Sprintf("issuer: purchase %s %s, %s on %s's card, order %s", p.ID, status, money.Format(p.Amount, p.Currency), who, p.Reference)
+	who, _ := s.holderOf(p)
+	line := fmt.Sprintf("issuer: purchase %s %s, %s on %s's card, order %s", p.ID, purchaseState(p), money.Format(p.Amount, p.Currency), who, p.Reference)
 	if p.RefundedAmount > 0 {
 		line += ", refunded " + money.Format(p.RefundedAmount, p.Currency)
 	}
+	if p.Status == issuersandbox.StatusPendingApproval && p.Approval != nil {
+		line += fmt.Sprintf("\n        %s's phone (%s) asks to approve it by %s: type approve or decline",
+			who, p.Approval.Channel, p.Approval.Expires.Local().Format("15:04:05"))
+	}
 	return line + "\n"
+}
+
+// purchaseState is p's status as the terminal shows it: "approved",
+// "declined (insufficient_funds)".
+func purchaseState(p issuersandbox.Purchase) string {
+	if p.DeclineCode != "" {
+		return p.Status + " (" + p.DeclineCode + ")"
+	}
+	return p.Status
 }
 
 // transcript prints, to Stdout, every message and purchase that it has not
@@ -85,13 +90,15 @@ func (s *sandbox) purchaseLine(p issuersandbox.Purchase) string {
 type transcript struct {
 	s *sandbox
 
-	mu        sync.Mutex
-	lastID    int64
-	purchases map[string]bool
+	mu     sync.Mutex
+	lastID int64
+	// purchases holds each purchase's state as last printed: a purchase
+	// is printed again when it moves, as one waiting for approval does.
+	purchases map[string]string
 }
 
 func newTranscript(s *sandbox) *transcript {
-	return &transcript{s: s, purchases: map[string]bool{}}
+	return &transcript{s: s, purchases: map[string]string{}}
 }
 
 // flush prints what is new and reports whether the bot said anything.
@@ -108,8 +115,8 @@ func (t *transcript) flush() (botSpoke bool) {
 		botSpoke = botSpoke || m.From == t.s.bot.ID
 	}
 	for _, p := range t.s.iss.Purchases() {
-		if !t.purchases[p.ID] {
-			t.purchases[p.ID] = true
+		if state := purchaseState(p); t.purchases[p.ID] != state {
+			t.purchases[p.ID] = state
 			b.WriteString(t.s.purchaseLine(p))
 		}
 	}

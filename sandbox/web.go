@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	_ "embed"
+	"errors"
 	"fmt"
 	"html/template"
 	"net"
@@ -11,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/paybytweet/paybytweet/emulators/issuersandbox"
 	"github.com/paybytweet/paybytweet/money"
@@ -33,6 +35,8 @@ func (s *sandbox) serveWeb(ln net.Listener) {
 	mux.HandleFunc("POST /confirm", s.handleConfirm)
 	mux.HandleFunc("GET /link-card", s.handleLinkPage)
 	mux.HandleFunc("POST /link-card", s.handleLink)
+	mux.HandleFunc("POST /approve", s.handleApproval(true))
+	mux.HandleFunc("POST /decline", s.handleApproval(false))
 	s.serveHTTP(ln, newGuard(ln, s.opt.Listen).wrap(mux))
 }
 
@@ -51,6 +55,8 @@ type pageView struct {
 	Timeline   []tweetView
 	Convos     []convoView
 	Purchases  []purchaseView
+	Pending    []approvalView // the cardholders' phones: what waits for their approval, oldest first
+	Settled    []approvalView // approvals answered or expired lately, newest first
 	LinkPage   bool
 	Demo       bool   // alice bought in the demo, so the page suggests bob
 	BuyTag     string // the demo offer's hashtags, for the hints
@@ -92,7 +98,43 @@ type dmView struct {
 
 type purchaseView struct {
 	ID, Who, Amount, Status, Order, Time, Refunded string
-	Approved                                       bool
+	Approved, Pending                              bool // Pending: waiting for its cardholder's approval
+}
+
+// approvalView is a purchase that waits, or waited, for its cardholder's
+// approval, as their phone shows it.
+type approvalView struct {
+	ID, Who, Initial, Color, Amount, Description string
+	Channel                                      string
+	Reasons                                      string // the bot's metadata.risk, or that the issuer's own rule asked
+	Left                                         string // time left to answer, while pending
+	ExpiresMS                                    int64  // when it expires, for the page's countdown
+	Status                                       string // once settled: approved, declined (approval declined), ...
+	Approved                                     bool
+}
+
+// approvalViewOf shows p, pending or settled, at now.
+func (s *sandbox) approvalViewOf(p issuersandbox.Purchase, now time.Time) approvalView {
+	who, id := s.holderOf(p)
+	v := approvalView{
+		ID: p.ID, Who: who, Initial: initial(who), Color: s.color(id), Amount: money.Format(p.Amount, p.Currency), Description: p.Description,
+		Reasons: strings.ReplaceAll(p.Metadata["risk"], ",", ", "), Status: statusText(p), Approved: p.Status == issuersandbox.StatusApproved,
+	}
+	if a := p.Approval; a != nil {
+		v.Channel, v.Left, v.ExpiresMS = a.Channel, timeLeft(a.Expires, now), a.Expires.UnixMilli()
+		if v.Reasons == "" && a.ByIssuer {
+			v.Reasons = "the issuer's own rule"
+		}
+	}
+	return v
+}
+
+// initial is the letter of name's avatar.
+func initial(name string) string {
+	for _, r := range strings.TrimPrefix(name, "@") {
+		return string(r)
+	}
+	return "?"
 }
 
 // part is a piece of a message's text: plain, a hashtag or mention
@@ -232,6 +274,10 @@ func (s *sandbox) view(r *http.Request) pageView {
 		pv := purchaseView{
 			ID: pu.ID, Amount: money.Format(pu.Amount, pu.Currency), Status: pu.Status, Order: pu.Reference,
 			Time: pu.Created.Local().Format("15:04:05"), Approved: pu.Status == issuersandbox.StatusApproved,
+			Pending: pu.Status == issuersandbox.StatusPendingApproval,
+		}
+		if pv.Pending {
+			pv.Status = "waiting for approval"
 		}
 		if pu.DeclineCode != "" {
 			pv.Status += " (" + strings.ReplaceAll(pu.DeclineCode, "_", " ") + ")"
@@ -245,14 +291,24 @@ func (s *sandbox) view(r *http.Request) pageView {
 		}
 		v.Purchases = append(v.Purchases, pv)
 	}
+	now := s.issNow()
+	for _, p := range s.iss.PendingApprovals() {
+		v.Pending = append(v.Pending, s.approvalViewOf(p, now))
+	}
+	for _, p := range s.settledApprovals(5) {
+		v.Settled = append(v.Settled, s.approvalViewOf(p, now))
+	}
 	return v
 }
 
 // version changes whenever the page would: the page asks for it every
 // second or so and reloads when it changed, so that the bot's answers
-// appear without a click.
+// appear without a click. A purchase only ever leaves pending_approval, so
+// the number of purchases and of those pending change whenever one is
+// made, starts waiting for approval, or stops waiting (approved, declined,
+// expired: reading the purchases expires those past their time).
 func (s *sandbox) version() string {
-	return fmt.Sprintf("%d.%d.%d", s.newestID(), len(s.iss.Purchases()), s.links.Load())
+	return fmt.Sprintf("%d.%d.%d.%d", s.newestID(), len(s.iss.Purchases()), len(s.iss.PendingApprovals()), s.links.Load())
 }
 
 func (s *sandbox) handlePage(w http.ResponseWriter, r *http.Request) {
@@ -335,6 +391,32 @@ func (s *sandbox) afterAction(w http.ResponseWriter, r *http.Request, back url.V
 		}
 	}
 	http.Redirect(w, r, "/?"+back.Encode(), http.StatusSeeOther)
+}
+
+// handleApproval is the phone's Approve (approve true) or Decline button
+// of a pending purchase; the page comes back saying what came of it. The
+// bot learns the outcome from the issuer on its own, and the page shows its
+// message to the cardholder when it comes.
+func (s *sandbox) handleApproval(approve bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		back := url.Values{}
+		if as := r.FormValue("as"); as != "" {
+			back.Set("as", as)
+		}
+		id := strings.TrimSpace(r.FormValue("purchase"))
+		var done string
+		err := errors.New("which purchase? the form named none")
+		if id != "" {
+			_, done, err = s.answerApproval(id, approve)
+		}
+		if err != nil {
+			back.Set("err", err.Error())
+		} else {
+			back.Set("note", done)
+			s.out.printf("phone: %s\n", done)
+		}
+		http.Redirect(w, r, "/?"+back.Encode(), http.StatusSeeOther)
+	}
 }
 
 // handleLinkPage is the sandbox's stand-in for the issuer's enrollment
