@@ -137,6 +137,12 @@ func (a *auditor) audit(ctx context.Context, d storage.Audit) error {
 			approved = p
 		}
 	}
+	if p, ok := pendingFound(found); ok && approved == nil {
+		// Waiting for the cardholder's approval: followed to its
+		// outcome, as the charger would, at the contract's pace.
+		log.Info("the order that ended unpaid has a purchase waiting for the cardholder's approval; following it", "purchase", p.ID)
+		return dbErr(a.store.DeferAudit(context.WithoutCancel(ctx), d.ID, a.now().Add(approvalPoll), "purchase "+p.ID+" waits for the cardholder's approval"))
+	}
 	if approved == nil {
 		log.Info("the order that ended unpaid was not charged", "purchases", len(found))
 		return dbErr(a.store.ClearAudit(context.WithoutCancel(ctx), d.ID, fmt.Sprintf("no approved purchase (%d under the reference)", len(found))))

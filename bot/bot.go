@@ -101,6 +101,7 @@ type settings struct {
 	cfg      *config.Config
 	catalog  *conversations.Catalog
 	messages *messages.Set
+	risk     conversations.RiskRules
 }
 
 // Bot is the daemon's engine.
@@ -201,7 +202,7 @@ func New(opt Options) *Bot {
 }
 
 func newSettings(cfg *config.Config) *settings {
-	return &settings{cfg: cfg, catalog: conversations.NewCatalog(cfg.Offers), messages: cfg.Messages()}
+	return &settings{cfg: cfg, catalog: conversations.NewCatalog(cfg.Offers), messages: cfg.Messages(), risk: cfg.Risk.Checks()}
 }
 
 func (b *Bot) settings() *settings { return b.current.Load() }

@@ -25,7 +25,18 @@ type chargeStore interface {
 	SettleCharges(ctx context.Context, settled []storage.Settlement) (map[string]bool, error)
 	SettleCharge(ctx context.Context, orderID string, attemptID int64, out conversations.Outcome, detail string, replies []conversations.Reply) error
 	DeferCharge(ctx context.Context, orderID string, attemptID int64, retryAt time.Time, outcome, detail string) error
+	AwaitApproval(ctx context.Context, orderID string, attemptID int64, purchaseID string, a conversations.Approval, retryAt time.Time, tell []conversations.Reply) error
+	CountApprovalUnsupported(ctx context.Context) error
+	// Paused is true while an operator has paused charging: no purchase
+	// is asked for; those already asked are settled as usual.
+	Paused(ctx context.Context) (bool, error)
 }
+
+// pausedRecheck is how soon a charge held by the pause is tried again.
+const pausedRecheck = 2 * time.Second
+
+// errPaused says why a charge waits.
+var errPaused = errors.New("charging is paused (paybytweet pause): no purchase is asked for until it resumes")
 
 // purchaser is what the charger needs of the issuer.
 type purchaser interface {
@@ -202,6 +213,16 @@ func (ch *charger) lookupThenPurchase(ctx context.Context, log *slog.Logger, c s
 	found, err := ch.iss.FindPurchases(cctx, c.ID)
 	cancel()
 	next := decideCharge(chargeAttempt{Charge: c, Kind: attemptLookup, Found: found, Err: err, Now: ch.now(), Backoff: backoff.Wait(c.Attempts + 1)})
+	if next.Action == chargePurchase {
+		paused, err := ch.store.Paused(ctx)
+		if err != nil {
+			return fmt.Errorf("read the pause switch: %w", err)
+		}
+		if paused {
+			next = chargeNext{Action: chargeDefer, AttemptOutcome: "paused", Detail: errPaused.Error(),
+				RetryAt: ch.now().Add(pausedRecheck), Wait: pausedRecheck, Err: errPaused, Notes: next.Notes}
+		}
+	}
 	if purchase, err := ch.apply(ctx, log, c, lookupAttempt, next, batch); err != nil || !purchase {
 		return err
 	}
@@ -233,6 +254,11 @@ func (ch *charger) apply(ctx context.Context, log *slog.Logger, c storage.Charge
 	ctx = context.WithoutCancel(ctx)
 	switch next.Action {
 	case chargeSettle:
+		if issuer.ApprovalUnsupported(next.Err) {
+			if err := ch.store.CountApprovalUnsupported(ctx); err != nil {
+				return false, fmt.Errorf("count the refused approval: %w", err)
+			}
+		}
 		ch.settle(log, c, attempt, next.Outcome, next.Detail, batch)
 		return false, nil
 	case chargePurchase:
@@ -240,13 +266,43 @@ func (ch *charger) apply(ctx context.Context, log *slog.Logger, c storage.Charge
 			return false, fmt.Errorf("record lookup: %w", err)
 		}
 		return true, nil
+	case chargeAwaitApproval:
+		return false, ch.awaitApproval(ctx, log, c, attempt, next)
 	default: // chargeDefer
 		if err := ch.store.DeferCharge(ctx, c.ID, attempt, next.RetryAt, next.AttemptOutcome, next.Detail); err != nil {
 			return false, fmt.Errorf("record deferred charge: %w", err)
 		}
+		if errors.Is(next.Err, errPaused) {
+			log.Info("charge held: charging is paused", "retry_in", next.Wait.String())
+			return false, nil
+		}
 		log.Warn("charge outcome not known yet; will settle it with the same key", "retry_in", next.Wait.String(), "err", next.Err)
 		return false, nil
 	}
+}
+
+// awaitApproval records that charge c's purchase waits for the
+// cardholder's approval, telling them so the first time.
+func (ch *charger) awaitApproval(ctx context.Context, log *slog.Logger, c storage.Charge, attempt int64, next chargeNext) error {
+	p := next.Pending
+	a := conversations.Approval{Status: conversations.ApprovalPending, Channel: p.Approval.Channel, Expires: p.Approval.Expires}
+	var tell []conversations.Reply
+	if !c.Approval.Told {
+		st := ch.settings()
+		tell = []conversations.Reply{conversations.ApprovalPendingReply(st.messages, st.cfg.Privacy, c.Order, a.Channel, a.Expires)}
+		log.Info("the purchase waits for the cardholder's approval", "purchase", p.ID, "channel", a.Channel, "expires", a.Expires, "asked_by_bot", c.Risk.Approval)
+	}
+	err := ch.store.AwaitApproval(ctx, c.ID, attempt, p.ID, a, next.RetryAt, tell)
+	if errors.Is(err, storage.ErrConflict) {
+		return nil // no longer confirmed: somebody else settled it
+	}
+	if err != nil {
+		return fmt.Errorf("record pending approval: %w", err)
+	}
+	if len(tell) > 0 {
+		poke(ch.wakeSender)
+	}
+	return nil
 }
 
 // settle adds a final outcome, and what the cardholder is told of it, to

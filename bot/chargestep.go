@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/paybytweet/paybytweet/conversations"
@@ -48,7 +49,15 @@ const (
 	// chargePurchase: the look-up found no purchase of the order's: record
 	// it so, and ask for the purchase, under the order's same key.
 	chargePurchase
+	// chargeAwaitApproval: the purchase waits for the cardholder's
+	// approval at the issuer: record so (telling the cardholder once),
+	// and look it up again at RetryAt.
+	chargeAwaitApproval
 )
+
+// approvalPoll is how often a purchase waiting for the cardholder's
+// approval is looked up: the contract's at most once every 2 seconds.
+const approvalPoll = 2 * time.Second
 
 // chargeNext is what decideCharge decided: what to record of the attempt,
 // and what to log about it.
@@ -65,6 +74,8 @@ type chargeNext struct {
 	RetryAt        time.Time
 	Wait           time.Duration
 	Err            error
+	// Pending is the purchase waiting for approval (chargeAwaitApproval).
+	Pending issuer.Purchase
 	// Notes are logged before the attempt is recorded.
 	Notes []logNote
 }
@@ -117,6 +128,9 @@ func afterLookup(a chargeAttempt) chargeNext {
 	case declined != nil:
 		return settleCharge(conversations.Outcome{State: conversations.Declined, PurchaseID: declined.ID, DeclineCode: declined.DeclineCode}, "found by reference", notes)
 	}
+	if p, ok := pendingFound(own); ok {
+		return awaitApproval(a, p, notes)
+	}
 	return chargeNext{Action: chargePurchase, AttemptOutcome: "none", Detail: "no purchase under the reference", RetryAt: a.Now, Notes: notes}
 }
 
@@ -160,6 +174,8 @@ func afterPurchase(a chargeAttempt) chargeNext {
 			return settleCharge(conversations.Outcome{State: conversations.Paid, PurchaseID: p.ID}, "approved", nil)
 		case issuer.PurchaseDeclined:
 			return settleCharge(conversations.Outcome{State: conversations.Declined, PurchaseID: p.ID, DeclineCode: p.DeclineCode}, "declined", nil)
+		case issuer.PurchaseApprovalPending:
+			return awaitApproval(a, p, nil)
 		default:
 			return deferCharge(a, errors.New("purchase status "+strconv.Quote(p.Status)), nil)
 		}
@@ -189,6 +205,14 @@ func afterFinal(a chargeAttempt) chargeNext {
 		}
 		return settleCharge(conversations.Outcome{State: conversations.Declined, PurchaseID: id, DeclineCode: e.DeclineCode}, "declined", nil)
 	}
+	if issuer.ApprovalUnsupported(err) {
+		// Refused, never charged without the approval the rules asked for.
+		next := settleCharge(conversations.Outcome{State: conversations.Failed}, "the issuer offers no approvals: "+err.Error(), []logNote{{slog.LevelError,
+			"ALERT: the issuer refuses the cardholder approval the risk rules asked for; the purchase is refused, nothing charged",
+			[]any{"alert", "approval_unsupported", "err", err}}})
+		next.Err = err
+		return next
+	}
 	if e == nil || e.Code != issuer.CodeInvalidRequest {
 		// Not an answer the contract gives to a purchase (a proxy's
 		// 404, a misrouted URL): nothing says the order is refused,
@@ -198,6 +222,23 @@ func afterFinal(a chargeAttempt) chargeNext {
 	}
 	return settleCharge(conversations.Outcome{State: conversations.Failed}, err.Error(), []logNote{{slog.LevelError,
 		"issuer refused the charge for good; nothing charged", []any{"err", err}}})
+}
+
+// pendingFound returns the order's purchase that waits for approval.
+func pendingFound(own []issuer.Purchase) (issuer.Purchase, bool) {
+	for _, p := range own {
+		if p.Status == issuer.PurchaseApprovalPending {
+			return p, true
+		}
+	}
+	return issuer.Purchase{}, false
+}
+
+// awaitApproval waits for the cardholder to approve purchase p: it is
+// looked up again after approvalPoll, never asked for a second time.
+func awaitApproval(a chargeAttempt, p issuer.Purchase, notes []logNote) chargeNext {
+	return chargeNext{Action: chargeAwaitApproval, Pending: p, AttemptOutcome: "pending_approval", Detail: "waits for the cardholder's approval",
+		RetryAt: a.Now.Add(approvalPoll), Wait: approvalPoll, Notes: notes}
 }
 
 func settleCharge(out conversations.Outcome, detail string, notes []logNote) chargeNext {
@@ -285,14 +326,24 @@ func logNotes(log *slog.Logger, notes []logNote) {
 func purchaseRequest(o conversations.Order) issuer.PurchaseRequest {
 	// Built only from the order's own copy of its terms, so that every
 	// retry sends the very same body under the same key.
-	return issuer.PurchaseRequest{
-		Cardholder: o.Cardholder, Merchant: o.Merchant, Amount: o.Amount, Currency: o.Currency,
-		Description: o.Title, Reference: o.ID,
-		Metadata: map[string]string{
-			"offer":            o.OfferID,
-			"twitter_user_id":  strconv.FormatInt(o.UserID, 10),
-			"confirm_tweet_id": strconv.FormatInt(o.ConfirmMessageID, 10),
-			"confirm_channel":  string(o.ConfirmChannel),
-		},
+	// The risk rules' outcome and signals are the order's own too,
+	// stored when its confirmation was decided.
+	meta := map[string]string{
+		"offer":            o.OfferID,
+		"twitter_user_id":  strconv.FormatInt(o.UserID, 10),
+		"confirm_tweet_id": strconv.FormatInt(o.ConfirmMessageID, 10),
+		"confirm_channel":  string(o.ConfirmChannel),
 	}
+	for k, v := range o.Risk.Signals {
+		meta[k] = v
+	}
+	req := issuer.PurchaseRequest{
+		Cardholder: o.Cardholder, Merchant: o.Merchant, Amount: o.Amount, Currency: o.Currency,
+		Description: o.Title, Reference: o.ID, Metadata: meta,
+	}
+	if o.Risk.Approval {
+		req.Approval = issuer.ApprovalRequired
+		meta["risk"] = strings.Join(o.Risk.Reasons, ",")
+	}
+	return req
 }

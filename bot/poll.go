@@ -51,8 +51,18 @@ func (p *poller) readMentions(cur streamCursor, token string) (polledPage, error
 func inboundTweet(t twitterapi.Tweet) conversations.Inbound {
 	return conversations.Inbound{
 		Channel: conversations.Tweet, ID: t.ID, UserID: t.UserID, ScreenName: t.ScreenName, Text: t.Text,
-		Hashtags: t.Hashtags, InReplyTo: t.InReplyTo, PostedAt: t.CreatedAt,
+		Hashtags: t.Hashtags, InReplyTo: t.InReplyTo, PostedAt: t.CreatedAt, Author: author(t.Author()),
 	}
+}
+
+// author is what a message carried of its sender's account.
+func author(u twitterapi.User) conversations.Author {
+	a := conversations.Author{Username: u.ScreenName, CreatedAt: u.CreatedAt}
+	if u.Automated.Known() {
+		yes := u.Automated == twitterapi.AutomatedYes
+		a.Automated = &yes
+	}
+	return a
 }
 
 // readDMs reads a page of the DM list, which has no since_id: the walk
@@ -81,6 +91,7 @@ func (p *poller) readDMs(cur streamCursor, token string) (polledPage, error) {
 		}
 		out.msgs = append(out.msgs, conversations.Inbound{
 			Channel: conversations.DM, ID: e.ID, UserID: e.SenderID, Text: e.Text, Hashtags: e.Hashtags, PostedAt: e.CreatedAt,
+			Author: author(e.Author()),
 		})
 	}
 	return out, nil

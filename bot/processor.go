@@ -229,7 +229,7 @@ func (p *processor) decider(m storage.InboxMessage, st *settings, now time.Time,
 		}
 		return conversations.Decide(conversations.Situation{
 			Now: now, Catalog: st.catalog, Messages: st.messages, Privacy: cfg.Privacy,
-			Window: cfg.Confirmation.Window, EnrollURL: cfg.Issuer.EnrollURL,
+			Window: cfg.Confirmation.Window, EnrollURL: cfg.Issuer.EnrollURL, Risk: st.risk,
 			Enrollment: enrollment, History: h, MayWaitForHorizon: mayWait,
 			NewOrderID: orderIDFor(m.Channel, m.Inbound.ID, intent.Offer.ID),
 			Inherited:  m.PostedAt.Before(p.inheritedBefore()),

@@ -132,6 +132,16 @@ type Inbound struct {
 	Hashtags   []string // as written in the entities; normalised here
 	InReplyTo  int64    // tweets only
 	PostedAt   time.Time
+	// Author is what X said of the sender's account with the message,
+	// for the risk rules; its zero value when it said nothing.
+	Author Author
+}
+
+// Author is what a message carried of its sender's X account.
+type Author struct {
+	Username  string    // without '@'; "" when not given (a v1.1 DM)
+	CreatedAt time.Time // X's created_at; zero when not given
+	Automated *bool     // X's "Automated" label; nil when X said nothing of it
 }
 
 // Enrollment is the issuer's link between the cardholder and a card.

@@ -197,7 +197,7 @@ func newRig(t *testing.T, api string, opts ...any) *rig {
 // testConfig is the daemon's configuration on api, with that API's
 // default posting budgets.
 func testConfig(api, twURL, issURL, dbPath string) *config.Config {
-	cfg := &config.Config{Path: "test.yaml", Privacy: config.PrivacyPublic}
+	cfg := &config.Config{Path: "test.yaml", Privacy: config.PrivacyPublic, Risk: config.DefaultRisk()}
 	cfg.Bot.ScreenName = botUser.ScreenName
 	cfg.Storage.Path = dbPath
 	cfg.Twitter.API, cfg.Twitter.APIURL = api, twURL

@@ -122,6 +122,9 @@ func (tx *Tx) settleCharge(s Settlement) error {
 	if err := tx.finishAttempt(s.AttemptID, string(s.Outcome.State), s.Detail); err != nil {
 		return err
 	}
+	if err := tx.settleApproval(s); err != nil {
+		return err
+	}
 	return tx.enqueue(s.Replies)
 }
 

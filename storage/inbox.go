@@ -48,9 +48,11 @@ func (db *DB) SavePage(ctx context.Context, msgs []conversations.Inbound, cursor
 				return err
 			}
 			res, err := tx.tx.Exec(`INSERT OR IGNORE INTO inbox
-				(channel, message_id, user_id, screen_name, text, hashtags, in_reply_to, posted_at, received_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				m.Channel, m.ID, m.UserID, m.ScreenName, m.Text, string(tags), m.InReplyTo, ms(m.PostedAt), ms(tx.now))
+				(channel, message_id, user_id, screen_name, text, hashtags, in_reply_to, posted_at, received_at,
+				 author_username, author_created_at, author_automated)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				m.Channel, m.ID, m.UserID, m.ScreenName, m.Text, string(tags), m.InReplyTo, ms(m.PostedAt), ms(tx.now),
+				m.Author.Username, ms(m.Author.CreatedAt), boolOrNull(m.Author.Automated))
 			if err != nil {
 				return err
 			}
@@ -179,21 +181,36 @@ func (db *DB) Inbox(ctx context.Context, state string) ([]InboxMessage, error) {
 }
 
 const inboxColumns = `id, channel, message_id, user_id, screen_name, text, hashtags, in_reply_to, posted_at, state, action,
-	attempts, last_error, retry_at`
+	attempts, last_error, retry_at, author_username, author_created_at, author_automated`
 
 type scanner interface{ Scan(dest ...any) error }
 
 func scanInbox(r scanner) (InboxMessage, error) {
 	var m InboxMessage
 	var tags string
-	var posted, retry int64
+	var posted, retry, created int64
+	var automated sql.NullBool
 	if err := r.Scan(&m.ID, &m.Channel, &m.Inbound.ID, &m.UserID, &m.ScreenName, &m.Text, &tags, &m.InReplyTo, &posted, &m.State, &m.Action,
-		&m.Attempts, &m.LastError, &retry); err != nil {
+		&m.Attempts, &m.LastError, &retry, &m.Author.Username, &created, &automated); err != nil {
 		return m, err
 	}
-	m.PostedAt, m.RetryAt = fromMS(posted), fromMS(retry)
+	m.PostedAt, m.RetryAt, m.Author.CreatedAt = fromMS(posted), fromMS(retry), fromMS(created)
+	if automated.Valid {
+		m.Author.Automated = &automated.Bool
+	}
 	if err := json.Unmarshal([]byte(tags), &m.Hashtags); err != nil {
 		return m, fmt.Errorf("inbox %d hashtags: %w", m.ID, err)
 	}
 	return m, nil
+}
+
+// boolOrNull stores a tri-state: NULL when not known.
+func boolOrNull(b *bool) any {
+	if b == nil {
+		return nil
+	}
+	if *b {
+		return 1
+	}
+	return 0
 }

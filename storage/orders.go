@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -14,17 +15,38 @@ import (
 const orderColumns = `id, offer_id, user_id, screen_name, state, channel, buy_message_id, request_message_id,
 	title, buy_hashtag, confirm_hashtag, amount, currency, merchant, cardholder, card_last4,
 	created_at, expires_at, confirm_message_id, confirm_channel, confirmed_at, COALESCE(idempotency_key, ''),
-	purchase_id, decline_code, refunded_amount`
+	purchase_id, decline_code, refunded_amount,
+	approval, risk_reasons, risk_rules, risk_signals, approval_status, approval_channel, approval_expires, approval_told`
 
 func scanOrder(r scanner) (conversations.Order, error) {
 	var o conversations.Order
-	var created, expires, confirmed int64
+	var created, expires, confirmed, approvalExpires int64
+	var approval, reasons, rules, signals string
 	err := r.Scan(&o.ID, &o.OfferID, &o.UserID, &o.ScreenName, &o.State, &o.Channel, &o.BuyMessageID, &o.RequestMessageID,
 		&o.Title, &o.BuyHashtag, &o.ConfirmHashtag, &o.Amount, &o.Currency, &o.Merchant, &o.Cardholder, &o.CardLast4,
 		&created, &expires, &o.ConfirmMessageID, &o.ConfirmChannel, &confirmed, &o.IdempotencyKey,
-		&o.PurchaseID, &o.DeclineCode, &o.RefundedAmount)
+		&o.PurchaseID, &o.DeclineCode, &o.RefundedAmount,
+		&approval, &reasons, &rules, &signals, &o.Approval.Status, &o.Approval.Channel, &approvalExpires, &o.Approval.Told)
+	if err != nil {
+		return o, err
+	}
 	o.CreatedAt, o.ExpiresAt, o.ConfirmedAt = fromMS(created), fromMS(expires), fromMS(confirmed)
-	return o, err
+	o.Approval.Expires = fromMS(approvalExpires)
+	o.Risk = conversations.Risk{Approval: approval != "", Reasons: splitList(reasons), Rules: splitList(rules)}
+	if signals != "" {
+		if err := json.Unmarshal([]byte(signals), &o.Risk.Signals); err != nil {
+			return o, fmt.Errorf("order %s risk signals: %w", o.ID, err)
+		}
+	}
+	return o, nil
+}
+
+// splitList reads a comma-separated column; nil when empty.
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
 }
 
 func (tx *Tx) queryOrders(query string, args ...any) ([]conversations.Order, error) {

@@ -100,8 +100,10 @@ func (tx *Tx) facts(m InboxMessage) (Facts, error) {
 		return f, err
 	}
 	f.HelpPointerSent, f.RequestInFlight = pointer != 0, inflight > 0
-	f.HintedAt, err = tx.hintedAt(m.UserID)
-	return f, err
+	if f.HintedAt, err = tx.hintedAt(m.UserID); err != nil {
+		return f, err
+	}
+	return f, tx.riskFacts(m, &f)
 }
 
 func (tx *Tx) apply(m InboxMessage, d conversations.Decision) error {
@@ -112,6 +114,16 @@ func (tx *Tx) apply(m InboxMessage, d conversations.Decision) error {
 	}
 	for _, t := range d.Transitions {
 		if err := tx.transition(t); err != nil {
+			return err
+		}
+		if t.Risk != nil {
+			if err := tx.recordRisk(t, m.UserID); err != nil {
+				return err
+			}
+		}
+	}
+	if d.Refused != "" {
+		if err := tx.countMetric("risk_refused", d.Refused); err != nil {
 			return err
 		}
 	}

@@ -11,8 +11,11 @@ import (
 	"testing"
 )
 
+// newerVersion is a schema version above every migration this binary has.
+const newerVersion = 1000
+
 // newerDatabase returns the path of a database that a newer paybytweet
-// migrated to version 12 and that was left as a crash leaves it: the
+// migrated to newerVersion and that was left as a crash leaves it: the
 // newer version's last commit still in its write-ahead log.
 func newerDatabase(t *testing.T) string {
 	t.Helper()
@@ -23,7 +26,7 @@ func newerDatabase(t *testing.T) string {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := db.db.Exec(`INSERT INTO schema_migrations (version, applied_at) VALUES (12, 0)`); err != nil {
+	if _, err := db.db.Exec(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, 0)`, newerVersion); err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, "p.db")
@@ -63,7 +66,7 @@ func TestNewerSchemaRefusedUntouched(t *testing.T) {
 		db.Close()
 		t.Fatal("a database from a newer version was opened")
 	}
-	want := fmt.Sprintf("the database is at schema version 12, this paybytweet knows up to %d: run the newer paybytweet", latest)
+	want := fmt.Sprintf("the database is at schema version %d, this paybytweet knows up to %d: run the newer paybytweet", newerVersion, latest)
 	if !errors.Is(err, ErrNewerSchema) || !strings.Contains(err.Error(), want) {
 		t.Errorf("open: %v; want ErrNewerSchema saying %q", err, want)
 	}
