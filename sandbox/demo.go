@@ -136,6 +136,18 @@ func (s *sandbox) demo() error {
 	if !answered {
 		return s.demoFailed(ctx, "the bot did not answer alice's confirmation")
 	}
+	if limit, ok := s.cfg.Risk.ApprovalOver[o.Currency]; ok && o.Price > limit {
+		s.out.printf("\n3. Over %s the issuer asks the real cardholder, outside Twitter: @%s approves on her phone:\n",
+			money.Format(limit, o.Currency), alice.ScreenName)
+		asked := s.newestID() // the bot's "approve it in your app"
+		if _, err := s.demoApprove(alice); err != nil {
+			return err
+		}
+		if !s.waitUntil(ctx, demoStepTimeout, func() bool { return s.botSaidAfter(alice, asked, "") }) {
+			return s.demoFailed(ctx, "the bot did not answer alice's approval")
+		}
+		s.tr.flush()
+	}
 	var purchase issuersandbox.Purchase
 	for _, p := range s.iss.Purchases() {
 		if p.Metadata["twitter_user_id"] == alice.idString() {

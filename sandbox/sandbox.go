@@ -348,6 +348,10 @@ func (s *sandbox) startEmulators() error {
 	return nil
 }
 
+// demoApprovalOver is the sandbox's approval threshold in USD cents: below
+// the demo's Kindle Fire HD (199.00), above the gift cards.
+const demoApprovalOver = 100_00
+
 // sandboxConfig points the parsed example configuration at the sandbox:
 // the emulators' addresses and credentials, the database in Dir, polls
 // every second, the enrollment link at the web page, no health endpoint
@@ -378,6 +382,10 @@ func (s *sandbox) sandboxConfig(now time.Time) {
 	c.Health.Listen = ""
 	if s.opt.ConfigFile == "" {
 		openOffers(c.Offers, now)
+		// The demo's purchase goes over the approval threshold, so that a
+		// person sees the cardholder's phone at work (the example's
+		// threshold is for a real campaign).
+		c.Risk.ApprovalOver = map[string]int64{"USD": demoApprovalOver}
 	}
 }
 
