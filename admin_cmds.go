@@ -75,7 +75,7 @@ func (m *Main) orders(ctx context.Context, args []string) error {
 	fs := m.flags("orders")
 	path := fs.String("config", "", "the configuration file")
 	offer := fs.String("offer", "", "only this offer's orders")
-	state := fs.String("state", "", "only orders in this state ("+orderStates()+")")
+	state := fs.String("state", "", "only orders in this state ("+orderStates()+"), or pending_approval: confirmed, waiting for the cardholder's approval")
 	user := fs.String("user", "", "only this Twitter user id's orders (numeric)")
 	limit := fs.Int("limit", 100, "at most this many, newest first; 0 for all")
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
@@ -83,7 +83,9 @@ func (m *Main) orders(ctx context.Context, args []string) error {
 		return err
 	}
 	filter := storage.OrderFilter{OfferID: *offer, State: conversations.State(*state), Limit: *limit}
-	if *state != "" && !conversations.State(*state).Known() {
+	if *state == admin.PendingApproval {
+		filter.State, filter.ApprovalPending = "", true
+	} else if *state != "" && !conversations.State(*state).Known() {
 		return badInput{fmt.Errorf("-state %q: not an order state (want %s)", *state, orderStates())}
 	}
 	if *user != "" {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -31,15 +32,33 @@ type OrderRow struct {
 	Purchase       string `json:"purchase,omitempty"`
 	DeclineCode    string `json:"decline_code,omitempty"`
 	Channel        string `json:"channel"`
-	Note           string `json:"note,omitempty"` // why a parked or failed order is so
+	// Approval is where the cardholder's approval at the issuer stands
+	// (pending, approved, declined, expired); RiskRules the risk rules
+	// that applied to the order, a refusing one included.
+	Approval        string   `json:"approval,omitempty"`
+	ApprovalExpires string   `json:"approval_expires,omitempty"`
+	RiskRules       []string `json:"risk_rules,omitempty"`
+	Note            string   `json:"note,omitempty"` // why a parked or failed order is so
 }
+
+// PendingApproval is how orders shows, and -state selects, a confirmed
+// order whose purchase waits for the cardholder's approval.
+const PendingApproval = "pending_approval"
 
 func orderRow(o conversations.Order) OrderRow {
 	return OrderRow{
 		ID: o.ID, State: string(o.State), Offer: o.OfferID, UserID: strconv.FormatInt(o.UserID, 10), ScreenName: o.ScreenName,
 		Amount: o.Amount, Currency: o.Currency, RefundedAmount: o.RefundedAmount, Created: o.CreatedAt.UTC().Format(time.RFC3339),
 		Purchase: o.PurchaseID, DeclineCode: o.DeclineCode, Channel: string(o.Channel),
+		Approval: o.Approval.Status, ApprovalExpires: formatTime(o.Approval.Expires), RiskRules: o.Risk.Rules,
 	}
+}
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
 }
 
 // WriteOrders writes orders as aligned text, or as a JSON array, with
@@ -55,14 +74,18 @@ func WriteOrders(w io.Writer, orders []conversations.Order, notes map[string]str
 		return writeJSON(w, rows)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ORDER\tSTATE\tOFFER\tUSER\tAMOUNT\tREFUNDED\tCREATED\tPURCHASE\tNOTE")
+	fmt.Fprintln(tw, "ORDER\tSTATE\tOFFER\tUSER\tAMOUNT\tREFUNDED\tCREATED\tPURCHASE\tRISK\tNOTE")
 	for _, r := range rows {
 		refunded := ""
 		if r.RefundedAmount > 0 {
 			refunded = money.Format(r.RefundedAmount, r.Currency)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.State, r.Offer, userLabel(r.UserID, r.ScreenName),
-			money.Format(r.Amount, r.Currency), refunded, r.Created, r.Purchase, r.Note)
+		state := r.State
+		if r.State == string(conversations.Confirmed) && r.Approval == conversations.ApprovalPending {
+			state = PendingApproval
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, state, r.Offer, userLabel(r.UserID, r.ScreenName),
+			money.Format(r.Amount, r.Currency), refunded, r.Created, r.Purchase, riskText(r), r.Note)
 	}
 	return tw.Flush()
 }
@@ -160,4 +183,17 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// riskText is the RISK column: the rules that applied, and how the
+// cardholder's approval went.
+func riskText(r OrderRow) string {
+	parts := append([]string(nil), r.RiskRules...)
+	if r.Approval != "" {
+		parts = append(parts, "approval "+r.Approval)
+	}
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, ",")
 }

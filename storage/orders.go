@@ -206,8 +206,11 @@ func (db *DB) Order(ctx context.Context, id string) (conversations.Order, error)
 type OrderFilter struct {
 	OfferID string
 	State   conversations.State
-	UserID  int64
-	Limit   int
+	// ApprovalPending keeps only confirmed orders whose purchase waits
+	// for the cardholder's approval.
+	ApprovalPending bool
+	UserID          int64
+	Limit           int
 }
 
 // Orders lists orders, newest first.
@@ -219,6 +222,9 @@ func (db *DB) Orders(ctx context.Context, f OrderFilter) ([]conversations.Order,
 	}
 	if f.State != "" {
 		where, args = append(where, "state = ?"), append(args, f.State)
+	}
+	if f.ApprovalPending {
+		where = append(where, "state = 'confirmed' AND approval_status = 'pending'")
 	}
 	if f.UserID != 0 {
 		where, args = append(where, "user_id = ?"), append(args, f.UserID)

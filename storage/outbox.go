@@ -389,14 +389,15 @@ func (db *DB) Announce(ctx context.Context, offerID string, at time.Time, r conv
 }
 
 // Quiet reports whether nothing is left to do: no message unprocessed, no
-// confirmed order uncharged, no message unsent, no audit at the issuer
+// confirmed order uncharged (one waiting for the cardholder's approval
+// waits for a person, not the bot), no message unsent, no audit at the issuer
 // due now (one put off while the issuer cannot answer does not count).
 func (db *DB) Quiet(ctx context.Context) (bool, error) {
 	var n int
 	err := db.view(ctx, func(tx *Tx) error {
 		return tx.tx.QueryRow(`SELECT
 			(SELECT COUNT(*) FROM inbox WHERE state = 'pending') +
-			(SELECT COUNT(*) FROM orders WHERE state = 'confirmed') +
+			(SELECT COUNT(*) FROM orders WHERE state = 'confirmed' AND approval_status != 'pending') +
 			(SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'sending')) +
 			(SELECT COUNT(*) FROM issuer_audits WHERE state = 'due' AND next_at <= ?)`, ms(db.now())).Scan(&n)
 	})
