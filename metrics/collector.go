@@ -65,7 +65,21 @@ var (
 	descReady     = desc("paybytweet_ready", "1 when /readyz answers 200: the bot can do its job.")
 	descCreds     = desc("paybytweet_twitter_credentials_ok", "1 when Twitter has confirmed the bot's credentials and does not refuse them.")
 	descIssuer    = desc("paybytweet_issuer_unreachable_seconds", "How long the issuer has not answered (no connection, timeouts, 5xx); 0 while it answers.")
+	descApprovals = desc("paybytweet_approvals_total", "Approvals by the cardholder at the issuer, by outcome: asked, approved, declined (by the cardholder), expired (no answer in time), unsupported (the issuer answered 400 param approval: it offers none, and the purchase is refused).", "outcome")
+	descRiskRef   = desc("paybytweet_risk_refusals_total", "Purchases the risk rules refused, by the rule that refused (daily_limit, hourly_purchases, automated, approvals_per_day, decline_hold).", "rule")
+	descApprAge   = desc("paybytweet_approval_oldest_pending_age_seconds", "How long the oldest order awaiting the cardholder's approval has waited since it was confirmed; 0 when none waits.")
+	descApprLate  = desc("paybytweet_approval_overdue_seconds", "How far past the expires the issuer gave the most overdue pending approval is; 0 when none is past it.")
 )
+
+// approvalOutcomes are the labels of paybytweet_approvals_total, as the
+// bot counts them in metric_counts under "approvals".
+var approvalOutcomes = []string{"asked", "approved", "declined", "expired", "unsupported"}
+
+// refusingRules are the rules that refuse a purchase (approval_over and
+// the others that ask for approval never do), as the bot counts them in
+// metric_counts under "risk_refused".
+var refusingRules = []string{conversations.RuleDailyLimit, conversations.RuleHourlyPurchases, conversations.RuleAutomated,
+	conversations.RuleApprovalsPerDay, conversations.RuleDeclineHold}
 
 type dbCollector struct {
 	src Source
@@ -74,7 +88,8 @@ type dbCollector struct {
 
 func (c *dbCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descRead, descProcessed, descSent, descRefused, descWaiting, descOrders, descPending,
-		descPendAge, descFailed, descUnpaid, descAnswer, descBudget, descRate, descReady, descCreds, descIssuer} {
+		descPendAge, descFailed, descUnpaid, descAnswer, descBudget, descRate, descReady, descCreds, descIssuer,
+		descApprovals, descRiskRef, descApprAge, descApprLate} {
 		ch <- d
 	}
 }
@@ -157,13 +172,17 @@ func (c *dbCollector) figures(ch chan<- prometheus.Metric, f storage.Figures, no
 			}
 		}
 	}
-	actions := make([]string, 0, len(f.Counts["processed"]))
-	for a := range f.Counts["processed"] {
-		actions = append(actions, a)
-	}
-	sort.Strings(actions)
-	for _, a := range actions {
+	for _, a := range labels(f.Counts["processed"]) {
 		ch <- counter(descProcessed, f.Counts["processed"][a], a)
+	}
+	// Every outcome and refusing rule shows, at 0 before the first, so
+	// that a rate or an alert on one has a series to read; a label the
+	// bot counts under another name shows too.
+	for _, o := range labels(f.Counts["approvals"], approvalOutcomes...) {
+		ch <- counter(descApprovals, f.Counts["approvals"][o], o)
+	}
+	for _, r := range labels(f.Counts["risk_refused"], refusingRules...) {
+		ch <- counter(descRiskRef, f.Counts["risk_refused"][r], r)
 	}
 	// Every state shows, at 0 when no order is in it, so that an alert on
 	// one has a series to read.
@@ -174,6 +193,29 @@ func (c *dbCollector) figures(ch chan<- prometheus.Metric, f storage.Figures, no
 	ch <- gauge(descPendAge, age(now, f.OldestPending))
 	ch <- gauge(descFailed, float64(f.InboxFailed))
 	ch <- gauge(descUnpaid, age(now, f.OldestUnpaid))
+	ch <- gauge(descApprAge, age(now, f.OldestPendingApproval))
+	ch <- gauge(descApprLate, age(now, f.OverdueApproval))
+}
+
+// labels returns the labels of counts and those of always, each once,
+// sorted.
+func labels(counts map[string]int64, always ...string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, l := range always {
+		if !seen[l] {
+			seen[l] = true
+			out = append(out, l)
+		}
+	}
+	for l := range counts {
+		if !seen[l] {
+			seen[l] = true
+			out = append(out, l)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 func age(now, t time.Time) float64 {

@@ -23,8 +23,17 @@ type Figures struct {
 	InboxPending  int64
 	OldestPending time.Time // when the oldest pending message was stored; zero when none
 	InboxFailed   int64
-	OldestUnpaid  time.Time // when the oldest order still waiting for its charge was confirmed; zero when none
+	OldestUnpaid  time.Time // when the oldest order still waiting for its charge was confirmed, one awaiting approval left out; zero when none
 	OutboxWaiting map[conversations.Channel]int64
+
+	// OldestPendingApproval is when the oldest order awaiting the
+	// cardholder's approval at the issuer was confirmed; zero when none.
+	OldestPendingApproval time.Time
+	// OverdueApproval is the earliest expires the issuer gave among the
+	// approvals still pending (one with no expires known left out): past
+	// it the issuer should have settled the purchase. It may be ahead of
+	// now; zero when none.
+	OverdueApproval time.Time
 }
 
 // Figures reads the figures of /metrics in one read transaction.
@@ -75,19 +84,27 @@ func (db *DB) Figures(ctx context.Context) (Figures, error) {
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		var oldest, unpaid *int64
+		// An order awaiting approval stays confirmed: it waits for the
+		// cardholder, not for its charge, and is read apart. Confirmed
+		// orders are the few being charged, found by their state's index.
+		var oldest, unpaid, asked, expires *int64
 		if err := tx.tx.QueryRow(`SELECT
 			(SELECT COUNT(*) FROM inbox WHERE state = 'pending'),
 			(SELECT MIN(received_at) FROM inbox WHERE state = 'pending'),
 			(SELECT COUNT(*) FROM inbox WHERE state = 'failed'),
-			(SELECT MIN(confirmed_at) FROM orders WHERE state = 'confirmed')`).Scan(&f.InboxPending, &oldest, &f.InboxFailed, &unpaid); err != nil {
+			(SELECT MIN(confirmed_at) FROM orders WHERE state = 'confirmed' AND approval_status != 'pending'),
+			(SELECT MIN(confirmed_at) FROM orders WHERE state = 'confirmed' AND approval_status = 'pending'),
+			(SELECT MIN(approval_expires) FROM orders WHERE state = 'confirmed' AND approval_status = 'pending' AND approval_expires > 0)`,
+		).Scan(&f.InboxPending, &oldest, &f.InboxFailed, &unpaid, &asked, &expires); err != nil {
 			return err
 		}
-		if oldest != nil {
-			f.OldestPending = fromMS(*oldest)
-		}
-		if unpaid != nil {
-			f.OldestUnpaid = fromMS(*unpaid)
+		for _, t := range []struct {
+			ms *int64
+			to *time.Time
+		}{{oldest, &f.OldestPending}, {unpaid, &f.OldestUnpaid}, {asked, &f.OldestPendingApproval}, {expires, &f.OverdueApproval}} {
+			if t.ms != nil {
+				*t.to = fromMS(*t.ms)
+			}
 		}
 		for _, ch := range []conversations.Channel{conversations.Tweet, conversations.DM} {
 			var waiting int64
