@@ -41,6 +41,8 @@ type Twitter interface {
 	// received, and the next page's token, "" at the end.
 	DMEvents(token string) ([]twitterapi.DM, string, error)
 	SendDM(recipient int64, text string) (int64, error)
+	// User looks an account up: its username, age and Automated label.
+	User(id int64) (twitterapi.User, error)
 	// Limit is what the API last said of a call's budget.
 	Limit(call twitterapi.Call) (twitterapi.RateLimit, bool)
 }
@@ -219,6 +221,7 @@ func newProcessor(b *Bot) *processor {
 		stopped: func() bool { return b.ctx != nil && b.ctx.Err() != nil }, wg: &b.wg, botID: b.botID.Load,
 		inheritedBefore: func() time.Time { return b.inheritedBefore },
 		limit:           b.tw.Limit, pollMentions: b.mentions.poll, pollDMs: b.dms.poll,
+		users: b.tw.User, accounts: b.db,
 		loop: b.loopFor("processor", b.wakeProcessor),
 		wake: processorWakes{
 			processor: func() { poke(b.wakeProcessor) }, sender: func() { poke(b.wakeSender) },

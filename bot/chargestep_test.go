@@ -99,6 +99,12 @@ func TestDecideChargeAfterALookup(t *testing.T) {
 			want:  wantCharge{action: chargeDefer, attempt: "unknown", wait: stepBackoff, detail: "only other references", alerts: []string{"issuer_other_reference"}}},
 		{name: "others never park, nor pay", found: []issuer.Purchase{elsewhere(costing(bought("pur_9", issuer.PurchaseApproved), 1), "ord_9"), declinedAs("pur_1", "do_not_honor")},
 			want: wantCharge{action: chargeSettle, out: conversations.Outcome{State: conversations.Declined, PurchaseID: "pur_1", DeclineCode: "do_not_honor"}, detail: "found by reference", alerts: []string{"issuer_other_reference"}}},
+		{name: "waiting for the cardholder's approval: look again in 2s", found: []issuer.Purchase{bought("pur_1", issuer.PurchaseApprovalPending)},
+			want: wantCharge{action: chargeAwaitApproval, attempt: "pending_approval", wait: approvalPoll}},
+		{name: "approval declined: declined", found: []issuer.Purchase{declinedAs("pur_1", issuer.DeclineApprovalDeclined)},
+			want: wantCharge{action: chargeSettle, out: conversations.Outcome{State: conversations.Declined, PurchaseID: "pur_1", DeclineCode: issuer.DeclineApprovalDeclined}, detail: "found by reference"}},
+		{name: "approval expired: declined", found: []issuer.Purchase{declinedAs("pur_1", issuer.DeclineApprovalExpired)},
+			want: wantCharge{action: chargeSettle, out: conversations.Outcome{State: conversations.Declined, PurchaseID: "pur_1", DeclineCode: issuer.DeclineApprovalExpired}, detail: "found by reference"}},
 		{name: "transport failure: wait", err: errors.New("dial tcp: connection refused"),
 			want: wantCharge{action: chargeDefer, attempt: "unknown", wait: stepBackoff, detail: "connection refused"}},
 		{name: "503: wait", err: apiError(503, issuer.CodeUnavailable),
@@ -152,6 +158,10 @@ func TestDecideChargeAfterAPurchase(t *testing.T) {
 			want: wantCharge{action: chargeSettle, out: conversations.Outcome{State: conversations.Parked}, detail: "issuer_mismatch: ", alerts: []string{"issuer_mismatch"}}},
 		{name: "final: 400 invalid request fails the order", err: apiError(400, issuer.CodeInvalidRequest),
 			want: wantCharge{action: chargeSettle, out: conversations.Outcome{State: conversations.Failed}, detail: "400"}},
+		{name: "ok: waiting for the cardholder's approval", purchase: bought("pur_1", issuer.PurchaseApprovalPending),
+			want: wantCharge{action: chargeAwaitApproval, attempt: "pending_approval", wait: approvalPoll}},
+		{name: "final: an issuer without approvals refuses, nothing charged", err: &issuer.Error{Status: 400, Code: issuer.CodeInvalidRequest, Param: "approval"},
+			want: wantCharge{action: chargeSettle, out: conversations.Outcome{State: conversations.Failed}, detail: "offers no approvals", alerts: []string{"approval_unsupported"}}},
 		{name: "final: a 404 outside the contract waits", err: apiError(404, issuer.CodeNotFound),
 			want: wantCharge{action: chargeDefer, attempt: "unknown", wait: stepBackoff, alerts: []string{"issuer_off_contract"}}},
 		{name: "final: a 400 with no code waits", err: apiError(400, ""),
@@ -197,6 +207,10 @@ func checkCharge(t *testing.T, got chargeNext, w wantCharge) {
 		if got.AttemptOutcome != w.attempt || got.Wait != w.wait || !got.RetryAt.Equal(stepNow.Add(w.wait)) || got.Err == nil || got.Detail != got.Err.Error() {
 			t.Errorf("deferred as %q for %s until %s (err %v, detail %q); want %q for %s", got.AttemptOutcome, got.Wait, got.RetryAt, got.Err, got.Detail, w.attempt, w.wait)
 		}
+	case chargeAwaitApproval:
+		if got.AttemptOutcome != w.attempt || got.Wait != w.wait || !got.RetryAt.Equal(stepNow.Add(w.wait)) || got.Pending.Status != issuer.PurchaseApprovalPending {
+			t.Errorf("awaits approval as %q for %s until %s (purchase %+v); want %q for %s", got.AttemptOutcome, got.Wait, got.RetryAt, got.Pending, w.attempt, w.wait)
+		}
 	case chargePurchase:
 		if got.AttemptOutcome != w.attempt || !got.RetryAt.Equal(stepNow) {
 			t.Errorf("look-up recorded as %q at %s; want %q at once", got.AttemptOutcome, got.RetryAt, w.attempt)
@@ -221,4 +235,26 @@ func noteAlerts(notes []logNote) []string {
 		}
 	}
 	return alerts
+}
+
+// TestPurchaseRequestCarriesTheStoredRisk: the body is built from what
+// was stored when the confirmation was decided, so every retry sends the
+// same approval, reasons and signals.
+func TestPurchaseRequestCarriesTheStoredRisk(t *testing.T) {
+	o := stepCharge().Order
+	o.Risk = conversations.Risk{Approval: true, Reasons: []string{"amount", "handle_changed"},
+		Signals: map[string]string{"spend_24h": "0", "purchases_1h": "0", "account_age_days": "12"}}
+	req := purchaseRequest(o)
+	if req.Approval != issuer.ApprovalRequired || req.Metadata["risk"] != "amount,handle_changed" ||
+		req.Metadata["account_age_days"] != "12" || req.Metadata["spend_24h"] != "0" || req.Metadata["offer"] != "gift-card" {
+		t.Errorf("request %+v", req)
+	}
+	o.Risk = conversations.Risk{Signals: map[string]string{"spend_24h": "2500", "purchases_1h": "1"}}
+	req = purchaseRequest(o)
+	if req.Approval != "" || req.Metadata["risk"] != "" || req.Metadata["spend_24h"] != "2500" {
+		t.Errorf("request without approval %+v", req)
+	}
+	if _, ok := req.Metadata["risk"]; ok {
+		t.Errorf("a purchase needing no approval carries metadata.risk: %+v", req.Metadata)
+	}
 }

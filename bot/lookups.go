@@ -39,7 +39,7 @@ const staleLookup = time.Minute
 // is outstanding her messages are left out of the batches, so that they
 // keep their order. Safe for concurrent use.
 type lookups struct {
-	fetch   func(userID int64) (conversations.Enrollment, error)
+	fetch   func(m storage.InboxMessage) (conversations.Enrollment, error)
 	wake    func()          // wakes the processor
 	stopped func() bool     // no new look-up starts once it is true
 	wg      *sync.WaitGroup // counts the goroutines that run look-ups
@@ -57,13 +57,14 @@ type lookups struct {
 // wake when answers are in, and stops starting look-ups once stopped
 // says so; wg counts its goroutines; an answer waits up to collect for
 // the look-ups still under way.
-func newLookups(fetch func(int64) (conversations.Enrollment, error), wake func(), stopped func() bool, wg *sync.WaitGroup, collect time.Duration) *lookups {
+func newLookups(fetch func(storage.InboxMessage) (conversations.Enrollment, error), wake func(), stopped func() bool, wg *sync.WaitGroup, collect time.Duration) *lookups {
 	return &lookups{fetch: fetch, wake: wake, stopped: stopped, wg: wg, collect: collect, byUser: map[int64]*lookup{}}
 }
 
 // lookup is one cardholder's enrollment look-up, for one message.
 type lookup struct {
 	user, inboxID int64
+	msg           storage.InboxMessage
 	done          bool
 	doneAt        time.Time
 	enrollment    conversations.Enrollment
@@ -98,7 +99,7 @@ func (l *lookups) result(m storage.InboxMessage) (conversations.Enrollment, look
 	if len(l.byUser) >= maxQueuedLookups {
 		return conversations.Enrollment{}, lookupFull, nil
 	}
-	lk := &lookup{user: m.UserID, inboxID: m.ID}
+	lk := &lookup{user: m.UserID, inboxID: m.ID, msg: m}
 	l.byUser[m.UserID] = lk
 	l.queue = append(l.queue, lk)
 	l.outstanding++
@@ -149,7 +150,7 @@ func (l *lookups) run() {
 		l.queue = l.queue[1:]
 		l.mu.Unlock()
 
-		e, err := l.safeFetch(lk.user)
+		e, err := l.safeFetch(lk.msg)
 
 		l.mu.Lock()
 		lk.enrollment, lk.err, lk.done, lk.doneAt = e, err, true, time.Now()
@@ -181,11 +182,11 @@ func (l *lookups) wakeLocked() {
 // safeFetch looks the enrollment up, and returns an errPanic error when
 // that panicked, so that the message is set aside rather than the daemon
 // killed.
-func (l *lookups) safeFetch(user int64) (e conversations.Enrollment, err error) {
+func (l *lookups) safeFetch(m storage.InboxMessage) (e conversations.Enrollment, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%w: enrollment look-up: %v", errPanic, r)
 		}
 	}()
-	return l.fetch(user)
+	return l.fetch(m)
 }

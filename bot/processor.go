@@ -24,6 +24,13 @@ type processStore interface {
 	InboxFailed(ctx context.Context, id int64, why string, retryAt time.Time, final bool) error
 }
 
+// accountStore is what the processor needs of storage to learn a
+// buyer's account once; *storage.DB is the real one.
+type accountStore interface {
+	Account(ctx context.Context, userID int64) (storage.Account, bool, error)
+	SeeAccount(ctx context.Context, s storage.AccountSighting) (storage.Account, error)
+}
+
 // enroller is what the processor needs of the issuer.
 type enroller interface {
 	Enrollment(ctx context.Context, twitterUserID int64) (issuer.Enrollment, error)
@@ -73,6 +80,10 @@ type processorDeps struct {
 	// polls (see pokePolls).
 	limit                 func(twitterapi.Call) (twitterapi.RateLimit, bool)
 	pollMentions, pollDMs func()
+	// users looks an account up on Twitter, for a buy that came without
+	// its author's account age (a v1.1 DM); accounts keeps the answer.
+	users    func(id int64) (twitterapi.User, error)
+	accounts accountStore
 	// wake pokes the other workers when a decision gives them work, and
 	// the processor itself when a look-up is in.
 	wake processorWakes
@@ -92,7 +103,10 @@ func newProcessorOf(d processorDeps) *processor {
 	d.log = d.log.With("component", "processor")
 	p := &processor{processorDeps: d, waiting: map[int64]time.Time{}, horizonWaits: map[int64]time.Time{}}
 	p.lookups = newLookups(
-		func(user int64) (conversations.Enrollment, error) { return p.enrollment(d.work(), user) },
+		func(m storage.InboxMessage) (conversations.Enrollment, error) {
+			p.learnAuthor(d.work(), m)
+			return p.enrollment(d.work(), m.UserID)
+		},
 		d.wake.processor, d.stopped, d.wg, d.lookupCollect)
 	return p
 }
@@ -455,4 +469,32 @@ func (p *processor) enrollment(ctx context.Context, userID int64) (conversations
 		return conversations.Enrollment{}, err
 	}
 	return conversations.Enrollment{Enrolled: true, Active: e.Active(), Cardholder: e.Cardholder, CardLast4: e.CardLast4}, nil
+}
+
+// learnAuthor looks up, once, the account of a buyer whose message came
+// without its age (a v1.1 DM carries no user), so that the risk rules
+// know it; the answer is kept as a sighting. A failed look-up (the
+// budget spent, Twitter down) only leaves the age unknown: the buy is
+// never held back for it.
+func (p *processor) learnAuthor(ctx context.Context, m storage.InboxMessage) {
+	if p.users == nil || p.accounts == nil || !m.Author.CreatedAt.IsZero() {
+		return
+	}
+	acc, found, err := p.accounts.Account(ctx, m.UserID)
+	if err != nil || (found && (!acc.CreatedAt.IsZero() || !acc.LookedUpAt.IsZero())) {
+		return
+	}
+	u, err := p.users(m.UserID)
+	if err != nil {
+		p.log.Warn("could not look the buyer's account up; the risk rules go without its age", "user_id", m.UserID, "err", err)
+		return
+	}
+	sighting := storage.AccountSighting{UserID: m.UserID, Username: u.ScreenName, CreatedAt: u.CreatedAt, LookedUp: true, At: p.now()}
+	if u.Automated.Known() {
+		yes := u.Automated == twitterapi.AutomatedYes
+		sighting.Automated = &yes
+	}
+	if _, err := p.accounts.SeeAccount(ctx, sighting); err != nil {
+		p.log.Warn("could not keep the buyer's account", "user_id", m.UserID, "err", err)
+	}
 }

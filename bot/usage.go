@@ -86,3 +86,11 @@ func (m meteredTwitter) Close() {
 		c.Close()
 	}
 }
+
+func (m meteredTwitter) User(id int64) (twitterapi.User, error) {
+	u, err := m.Twitter.User(id)
+	if err == nil {
+		m.count(twitterapi.UsageUserRead, id)
+	}
+	return u, err
+}
