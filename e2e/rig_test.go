@@ -52,10 +52,12 @@ type rig struct {
 }
 
 // rigOption changes the daemon's configuration; emuOption changes the
-// Twitter emulator's options; botOption the bot's. newRig takes any.
+// Twitter emulator's options; issOption the issuer sandbox's; botOption
+// the bot's. newRig takes any.
 type (
 	rigOption func(*config.Config)
 	emuOption func(*twitteremu.Options)
+	issOption func(*issuersandbox.Options)
 	botOption func(*bot.Options)
 )
 
@@ -166,7 +168,13 @@ func newRig(t *testing.T, api string, opts ...any) *rig {
 		t.Fatal(err)
 	}
 	t.Cleanup(r.tw.Close)
-	r.iss = issuersandbox.New(issuersandbox.Options{APIKey: "sk_test", Clock: r.clock.Now})
+	issOpts := issuersandbox.Options{APIKey: "sk_test", Clock: r.clock.Now}
+	for _, o := range opts {
+		if o, ok := o.(issOption); ok {
+			o(&issOpts)
+		}
+	}
+	r.iss = issuersandbox.New(issOpts)
 	issURL, err := r.iss.Start()
 	if err != nil {
 		t.Fatal(err)
@@ -185,9 +193,9 @@ func newRig(t *testing.T, api string, opts ...any) *rig {
 			o(r.cfg)
 		case botOption:
 			r.bot = append(r.bot, o)
-		case emuOption:
+		case emuOption, issOption:
 		default:
-			t.Fatalf("newRig: option %T is no rigOption, emuOption or botOption", o)
+			t.Fatalf("newRig: option %T is no rigOption, emuOption, issOption or botOption", o)
 		}
 	}
 	r.start()
