@@ -1,8 +1,3 @@
-//go:build risk_pending
-
-// The pause switch needs storage's (*DB).SetPaused, which is not on main
-// yet: drop the build tag above once it is.
-
 package e2e
 
 import (
