@@ -239,8 +239,41 @@ func (ch *charger) lookupThenPurchase(ctx context.Context, log *slog.Logger, c s
 	cancel()
 	crashpoint.Hit(crashpoint.AfterChargeResponse)
 	next = decideCharge(chargeAttempt{Charge: c, Kind: attemptPurchase, Purchase: p, Err: err, Now: ch.now(), Backoff: backoff.Wait(c.Attempts + 1)})
+	if keyReused(err) {
+		next = ch.settleByReference(ctx, c, next)
+	}
 	_, err = ch.apply(ctx, log, c, attempt, next, batch)
 	return err
+}
+
+// keyReused reports a 422: the order's key was used with another body.
+func keyReused(err error) bool {
+	var e *issuer.Error
+	return errors.As(err, &e) && e.Code == issuer.CodeIdempotencyKeyReused
+}
+
+// settleByReference looks order c's purchase up after a 422, which is
+// never an outcome (conversation.md): a purchase of the order's found
+// under its reference (made by a daemon whose record a restore lost,
+// under terms decided anew since) settles it, or is waited for if its
+// approval is pending. Only when none is found does parked stand, for
+// an operator.
+func (ch *charger) settleByReference(ctx context.Context, c storage.Charge, parked chargeNext) chargeNext {
+	cctx, cancel := context.WithTimeout(ctx, ch.settings().cfg.Issuer.Timeout)
+	found, err := ch.iss.FindPurchases(cctx, c.ID)
+	cancel()
+	if err != nil {
+		return parked
+	}
+	next := decideCharge(chargeAttempt{Charge: c, Kind: attemptLookup, Found: found, Now: ch.now(), Backoff: backoff.Wait(c.Attempts + 1)})
+	switch {
+	case next.Action == chargeAwaitApproval:
+		return next
+	case next.Action == chargeSettle && next.Outcome.State != conversations.Parked:
+		next.Detail = "settled by reference after a 422: " + next.Detail
+		return next
+	}
+	return parked
 }
 
 // apply records what decideCharge decided of charge c's attempt, in one

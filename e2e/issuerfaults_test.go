@@ -160,6 +160,35 @@ func testIssuerIdempotencyKeyReused(t *testing.T, api string) {
 	}
 }
 
+// TestIssuer422AfterThePurchaseSettlesByReference: the issuer makes
+// alice's purchase and answers 422 (as it would to a POST whose body
+// changed since, after a restore). A 422 is never an outcome
+// (conversation.md): the purchase found under her order's reference
+// settles it, she is charged once and gets one receipt, nothing parks.
+func TestIssuer422AfterThePurchaseSettlesByReference(t *testing.T) {
+	eachAPI(t, func(t *testing.T, api string) {
+		r := newRig(t, api)
+		buy := r.tweet(alice, "@AmexOffers #BuyGiftCard")
+		r.settle()
+		req := r.reply(buy.ID)
+		ref := orderIn(t, req.Text)
+		r.iss.InjectFault(issuersandbox.Fault{Method: "POST", Path: "/v1/purchases", Status: 422, AfterCommit: true})
+		confirm := r.tweet(alice, "@AmexOffers #ConfirmGiftCard", req.ID)
+		r.settleAdvancing()
+		o, err := r.d.DB.Order(context.Background(), ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.State != conversations.Paid {
+			t.Fatalf("order %s is %s, want paid from the purchase found by reference", ref, o.State)
+		}
+		r.charged(alice, 1)
+		if rs := r.repliesTo(confirm.ID); len(rs) != 1 || !strings.Contains(rs[0].Text, "Done!") {
+			t.Errorf("alice was answered %+v, want one receipt", rs)
+		}
+	})
+}
+
 // TestIssuerLookupAnswersOtherReferences: the outcome of alice's purchase
 // POST is lost (the client times out after the issuer made it, or before
 // it made anything), and every look-up by her order's reference answers

@@ -14,8 +14,10 @@ import (
 	"github.com/paybytweet/paybytweet/storage"
 )
 
-// TestResolveParkedOrders: two charges are parked (the issuer answers 422,
-// once after making bob's purchase, once without making alice's). An
+// TestResolveParkedOrders: two charges are parked (the issuer makes bob's
+// purchase and answers it with another amount; it answers alice's POST
+// 422 without making anything, and nothing is found under her order's
+// reference either). An
 // operator lists them and resolves each from what the issuer has under
 // its reference: bob's is paid and he gets his receipt, alice's is
 // failed and she is told nothing was charged; nothing is charged anew.
@@ -33,7 +35,7 @@ func TestResolveParkedOrders(t *testing.T) {
 		}
 		return confirm
 	}
-	bobConfirm := confirmParked(bob, issuersandbox.Fault{Method: "POST", Path: "/v1/purchases", Status: 422, AfterCommit: true})
+	bobConfirm := confirmParked(bob, issuersandbox.Fault{Method: "POST", Path: "/v1/purchases", Alter: map[string]any{"amount": 100}})
 	aliceConfirm := confirmParked(alice, issuersandbox.Fault{Method: "POST", Path: "/v1/purchases", Status: 422})
 
 	ctx := context.Background()
@@ -48,8 +50,9 @@ func TestResolveParkedOrders(t *testing.T) {
 	}
 	f := r.scrape()
 	want(t, f, 2, "paybytweet_orders", "state", "parked")
-	want(t, f, 2, "paybytweet_charges_total", "outcome", "conflict")
-	want(t, f, 2, "paybytweet_alerts_total", "kind", "charge_parked")
+	want(t, f, 1, "paybytweet_charges_total", "outcome", "conflict")
+	want(t, f, 1, "paybytweet_alerts_total", "kind", "charge_parked")
+	want(t, f, 1, "paybytweet_alerts_total", "kind", "issuer_mismatch")
 	orderOf := map[int64]string{}
 	for _, o := range parked {
 		orderOf[o.UserID] = o.ID
