@@ -55,6 +55,7 @@ type auditStore interface {
 	ClearAudit(ctx context.Context, orderID, detail string) error
 	MismatchAudit(ctx context.Context, orderID, detail string) error
 	RecordFoundPurchase(ctx context.Context, a storage.Audit, purchaseID, detail string, replies []conversations.Reply) error
+	RecordApproval(ctx context.Context, userID int64, orderID string, kind storage.ApprovalKind, at time.Time) (bool, error)
 }
 
 // purchaseFinder is what the auditor needs of the issuer.
@@ -144,6 +145,15 @@ func (a *auditor) audit(ctx context.Context, d storage.Audit) error {
 		return dbErr(a.store.DeferAudit(context.WithoutCancel(ctx), d.ID, a.now().Add(approvalPoll), "purchase "+p.ID+" waits for the cardholder's approval"))
 	}
 	if approved == nil {
+		for _, p := range found {
+			if p.DeclineCode == issuer.DeclineApprovalDeclined {
+				// The cardholder said no to a purchase made in their
+				// name: their account is held as after any decline.
+				if _, err := a.store.RecordApproval(context.WithoutCancel(ctx), d.UserID, d.ID, storage.ApprovalDeclined, a.now()); err != nil {
+					return err
+				}
+			}
+		}
 		log.Info("the order that ended unpaid was not charged", "purchases", len(found))
 		return dbErr(a.store.ClearAudit(context.WithoutCancel(ctx), d.ID, fmt.Sprintf("no approved purchase (%d under the reference)", len(found))))
 	}

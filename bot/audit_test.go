@@ -8,6 +8,7 @@ import (
 
 	"github.com/paybytweet/paybytweet/conversations"
 	"github.com/paybytweet/paybytweet/emulators/issuersandbox"
+	"github.com/paybytweet/paybytweet/issuer"
 )
 
 // TestAuditorRecordsAPurchaseALostHistoryMade: an order made before this
@@ -115,4 +116,60 @@ func TestAuditorParksAPurchaseThatIsNotTheOrders(t *testing.T) {
 func (r *moneyRig) auditor() *auditor {
 	return newAuditorOf(auditorDeps{store: r.db, iss: r.iss, now: r.clock.Now, log: r.logger(), settings: r.settings,
 		work: context.Background, wakeSender: r.wake})
+}
+
+// TestAuditorFollowsAPendingApprovalToItsOutcome: after a restore, the
+// order ended unpaid while the issuer holds its purchase waiting for the
+// cardholder's approval. The audit looks again at the contract's pace
+// until the cardholder answers: approved, it is recorded paid with the
+// receipt; declined, the account's decline is recorded (its hold), and
+// nobody is told anything.
+func TestAuditorFollowsAPendingApprovalToItsOutcome(t *testing.T) {
+	for _, approve := range []bool{true, false} {
+		name := "declined"
+		if approve {
+			name = "approved"
+		}
+		t.Run(name, func(t *testing.T) {
+			r := newMoneyRig(t, "sk_test")
+			r.db.AuditOrdersBefore(r.clock.Now().Add(time.Minute))
+			o := r.pendingOrder("ord_a", 1)
+			o.IdempotencyKey = conversations.IdempotencyKey(o.ID)
+			req := purchaseRequest(o)
+			req.Approval = issuer.ApprovalRequired
+			p, err := r.iss.CreatePurchase(context.Background(), o.IdempotencyKey, req)
+			if err != nil || p.Status != issuer.PurchaseApprovalPending {
+				t.Fatalf("purchase %+v, %v; want pending approval", p, err)
+			}
+			r.transition("ord_a", 1, "cancel", conversations.Cancelled)
+			a := r.auditor()
+
+			r.step(a.stepIn, true)
+			r.step(a.stepIn, false) // not before the contract's pace
+			r.clock.Advance(approvalPoll)
+			r.step(a.stepIn, true) // still pending: asked again later
+			if approve {
+				if _, err := r.sb.Approve(p.ID); err != nil {
+					t.Fatal(err)
+				}
+			} else if _, err := r.sb.Decline(p.ID); err != nil {
+				t.Fatal(err)
+			}
+			r.clock.Advance(approvalPoll)
+			r.step(a.stepIn, true)
+			got := r.order("ord_a")
+			_, _, declined, err := r.db.LastDecline(context.Background(), 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case approve && (got.State != conversations.Paid || got.PurchaseID != p.ID || len(r.outbox()) != 1):
+				t.Errorf("order %s (purchase %q), %d replies; want paid with %s and its receipt", got.State, got.PurchaseID, len(r.outbox()), p.ID)
+			case !approve && (got.State != conversations.Cancelled || len(r.outbox()) != 0 || !declined):
+				t.Errorf("order %s, %d replies, decline recorded %v; want cancelled, nothing told, the decline recorded", got.State, len(r.outbox()), declined)
+			}
+			r.clock.Advance(time.Hour)
+			r.step(a.stepIn, false)
+		})
+	}
 }

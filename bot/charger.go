@@ -291,6 +291,11 @@ func (ch *charger) apply(ctx context.Context, log *slog.Logger, c storage.Charge
 			if err := ch.store.CountApprovalUnsupported(ctx); err != nil {
 				return false, fmt.Errorf("count the refused approval: %w", err)
 			}
+			// Refused, as the rules would have: never charged without.
+			st := ch.settings()
+			ch.settleTelling(log, c, attempt, next.Outcome, next.Detail,
+				[]conversations.Reply{conversations.RefusedReply(st.messages, st.cfg.Privacy, c.Order, st.cfg.Issuer.EnrollURL)}, batch)
+			return false, nil
 		}
 		ch.settle(log, c, attempt, next.Outcome, next.Detail, batch)
 		return false, nil
@@ -346,6 +351,11 @@ func (ch *charger) settle(log *slog.Logger, c storage.Charge, attempt int64, out
 	if out.State != conversations.Parked {
 		replies = conversations.OutcomeReplies(st.messages, st.cfg.Privacy, c.Order, out)
 	}
+	ch.settleTelling(log, c, attempt, out, detail, replies, batch)
+}
+
+// settleTelling adds a final outcome, and replies, to the step's batch.
+func (ch *charger) settleTelling(log *slog.Logger, c storage.Charge, attempt int64, out conversations.Outcome, detail string, replies []conversations.Reply, batch *settling) {
 	s := storage.Settlement{OrderID: c.ID, AttemptID: attempt, Outcome: out, Detail: detail, Replies: replies}
 	batch.mu.Lock()
 	batch.outs = append(batch.outs, s)

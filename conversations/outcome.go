@@ -95,6 +95,21 @@ func approvalReply(set *messages.Set, privacy Privacy, o Order, kind messages.Ki
 	return render(Situation{Messages: set}, r, o.OfferID, data)
 }
 
+// RefusedReply tells the cardholder that the purchase of order o cannot
+// be made by tweet (an issuer that offers no approvals refused the one the
+// rules asked for), where they confirmed it, without naming a rule: by DM
+// only in privacy mode.
+func RefusedReply(set *messages.Set, privacy Privacy, o Order, contact string) Reply {
+	toDM := o.ConfirmChannel == DM || privacy == PrivacyDM
+	r := Reply{Channel: Tweet, UserID: o.UserID, ScreenName: o.ScreenName, InReplyTo: o.ConfirmMessageID, Kind: messages.RiskRefused, OrderID: o.ID}
+	if toDM {
+		r.Channel, r.InReplyTo = DM, 0
+	}
+	data := messages.RiskNote{ScreenName: o.ScreenName, DM: toDM, Offer: orderOffer(o), OrderID: o.ID, Contact: contact,
+		Ref: strconv.FormatInt(o.ConfirmMessageID%2176782336, 36)}
+	return render(Situation{Messages: set}, r, o.OfferID, data)
+}
+
 // RefundReply tells the cardholder of a refund of order o, where they
 // confirmed it (by DM in privacy mode, where amounts stay private).
 func RefundReply(set *messages.Set, privacy Privacy, o Order, refunded int64) Reply {

@@ -68,7 +68,7 @@ Send "yes" to confirm your newest request, "cancel" to cancel it, "orders" to se
 	DidYouMean: {typeOf[Hint](), true, true,
 		`Sorry, I did not understand {{.Hashtag}}. Did you mean {{.Suggestion}} ({{.Offer.Title}})? Nothing was reserved. (ref {{.Ref}})`},
 	Paused: {typeOf[RiskNote](), true, true,
-		`Sorry, purchases by tweet are paused right now. Nothing was reserved or charged; please try again later. (ref {{.Ref}})`},
+		`Sorry, purchases by tweet are paused right now, so nothing was charged. Please try again later. (ref {{.Ref}})`},
 	RiskRefused: {typeOf[RiskNote](), true, true,
 		`Sorry, this {{.Offer.Title}} purchase cannot be made by tweet. Nothing was charged. Please contact your card issuer{{if .Contact}}: {{.Contact}}{{end}} (ref {{.Ref}})`},
 	ApprovalPending: {typeOf[ApprovalData](), true, true,

@@ -68,6 +68,7 @@ var (
 	descApprovals = desc("paybytweet_approvals_total", "Approvals by the cardholder at the issuer, by outcome: asked, approved, declined (by the cardholder), expired (no answer in time), unsupported (the issuer answered 400 param approval: it offers none, and the purchase is refused).", "outcome")
 	descRiskRef   = desc("paybytweet_risk_refusals_total", "Purchases the risk rules refused, by the rule that refused (daily_limit, hourly_purchases, automated, approvals_per_day, decline_hold).", "rule")
 	descApprAge   = desc("paybytweet_approval_oldest_pending_age_seconds", "How long the oldest order awaiting the cardholder's approval has waited since it was confirmed; 0 when none waits.")
+	descPaused    = desc("paybytweet_charging_paused", "1 while an operator has paused all charging (paybytweet pause): confirmed orders wait, by design.")
 	descApprLate  = desc("paybytweet_approval_overdue_seconds", "How far past the expires the issuer gave the most overdue pending approval is; 0 when none is past it.")
 )
 
@@ -89,7 +90,7 @@ type dbCollector struct {
 func (c *dbCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descRead, descProcessed, descSent, descRefused, descWaiting, descOrders, descPending,
 		descPendAge, descFailed, descUnpaid, descAnswer, descBudget, descRate, descReady, descCreds, descIssuer,
-		descApprovals, descRiskRef, descApprAge, descApprLate} {
+		descApprovals, descRiskRef, descApprAge, descApprLate, descPaused} {
 		ch <- d
 	}
 }
@@ -195,6 +196,7 @@ func (c *dbCollector) figures(ch chan<- prometheus.Metric, f storage.Figures, no
 	ch <- gauge(descUnpaid, age(now, f.OldestUnpaid))
 	ch <- gauge(descApprAge, age(now, f.OldestPendingApproval))
 	ch <- gauge(descApprLate, age(now, f.OverdueApproval))
+	ch <- gauge(descPaused, bool01(f.Paused))
 }
 
 // labels returns the labels of counts and those of always, each once,

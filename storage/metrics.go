@@ -34,6 +34,8 @@ type Figures struct {
 	// it the issuer should have settled the purchase. It may be ahead of
 	// now; zero when none.
 	OverdueApproval time.Time
+	// Paused is true while an operator has paused charging.
+	Paused bool
 }
 
 // Figures reads the figures of /metrics in one read transaction.
@@ -105,6 +107,9 @@ func (db *DB) Figures(ctx context.Context) (Figures, error) {
 			if t.ms != nil {
 				*t.to = fromMS(*t.ms)
 			}
+		}
+		if f.Paused, err = tx.paused(); err != nil {
+			return err
 		}
 		for _, ch := range []conversations.Channel{conversations.Tweet, conversations.DM} {
 			var waiting int64
