@@ -138,24 +138,8 @@ func (a *auditor) audit(ctx context.Context, d storage.Audit) error {
 			approved = p
 		}
 	}
-	if p, ok := pendingFound(found); ok && approved == nil {
-		// Waiting for the cardholder's approval: followed to its
-		// outcome, as the charger would, at the contract's pace.
-		log.Info("the order that ended unpaid has a purchase waiting for the cardholder's approval; following it", "purchase", p.ID)
-		return dbErr(a.store.DeferAudit(context.WithoutCancel(ctx), d.ID, a.now().Add(approvalPoll), "purchase "+p.ID+" waits for the cardholder's approval"))
-	}
 	if approved == nil {
-		for _, p := range found {
-			if p.DeclineCode == issuer.DeclineApprovalDeclined {
-				// The cardholder said no to a purchase made in their
-				// name: their account is held as after any decline.
-				if _, err := a.store.RecordApproval(context.WithoutCancel(ctx), d.UserID, d.ID, storage.ApprovalDeclined, a.now()); err != nil {
-					return err
-				}
-			}
-		}
-		log.Info("the order that ended unpaid was not charged", "purchases", len(found))
-		return dbErr(a.store.ClearAudit(context.WithoutCancel(ctx), d.ID, fmt.Sprintf("no approved purchase (%d under the reference)", len(found))))
+		return a.unpaid(ctx, log, d, found)
 	}
 	// Charged by a daemon whose record of it is lost: the charge stands
 	// and is recorded, and the cardholder gets the receipt, in answer to
@@ -186,6 +170,28 @@ func (a *auditor) audit(ctx context.Context, d storage.Audit) error {
 		"alert", "charge_found_unrecorded", "purchase", approved.ID, "offer", d.OfferID, "amount", d.Amount, "currency", d.Currency)
 	poke(a.wakeSender)
 	return nil
+}
+
+// unpaid ends the audit of order d, whose purchases under its reference
+// (found) hold none approved: one waiting for the cardholder's approval
+// is followed to its outcome, as the charger would, at the contract's
+// pace; a declined approval holds the account as any decline does.
+func (a *auditor) unpaid(ctx context.Context, log *slog.Logger, d storage.Audit, found []issuer.Purchase) error {
+	ctx = context.WithoutCancel(ctx)
+	if p, ok := pendingFound(found); ok {
+		log.Info("the order that ended unpaid has a purchase waiting for the cardholder's approval; following it", "purchase", p.ID)
+		return dbErr(a.store.DeferAudit(ctx, d.ID, a.now().Add(approvalPoll), "purchase "+p.ID+" waits for the cardholder's approval"))
+	}
+	for _, p := range found {
+		if p.DeclineCode != issuer.DeclineApprovalDeclined {
+			continue
+		}
+		if _, err := a.store.RecordApproval(ctx, d.UserID, d.ID, storage.ApprovalDeclined, a.now()); err != nil {
+			return err
+		}
+	}
+	log.Info("the order that ended unpaid was not charged", "purchases", len(found))
+	return dbErr(a.store.ClearAudit(ctx, d.ID, fmt.Sprintf("no approved purchase (%d under the reference)", len(found))))
 }
 
 // askAgain records that the issuer could not say whether order d was

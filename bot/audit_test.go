@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -148,11 +149,11 @@ func TestAuditorFollowsAPendingApprovalToItsOutcome(t *testing.T) {
 			r.step(a.stepIn, false) // not before the contract's pace
 			r.clock.Advance(approvalPoll)
 			r.step(a.stepIn, true) // still pending: asked again later
+			answer := r.sb.Decline
 			if approve {
-				if _, err := r.sb.Approve(p.ID); err != nil {
-					t.Fatal(err)
-				}
-			} else if _, err := r.sb.Decline(p.ID); err != nil {
+				answer = r.sb.Approve
+			}
+			if _, err := answer(p.ID); err != nil {
 				t.Fatal(err)
 			}
 			r.clock.Advance(approvalPoll)
@@ -162,11 +163,12 @@ func TestAuditorFollowsAPendingApprovalToItsOutcome(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			switch {
-			case approve && (got.State != conversations.Paid || got.PurchaseID != p.ID || len(r.outbox()) != 1):
-				t.Errorf("order %s (purchase %q), %d replies; want paid with %s and its receipt", got.State, got.PurchaseID, len(r.outbox()), p.ID)
-			case !approve && (got.State != conversations.Cancelled || len(r.outbox()) != 0 || !declined):
-				t.Errorf("order %s, %d replies, decline recorded %v; want cancelled, nothing told, the decline recorded", got.State, len(r.outbox()), declined)
+			want := fmt.Sprintf("%s %s, 1 told, decline recorded false", conversations.Paid, p.ID)
+			if !approve {
+				want = fmt.Sprintf("%s , 0 told, decline recorded true", conversations.Cancelled)
+			}
+			if got := fmt.Sprintf("%s %s, %d told, decline recorded %v", got.State, got.PurchaseID, len(r.outbox()), declined); got != want {
+				t.Errorf("after the audit: %s; want %s", got, want)
 			}
 			r.clock.Advance(time.Hour)
 			r.step(a.stepIn, false)

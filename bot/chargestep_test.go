@@ -198,29 +198,38 @@ func checkCharge(t *testing.T, got chargeNext, w wantCharge) {
 	if got.Action != w.action {
 		t.Fatalf("action = %d; want %d (%+v)", got.Action, w.action, got)
 	}
+	checkChargeAction(t, got, w)
+	if !strings.Contains(got.Detail, w.detail) {
+		t.Errorf("detail = %q; want it to hold %q", got.Detail, w.detail)
+	}
+	if alerts := noteAlerts(got.Notes); strings.Join(alerts, ",") != strings.Join(w.alerts, ",") {
+		t.Errorf("alerts = %q; want %q (notes %+v)", alerts, w.alerts, got.Notes)
+	}
+}
+
+// checkChargeAction checks what got records for its action.
+func checkChargeAction(t *testing.T, got chargeNext, w wantCharge) {
+	t.Helper()
+	// When the attempt is due again, and how it is recorded.
+	due := fmt.Sprintf("%q for %s until %s", got.AttemptOutcome, got.Wait, got.RetryAt.Sub(stepNow))
+	want := fmt.Sprintf("%q for %s until %s", w.attempt, w.wait, w.wait)
 	switch w.action {
 	case chargeSettle:
 		if got.Outcome != w.out {
 			t.Errorf("outcome = %+v; want %+v", got.Outcome, w.out)
 		}
 	case chargeDefer:
-		if got.AttemptOutcome != w.attempt || got.Wait != w.wait || !got.RetryAt.Equal(stepNow.Add(w.wait)) || got.Err == nil || got.Detail != got.Err.Error() {
-			t.Errorf("deferred as %q for %s until %s (err %v, detail %q); want %q for %s", got.AttemptOutcome, got.Wait, got.RetryAt, got.Err, got.Detail, w.attempt, w.wait)
+		if due != want || got.Err == nil || got.Detail != got.Err.Error() {
+			t.Errorf("deferred as %s (err %v, detail %q); want %s", due, got.Err, got.Detail, want)
 		}
 	case chargeAwaitApproval:
-		if got.AttemptOutcome != w.attempt || got.Wait != w.wait || !got.RetryAt.Equal(stepNow.Add(w.wait)) || got.Pending.Status != issuer.PurchaseApprovalPending {
-			t.Errorf("awaits approval as %q for %s until %s (purchase %+v); want %q for %s", got.AttemptOutcome, got.Wait, got.RetryAt, got.Pending, w.attempt, w.wait)
+		if due != want || got.Pending.Status != issuer.PurchaseApprovalPending {
+			t.Errorf("awaits approval as %s (purchase %+v); want %s", due, got.Pending, want)
 		}
 	case chargePurchase:
 		if got.AttemptOutcome != w.attempt || !got.RetryAt.Equal(stepNow) {
 			t.Errorf("look-up recorded as %q at %s; want %q at once", got.AttemptOutcome, got.RetryAt, w.attempt)
 		}
-	}
-	if !strings.Contains(got.Detail, w.detail) {
-		t.Errorf("detail = %q; want it to hold %q", got.Detail, w.detail)
-	}
-	if alerts := noteAlerts(got.Notes); strings.Join(alerts, ",") != strings.Join(w.alerts, ",") {
-		t.Errorf("alerts = %q; want %q (notes %+v)", alerts, w.alerts, got.Notes)
 	}
 }
 
