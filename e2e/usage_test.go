@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/paybytweet/paybytweet/admin"
+	"github.com/paybytweet/paybytweet/config"
 )
 
 // TestUsageCountsWhatAPurchaseCosts: a purchase by tweet and one by DM,
@@ -47,6 +48,14 @@ func testUsageCountsWhatAPurchaseCosts(t *testing.T, api string) {
 		"gift-card":      {map[string]int64{"mention_read": 2, "reply": 2}, "0.022", 1, "0.022"},
 		"kindle-fire-hd": {map[string]int64{"dm_read": 4, "dm_sent": 2}, "0.070", 1, "0.070"},
 		"":               {map[string]int64{"mention_read": 2, "reply": 2, "dm_read": 4, "dm_sent": 2}, "0.092", 2, "0.046"},
+	}
+	if api == config.APIv1 {
+		// A v1.1 DM carries no account age: bob's buy looks his account
+		// up once (0.010), for the risk rules; v2 gives it with the DM.
+		w := want[""]
+		w.counts = map[string]int64{"mention_read": 2, "reply": 2, "dm_read": 4, "dm_sent": 2, "user_read": 1}
+		w.cost, w.costPerPaid = "0.102", "0.051"
+		want[""] = w
 	}
 	for offer, w := range want {
 		got, ok := rows[offer]

@@ -314,6 +314,7 @@ func TestPromptCommands(t *testing.T) {
 	script := strings.Join([]string{
 		"bob: #" + first.BuyHashtag, // the mention is added
 		"confirm bob",
+		"approve bob", // over the sandbox's approval threshold
 		"carol: " + bot + " #" + first.BuyHashtag,
 		"link carol",
 		"erin> #" + last.BuyHashtag,
