@@ -59,6 +59,14 @@ type childSpec struct {
 	// PollSchedule, when set, is the cron schedule of both polls (default
 	// "@every 1s"); the restore guard's settling delay follows it.
 	PollSchedule string
+	// ApprovalOver, when set, is risk.approval_over: per currency, the
+	// amount in minor units above which a purchase needs the
+	// cardholder's approval at the issuer.
+	ApprovalOver map[string]int64
+	// DeclineHold and ApprovalsPerDay, when positive, are
+	// risk.decline_hold and risk.approvals_per_day (else their defaults).
+	DeclineHold     time.Duration
+	ApprovalsPerDay int
 }
 
 // childStatus is what the child writes to StatusFile: Idle is true when a
@@ -95,6 +103,16 @@ func runChild(specPath string) int {
 	}
 	if spec.GiftCardLimit > 0 {
 		cfg.Offers[1].PerUserLimit = spec.GiftCardLimit
+	}
+	// cfg.Risk is config.DefaultRisk(), as a file without risk: gives.
+	if len(spec.ApprovalOver) > 0 {
+		cfg.Risk.ApprovalOver = spec.ApprovalOver
+	}
+	if spec.DeclineHold > 0 {
+		cfg.Risk.DeclineHold = spec.DeclineHold
+	}
+	if spec.ApprovalsPerDay > 0 {
+		cfg.Risk.ApprovalsPerDay = spec.ApprovalsPerDay
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)

@@ -105,15 +105,37 @@ type shopper struct {
 type cycle struct {
 	s         *shopper
 	n         int
-	stage     int   // 0 to buy, 1 waiting for the answer, 2 waiting for the outcome, 3 done
+	stage     int   // stageBuy to stageDone
 	buyID     int64 // the buy tweet or DM
 	answer    string
 	answerID  int64
 	orderID   string
 	confirmID int64 // the confirming tweet or DM
-	outcome   string
-	start     time.Time
+	// notice is the bot's answer to the confirmation when it was the
+	// approval notice ("approve it in your card issuer's app"), and
+	// noticeID its tweet or DM; outcome is then the answer after it.
+	notice   string
+	noticeID int64
+	outcome  string
+	start    time.Time
 }
+
+// The stages of a cycle.
+const (
+	stageBuy      = iota // to buy
+	stageAnswer          // waiting for the answer to the buy
+	stageOutcome         // confirmed: waiting for the answer to the confirmation
+	stageApproval        // told to approve at the issuer: waiting for the outcome after that
+	stageDone
+)
+
+// approvalNotice is what every approval notice says (messages kind
+// approval_pending), and notApproved every answer that a purchase was not
+// approved (kind not_approved).
+const (
+	approvalNotice = "approve it"
+	notApproved    = "not approved"
+)
 
 // driver plays the shoppers against the bot through the Twitter emulator
 // only: it sees what a cardholder sees.
@@ -135,39 +157,60 @@ type driver struct {
 	hijacker   bool
 
 	// What the bot made visible, read incrementally (the emulator's
-	// lists only grow in these tests): its first reply to each tweet, and
-	// its DMs to each cardholder in order.
+	// lists only grow in these tests): its replies to each tweet, in
+	// order, its DMs to each cardholder in order, and the orders whose
+	// approval notice it posted or sent.
 	seenTweets, seenDMs int
-	replies             map[int64]twitteremu.Tweet
+	replies             map[int64][]twitteremu.Tweet
 	botDMs              map[int64][]twitteremu.DMEvent
 	requests            []twitteremu.Tweet // public confirmation requests not yet hijacked
+	notices             map[string]bool
 }
 
 func newDriver(t *testing.T, tw *twitteremu.Server) *driver {
 	return &driver{t: t, tw: tw, active: map[int64]*cycle{}, confirmed: map[int64]int64{}, hijacked: map[int64]bool{},
 		asked: map[string]int{}, askedAt: map[string]time.Time{},
-		replies: map[int64]twitteremu.Tweet{}, botDMs: map[int64][]twitteremu.DMEvent{}}
+		replies: map[int64][]twitteremu.Tweet{}, botDMs: map[int64][]twitteremu.DMEvent{}, notices: map[string]bool{}}
 }
 
 // refresh reads what the bot posted since the last refresh.
 func (d *driver) refresh() {
 	tweets := d.tw.TweetsBy(botUser.ID)
 	for _, t := range tweets[min(d.seenTweets, len(tweets)):] {
-		if _, ok := d.replies[t.InReplyTo]; !ok && t.InReplyTo != 0 {
-			d.replies[t.InReplyTo] = t
+		if t.InReplyTo != 0 {
+			d.replies[t.InReplyTo] = append(d.replies[t.InReplyTo], t)
 		}
 		if t.InReplyTo != 0 && strings.Contains(t.Text, "Reply #Confirm") {
 			d.requests = append(d.requests, t)
 		}
+		d.noticeIn(t.Text)
 	}
 	d.seenTweets = len(tweets)
 	dms := d.tw.DMs()
 	for _, e := range dms[min(d.seenDMs, len(dms)):] {
 		if e.SenderID == botUser.ID {
 			d.botDMs[e.RecipientID] = append(d.botDMs[e.RecipientID], e)
+			d.noticeIn(e.Text)
 		}
 	}
 	d.seenDMs = len(dms)
+}
+
+// noticeIn records the order of an approval notice.
+func (d *driver) noticeIn(text string) {
+	if strings.Contains(text, approvalNotice) {
+		if oid := orderIDIn(text); oid != "" {
+			d.notices[oid] = true
+		}
+	}
+}
+
+// noticed reports whether the bot made visible its approval notice for
+// order orderID, as of the last refresh.
+func (d *driver) noticed(orderID string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.notices[orderID]
 }
 
 // begin starts a purchase cycle for s; it returns false while s has one
@@ -175,7 +218,7 @@ func (d *driver) refresh() {
 func (d *driver) begin(s *shopper) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if c := d.active[s.user.ID]; c != nil && c.stage != 3 {
+	if c := d.active[s.user.ID]; c != nil && c.stage != stageDone {
 		return false
 	}
 	d.seq++
@@ -192,7 +235,7 @@ func (d *driver) idle() bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, c := range d.cycles {
-		if c.stage != 3 {
+		if c.stage != stageDone {
 			return false
 		}
 	}
@@ -211,7 +254,7 @@ func (d *driver) stepAll() {
 	defer d.mu.Unlock()
 	d.refresh()
 	for _, c := range d.active {
-		if c.stage != 3 {
+		if c.stage != stageDone {
 			d.step(c)
 		}
 	}
@@ -226,8 +269,8 @@ func (d *driver) pending() string {
 	defer d.mu.Unlock()
 	var b strings.Builder
 	for _, c := range d.cycles {
-		if c.stage != 3 {
-			fmt.Fprintf(&b, "\n  %s cycle %d: stage %d, buy %d, answer %q, confirm %d, since %s", c.s.user.ScreenName, c.n, c.stage, c.buyID, c.answer, c.confirmID, time.Since(c.start).Round(time.Millisecond))
+		if c.stage != stageDone {
+			fmt.Fprintf(&b, "\n  %s cycle %d: stage %d, buy %d, answer %q, confirm %d, notice %q, since %s", c.s.user.ScreenName, c.n, c.stage, c.buyID, c.answer, c.confirmID, c.notice, time.Since(c.start).Round(time.Millisecond))
 		}
 	}
 	return b.String()
@@ -255,19 +298,25 @@ func (d *driver) dm(u twitteremu.User, text string) int64 {
 	return ev.ID
 }
 
-// answerTo returns the bot's answer to message id of cycle c: its reply to
-// the tweet, or its first DM to the shopper after the DM.
+// answerTo returns the bot's answer to message id of cycle c: its first
+// reply to the tweet, or its first DM to the shopper after the DM.
 func (d *driver) answerTo(c *cycle, msgID int64) (int64, string, bool) {
+	return d.nthAnswerTo(c, msgID, 0)
+}
+
+// nthAnswerTo returns the bot's answer n (from 0) to message id of cycle c:
+// its reply n to the tweet, or its DM n to the shopper after the DM.
+func (d *driver) nthAnswerTo(c *cycle, msgID int64, n int) (int64, string, bool) {
 	if c.s.dm {
 		dms := d.botDMs[c.s.user.ID]
-		i := sort.Search(len(dms), func(i int) bool { return dms[i].ID > msgID })
+		i := sort.Search(len(dms), func(i int) bool { return dms[i].ID > msgID }) + n
 		if i < len(dms) {
 			return dms[i].ID, dms[i].Text, true
 		}
 		return 0, "", false
 	}
-	if t, ok := d.replies[msgID]; ok {
-		return t.ID, t.Text, true
+	if rs := d.replies[msgID]; n < len(rs) {
+		return rs[n].ID, rs[n].Text, true
 	}
 	return 0, "", false
 }
@@ -275,22 +324,22 @@ func (d *driver) answerTo(c *cycle, msgID int64) (int64, string, bool) {
 func (d *driver) step(c *cycle) {
 	s := c.s
 	switch c.stage {
-	case 0:
+	case stageBuy:
 		text := s.buy + " please (" + strconv.Itoa(c.n) + ")"
 		if s.dm {
 			c.buyID = d.dm(s.user, text)
 		} else {
 			c.buyID = d.tweet(s.user, "@AmexOffers "+text, 0)
 		}
-		c.stage = 1
+		c.stage = stageAnswer
 		if d.askedTwice(s) {
 			// Its pending request was sent, and sent again: the bot
 			// answers a repeat once at most, so this one must go
 			// unanswered (conversation.md).
 			d.repeats = append(d.repeats, c.buyID)
-			c.stage = 3
+			c.stage = stageDone
 		}
-	case 1:
+	case stageAnswer:
 		aid, text, ok := d.answerTo(c, c.buyID)
 		if !ok {
 			return
@@ -305,7 +354,7 @@ func (d *driver) step(c *cycle) {
 			c.orderID = oid
 		}
 		if !strings.Contains(text, s.confirm) || !strings.Contains(text, "ord_") || !s.confirms {
-			c.stage = 3
+			c.stage = stageDone
 			return
 		}
 		c.orderID = orderIDIn(text)
@@ -315,11 +364,27 @@ func (d *driver) step(c *cycle) {
 			c.confirmID = d.tweet(s.user, "@AmexOffers "+s.confirm+" ("+strconv.Itoa(c.n)+")", aid)
 		}
 		d.confirmed[c.confirmID] = s.user.ID
-		c.stage = 2
-	case 2:
-		if _, text, ok := d.answerTo(c, c.confirmID); ok {
+		c.stage = stageOutcome
+	case stageOutcome:
+		id, text, ok := d.answerTo(c, c.confirmID)
+		if !ok {
+			return
+		}
+		if strings.Contains(text, approvalNotice) {
+			// The purchase waits for the cardholder at the issuer: the
+			// outcome comes after, in reply to the same confirmation
+			// (its second reply), or as the next DM.
+			c.notice, c.noticeID = text, id
+			c.stage = stageApproval
+			d.step(c)
+			return
+		}
+		c.outcome = text
+		c.stage = stageDone
+	case stageApproval:
+		if _, text, ok := d.nthAnswerTo(c, c.confirmID, 1); ok {
 			c.outcome = text
-			c.stage = 3
+			c.stage = stageDone
 		}
 	}
 }
@@ -387,15 +452,24 @@ func (d *driver) checkCycles(t *testing.T) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, c := range d.cycles {
-		if c.stage != 3 {
+		if c.stage != stageDone {
 			t.Errorf("%s cycle %d never finished (stage %d)", c.s.user.ScreenName, c.n, c.stage)
 			continue
 		}
 		if c.confirmID == 0 {
 			continue
 		}
-		if !strings.Contains(c.outcome, c.orderID) || !(strings.Contains(c.outcome, "Done!") || strings.Contains(c.outcome, "declined")) {
-			t.Errorf("%s cycle %d confirmed order %s and was answered %q, want its receipt or decline", c.s.user.ScreenName, c.n, c.orderID, c.outcome)
+		if c.notice != "" && !strings.Contains(c.notice, c.orderID) {
+			t.Errorf("%s cycle %d confirmed order %s and was told %q", c.s.user.ScreenName, c.n, c.orderID, c.notice)
+		}
+		if !strings.Contains(c.outcome, c.orderID) || !(strings.Contains(c.outcome, "Done!") || strings.Contains(c.outcome, "declined") || strings.Contains(c.outcome, notApproved)) {
+			t.Errorf("%s cycle %d confirmed order %s and was answered %q (after %q), want its receipt, decline or that it was not approved", c.s.user.ScreenName, c.n, c.orderID, c.outcome, c.notice)
+		}
+		if strings.Contains(c.outcome, notApproved) && c.notice == "" {
+			// Possible only when the bot never saw the purchase pending
+			// (it learned the answer by a look-up): checkInvariants
+			// allows it where the cardholder answered before the notice.
+			t.Logf("%s cycle %d: order %s not approved without a notice first: %q", c.s.user.ScreenName, c.n, c.orderID, c.outcome)
 		}
 		if c.s.user.ID == erin.ID && !strings.Contains(c.outcome, "declined") {
 			t.Errorf("erin's card declines, but she was answered %q", c.outcome)
@@ -422,6 +496,12 @@ type expectations struct {
 	// answeredTwice are tweets the bot may answer twice: after a restore,
 	// when the answer made again differs from the lost one (new terms).
 	answeredTwice []int64
+	// answeredUnseen are orders whose purchase the cardholder approved or
+	// declined at the issuer before the bot's approval notice was
+	// visible: the bot may have learned the answer by a look-up without
+	// ever seeing the purchase pending, so the notice may be missing
+	// (told at most once still).
+	answeredUnseen map[string]bool
 }
 
 // checkInvariants checks what must hold whatever crashed or failed, against
@@ -453,6 +533,26 @@ func checkInvariants(t *testing.T, tw *twitteremu.Server, iss *issuersandbox.Ser
 	for _, e := range botDMs {
 		texts = append(texts, e.Text)
 	}
+	// The approval notices, by order, and when each order's first one
+	// became visible.
+	notices := map[string]int{}
+	noticeAt := map[string]time.Time{}
+	noticed := func(text string, at time.Time) {
+		if !strings.Contains(text, approvalNotice) {
+			return
+		}
+		oid := orderIDIn(text)
+		notices[oid]++
+		if first, ok := noticeAt[oid]; !ok || at.Before(first) {
+			noticeAt[oid] = at
+		}
+	}
+	for _, b := range botTweets {
+		noticed(b.Text, b.CreatedAt)
+	}
+	for _, e := range botDMs {
+		noticed(e.Text, e.CreatedAt)
+	}
 	countTexts := func(subs ...string) int {
 		n := 0
 	next:
@@ -473,6 +573,7 @@ func checkInvariants(t *testing.T, tw *twitteremu.Server, iss *issuersandbox.Ser
 	approvedByRef := map[string][]string{}
 	approvedByConfirm := map[string][]string{}
 	purchases := iss.Purchases()
+	wentPending := map[string]bool{} // orders whose purchase waited for approval
 	for _, p := range purchases {
 		confirmID, _ := strconv.ParseInt(p.Metadata["confirm_tweet_id"], 10, 64)
 		userID, _ := strconv.ParseInt(p.Metadata["twitter_user_id"], 10, 64)
@@ -494,9 +595,39 @@ func checkInvariants(t *testing.T, tw *twitteremu.Server, iss *issuersandbox.Ser
 				t.Errorf("approved purchase %s of order %s has %d receipts visible, want exactly %d", p.ID, p.Reference, n, want)
 			}
 		case issuersandbox.StatusDeclined:
+			if conversations.NotApproved(p.DeclineCode) {
+				// Not the card's decline: the cardholder did not approve.
+				if n := countTexts(notApproved, p.Reference); n != 1 {
+					t.Errorf("purchase %s of order %s, declined %s, was told %d times that it was not approved, want exactly once", p.ID, p.Reference, p.DeclineCode, n)
+				}
+				if n := countTexts("declined", p.Reference); n != 0 {
+					t.Errorf("purchase %s of order %s, declined %s, was told %d times that the card was declined, want never", p.ID, p.Reference, p.DeclineCode, n)
+				}
+				break
+			}
 			if n := countTexts("declined", p.Reference); n != 1 {
 				t.Errorf("declined purchase %s of order %s was told %d times, want exactly once", p.ID, p.Reference, n)
 			}
+		case issuersandbox.StatusPendingApproval:
+			t.Errorf("purchase %s of order %s still waits for the cardholder's approval", p.ID, p.Reference)
+		}
+		if p.Status != issuersandbox.StatusDeclined || !conversations.NotApproved(p.DeclineCode) {
+			if n := countTexts(notApproved, p.Reference); n != 0 {
+				t.Errorf("purchase %s of order %s is %s %s, but was told %d times that it was not approved", p.ID, p.Reference, p.Status, p.DeclineCode, n)
+			}
+		}
+		// The cardholder is told to approve a purchase that waited for
+		// it once, and before its outcome; one that never waited, never.
+		if p.Approval != nil {
+			wentPending[p.Reference] = true
+			if n := notices[p.Reference]; n > 1 || n == 0 && !exp.answeredUnseen[p.Reference] {
+				t.Errorf("purchase %s of order %s waited for approval (%s) and was told %d times to approve it, want exactly once", p.ID, p.Reference, p.Status, n)
+			}
+		}
+	}
+	for oid, n := range notices {
+		if !wentPending[oid] {
+			t.Errorf("order %s was told %d times to approve it, but no purchase of it waited for approval", oid, n)
 		}
 	}
 	for ref, ids := range approvedByRef {
@@ -510,7 +641,10 @@ func checkInvariants(t *testing.T, tw *twitteremu.Server, iss *issuersandbox.Ser
 		}
 	}
 
-	// Every purchase POST of one order carries that order's one key.
+	// Every purchase POST of one order carries that order's one key; and
+	// none is sent once the bot knew its purchase pending (it queues the
+	// notice in the transaction that records it): a pending purchase is
+	// settled by GET. (The emulators of these tests share the real clock.)
 	keys := map[string]map[string]bool{}
 	for _, r := range iss.Requests() {
 		if r.Method != "POST" || r.Path != "/v1/purchases" {
@@ -525,6 +659,10 @@ func checkInvariants(t *testing.T, tw *twitteremu.Server, iss *issuersandbox.Ser
 			keys[body.Reference] = map[string]bool{}
 		}
 		keys[body.Reference][r.IdempotencyKey] = true
+		if at, ok := noticeAt[body.Reference]; ok && r.Time.After(at) {
+			t.Errorf("order %s: a purchase POST at %s (answered %d, replayed %v) after its purchase was known to wait for approval (notice visible at %s): a pending purchase is settled by GET",
+				body.Reference, r.Time.Format(time.RFC3339Nano), r.Status, r.Replayed, at.Format(time.RFC3339Nano))
+		}
 	}
 	for ref, ks := range keys {
 		if len(ks) != 1 || !ks[conversations.IdempotencyKey(ref)] {
@@ -586,7 +724,10 @@ func checkInvariants(t *testing.T, tw *twitteremu.Server, iss *issuersandbox.Ser
 		}
 	}
 	for to, rs := range replies {
-		if len(rs) > 1 && !(len(rs) == 2 && containsID(exp.answeredTwice, to)) {
+		// A confirmation whose purchase waited for approval is answered
+		// twice: the notice, then the outcome.
+		approval := len(rs) == 2 && strings.Contains(rs[0], approvalNotice) && !strings.Contains(rs[1], approvalNotice)
+		if len(rs) > 1 && !(len(rs) == 2 && containsID(exp.answeredTwice, to)) && !approval {
 			t.Errorf("the bot answered tweet %d %d times: %q", to, len(rs), rs)
 		}
 	}
