@@ -2,10 +2,11 @@ package config
 
 // Apply returns the configuration to run with after loading a new file:
 // everything from loaded except the settings read only at start-up (bot
-// screen name, storage path, Twitter API, URL and credentials, issuer URL,
-// key and TLS files, health address, log format), which keep their running
-// values, so that the running config always says what is really in force.
-// Neither argument is modified; it never fails.
+// screen name, storage path, Twitter API, URL and credentials, push but
+// for its reconcile schedule, OAuth 2.0, issuer URL, key and TLS files,
+// health address, log format), which keep their running values, so that
+// the running config always says what is really in force. Neither
+// argument is modified; it never fails.
 func Apply(running, loaded *Config) *Config {
 	next := *loaded
 	next.Bot.ScreenName = running.Bot.ScreenName
@@ -17,6 +18,7 @@ func Apply(running, loaded *Config) *Config {
 	next.Twitter.ConsumerSecret = running.Twitter.ConsumerSecret
 	next.Twitter.AccessToken = running.Twitter.AccessToken
 	next.Twitter.AccessSecret = running.Twitter.AccessSecret
+	applyPush(&next, running, loaded)
 	next.Issuer.URL = running.Issuer.URL
 	next.Issuer.APIKey = running.Issuer.APIKey
 	next.Issuer.TLS = running.Issuer.TLS

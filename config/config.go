@@ -40,6 +40,12 @@ type Config struct {
 		// Limits are the bot's own posting budgets; the defaults depend
 		// on the API (see APILimits).
 		Limits Limits
+		// Push is twitter.push: mentions and DMs pushed by X's Activity
+		// API (v2 only); off unless the file turns it on.
+		Push Push
+		// OAuth2 is twitter.oauth2, the bot account's OAuth 2.0 user
+		// context (v2 only); nil when the file has no such section.
+		OAuth2 *OAuth2
 	}
 	Issuer struct {
 		URL       string

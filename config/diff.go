@@ -141,7 +141,7 @@ func settings() []setting {
 		{"health.max_issuer_outage", func(c *Config) string { return d(c.Health.MaxIssuerOutage) }, false, false},
 		{"log.format", func(c *Config) string { return c.Log.Format }, true, false},
 		{"log.level", func(c *Config) string { return c.Log.Level }, false, false},
-	}, riskSettings()...)
+	}, append(pushSettings(), riskSettings()...)...)
 }
 
 // Diff returns what changes from old to new: offers added, removed and

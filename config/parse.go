@@ -48,10 +48,14 @@ type Secrets uint8
 // The groups of credentials. The daemon and check-config need all of
 // them; a command that only reads the database needs none.
 const (
-	TwitterSecrets Secrets = 1 << iota // twitter.consumer_key, consumer_secret, access_token, access_secret
+	TwitterSecrets Secrets = 1 << iota // twitter.consumer_key, consumer_secret, access_token, access_secret, push.bearer_token, oauth2's three
 	IssuerSecrets                      // issuer.api_key
-	NoSecrets      Secrets = 0
-	AllSecrets             = TwitterSecrets | IssuerSecrets
+	// OAuth2Secrets are twitter.oauth2.client_id and client_secret
+	// alone, all x-login needs: the refresh token it is run to get may be
+	// left out, or name a variable not set yet.
+	OAuth2Secrets
+	NoSecrets  Secrets = 0
+	AllSecrets         = TwitterSecrets | IssuerSecrets | OAuth2Secrets
 )
 
 // ParseFor is Parse for a command that uses only the credentials in needs
@@ -76,6 +80,7 @@ func ParseFor(data []byte, path string, lookupEnv func(string) (string, bool), n
 		p.top(root, c)
 	}
 	p.checkAPIURL(c)
+	p.checkPush(c)
 	c.limitsSet = c.Twitter.Limits
 	c.Twitter.Limits = c.Twitter.Limits.withAPIDefaults(c.Twitter.API)
 	p.crossCheckOffers(c)
@@ -104,6 +109,7 @@ type parser struct {
 	lines    []string // the file, to find where text starts on a line
 
 	apiURLNode      *yaml.Node // twitter.api_url's value, nil when absent
+	pushAt          pushNodes  // where twitter.push and twitter.oauth2 were written
 	offersKey       *yaml.Node // the "offers" key, nil when absent
 	templatesKey    *yaml.Node // the top-level "templates" key, nil when absent
 	globalTemplates map[messages.Kind]*yaml.Node

@@ -38,6 +38,35 @@ twitter.limits.dms_per_window     none   direct messages the bot sends at most p
 twitter.limits.dm_window          15m    the rolling window of dms_per_window
 twitter.limits.dms_per_day        1000   direct messages the bot sends at most per 24 hours
                                          (v2: 1440)
+twitter.push.mode          off       how mentions and DMs reach the bot besides polling: off,
+                                     stream (a connection to X's Activity API) or webhook (X
+                                     calls the daemon); stream and webhook need twitter.api v2
+                                     (contract; restart)
+twitter.push.bearer_token  none      secret: the app's bearer token; required unless mode is
+                                     off (contract; restart)
+twitter.push.reconcile     "@every 5m"   how often the pollers run while push is healthy;
+                                     twitter.poll applies while it is not (contract)
+twitter.push.webhook.listen  required with mode webhook: where the daemon serves X's calls,
+                                     such as 127.0.0.1:8443. The webhook block is refused with
+                                     another mode (contract; restart)
+twitter.push.webhook.path    required with mode webhook: the path X calls, starting with /,
+                                     such as /x/webhook (contract; restart)
+twitter.push.webhook.url     required with mode webhook: the public address registered with
+                                     X; https, or http to a loopback address only
+                                     (contract; restart)
+twitter.oauth2.client_id   required  the app's OAuth 2.0 client id, for the bot account's user
+                                     token; the twitter.oauth2 section is optional, v2 only,
+                                     and needs its client_id and client_secret
+                                     (contract; restart)
+twitter.oauth2.client_secret  required  secret (contract; restart)
+twitter.oauth2.refresh_token  none   secret: the first refresh token; leave it out when x-login
+                                     gets the first one. Once the database holds a token, the
+                                     database's wins (contract; restart)
+twitter.oauth2.token_url   https://api.x.com/2/oauth2/token   X's token endpoint; https, or
+                                     http to a loopback address only (contract; restart)
+twitter.oauth2.redirect_uri   none   the app's registered callback, an absolute http or https
+                                     URL, exactly as registered; x-login needs it
+                                     (contract; restart)
 
 issuer.url                 required  base URL of the issuer API; https, or http to a
                                      loopback address only (contract; restart)

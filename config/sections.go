@@ -33,6 +33,8 @@ func withDefaults(path string) *Config {
 	c.Twitter.Poll.Mentions = DefaultPollMentions
 	c.Twitter.Poll.DirectMessages = DefaultPollDirectMessages
 	c.Twitter.API = APIv1
+	c.Twitter.Push.Mode = PushOff
+	c.Twitter.Push.Reconcile = DefaultPushReconcile
 	c.Issuer.Timeout = DefaultIssuerTimeout
 	c.Confirmation.Window = DefaultWindow
 	c.Schedules.Expiry = DefaultExpirySchedule
@@ -184,6 +186,12 @@ func (p *parser) twitterFields(c *Config) []field {
 					p.schedule("twitter.poll.direct_messages", n, &t.Poll.DirectMessages)
 				}},
 			})
+		}},
+		{name: "push", decode: func(key, n *yaml.Node) {
+			p.pushSection(key, n, c)
+		}},
+		{name: "oauth2", decode: func(key, n *yaml.Node) {
+			p.oauth2Section(key, n, c)
 		}},
 		{name: "limits", decode: func(key, n *yaml.Node) {
 			p.section(key, n, "twitter.limits", []field{

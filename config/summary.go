@@ -24,6 +24,6 @@ func (c *Config) Summary() string {
 		}
 		offers = fmt.Sprintf("%d offers (%s)", len(c.Offers), strings.Join(ids, ", "))
 	}
-	s := fmt.Sprintf("%s: OK: %s, privacy %s, confirmation window %s, %s", c.Path, offers, c.Privacy, c.Confirmation.Window, c.Risk.summary())
+	s := fmt.Sprintf("%s: OK: %s, privacy %s, confirmation window %s, %s%s", c.Path, offers, c.Privacy, c.Confirmation.Window, c.Risk.summary(), c.pushSummary())
 	return scrub(s, c.secrets)
 }

@@ -75,13 +75,18 @@ func (p *parser) text(path string, n *yaml.Node, dst *string, required bool) (sc
 // Where the command does not need the group, a credential that is empty
 // or names a variable not set is left "" and is no problem.
 func (p *parser) secret(path string, group Secrets, n *yaml.Node, dst *string) {
-	if p.needs&group == 0 && !p.resolvable(n) {
-		return
-	}
-	s, ok := p.text(path, n, dst, true)
-	if ok {
+	if s, ok := p.credential(path, group, n, dst); ok {
 		p.secrets = append(p.secrets, s.text)
 	}
+}
+
+// credential decodes a value that a command needs only with group, such
+// as an OAuth 2.0 client id: as secret does, but it may be shown.
+func (p *parser) credential(path string, group Secrets, n *yaml.Node, dst *string) (scalar, bool) {
+	if p.needs&group == 0 && !p.resolvable(n) {
+		return scalar{n: n}, false
+	}
+	return p.text(path, n, dst, true)
 }
 
 // resolvable reports whether n is a scalar that is not empty and whose
