@@ -29,6 +29,7 @@ func (s *Server) createDM(from, to int64, text string) (*dmEvent, *APIError) {
 		ents: ents, mentionedUsers: st.resolveMentions(ents.Mentions),
 	}
 	st.insertDM(e)
+	s.pushDM(e)
 	s.log.Debug("direct message created", "id", e.id, "sender", from, "recipient", to)
 	return e, nil
 }

@@ -141,6 +141,9 @@ type Options struct {
 	// asked or not, as the contract says X returns it where it does (the
 	// bot does not ask for it); this option is the X that never does.
 	AffiliationOnlyWhenAsked bool
+	// Push configures the X Activity API: subscriptions, the stream and
+	// webhooks (push*.go).
+	Push PushOptions
 	// Logger receives the emulator's logs; default discards them.
 	Logger *slog.Logger
 }
@@ -202,6 +205,7 @@ func (o Options) withDefaults() Options {
 		}
 	}
 	o.DailyLimits = daily
+	o.setPushDefaults()
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -37,6 +37,7 @@ type Server struct {
 	// postFields: the v2 routes take the posts' field list as post.fields
 	// (Options.PostFields, SetPostFields).
 	postFields bool
+	push       pushState // X Activity API (push*.go)
 
 	closed    chan struct{}
 	closeOnce sync.Once
@@ -183,6 +184,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c.route, c.pathID = rt, id
 	rec.Endpoint = rt.endpoint()
+	if s.servePush(w, c, rec) {
+		return
+	}
 
 	// Go's http.Transport silently replays an idempotent request once when
 	// a reused connection closes without an answer; a replay carries the

@@ -80,6 +80,7 @@ func (s *Server) createTweet(p newTweetParams) (*tweet, *APIError) {
 		t.inReplyToUser = parent.author
 	}
 	st.insertTweet(t)
+	s.pushPost(t)
 	s.log.Debug("tweet created", "id", t.id, "author", t.author, "in_reply_to", t.inReplyTo)
 	return t, nil
 }

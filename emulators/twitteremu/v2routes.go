@@ -72,6 +72,25 @@ func v2Routes() []*route {
 			}},
 		{method: http.MethodPost, name: v2SendDM, v2: true, rateLimited: true, handle: (*Server).handleV2SendDM,
 			params: map[string]paramSpec{}},
+		// X Activity API (push*.go); servePush serves those that take the app's bearer token.
+		{method: http.MethodGet, name: v2ActivitySubs, v2: true, rateLimited: true, handle: (*Server).handlePushServed,
+			params: map[string]paramSpec{"max_results": intRange(1, 100), "pagination_token": tokenParam()}},
+		{method: http.MethodPost, name: v2ActivitySubs, v2: true, rateLimited: true, handle: (*Server).handleCreateSubscription,
+			params: map[string]paramSpec{}},
+		{method: http.MethodDelete, name: v2ActivitySub, v2: true, rateLimited: true, handle: (*Server).handlePushServed,
+			params: map[string]paramSpec{}},
+		{method: http.MethodGet, name: v2ActivityStream, v2: true, rateLimited: true, handle: (*Server).handlePushServed,
+			params: map[string]paramSpec{"backfill_minutes": intRange(0, PushBackfillMax), "start_time": known(), "end_time": known()}},
+		{method: http.MethodPost, name: v2Webhooks, v2: true, rateLimited: true, handle: (*Server).handlePushServed,
+			params: map[string]paramSpec{}},
+		{method: http.MethodGet, name: v2Webhooks, v2: true, rateLimited: true, handle: (*Server).handlePushServed,
+			params: map[string]paramSpec{"webhook_config.fields": fieldList(webhookFields, webhookFields)}},
+		{method: http.MethodPut, name: v2Webhook, v2: true, rateLimited: true, handle: (*Server).handlePushServed,
+			params: map[string]paramSpec{}},
+		{method: http.MethodDelete, name: v2Webhook, v2: true, rateLimited: true, handle: (*Server).handlePushServed,
+			params: map[string]paramSpec{}},
+		{method: http.MethodPost, name: v2WebhooksReplay, v2: true, rateLimited: true, handle: (*Server).handlePushServed,
+			params: map[string]paramSpec{}},
 	}
 }
 
