@@ -43,20 +43,11 @@ func (db *DB) SavePage(ctx context.Context, msgs []conversations.Inbound, cursor
 	added := 0
 	err = db.update(ctx, func(tx *Tx) error {
 		for _, m := range msgs {
-			tags, err := json.Marshal(m.Hashtags)
+			n, err := tx.insertInbox(m)
 			if err != nil {
 				return err
 			}
-			res, err := tx.tx.Exec(`INSERT OR IGNORE INTO inbox
-				(channel, message_id, user_id, screen_name, text, hashtags, in_reply_to, posted_at, received_at,
-				 author_username, author_created_at, author_automated)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				m.Channel, m.ID, m.UserID, m.ScreenName, m.Text, string(tags), m.InReplyTo, ms(m.PostedAt), ms(tx.now),
-				m.Author.Username, ms(m.Author.CreatedAt), boolOrNull(m.Author.Automated))
-			if err != nil {
-				return err
-			}
-			if n, _ := res.RowsAffected(); n > 0 {
+			if n {
 				added++
 			}
 		}
