@@ -31,13 +31,15 @@ type UsageRow struct {
 // for estimates only): reading the bot's own mentions or posts 0.001, a
 // DM event 0.010, a user looked up 0.010 (docs.x.com's pricing page,
 // "User: Read", per resource), creating a post 0.015 (a reply to a post
-// that mentioned the bot 0.010, a post with a URL 0.20), a DM 0.015. A
-// kind not listed costs nothing.
+// that mentioned the bot 0.010, a post with a URL 0.20), a DM 0.015; a
+// pushed post event 0.005 and DM event 0.010 (twitter-push.md). A kind
+// not listed costs nothing.
 var prices = map[twitterapi.Usage]int64{
 	twitterapi.UsageMentionRead: 1, twitterapi.UsageOwnTweetRead: 1,
 	twitterapi.UsageDMRead: 10, twitterapi.UsageUserRead: 10, twitterapi.UsageReply: 10,
 	twitterapi.UsagePost: 15, twitterapi.UsageDMSent: 15,
 	twitterapi.UsagePostWithURL: 200,
+	twitterapi.UsagePushPost:    5, twitterapi.UsagePushDM: 10,
 }
 
 // UsageRows turns the stored counts into rows, each day's total first,

@@ -17,10 +17,13 @@ const (
 	UsageReply        Usage = "reply"          // a reply created to a post that mentioned the bot
 	UsagePostWithURL  Usage = "post_with_url"  // a post created with a URL in it
 	UsageDMSent       Usage = "dm_sent"        // a DM created
+	UsagePushPost     Usage = "push_post"      // a post event X pushed (X Activity API)
+	UsagePushDM       Usage = "push_dm"        // a DM event X pushed
 )
 
 // Usages lists every kind, in the order reports show them.
-var Usages = []Usage{UsageMentionRead, UsageOwnTweetRead, UsageDMRead, UsageUserRead, UsagePost, UsageReply, UsagePostWithURL, UsageDMSent}
+var Usages = []Usage{UsageMentionRead, UsageOwnTweetRead, UsageDMRead, UsageUserRead, UsagePushPost, UsagePushDM,
+	UsagePost, UsageReply, UsagePostWithURL, UsageDMSent}
 
 // PostUsage is the kind of a post of text: every reply the bot makes
 // answers a post that mentioned it (only those are acted on).
