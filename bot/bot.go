@@ -135,6 +135,7 @@ type Bot struct {
 	auditor       *auditor
 	sender        *sender
 	holds         *restoreHolds // the restore guard's, which the processor asks
+	push          *pushHealth   // the push receiver's, which the scheduler asks
 	progress      pollProgress  // how far the polls have read: the processor's and the expiry job's
 	mentions, dms *poller
 
@@ -198,7 +199,13 @@ func New(opt Options) *Bot {
 	b.mentions, b.dms = newPollers(b)
 	b.processor, b.charger, b.sender, b.auditor = newProcessor(b), newCharger(b), newSender(b), newAuditor(b)
 	b.expirer, b.announcer, b.compactor = newJobs(b)
+	b.push = &pushHealth{on: opt.Config.Twitter.Push.On()}
 	b.scheduler = newBotScheduler(b)
+	b.push.changed = func() {
+		if err := b.scheduler.retime(); err != nil {
+			b.log.Error("reschedule the polls for push", "err", err)
+		}
+	}
 	b.current.Store(newSettings(opt.Config))
 	return b
 }
@@ -254,8 +261,8 @@ func newBotScheduler(b *Bot) *scheduler {
 	return newScheduler(schedulerDeps{
 		config: func() *config.Config { return b.settings().cfg }, log: b.log,
 		jobs: []scheduledJob{
-			{"poll mentions", func(c *config.Config) string { return c.Twitter.Poll.Mentions }, b.mentions.poll},
-			{"poll direct messages", func(c *config.Config) string { return c.Twitter.Poll.DirectMessages }, b.dms.poll},
+			{"poll mentions", func(c *config.Config) string { return b.push.pollSpec(c, c.Twitter.Poll.Mentions) }, b.mentions.poll},
+			{"poll direct messages", func(c *config.Config) string { return b.push.pollSpec(c, c.Twitter.Poll.DirectMessages) }, b.dms.poll},
 			{"expiry", func(c *config.Config) string { return c.Schedules.Expiry }, b.expirer.expire},
 			{"announce", func(c *config.Config) string { return c.Schedules.Announce }, b.announcer.announce},
 			{"retention", func(*config.Config) string { return compactSchedule }, b.compactor.compact},
@@ -284,7 +291,7 @@ func newAuditor(b *Bot) *auditor {
 // and schedules. Orders already made keep their own copy of their terms.
 func (b *Bot) SetConfig(cfg *config.Config) {
 	old := b.current.Swap(newSettings(cfg))
-	if old.cfg.Twitter.Poll != cfg.Twitter.Poll || old.cfg.Schedules != cfg.Schedules {
+	if old.cfg.Twitter.Poll != cfg.Twitter.Poll || old.cfg.Schedules != cfg.Schedules || old.cfg.Twitter.Push.Reconcile != cfg.Twitter.Push.Reconcile {
 		if err := b.scheduler.reschedule(); err != nil {
 			b.log.Error("reschedule after reload", "err", err)
 		}

@@ -65,7 +65,7 @@ func (s *scheduler) Run(ctx context.Context) {
 	s.mu.Lock()
 	if ctx.Err() == nil {
 		s.started = true
-		if err := s.replace(); err != nil {
+		if err := s.replace(true); err != nil {
 			s.log.Error("schedules not started", "err", err)
 		}
 	}
@@ -97,12 +97,24 @@ func (s *scheduler) reschedule() error {
 	if !s.started || s.stopped {
 		return nil
 	}
-	return s.replace()
+	return s.replace(true)
+}
+
+// retime puts the schedules in force anew, as reschedule does, without
+// the catch-up: the polls' pace changed with push's health, and whoever
+// changed it has polled already.
+func (s *scheduler) retime() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.started || s.stopped {
+		return nil
+	}
+	return s.replace(false)
 }
 
 // replace starts the configuration's schedules in place of the ones in
-// force, and the catch-up; s.mu is held.
-func (s *scheduler) replace() error {
+// force, and the catch-up when catchUp; s.mu is held.
+func (s *scheduler) replace(catchUp bool) error {
 	c, err := s.build()
 	if err != nil {
 		return err
@@ -119,6 +131,9 @@ func (s *scheduler) replace() error {
 	}
 	s.cron = c
 	c.Start()
+	if !catchUp {
+		return nil
+	}
 	s.running.Add(1)
 	go func() {
 		defer s.running.Done()
