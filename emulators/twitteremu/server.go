@@ -38,6 +38,8 @@ type Server struct {
 	// (Options.PostFields, SetPostFields).
 	postFields bool
 	push       pushState // X Activity API (push*.go)
+	// oauth2 is X's OAuth 2.0 for the bot account (oauth2.go).
+	oauth2 oauth2State
 
 	closed    chan struct{}
 	closeOnce sync.Once
@@ -163,6 +165,9 @@ func isForm(r *http.Request) bool {
 }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.serveOAuth2(w, r) {
+		return
+	}
 	body, _ := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes))
 	c := &call{r: r, query: r.URL.Query(), body: body, now: s.now()}
 	rec := Request{Method: r.Method, Path: r.URL.Path, Query: c.query, Time: c.now}
@@ -254,6 +259,9 @@ func (s *Server) process(c *call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	key, ok := s.verifyOAuth(c)
+	if !ok && c.route.v2 {
+		ok = s.verifyOAuth2Bearer(c)
+	}
 	if !ok {
 		c.fail(errNotAuthenticated())
 		return
