@@ -103,6 +103,8 @@ commands:
   inbox retry -config FILE ID put a failed message back in line
   pause -config FILE          stop all charging in the running bot, until resume (survives restarts)
   resume -config FILE         charge again after pause
+  x-login -config FILE        get the bot account's OAuth 2.0 token (v2): authorize the app
+                              in a browser; the token goes to the database
 
 Every command and configuration key: docs/configuration.md in the repository.
 `
@@ -125,6 +127,7 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		"inbox":        m.inbox,
 		"pause":        m.pause,
 		"resume":       m.resume,
+		"x-login":      m.xLogin,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
