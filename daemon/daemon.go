@@ -19,6 +19,7 @@ import (
 	"github.com/paybytweet/paybytweet/metrics"
 	"github.com/paybytweet/paybytweet/storage"
 	"github.com/paybytweet/paybytweet/twitterapi"
+	"github.com/paybytweet/paybytweet/xauth"
 )
 
 // Options adjust a daemon; the zero value is the production daemon.
@@ -36,16 +37,32 @@ type Twitter interface {
 	Close()
 }
 
-// newTwitter returns the adapter of the API cfg names.
-func newTwitter(cfg *config.Config, now func() time.Time, logger *slog.Logger) (Twitter, error) {
+// newTwitter returns the adapter of the API cfg names. On v2 with
+// twitter.oauth2, every call in the bot account's name carries its OAuth
+// 2.0 user token from src (X's recommended method; OAuth 1.0a signs
+// beneath it, so a refused token falls back to it).
+func newTwitter(cfg *config.Config, src *xauth.Source, now func() time.Time, logger *slog.Logger) (Twitter, error) {
 	tc := twitterapi.Config{
 		APIURL: cfg.Twitter.APIURL, ConsumerKey: cfg.Twitter.ConsumerKey, ConsumerSecret: cfg.Twitter.ConsumerSecret,
 		AccessToken: cfg.Twitter.AccessToken, AccessSecret: cfg.Twitter.AccessSecret, Now: now, Logger: logger,
 	}
 	if cfg.Twitter.API == config.APIv2 {
+		if src != nil {
+			tc.Transport = xauth.NewTransport(src, http.DefaultTransport.(*http.Transport).Clone())
+		}
 		return twitterapi.NewV2(tc)
 	}
 	return twitterapi.New(tc)
+}
+
+// newOAuth2 returns the bot account's OAuth 2.0 token source when the
+// configuration has twitter.oauth2 on v2, else nil. Its clock is the
+// wall clock: a token's life is X's, whatever clock the bot runs on.
+func newOAuth2(cfg *config.Config, db *storage.DB, logger *slog.Logger) *xauth.Source {
+	if cfg.Twitter.OAuth2 == nil || cfg.Twitter.API != config.APIv2 {
+		return nil
+	}
+	return xauth.NewSource(xauth.FromConfig(*cfg.Twitter.OAuth2), db, xauth.Options{Logger: logger.With("component", "oauth2")})
 }
 
 // Daemon is a running paybytweet.
@@ -65,6 +82,7 @@ type Daemon struct {
 	lock       *lockFile
 	writes     writeCheck    // readiness's check that the database takes writes
 	grace      time.Duration // how long Close waits for the bot
+	stopOAuth2 func()        // stops the OAuth 2.0 refresher and waits for it; nil without one
 }
 
 // Open opens the database and starts the bot, and the health listener
@@ -109,7 +127,8 @@ func Open(ctx context.Context, cfg *config.Config, opt Options) (*Daemon, error)
 	if err != nil {
 		return fail(err, lk.release)
 	}
-	tw, err := newTwitter(cfg, opt.Now, logger)
+	oauth2 := newOAuth2(cfg, db, logger)
+	tw, err := newTwitter(cfg, oauth2, opt.Now, logger)
 	if err != nil {
 		return fail(err, func() { db.Close() }, lk.release)
 	}
@@ -135,6 +154,17 @@ func Open(ctx context.Context, cfg *config.Config, opt Options) (*Daemon, error)
 	})
 	if err := d.Bot.Open(ctx); err != nil {
 		return fail(err, tw.Close, func() { db.Close() }, lk.release)
+	}
+	if oauth2 != nil {
+		// Refreshed ahead of expiry, so that no call meets an expired
+		// token; it stops with the daemon.
+		refresher, stop := context.WithCancel(context.WithoutCancel(ctx))
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			oauth2.Run(refresher)
+		}()
+		d.stopOAuth2 = func() { stop(); <-done }
 	}
 	if ln != nil {
 		d.serveHealth(ln)
@@ -170,6 +200,9 @@ func (d *Daemon) Close() error {
 		return errors.New("shutdown: the bot did not stop in time")
 	}
 	d.Twitter.Close()
+	if d.stopOAuth2 != nil {
+		d.stopOAuth2()
+	}
 	if cerr := d.DB.Close(); err == nil {
 		err = cerr
 	}

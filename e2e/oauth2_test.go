@@ -1,0 +1,72 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paybytweet/paybytweet/config"
+	"github.com/paybytweet/paybytweet/emulators/twitteremu"
+)
+
+// TestOAuth2UserTokenThroughACampaign: with twitter.oauth2, the bot's v2
+// calls carry the account's OAuth 2.0 user token. Tokens live 6 seconds (refreshed with half their life left),
+// so they are refreshed again and again while cardholders buy by tweet
+// and by DM, and the daemon is restarted in between: no call meets a
+// 401, no refresh token is used twice, and nothing falls back to OAuth
+// 1.0a.
+func TestOAuth2UserTokenThroughACampaign(t *testing.T) {
+	r := newRig(t, config.APIv2)
+	r.stop()
+	r.tw.SetOAuth2(twitteremu.OAuth2Config{ExpiresIn: 6 * time.Second})
+	_, refresh := r.tw.GrantOAuth2Token()
+	r.cfg.Twitter.OAuth2 = &config.OAuth2{ClientID: twitteremu.DefaultOAuth2ClientID, ClientSecret: twitteremu.DefaultOAuth2ClientSecret,
+		RefreshToken: refresh, TokenURL: r.tw.OAuth2TokenURL()}
+	r.start()
+
+	// Between purchases, the bot refreshes its token ahead of expiry:
+	// each purchase after the first goes on a token refreshed since.
+	refreshed := func() int { return len(r.tw.TokenRequests()) }
+	byTweet := func(offer string) {
+		mustContain(t, "alice's receipt", r.buyAndConfirm(alice, "#Buy"+offer, "#Confirm"+offer).Text, "Done!")
+	}
+	byDM := func(offer string) {
+		r.dm(bob, "#Buy"+offer)
+		r.settle()
+		r.dm(bob, "yes")
+		r.settle()
+		mustContain(t, "bob's receipt", r.lastDM(bob).Text, "Done!")
+	}
+	purchase := []func(){
+		func() { byTweet("GiftCard") }, func() { byDM("GiftCard") },
+		func() { byTweet("KindleFireHD") }, func() { byDM("KindleFireHD") },
+	}
+	for i := range 4 {
+		before := refreshed()
+		purchase[i]()
+		if i == 1 {
+			r.restart() // the next start carries on with the stored pair
+		}
+		r.waitFor("the token refreshed again", func() bool { return refreshed() > before+1 })
+	}
+	if n := len(r.tw.OAuth2Unauthorized()); n != 0 {
+		t.Errorf("%d calls met a 401: %v", n, r.tw.OAuth2Unauthorized())
+	}
+	refreshes := 0
+	for _, tr := range r.tw.TokenRequests() {
+		if tr.Refused() {
+			t.Errorf("a token request was refused: %+v", tr.Cause)
+		}
+		refreshes++
+	}
+	if refreshes < 2 {
+		t.Errorf("%d token requests in 4 purchases over 6-second tokens: the token was not refreshed", refreshes)
+	}
+	t.Logf("%d token requests, %d calls with the OAuth 2.0 token", refreshes, r.tw.OAuth2BearerCalls())
+	if r.tw.OAuth2BearerCalls() == 0 {
+		t.Error("no call carried the OAuth 2.0 token")
+	}
+	if strings.Contains(r.logs.String(), refresh) {
+		t.Error("a refresh token appears in the log")
+	}
+}
