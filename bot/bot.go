@@ -199,7 +199,7 @@ func New(opt Options) *Bot {
 	b.mentions, b.dms = newPollers(b)
 	b.processor, b.charger, b.sender, b.auditor = newProcessor(b), newCharger(b), newSender(b), newAuditor(b)
 	b.expirer, b.announcer, b.compactor = newJobs(b)
-	b.push = &pushHealth{on: opt.Config.Twitter.Push.On()}
+	b.push = &pushHealth{on: opt.Config.Twitter.Push.On(), why: "not connected yet"}
 	b.scheduler = newBotScheduler(b)
 	b.push.changed = func() {
 		if err := b.scheduler.retime(); err != nil {
@@ -507,6 +507,14 @@ func newSender(b *Bot) *sender {
 	return newSenderOf(senderDeps{store: b.db, twitter: b.tw, access: access, guard: guard, settings: b.settings, now: b.now, log: log,
 		pollLag: b.opt.PollLag, wakeProcessor: func() { poke(b.wakeProcessor) },
 		work: func() context.Context { return b.work }, loop: b.loopFor("sender", b.wakeSender)})
+}
+
+// PushState says whether push is configured, and whether it brings the
+// mentions and DMs now (else why not: polling on twitter.poll covers
+// them meanwhile).
+func (b *Bot) PushState() (on, healthy bool, why string) {
+	on, healthy, _, why = b.push.state()
+	return on, healthy, why
 }
 
 // TwitterState reports whether Twitter has confirmed that the credentials

@@ -151,6 +151,7 @@ func Open(ctx context.Context, cfg *config.Config, opt Options) (*Daemon, error)
 	m.WatchDatabase(metrics.Source{
 		DB: db, Config: d.cfg.Load, Now: opt.Now, Twitter: tw, Ready: d.Ready,
 		Credentials: func() bool { v, r := d.Bot.TwitterState(); return v && !r },
+		Push:        func() (bool, bool) { on, healthy, _ := d.Bot.PushState(); return on, healthy },
 	})
 	if err := d.Bot.Open(ctx); err != nil {
 		return fail(err, tw.Close, func() { db.Close() }, lk.release)

@@ -28,6 +28,10 @@ func (d *Daemon) serveHealth(ln net.Listener) {
 			http.Error(w, why, http.StatusServiceUnavailable)
 			return
 		}
+		if why != "" {
+			fmt.Fprintln(w, "ready, degraded: "+why)
+			return
+		}
 		fmt.Fprintln(w, "ready")
 	})
 	mux.Handle("GET /metrics", d.Metrics.Handler())
@@ -82,6 +86,11 @@ func (d *Daemon) Ready(ctx context.Context) (bool, string) {
 	if down, why := d.Metrics.IssuerReach.Down(time.Now()); down > maxOutage {
 		return false, fmt.Sprintf("issuer unreachable for %s (health.max_issuer_outage %s): %s",
 			down.Round(time.Second), maxOutage, why)
+	}
+	// Push down is degraded, not unready: polling covers it, and a proxy
+	// in front must keep passing X's webhook calls.
+	if on, healthy, why := d.Bot.PushState(); on && !healthy {
+		return true, "push is down (" + why + "): polling on twitter.poll meanwhile"
 	}
 	return true, ""
 }

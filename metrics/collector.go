@@ -27,6 +27,8 @@ type Source struct {
 	Ready func(ctx context.Context) (bool, string)
 	// Credentials reports whether Twitter accepts the bot's credentials.
 	Credentials func() bool
+	// Push reports whether push is configured and brings the messages.
+	Push func() (on, healthy bool)
 }
 
 // WatchDatabase registers a collector that reads src at every scrape:
@@ -68,6 +70,7 @@ var (
 	descApprovals = desc("paybytweet_approvals_total", "Approvals by the cardholder at the issuer, by outcome: asked, approved, declined (by the cardholder), expired (no answer in time), unsupported (the issuer answered 400 param approval: it offers none, and the purchase is refused).", "outcome")
 	descRiskRef   = desc("paybytweet_risk_refusals_total", "Purchases the risk rules refused, by the rule that refused (daily_limit, hourly_purchases, automated, approvals_per_day, decline_hold).", "rule")
 	descApprAge   = desc("paybytweet_approval_oldest_pending_age_seconds", "How long the oldest order awaiting the cardholder's approval has waited since it was confirmed; 0 when none waits.")
+	descPush      = desc("paybytweet_push_connected", "1 while push (the X Activity API) brings the mentions and DMs, polled since it connected; 0 while it does not, or is off (twitter.push).")
 	descPaused    = desc("paybytweet_charging_paused", "1 while an operator has paused all charging (paybytweet pause): confirmed orders wait, by design.")
 	descApprLate  = desc("paybytweet_approval_overdue_seconds", "How far past the expires the issuer gave the most overdue pending approval is; 0 when none is past it.")
 )
@@ -90,7 +93,7 @@ type dbCollector struct {
 func (c *dbCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descRead, descProcessed, descSent, descRefused, descWaiting, descOrders, descPending,
 		descPendAge, descFailed, descUnpaid, descAnswer, descBudget, descRate, descReady, descCreds, descIssuer,
-		descApprovals, descRiskRef, descApprAge, descApprLate, descPaused} {
+		descApprovals, descRiskRef, descApprAge, descApprLate, descPaused, descPush} {
 		ch <- d
 	}
 }
@@ -109,6 +112,10 @@ func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
 	ready, _ := c.src.Ready(ctx)
 	ch <- gauge(descReady, bool01(ready))
 	ch <- gauge(descCreds, bool01(c.src.Credentials()))
+	if c.src.Push != nil {
+		_, healthy := c.src.Push()
+		ch <- gauge(descPush, bool01(healthy))
+	}
 	down, _ := c.m.IssuerReach.Down(time.Now())
 	ch <- gauge(descIssuer, down.Seconds())
 	for _, call := range rateCalls {
