@@ -1,0 +1,300 @@
+package push
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/paybytweet/paybytweet/emulators/twitteremu"
+)
+
+const webhookPath = "/x/webhook"
+
+// webhookRig is the daemon's webhook: a real HTTP server serving Webhook
+// at webhookPath.
+type webhookRig struct {
+	srv    *httptest.Server
+	url    string
+	events *sink
+	// broken answers X's CRC 500, as a daemon that is down.
+	broken atomic.Bool
+}
+
+func newWebhookRig(t *testing.T, r *rig) *webhookRig {
+	t.Helper()
+	w := &webhookRig{events: newSink()}
+	h, err := NewWebhook(WebhookOptions{Path: webhookPath, ConsumerSecret: testSecret, Decoder: r.decoder(), Logger: r.log}, w.events.handle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.srv = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, req *http.Request) {
+		if w.broken.Load() && req.Method == http.MethodGet {
+			http.Error(rw, "down", http.StatusInternalServerError)
+			return
+		}
+		h.ServeHTTP(rw, req)
+	}))
+	t.Cleanup(w.srv.Close)
+	w.url = w.srv.URL + webhookPath
+	return w
+}
+
+// register registers the rig's webhook and ties the bot's subscriptions
+// to it.
+func (w *webhookRig) register(t *testing.T, r *rig) string {
+	t.Helper()
+	info, err := r.c.Register(context.Background(), w.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !info.Valid || info.URL != w.url || info.ID == "" {
+		t.Fatalf("Register = %+v", info)
+	}
+	r.ensure(info.ID)
+	return info.ID
+}
+
+func (w *webhookRig) post(t *testing.T, body io.Reader, length int64, signature string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, w.url, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.ContentLength = length
+	if signature != "" {
+		req.Header.Set(SignatureHeader, signature)
+	}
+	return httpDo(t, req)
+}
+
+func viaWebhook(p twitteremu.PushedEvent) bool { return p.Via == twitteremu.PushViaWebhook }
+
+func TestWebhookCRCAndRegister(t *testing.T) {
+	r := newRig(t, twitteremu.Options{})
+	w := newWebhookRig(t, r)
+
+	req, _ := http.NewRequest(http.MethodGet, w.url+"?crc_token=abc%2Bdef%3D", nil)
+	st, body := httpDo(t, req)
+	var answer struct {
+		ResponseToken string `json:"response_token"`
+	}
+	if err := json.Unmarshal([]byte(body), &answer); st != http.StatusOK || err != nil ||
+		answer.ResponseToken != twitteremu.WebhookSignature(testSecret, []byte("abc+def=")) {
+		t.Errorf("CRC: %d %s", st, body)
+	}
+	for _, c := range []struct {
+		method, url string
+		want        int
+	}{
+		{http.MethodGet, w.url, http.StatusBadRequest},
+		{http.MethodPut, w.url, http.StatusMethodNotAllowed},
+		{http.MethodGet, w.srv.URL + "/elsewhere?crc_token=abc", http.StatusNotFound},
+	} {
+		req, _ := http.NewRequest(c.method, c.url, nil)
+		if st, _ := httpDo(t, req); st != c.want {
+			t.Errorf("%s %s: %d, want %d", c.method, c.url, st, c.want)
+		}
+	}
+
+	// X registers it after its own CRC check passes.
+	ctx := context.Background()
+	info, err := r.c.Register(ctx, w.url)
+	if err != nil || !info.Valid || info.CreatedAt.IsZero() {
+		t.Fatalf("Register = %+v, %v", info, err)
+	}
+	again, err := r.c.Register(ctx, w.url)
+	if err != nil || again.ID != info.ID || len(r.srv.Webhooks()) != 1 {
+		t.Errorf("Register again = %+v, %v; webhooks %+v", again, err, r.srv.Webhooks())
+	}
+	if hooks := r.srv.RecheckWebhooks(); !hooks[0].Valid || hooks[0].CRCChecks != 2 {
+		t.Errorf("X's recheck: %+v", hooks)
+	}
+	if ok, err := r.c.Valid(ctx, info.ID); !ok || err != nil {
+		t.Errorf("Valid = %v, %v", ok, err)
+	}
+
+	// A daemon answering the CRC wrong: X holds the webhook invalid.
+	w.broken.Store(true)
+	if hooks := r.srv.RecheckWebhooks(); hooks[0].Valid {
+		t.Fatalf("X's recheck of a broken webhook: %+v", hooks)
+	}
+	if ok, err := r.c.Valid(ctx, info.ID); ok || err != nil {
+		t.Errorf("Valid of an invalid webhook = %v, %v", ok, err)
+	}
+	if ok, err := r.c.Recheck(ctx, info.ID); ok || err != nil {
+		t.Errorf("Recheck while broken = %v, %v", ok, err)
+	}
+	w.broken.Store(false)
+	if ok, err := r.c.Recheck(ctx, info.ID); !ok || err != nil {
+		t.Errorf("Recheck = %v, %v", ok, err)
+	}
+	if ok, err := r.c.Valid(ctx, info.ID); !ok || err != nil {
+		t.Errorf("Valid after the recheck = %v, %v", ok, err)
+	}
+	if _, err := r.c.Valid(ctx, "123"); !errors.Is(err, ErrNoWebhook) {
+		t.Errorf("Valid of an unknown webhook: %v", err)
+	}
+
+	// A url X refuses: its reason, no token.
+	bad := r.client(testBearer)
+	defer bad.Close()
+	if _, err := bad.Register(ctx, "ftp://example.com/x"); err == nil || !strings.Contains(err.Error(), "UrlValidationFailed") {
+		t.Errorf("Register of a bad url: %v", err)
+	}
+	if _, err := NewWebhook(WebhookOptions{}, func(Event) {}); err == nil {
+		t.Error("NewWebhook without a consumer secret")
+	}
+}
+
+func TestWebhookDelivers(t *testing.T) {
+	r := newRig(t, twitteremu.Options{})
+	w := newWebhookRig(t, r)
+	w.register(t, r)
+	m := r.post(alice.ID, "@PayByTweet buy #KindleFire", 0)
+	d := r.dm(bob.ID, "buy #Kindle")
+	if ev := w.events.next(t); ev.Kind != KindTweet || ev.Type != TypeMention || ev.Tweet.ID != m.ID || ev.Tweet.ScreenName != "alice" {
+		t.Errorf("first = %+v", ev)
+	}
+	if ev := w.events.next(t); ev.Kind != KindDM || ev.DMs[0].ID != d.ID || ev.DMs[0].SenderScreenName != "Bob_2" {
+		t.Errorf("second = %+v", ev)
+	}
+	for _, p := range r.waitPushed(2, viaWebhook) {
+		if p.Status != http.StatusOK || p.Attempt != 1 {
+			t.Errorf("delivery %+v", p)
+		}
+	}
+}
+
+func TestWebhookBadSignatureChangesNothing(t *testing.T) {
+	r := newRig(t, twitteremu.Options{})
+	w := newWebhookRig(t, r)
+	id := w.register(t, r)
+
+	// Someone who is not X.
+	st, err := r.srv.ForgeWebhookDelivery(id, []byte(sampleMention))
+	if err != nil || st != http.StatusUnauthorized {
+		t.Errorf("forged delivery: %d %v", st, err)
+	}
+	for _, sig := range []string{"", "sha256=", "sha256=!!!", "sha1=" + strings.TrimPrefix(Sign(testSecret, []byte(sampleMention)), "sha256="),
+		Sign("another-secret", []byte(sampleMention))} {
+		if st, _ := w.post(t, strings.NewReader(sampleMention), int64(len(sampleMention)), sig); st != http.StatusUnauthorized {
+			t.Errorf("signature %q: %d", sig, st)
+		}
+	}
+	w.events.none(t)
+	// The right signature passes.
+	if st, _ := w.post(t, strings.NewReader(sampleMention), int64(len(sampleMention)), Sign(testSecret, []byte(sampleMention))); st != http.StatusOK {
+		t.Errorf("signed: %d", st)
+	}
+	if ev := w.events.next(t); ev.Tweet.ID != wantMention.ID {
+		t.Errorf("signed = %+v", ev)
+	}
+
+	// X's call signed with a wrong key is refused, then retried and taken,
+	// once.
+	if err := r.srv.InjectPushFault(twitteremu.PushFault{BadSignature: true}); err != nil {
+		t.Fatal(err)
+	}
+	m := r.post(alice.ID, "@PayByTweet buy", 0)
+	got := r.waitPushed(2, viaWebhook)
+	if got[0].Status != http.StatusUnauthorized || !got[0].BadSignature || got[1].Status != http.StatusOK || got[1].Attempt != 2 {
+		t.Errorf("deliveries = %+v", got)
+	}
+	if ev := w.events.next(t); ev.Tweet.ID != m.ID {
+		t.Errorf("after the retry = %+v", ev)
+	}
+	w.events.none(t)
+}
+
+func TestWebhookTooLarge(t *testing.T) {
+	r := newRig(t, twitteremu.Options{})
+	w := newWebhookRig(t, r)
+	big := bytes.Repeat([]byte("x"), MaxWebhookBody+1)
+	sig := Sign(testSecret, big)
+	if st, _ := w.post(t, bytes.NewReader(big), int64(len(big)), sig); st != http.StatusRequestEntityTooLarge {
+		t.Errorf("declared too large: %d", st)
+	}
+	// Chunked, no length declared.
+	if st, _ := w.post(t, io.MultiReader(bytes.NewReader(big)), -1, sig); st != http.StatusRequestEntityTooLarge {
+		t.Errorf("chunked too large: %d", st)
+	}
+	// Exactly the limit is read (and, malformed, skipped).
+	ok := big[:MaxWebhookBody]
+	if st, _ := w.post(t, bytes.NewReader(ok), int64(len(ok)), Sign(testSecret, ok)); st != http.StatusOK {
+		t.Errorf("at the limit: %d", st)
+	}
+	w.events.none(t)
+	if !strings.Contains(r.logs.String(), "body too large") {
+		t.Error("the refusal was not logged")
+	}
+}
+
+func TestWebhookDuplicate(t *testing.T) {
+	r := newRig(t, twitteremu.Options{})
+	w := newWebhookRig(t, r)
+	w.register(t, r)
+	if err := r.srv.InjectPushFault(twitteremu.PushFault{Duplicate: true}); err != nil {
+		t.Fatal(err)
+	}
+	m := r.post(alice.ID, "@PayByTweet buy", 0)
+	a, b := w.events.next(t), w.events.next(t)
+	// Both reach handle: the caller dedupes by message id.
+	if a.Tweet.ID != m.ID || b.Tweet.ID != m.ID || a.UUID != b.UUID {
+		t.Errorf("duplicates = %+v, %+v", a, b)
+	}
+}
+
+func TestWebhookDownReplay(t *testing.T) {
+	r := newRig(t, twitteremu.Options{})
+	w := newWebhookRig(t, r)
+	id := w.register(t, r)
+	from := time.Now()
+	r.srv.SetWebhookDown(true)
+	m := r.post(alice.ID, "@PayByTweet buy while down", 0)
+	d := r.dm(bob.ID, "buy while down")
+	r.waitPushed(2, func(p twitteremu.PushedEvent) bool { return p.Skipped != "" })
+	w.events.none(t)
+	r.srv.SetWebhookDown(false)
+
+	rep, err := r.c.Replay(context.Background(), id, from, time.Time{})
+	if err != nil || rep.JobID == "" || rep.Clamped || rep.From.After(from) {
+		t.Fatalf("Replay = %+v, %v", rep, err)
+	}
+	if ev := w.events.next(t); ev.Tweet.ID != m.ID {
+		t.Errorf("replayed first = %+v", ev)
+	}
+	if ev := w.events.next(t); ev.Kind != KindDM || ev.DMs[0].ID != d.ID {
+		t.Errorf("replayed second = %+v", ev)
+	}
+	for _, p := range r.waitPushed(2, func(p twitteremu.PushedEvent) bool { return p.Replay }) {
+		if p.Status != http.StatusOK {
+			t.Errorf("replayed delivery %+v", p)
+		}
+	}
+}
+
+func TestReplayLongGap(t *testing.T) {
+	r := newRig(t, twitteremu.Options{})
+	w := newWebhookRig(t, r)
+	id := w.register(t, r)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	rep, err := r.c.Replay(ctx, id, now.Add(-30*time.Hour), time.Time{})
+	if err != nil || !rep.Clamped || rep.From.Before(now.Add(-ReplayWindow)) || rep.To.After(now) {
+		t.Errorf("Replay of 30 hours = %+v, %v", rep, err)
+	}
+	if !strings.Contains(r.logs.String(), "last 24 hours only") {
+		t.Error("the clamp was not said")
+	}
+	if _, err := r.c.Replay(ctx, id, now.Add(time.Hour), now); err == nil {
+		t.Error("Replay from after to")
+	}
+}
