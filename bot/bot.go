@@ -19,6 +19,7 @@ import (
 	"github.com/paybytweet/paybytweet/conversations"
 	"github.com/paybytweet/paybytweet/issuer"
 	"github.com/paybytweet/paybytweet/messages"
+	"github.com/paybytweet/paybytweet/push"
 	"github.com/paybytweet/paybytweet/storage"
 	"github.com/paybytweet/paybytweet/twitterapi"
 )
@@ -92,6 +93,9 @@ type Options struct {
 	// decided in one commit; default 50ms. A look-up that hangs holds
 	// nobody back longer than that.
 	LookupCollect time.Duration
+	// Push, when set, brings the mentions and DMs X pushes (twitter.push,
+	// v2): the stream or the webhook, as the configuration says.
+	Push *push.Client
 	// MessageAttempts is how many times a message whose processing fails
 	// is tried, with a growing backoff, before it is set aside as failed
 	// for an admin (paybytweet inbox); default 5.
@@ -136,6 +140,7 @@ type Bot struct {
 	sender        *sender
 	holds         *restoreHolds // the restore guard's, which the processor asks
 	push          *pushHealth   // the push receiver's, which the scheduler asks
+	pusher        *pusher       // nil without push
 	progress      pollProgress  // how far the polls have read: the processor's and the expiry job's
 	mentions, dms *poller
 
@@ -199,7 +204,10 @@ func New(opt Options) *Bot {
 	b.mentions, b.dms = newPollers(b)
 	b.processor, b.charger, b.sender, b.auditor = newProcessor(b), newCharger(b), newSender(b), newAuditor(b)
 	b.expirer, b.announcer, b.compactor = newJobs(b)
-	b.push = &pushHealth{on: opt.Config.Twitter.Push.On(), why: "not connected yet"}
+	b.push = &pushHealth{on: opt.Push != nil && opt.Config.Twitter.Push.On(), why: "not connected yet"}
+	if b.push.on {
+		b.pusher = newPusher(b)
+	}
 	b.scheduler = newBotScheduler(b)
 	b.push.changed = func() {
 		if err := b.scheduler.retime(); err != nil {
@@ -275,6 +283,18 @@ func newBotScheduler(b *Bot) *scheduler {
 	})
 }
 
+// newPusher wires the push receiver to the bot's parts.
+func newPusher(b *Bot) *pusher {
+	cfg := b.opt.Config
+	return newPusherOf(pusherDeps{client: b.opt.Push, push: cfg.Twitter.Push, consumerSecret: cfg.Twitter.ConsumerSecret,
+		store: b.db, health: b.push, users: b.tw.User, pollNow: b.PollNow, wakeProcessor: func() { poke(b.wakeProcessor) },
+		now: b.now, log: b.log, maxAge: b.opt.MaxAge,
+		me: func() (twitterapi.User, bool) {
+			id := b.botID.Load()
+			return twitterapi.User{ID: id, ScreenName: b.settings().cfg.Bot.ScreenName}, id != 0 && b.verified.Load()
+		}})
+}
+
 // newCharger wires a charger to the bot's parts.
 func newCharger(b *Bot) *charger {
 	return newChargerOf(chargerDeps{store: b.db, iss: b.iss, now: b.now, log: b.log, settings: b.settings,
@@ -314,7 +334,11 @@ func (b *Bot) Open(ctx context.Context) error {
 	// The margin covers a Twitter clock behind this machine's.
 	b.inheritedBefore = b.now().Add(time.Minute)
 	b.db.AuditOrdersBefore(b.inheritedBefore)
-	for _, run := range []func(context.Context){b.scheduler.Run, b.processor.Run, b.charger.Run, b.sender.Run, b.auditor.Run} {
+	runs := []func(context.Context){b.scheduler.Run, b.processor.Run, b.charger.Run, b.sender.Run, b.auditor.Run}
+	if b.pusher != nil {
+		runs = append(runs, b.pusher.Run)
+	}
+	for _, run := range runs {
 		b.wg.Add(1)
 		go func() {
 			defer b.wg.Done()

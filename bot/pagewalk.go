@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math"
 	"net/http"
 	"sync"
 	"time"
@@ -63,7 +64,18 @@ func (c streamCursor) walking(now time.Time) *pageWalk {
 // be acted on: those of complete walks, and of the last walk that went in
 // a circle. Messages behind a circle, read once the API pages past it
 // again, are then acted on late, after newer ones: better than never.
-func (c streamCursor) actOnUpTo() int64 { return max(c.Stored, c.Read) }
+// While no walk is under way there is no bound: what push stored beyond
+// the last walk came in order, and nothing older is left unread.
+func (c streamCursor) actOnUpTo() int64 {
+	if c.Walk == nil {
+		return math.MaxInt64
+	}
+	return c.readUpTo()
+}
+
+// readUpTo is the newest id of complete walks, and of the last walk that
+// went in a circle.
+func (c streamCursor) readUpTo() int64 { return max(c.Stored, c.Read) }
 
 // polledPage is one page of a channel, as its poller read it.
 type polledPage struct {

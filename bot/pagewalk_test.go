@@ -1,6 +1,9 @@
 package bot
 
-import "testing"
+import (
+	"math"
+	"testing"
+)
 
 // TestWalkGuard: pages are newest first, each older than the one before,
 // and no token comes twice; anything else is a walk in a circle.
@@ -43,7 +46,9 @@ func TestWalkGuard(t *testing.T) {
 
 // TestNextCursor: a walk ended by a circle lets what it read be acted on
 // (up to its newest id) without claiming it complete; a complete walk
-// moves Stored; a walk going on keeps both.
+// moves Stored; a walk going on keeps both, and holds back what is
+// stored beyond them; with no walk going on, nothing is held back (what
+// push stored beyond the last walk came in order).
 func TestNextCursor(t *testing.T) {
 	tests := []struct {
 		name           string
@@ -61,9 +66,13 @@ func TestNextCursor(t *testing.T) {
 	}
 	for _, tt := range tests {
 		next := nextCursor(tt.cur, &pageWalk{Top: 900}, "tok", tt.done, tt.broken)
-		if next.Stored != tt.stored || next.actOnUpTo() != tt.actsOn || (next.Walk != nil) != tt.walking {
-			t.Errorf("%s: stored %d, acts on up to %d, walking %v; want %d, %d, %v",
-				tt.name, next.Stored, next.actOnUpTo(), next.Walk != nil, tt.stored, tt.actsOn, tt.walking)
+		if next.Stored != tt.stored || next.readUpTo() != tt.actsOn || (next.Walk != nil) != tt.walking {
+			t.Errorf("%s: stored %d, read up to %d, walking %v; want %d, %d, %v",
+				tt.name, next.Stored, next.readUpTo(), next.Walk != nil, tt.stored, tt.actsOn, tt.walking)
+		}
+		bound := next.actOnUpTo()
+		if (tt.walking && bound != tt.actsOn) || (!tt.walking && bound != math.MaxInt64) {
+			t.Errorf("%s: acts on up to %d", tt.name, bound)
 		}
 	}
 }

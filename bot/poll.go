@@ -55,6 +55,13 @@ func inboundTweet(t twitterapi.Tweet) conversations.Inbound {
 	}
 }
 
+func inboundDM(e twitterapi.DM) conversations.Inbound {
+	return conversations.Inbound{
+		Channel: conversations.DM, ID: e.ID, UserID: e.SenderID, Text: e.Text, Hashtags: e.Hashtags, PostedAt: e.CreatedAt,
+		Author: author(e.Author()),
+	}
+}
+
 // author is what a message carried of its sender's account.
 func author(u twitterapi.User) conversations.Author {
 	a := conversations.Author{Username: u.ScreenName, CreatedAt: u.CreatedAt}
@@ -89,10 +96,7 @@ func (p *poller) readDMs(cur streamCursor, token string) (polledPage, error) {
 		if e.SenderID == botID || e.RecipientID != botID {
 			continue
 		}
-		out.msgs = append(out.msgs, conversations.Inbound{
-			Channel: conversations.DM, ID: e.ID, UserID: e.SenderID, Text: e.Text, Hashtags: e.Hashtags, PostedAt: e.CreatedAt,
-			Author: author(e.Author()),
-		})
+		out.msgs = append(out.msgs, inboundDM(e))
 	}
 	return out, nil
 }

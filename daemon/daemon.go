@@ -17,6 +17,7 @@ import (
 	"github.com/paybytweet/paybytweet/config"
 	"github.com/paybytweet/paybytweet/issuer"
 	"github.com/paybytweet/paybytweet/metrics"
+	"github.com/paybytweet/paybytweet/push"
 	"github.com/paybytweet/paybytweet/storage"
 	"github.com/paybytweet/paybytweet/twitterapi"
 	"github.com/paybytweet/paybytweet/xauth"
@@ -53,6 +54,26 @@ func newTwitter(cfg *config.Config, src *xauth.Source, now func() time.Time, log
 		return twitterapi.NewV2(tc)
 	}
 	return twitterapi.New(tc)
+}
+
+// newPush returns the client of X's Activity API when the configuration
+// turns push on (v2 only), else nil. Subscriptions are made in the bot
+// account's name: with its OAuth 2.0 token where there is one (X's pages
+// say private events need it), else OAuth 1.0a.
+func newPush(cfg *config.Config, src *xauth.Source, logger *slog.Logger) (*push.Client, error) {
+	if !cfg.Twitter.Push.On() || cfg.Twitter.API != config.APIv2 {
+		return nil, nil
+	}
+	t := cfg.Twitter
+	// OAuth 1.0a signs first; beneath it, the OAuth 2.0 token (when
+	// there is one) replaces the signature, or leaves it when refused.
+	var base *http.Client
+	if src != nil {
+		base = &http.Client{Transport: xauth.NewTransport(src, http.DefaultTransport.(*http.Transport).Clone()), Timeout: 30 * time.Second}
+	}
+	user := push.OAuth1Client(t.ConsumerKey, t.ConsumerSecret, t.AccessToken, t.AccessSecret, base)
+	return push.New(push.Config{BaseURL: t.APIURL, BearerToken: t.Push.BearerToken, UserClient: user,
+		ConsumerSecret: t.ConsumerSecret, Logger: logger.With("component", "push")})
 }
 
 // newOAuth2 returns the bot account's OAuth 2.0 token source when the
@@ -137,7 +158,11 @@ func Open(ctx context.Context, cfg *config.Config, opt Options) (*Daemon, error)
 	if err := iss.UseTLS(tlsCfg); err != nil {
 		return fail(err, tw.Close, func() { db.Close() }, lk.release)
 	}
-	bo := bot.Options{Config: cfg, DB: db, Twitter: m.Twitter(tw), Issuer: m.Issuer(iss), Now: opt.Now, Logger: logger}
+	pc, err := newPush(cfg, oauth2, logger)
+	if err != nil {
+		return fail(err, tw.Close, func() { db.Close() }, lk.release)
+	}
+	bo := bot.Options{Config: cfg, DB: db, Twitter: m.Twitter(tw), Issuer: m.Issuer(iss), Now: opt.Now, Logger: logger, Push: pc}
 	if opt.Bot != nil {
 		opt.Bot(&bo)
 	}

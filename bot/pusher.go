@@ -1,0 +1,359 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/paybytweet/paybytweet/backoff"
+	"github.com/paybytweet/paybytweet/config"
+	"github.com/paybytweet/paybytweet/conversations"
+	"github.com/paybytweet/paybytweet/push"
+	"github.com/paybytweet/paybytweet/storage"
+	"github.com/paybytweet/paybytweet/twitterapi"
+)
+
+// pusher brings the mentions and DMs X pushes (its Activity API, over the
+// stream or to the webhook) into the inbox, as another way in beside the
+// pollers: a pushed message is the same row polling would make (the
+// post's id, the DM event's id), through the same dedupe, so whichever
+// comes first is acted on and the other changes nothing. Nothing past the
+// inbox knows how a message came. It keeps pushHealth: healthy once
+// connected and polled since, so that the polls slow to push.reconcile.
+type pusher struct {
+	pusherDeps
+	healthyGen atomic.Int64 // the connection a poll made healthy
+	conn       atomic.Int64 // counts connections; 0 while disconnected
+}
+
+// pusherDeps is what a pusher is made of.
+type pusherDeps struct {
+	client *push.Client
+	push   config.Push
+	// consumerSecret keys the webhook's signatures and CRC answers.
+	consumerSecret string
+	store          pushStore
+	health         *pushHealth
+	// me is the bot's account, once Twitter confirmed the credentials
+	// are its own (false before).
+	me func() (twitterapi.User, bool)
+	// users looks an account up, for a reply pushed without its author.
+	users func(id int64) (twitterapi.User, error)
+	// pollNow polls both channels at once and returns when both polls
+	// are done: after every (re)connect, what push may have missed.
+	pollNow       func()
+	wakeProcessor func()
+	now           func() time.Time
+	log           *slog.Logger
+	maxAge        time.Duration
+}
+
+// pushStore is what the pusher needs of storage; *storage.DB is the real
+// one.
+type pushStore interface {
+	SavePushed(ctx context.Context, eventType string, msgs []conversations.Inbound) (int, error)
+	CountPush(ctx context.Context, name, label string) error
+	RecordUsage(ctx context.Context, kind string, at time.Time, ids ...int64) error
+	Account(ctx context.Context, userID int64) (storage.Account, bool, error)
+}
+
+func newPusherOf(d pusherDeps) *pusher {
+	d.log = d.log.With("component", "push")
+	return &pusher{pusherDeps: d}
+}
+
+// Run keeps push going until ctx ends: it waits for the bot's identity,
+// makes sure of the subscriptions, then keeps the stream open or serves
+// the webhook. X refusing the subscriptions is ALERT push_unavailable,
+// and the bot polls at full pace, as without push.
+func (p *pusher) Run(ctx context.Context) {
+	me, ok := p.waitForIdentity(ctx)
+	if !ok {
+		return
+	}
+	dec := push.Decoder{Me: me, Logger: p.log}
+	switch p.push.Mode {
+	case config.PushWebhook:
+		p.runWebhook(ctx, me, dec)
+	default:
+		if !p.ensure(ctx, me, "") {
+			return
+		}
+		stream := p.client.NewStream(push.StreamOptions{Decoder: dec, OnState: p.onState(ctx)})
+		if err := stream.Run(ctx, p.handle(ctx)); err != nil && ctx.Err() == nil {
+			p.log.Error("push stream stopped", "err", err)
+		}
+	}
+	p.health.set(false, "stopped", p.now())
+}
+
+// waitForIdentity returns the bot's account once Twitter confirmed it,
+// or false when ctx ended first.
+func (p *pusher) waitForIdentity(ctx context.Context) (twitterapi.User, bool) {
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		if me, ok := p.me(); ok {
+			return me, true
+		}
+		select {
+		case <-ctx.Done():
+			return twitterapi.User{}, false
+		case <-t.C:
+		}
+	}
+}
+
+// ensure makes sure of the three subscriptions, retrying a failure with
+// backoff; it returns false when X refused them (the bot polls instead)
+// or ctx ended.
+func (p *pusher) ensure(ctx context.Context, me twitterapi.User, webhookID string) bool {
+	for n := 1; ; n++ {
+		got, err := p.client.Ensure(ctx, me.ID, webhookID)
+		if err == nil {
+			p.log.Info("push subscriptions in place", "existing", len(got.Existing), "created", len(got.Created))
+			return true
+		}
+		if errors.Is(err, push.ErrRefused) {
+			p.log.Error("ALERT: X refuses the push subscriptions; polling at twitter.poll instead", "alert", "push_unavailable", "err", err)
+			p.health.set(false, "X refused the subscriptions", p.now())
+			return false
+		}
+		wait := backoff.Wait(n)
+		p.log.Warn("could not make sure of the push subscriptions; trying again", "retry_in", wait.String(), "err", err)
+		if !sleepCtx(ctx, wait) {
+			return false
+		}
+	}
+}
+
+// onState follows the stream's connections: after each connect the
+// pollers run at once, and push counts as healthy only once that poll
+// is done and the connection still stands.
+func (p *pusher) onState(ctx context.Context) func(push.State) {
+	return func(s push.State) {
+		switch s.Kind {
+		case push.StateConnected:
+			gen := p.conn.Add(1)
+			if s.Reconnect {
+				p.count(ctx, "push", "reconnect")
+			}
+			if s.Backfill > 0 {
+				p.count(ctx, "push", "backfill")
+			}
+			p.log.Info("push stream connected", "reconnect", s.Reconnect, "backfill_minutes", s.Backfill)
+			go p.pollThenHealthy(gen)
+		case push.StateDisconnected:
+			p.conn.Store(0)
+			why := "disconnected"
+			if s.Err != nil {
+				why = s.Err.Error()
+			}
+			if errors.Is(s.Err, push.ErrRefused) {
+				p.log.Error("ALERT: X refuses the push stream; polling at twitter.poll meanwhile", "alert", "push_unavailable", "err", s.Err)
+			} else if ctx.Err() == nil {
+				p.log.Warn("push stream down; polling at twitter.poll meanwhile", "retry_in", s.Wait.String(), "err", s.Err)
+			}
+			p.health.set(false, why, p.now())
+		}
+	}
+}
+
+// pollThenHealthy polls both channels, then counts push healthy if
+// connection gen still stands.
+func (p *pusher) pollThenHealthy(gen int64) {
+	p.pollNow()
+	if p.conn.Load() == gen {
+		p.healthyGen.Store(gen)
+		p.health.set(true, "", p.now())
+	}
+}
+
+// runWebhook serves X's calls on push.webhook.listen, registers the url,
+// makes sure of the subscriptions, asks X to replay what it may have
+// sent while the bot was down, and checks the webhook is valid on every
+// reconcile.
+func (p *pusher) runWebhook(ctx context.Context, me twitterapi.User, dec push.Decoder) {
+	w := p.push.Webhook
+	h, err := push.NewWebhook(push.WebhookOptions{Path: w.Path, ConsumerSecret: p.consumerSecret, Decoder: dec, Logger: p.log}, p.handle(ctx))
+	if err != nil {
+		p.log.Error("ALERT: push webhook not served; polling at twitter.poll", "alert", "push_unavailable", "err", err)
+		return
+	}
+	ln, err := net.Listen("tcp", w.Listen)
+	if err != nil {
+		p.log.Error("ALERT: push webhook not served; polling at twitter.poll", "alert", "push_unavailable", "listen", w.Listen, "err", err)
+		return
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	defer srv.Close()
+	var info push.WebhookInfo
+	for n := 1; ; n++ {
+		if info, err = p.client.Register(ctx, w.URL); err == nil {
+			break
+		}
+		if errors.Is(err, push.ErrRefused) {
+			p.log.Error("ALERT: X refuses the push webhook; polling at twitter.poll", "alert", "push_unavailable", "err", err)
+			p.health.set(false, "X refused the webhook", p.now())
+			return
+		}
+		if !sleepCtx(ctx, backoff.Wait(n)) {
+			return
+		}
+	}
+	if !p.ensure(ctx, me, info.ID) {
+		return
+	}
+	since := p.now().Add(-push.ReplayWindow)
+	for ctx.Err() == nil {
+		if p.webhookValid(ctx, info.ID) {
+			if _, healthy, _, _ := p.health.state(); !healthy {
+				// What X sent while the bot was down or the webhook
+				// invalid: replayed, and read by a poll at once.
+				if r, err := p.client.Replay(ctx, info.ID, since, time.Time{}); err != nil {
+					p.log.Warn("push replay not asked; the poll covers the gap", "err", err)
+				} else if r.Clamped {
+					p.log.Warn("push replay covers the last 24 hours only; the poll covers the rest")
+				}
+				p.pollNow()
+				p.health.set(true, "", p.now())
+			}
+			since = p.now()
+		}
+		if !sleepCtx(ctx, webhookCheck) {
+			return
+		}
+	}
+}
+
+// webhookCheck is how often the pusher asks X whether the webhook is
+// valid.
+const webhookCheck = time.Minute
+
+// webhookValid asks X whether the webhook passes its CRC, and has X
+// check it again when it does not.
+func (p *pusher) webhookValid(ctx context.Context, id string) bool {
+	ok, err := p.client.Valid(ctx, id)
+	if err != nil {
+		p.log.Warn("could not ask X whether the webhook is valid", "err", err)
+		return false
+	}
+	if ok {
+		return true
+	}
+	p.log.Error("ALERT: X says the push webhook is invalid; polling at twitter.poll until it passes the CRC again", "alert", "webhook_invalid")
+	p.health.set(false, "the webhook is invalid", p.now())
+	if _, err := p.client.Recheck(ctx, id); err != nil {
+		p.log.Warn("could not have X check the webhook again", "err", err)
+	}
+	return false
+}
+
+// handle stores what one event brings, as polling would have: the same
+// messages, filtered alike. It only stores: the stream and the
+// webhook's 200 wait for it.
+func (p *pusher) handle(ctx context.Context) func(push.Event) {
+	return func(ev push.Event) {
+		var msgs []conversations.Inbound
+		usage := twitterapi.UsagePushPost
+		switch ev.Kind {
+		case push.KindTweet:
+			if in, ok := p.tweet(ctx, ev.Tweet); ok {
+				msgs = append(msgs, in)
+			}
+		case push.KindDM:
+			usage = twitterapi.UsagePushDM
+			msgs = p.dms(ev.DMs)
+		default:
+			return
+		}
+		ids := ev.MessageIDs()
+		if err := p.store.RecordUsage(ctx, string(usage), p.now(), ids...); err != nil {
+			p.log.Warn("count API usage", "usage", usage, "err", err)
+		}
+		if len(msgs) == 0 {
+			p.log.Debug("pushed event ignored", "type", ev.Type, "ids", ids)
+			p.count(ctx, "push_events", ev.Type+"/"+storage.PushIgnored)
+			return
+		}
+		added, err := p.store.SavePushed(ctx, ev.Type, msgs)
+		if err != nil {
+			// Lost to the database: polling reads it again.
+			p.log.Error("could not store a pushed event; polling reads it again", "type", ev.Type, "err", err)
+			return
+		}
+		p.log.Debug("pushed event stored", "type", ev.Type, "ids", ids, "new", added)
+		if added > 0 {
+			p.wakeProcessor()
+		}
+	}
+}
+
+// tweet is the inbox row of a pushed post, filtered as the mentions
+// poller filters what it reads; a reply pushed without its author (X's
+// sample sends none) takes the username the bot knows for the account.
+func (p *pusher) tweet(ctx context.Context, t twitterapi.Tweet) (conversations.Inbound, bool) {
+	me, _ := p.me()
+	switch {
+	case t.IsRetweet, t.UserID == me.ID, !t.Mentions(me.ID), t.CreatedAt.Before(p.now().Add(-p.maxAge)):
+		return conversations.Inbound{}, false
+	}
+	if t.ScreenName == "" {
+		name, ok := p.username(ctx, t.UserID)
+		if !ok {
+			return conversations.Inbound{}, false // polling brings it with its author
+		}
+		t.ScreenName = name
+	}
+	return inboundTweet(t), true
+}
+
+// username is the account's username as the bot last saw it, else as
+// Twitter says.
+func (p *pusher) username(ctx context.Context, id int64) (string, bool) {
+	if a, ok, err := p.store.Account(ctx, id); err == nil && ok && a.Username != "" {
+		return a.Username, true
+	}
+	if u, err := p.users(id); err == nil && u.ScreenName != "" {
+		return u.ScreenName, true
+	}
+	return "", false
+}
+
+// dms are the inbox rows of pushed DM events, filtered as the DM poller
+// filters what it reads.
+func (p *pusher) dms(events []twitterapi.DM) []conversations.Inbound {
+	me, _ := p.me()
+	oldest := p.now().Add(-p.maxAge)
+	var out []conversations.Inbound
+	for _, e := range events {
+		if e.SenderID == me.ID || e.RecipientID != me.ID || e.CreatedAt.Before(oldest) {
+			continue
+		}
+		out = append(out, inboundDM(e))
+	}
+	return out
+}
+
+func (p *pusher) count(ctx context.Context, name, label string) {
+	if err := p.store.CountPush(ctx, name, label); err != nil {
+		p.log.Warn("count push", "what", name, "label", label, "err", err)
+	}
+}
+
+// sleepCtx waits for d, and returns false when ctx ended first.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}

@@ -1,0 +1,83 @@
+package e2e
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/paybytweet/paybytweet/config"
+	"github.com/paybytweet/paybytweet/emulators/twitteremu"
+)
+
+// withPush turns push on: the stream of the emulator's Activity API.
+var withPush = rigOption(func(c *config.Config) {
+	c.Twitter.Push = config.Push{Mode: config.PushStream, BearerToken: twitteremu.DefaultPushBearerToken, Reconcile: "@every 1h"}
+})
+
+// pushHealthy waits until push brings the messages.
+func (r *rig) pushHealthy() {
+	r.t.Helper()
+	r.waitFor("push healthy", func() bool { _, healthy, _ := r.d.Bot.PushState(); return healthy })
+}
+
+// TestPushPurchases: with push on, a purchase by tweet and one by DM are
+// answered from the pushed events, with no poll run by the test; the
+// same message polled afterwards, or pushed twice, changes nothing; a
+// dropped stream reconnects, polls at once, and what was said meanwhile
+// is acted on once.
+func TestPushPurchases(t *testing.T) {
+	r := newRig(t, config.APIv2, withPush)
+	r.pushHealthy()
+	if subs := r.tw.Subscriptions(); len(subs) != 3 {
+		t.Errorf("%d subscriptions, want the three of twitter-push.md: %+v", len(subs), subs)
+	}
+
+	// By tweet, the stream delivering every event twice.
+	if err := r.tw.InjectPushFault(twitteremu.PushFault{Duplicate: true, Times: 100}); err != nil {
+		t.Fatal(err)
+	}
+	buy := r.tweet(alice, "@AmexOffers #BuyGiftCard")
+	r.waitFor("alice's request, from the pushed buy", func() bool { return len(r.repliesTo(buy.ID)) > 0 })
+	confirm := r.tweet(alice, "@AmexOffers #ConfirmGiftCard", r.reply(buy.ID).ID)
+	r.waitFor("alice's receipt, from the pushed reply", func() bool {
+		rs := r.repliesTo(confirm.ID)
+		return len(rs) > 0 && strings.Contains(rs[0].Text, "Done!")
+	})
+	r.tw.ClearPushFaults()
+
+	// By DM.
+	r.dm(bob, "#BuyGiftCard")
+	lastDMHas := func(text string) func() bool {
+		return func() bool { dms := r.dmsTo(bob); return len(dms) > 0 && strings.Contains(dms[len(dms)-1].Text, text) }
+	}
+	r.waitFor("bob's request by DM", lastDMHas("#ConfirmGiftCard"))
+	r.dm(bob, "yes")
+	r.waitFor("bob's receipt by DM", lastDMHas("Done!"))
+
+	// The stream drops; while it is down, alice buys again: the poll at
+	// the reconnect (or the backfill) brings it, once.
+	r.tw.DropStreams()
+	buy2 := r.tweet(alice, "@AmexOffers #BuyGiftCard again")
+	r.waitFor("alice's second request", func() bool { return len(r.repliesTo(buy2.ID)) > 0 })
+	r.pushHealthy()
+
+	r.settle() // the polls read it all again: nothing new
+	for _, id := range []int64{buy.ID, confirm.ID, buy2.ID} {
+		if n := len(r.repliesTo(id)); n != 1 {
+			t.Errorf("tweet %d answered %d times, want once", id, n)
+		}
+	}
+	r.charged(alice, 1)
+	r.charged(bob, 1)
+	f, err := r.d.DB.Figures(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pe := f.Counts["push_events"]
+	if pe["post.mention.create/new"] == 0 || pe["post.mention.create/duplicate"] == 0 || pe["dm.received/new"] == 0 {
+		t.Errorf("push events counted %v; want new mentions and DMs, and the duplicates", pe)
+	}
+	if f.Counts["push"]["reconnect"] == 0 {
+		t.Errorf("the reconnect was not counted: %v", f.Counts["push"])
+	}
+}
