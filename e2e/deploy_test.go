@@ -19,10 +19,12 @@ import (
 // TestDashboardAndRulesNameOnlyServedMetrics reads every query of the
 // Grafana dashboard and every alert rule in deploy/, and checks each
 // metric they name against what a live daemon serves on /metrics after a
-// purchase, a parked order and a Twitter error: a renamed metric must not
-// leave a panel blank or an alert that can never fire.
+// purchase, a parked order and a Twitter error, with push on (whose
+// gauge is served only then): a renamed metric must not leave a panel
+// blank or an alert that can never fire.
 func TestDashboardAndRulesNameOnlyServedMetrics(t *testing.T) {
-	r := newRig(t, config.APIv1, withHealth)
+	r := newRig(t, config.APIv2, withHealth, withPush)
+	r.pushHealthy()
 	r.buyAndConfirm(alice, "#BuyKindleFireHD", "#ConfirmKindleFireHD")
 	r.iss.InjectFault(issuersandbox.Fault{Method: "POST", Path: "/v1/purchases", Status: 422})
 	buy := r.tweet(bob, "@AmexOffers #BuyKindleFireHD")

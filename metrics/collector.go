@@ -3,6 +3,7 @@ package metrics
 import (
 	"context"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -70,7 +71,10 @@ var (
 	descApprovals = desc("paybytweet_approvals_total", "Approvals by the cardholder at the issuer, by outcome: asked, approved, declined (by the cardholder), expired (no answer in time), unsupported (the issuer answered 400 param approval: it offers none, and the purchase is refused).", "outcome")
 	descRiskRef   = desc("paybytweet_risk_refusals_total", "Purchases the risk rules refused, by the rule that refused (daily_limit, hourly_purchases, automated, approvals_per_day, decline_hold).", "rule")
 	descApprAge   = desc("paybytweet_approval_oldest_pending_age_seconds", "How long the oldest order awaiting the cardholder's approval has waited since it was confirmed; 0 when none waits.")
-	descPush      = desc("paybytweet_push_connected", "1 while push (the X Activity API) brings the mentions and DMs, polled since it connected; 0 while it does not, or is off (twitter.push).")
+	descPush      = desc("paybytweet_push_connected", "1 while push (the X Activity API) brings the mentions and DMs, polled since it connected; 0 while it does not (polling covers them). Absent with push off.")
+	descPushEv    = desc("paybytweet_push_events_total", "Events X pushed (the X Activity API), by type (post.mention.create, post.reply.create, dm.received) and outcome: new (stored), duplicate (polling or an earlier delivery stored it first), ignored (not a message the bot acts on).", "type", "outcome")
+	descPushRe    = desc("paybytweet_push_reconnects_total", "Times the push stream connected again after it dropped.")
+	descPushBack  = desc("paybytweet_push_backfills_total", "Reconnects that asked X for the events missed (backfill_minutes); X may give less, or none.")
 	descPaused    = desc("paybytweet_charging_paused", "1 while an operator has paused all charging (paybytweet pause): confirmed orders wait, by design.")
 	descApprLate  = desc("paybytweet_approval_overdue_seconds", "How far past the expires the issuer gave the most overdue pending approval is; 0 when none is past it.")
 )
@@ -93,7 +97,7 @@ type dbCollector struct {
 func (c *dbCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descRead, descProcessed, descSent, descRefused, descWaiting, descOrders, descPending,
 		descPendAge, descFailed, descUnpaid, descAnswer, descBudget, descRate, descReady, descCreds, descIssuer,
-		descApprovals, descRiskRef, descApprAge, descApprLate, descPaused, descPush} {
+		descApprovals, descRiskRef, descApprAge, descApprLate, descPaused, descPush, descPushEv, descPushRe, descPushBack} {
 		ch <- d
 	}
 }
@@ -113,8 +117,11 @@ func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- gauge(descReady, bool01(ready))
 	ch <- gauge(descCreds, bool01(c.src.Credentials()))
 	if c.src.Push != nil {
-		_, healthy := c.src.Push()
-		ch <- gauge(descPush, bool01(healthy))
+		// Served only with push on, so that an alert on it never fires
+		// for a bot that polls by design.
+		if on, healthy := c.src.Push(); on {
+			ch <- gauge(descPush, bool01(healthy))
+		}
 	}
 	down, _ := c.m.IssuerReach.Down(time.Now())
 	ch <- gauge(descIssuer, down.Seconds())
@@ -192,6 +199,13 @@ func (c *dbCollector) figures(ch chan<- prometheus.Metric, f storage.Figures, no
 	for _, r := range labels(f.Counts["risk_refused"], refusingRules...) {
 		ch <- counter(descRiskRef, f.Counts["risk_refused"][r], r)
 	}
+	for _, l := range labels(f.Counts["push_events"]) {
+		if typ, outcome, ok := strings.Cut(l, "/"); ok {
+			ch <- counter(descPushEv, f.Counts["push_events"][l], typ, outcome)
+		}
+	}
+	ch <- counter(descPushRe, f.Counts["push"]["reconnect"])
+	ch <- counter(descPushBack, f.Counts["push"]["backfill"])
 	// Every state shows, at 0 when no order is in it, so that an alert on
 	// one has a series to read.
 	for _, s := range conversations.States {
