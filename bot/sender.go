@@ -521,6 +521,7 @@ const snowflakeEpoch = 1288834974657
 var outcomeKinds = map[string]bool{
 	string(messages.Receipt): true, string(messages.Declined): true, string(messages.ChargeFailed): true,
 	string(messages.ReceiptPointer): true, string(messages.Refunded): true, string(messages.DMUndeliverable): true,
+	string(messages.ApprovalPending): true, string(messages.NotApproved): true,
 }
 
 // unexpectedTries is how many times a message Twitter refuses with an
