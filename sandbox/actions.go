@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paybytweet/paybytweet/conversations"
 	"github.com/paybytweet/paybytweet/emulators/issuersandbox"
 	"github.com/paybytweet/paybytweet/emulators/twitteremu"
 	"github.com/paybytweet/paybytweet/money"
@@ -16,7 +17,8 @@ import (
 
 // What a person can do as a cardholder. The prompt and the web page both
 // call these, so both behave the same. Each posts to the Twitter emulator
-// exactly as a Twitter app would; the daemon finds the message by polling.
+// exactly as a Twitter app would; the daemon gets the message pushed (v2)
+// or finds it by polling (v1.1, or v2 while push is down).
 
 // tweet posts text as p. A tweet that does not mention the bot gets
 // "@Bot " in front, as the bot only reads its mentions and forgetting the
@@ -31,6 +33,9 @@ func (s *sandbox) tweet(p *person, text string) (t twitteremu.Tweet, added bool,
 		added = true
 	}
 	t, err = s.tw.PostTweet(p.ID, text, twitteremu.TweetOptions{})
+	if err == nil {
+		s.sent(false, t.ID)
+	}
 	return t, added, s.explain(p, err)
 }
 
@@ -51,6 +56,9 @@ func (s *sandbox) reply(p *person, text string) (twitteremu.Tweet, error) {
 
 func (s *sandbox) replyTo(p *person, tweetID int64, text string) (twitteremu.Tweet, error) {
 	t, err := s.tw.PostTweet(p.ID, text, twitteremu.TweetOptions{InReplyTo: tweetID})
+	if err == nil {
+		s.sent(false, t.ID)
+	}
 	return t, s.explain(p, err)
 }
 
@@ -60,7 +68,10 @@ func (s *sandbox) dm(p *person, text string) error {
 	if text == "" {
 		return errors.New("there is nothing to send")
 	}
-	_, err := s.tw.SendDM(p.ID, s.bot.ID, text)
+	e, err := s.tw.SendDM(p.ID, s.bot.ID, text)
+	if err == nil {
+		s.sent(true, e.ID)
+	}
 	return s.explain(p, err)
 }
 
@@ -130,30 +141,42 @@ func (s *sandbox) explain(p *person, err error) error {
 }
 
 // settle waits until the daemon has nothing left to do: every message
-// polled and processed, every charge settled, every reply sent. It
-// returns false when timeout passes first (a reply waiting for a retry,
-// say) or ctx ends.
+// read and processed, every charge settled, every reply sent. It returns
+// false when timeout passes first (a reply waiting for a retry, say) or
+// ctx ends.
 func (s *sandbox) settle(ctx context.Context, timeout time.Duration) bool {
 	return s.waitUntil(ctx, timeout, func() bool { return true })
 }
 
-// waitUntil polls the daemon until it is idle and done() holds, or until
-// timeout or ctx ends it; it reports whether done() held. Polling the bot
-// (PollNow) instead of waiting for its schedule is what makes the answer
-// show up as soon as it exists; the pause between rounds only spares the
-// CPU.
+// waitUntil waits until the daemon has every message the sandbox sent it,
+// is idle, and done() holds, or until timeout or ctx ends it; it reports
+// whether done() held. The pause between rounds only spares the CPU: the
+// answer shows up as soon as it exists.
+//
+// While push is healthy, the messages come by push within milliseconds,
+// and a message is had once it is in the bot's inbox. Otherwise (v1.1,
+// push down, or a message push has not brought within pushGrace) the bot
+// is made to poll at once (PollNow), instead of waiting for its schedule.
 func (s *sandbox) waitUntil(ctx context.Context, timeout time.Duration, done func() bool) bool {
 	deadline := time.Now().Add(timeout)
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		s.d.Bot.PollNow()
-		if quiet, err := s.d.Bot.Idle(ctx); err == nil && quiet {
-			// A poll after quiet that finds nothing new means settled;
-			// otherwise the new message is work for the next round.
-			s.d.Bot.PollNow()
-			if quiet, err = s.d.Bot.Idle(ctx); err == nil && quiet && done() {
-				return true
+		if s.pushBrings() {
+			if s.inInbox(ctx) {
+				if quiet, err := s.d.Bot.Idle(ctx); err == nil && quiet && done() {
+					return true
+				}
+			}
+		} else {
+			s.pollNow()
+			if quiet, err := s.d.Bot.Idle(ctx); err == nil && quiet {
+				// A poll after quiet that finds nothing new means settled;
+				// otherwise the new message is work for the next round.
+				s.pollNow()
+				if quiet, err = s.d.Bot.Idle(ctx); err == nil && quiet && done() {
+					return true
+				}
 			}
 		}
 		if time.Now().After(deadline) {
@@ -164,6 +187,98 @@ func (s *sandbox) waitUntil(ctx context.Context, timeout time.Duration, done fun
 			return false
 		case <-tick.C:
 		}
+	}
+}
+
+// owedMessage is a message the sandbox sent the bot: a tweet (the post's
+// id) or a DM (the DM event's id), and when.
+type owedMessage struct {
+	dm bool
+	id int64
+	at time.Time
+}
+
+// sent notes a message the sandbox sent the bot, until it is seen in the
+// bot's inbox (inInbox) or a poll starting after it has run (pollNow).
+func (s *sandbox) sent(dm bool, id int64) {
+	s.owedMu.Lock()
+	defer s.owedMu.Unlock()
+	s.owed = append(s.owed, owedMessage{dm: dm, id: id, at: time.Now()})
+}
+
+// pushOn reports whether the bot runs with push (on v2).
+func (s *sandbox) pushOn() bool {
+	on, _, _ := s.d.Bot.PushState()
+	return on
+}
+
+// pushBrings reports whether push brings the messages now: it is healthy,
+// and no message sent has been waiting for it longer than pushGrace.
+func (s *sandbox) pushBrings() bool {
+	if _, healthy, _ := s.d.Bot.PushState(); !healthy {
+		return false
+	}
+	late := time.Now().Add(-pushGrace)
+	s.owedMu.Lock()
+	defer s.owedMu.Unlock()
+	for _, m := range s.owed {
+		if m.at.Before(late) {
+			return false
+		}
+	}
+	return true
+}
+
+// inInbox reports whether every message sent is in the bot's inbox now,
+// and forgets those that are.
+func (s *sandbox) inInbox(ctx context.Context) bool {
+	s.owedMu.Lock()
+	n := len(s.owed)
+	s.owedMu.Unlock()
+	if n == 0 {
+		return true
+	}
+	msgs, err := s.d.DB.Inbox(ctx, "")
+	if err != nil {
+		return false
+	}
+	type key struct {
+		dm bool
+		id int64
+	}
+	have := make(map[key]bool, len(msgs))
+	for _, m := range msgs {
+		have[key{m.Channel == conversations.DM, m.Inbound.ID}] = true
+	}
+	s.owedMu.Lock()
+	defer s.owedMu.Unlock()
+	s.owed = slices.DeleteFunc(s.owed, func(m owedMessage) bool { return have[key{m.dm, m.id}] })
+	return len(s.owed) == 0
+}
+
+// pollNow has the bot poll mentions and DMs at once and waits for both
+// polls; what was sent before is then read, so no longer owed.
+func (s *sandbox) pollNow() {
+	start := time.Now()
+	s.polls.Add(1)
+	s.d.Bot.PollNow()
+	s.owedMu.Lock()
+	defer s.owedMu.Unlock()
+	s.owed = slices.DeleteFunc(s.owed, func(m owedMessage) bool { return m.at.Before(start) })
+}
+
+// waitForPush waits up to timeout for push to be healthy, when it is on,
+// so that what the person does first already goes by push.
+func (s *sandbox) waitForPush(timeout time.Duration) {
+	if !s.pushOn() {
+		return
+	}
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) && s.ctx.Err() == nil {
+		if _, healthy, _ := s.d.Bot.PushState(); healthy {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 

@@ -71,12 +71,20 @@ func (s *sandbox) writeAdminConfig() (string, error) {
 
 // setRunning puts into the file's tree what sandboxConfig changed: the
 // database (at db), the API and its address, the credentials, the polls,
-// the issuer, no health listener, and the offers' dates.
+// push (the emulator's stream on v2, off on v1.1), no OAuth 2.0, the
+// issuer, no health listener, and the offers' dates.
 func (s *sandbox) setRunning(root *yaml.Node, db string) {
 	c := s.cfg
 	if c.Twitter.API != fileAPI(root) {
 		// The file's budgets were for its own API (sandboxConfig).
 		deleteKey(root, "twitter.limits")
+	}
+	deleteKey(root, "twitter.push")
+	deleteKey(root, "twitter.oauth2")
+	if p := c.Twitter.Push; p.On() {
+		setKey(root, "twitter.push.mode", p.Mode)
+		setKey(root, "twitter.push.bearer_token", p.BearerToken)
+		setKey(root, "twitter.push.reconcile", p.Reconcile)
 	}
 	for _, kv := range [][2]string{
 		{"bot.screen_name", c.Bot.ScreenName},

@@ -28,12 +28,29 @@ func (s *sandbox) printIntro() {
 	b.WriteString(s.whoText())
 	b.WriteString("\nOffers:\n")
 	b.WriteString(s.offersText())
-	fmt.Fprintf(&b, "\nWeb page: %s  (open it in a browser)\n", s.webURL)
+	fmt.Fprintf(&b, "\n%s", s.readsText())
+	fmt.Fprintf(&b, "Web page: %s  (open it in a browser)\n", s.webURL)
 	if s.moved != "" {
 		fmt.Fprintf(&b, "          (%s, so the web page is at %s instead.)\n", s.moved, s.webURL)
 	}
 	s.filesText(&b)
 	s.out.print(b.String())
+}
+
+// readsText says how the bot gets the mentions and DMs: pushed on v2,
+// polled on v1.1.
+func (s *sandbox) readsText() string {
+	every := strings.TrimPrefix(s.cfg.Twitter.Poll.Mentions, "@")
+	if !s.pushOn() {
+		return fmt.Sprintf("Reads:    polls mentions and DMs %s, and after each command (v1.1 has no push)\n", every)
+	}
+	reconcile := strings.TrimPrefix(s.cfg.Twitter.Push.Reconcile, "@")
+	text := fmt.Sprintf("Push:     %s: the pretend X pushes mentions and DMs to the bot as they are sent;\n"+
+		"          it polls %s to reconcile, %s while push is down", s.cfg.Twitter.Push.Mode, reconcile, every)
+	if _, healthy, why := s.d.Bot.PushState(); !healthy {
+		text += fmt.Sprintf("\n          (push is not up yet: %s; the bot polls meanwhile)", why)
+	}
+	return text + "\n"
 }
 
 // configName is where the offers come from, as the intro says it.
@@ -77,7 +94,7 @@ func (s *sandbox) demoOffer() (config.Offer, error) {
 }
 
 // demo plays a whole purchase as alice, over the real path: her tweets go
-// to the emulator, the daemon polls them, asks the issuer, and answers.
+// to the emulator, the daemon reads them, asks the issuer, and answers.
 // It returns an error unless the issuer ends up with one approved purchase
 // for her, so that `paybytweet sandbox -once` is a smoke test.
 func (s *sandbox) demo() error {
@@ -101,7 +118,11 @@ func (s *sandbox) demo() error {
 		return fmt.Errorf("sandbox demo: %w", err)
 	}
 	s.tr.flush()
-	s.out.printf("   (the bot reads its mentions, finds %s's card at the issuer and holds one unit for her)\n", alice.ScreenName)
+	reads := "the bot reads its mentions, finds"
+	if s.pushOn() {
+		reads = "X pushes her tweet to the bot at once; the bot finds"
+	}
+	s.out.printf("   (%s %s's card at the issuer and holds one unit for her)\n", reads, alice.ScreenName)
 	var request message
 	answered := s.waitUntil(ctx, demoStepTimeout, func() bool {
 		for _, m := range s.messages() {

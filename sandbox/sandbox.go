@@ -4,9 +4,10 @@
 // machine with no credentials and no network.
 //
 // Everything goes through the real path: a cardholder's tweet is posted to
-// the emulator, the daemon polls it over HTTP with the real go-twitter
-// client, charges the card at the issuer sandbox over HTTP, and posts its
-// answer back to the emulator. The sandbox only plays the cardholders and
+// the emulator, the daemon reads it over HTTP with the real client (on v2
+// the emulator pushes it at once over X's Activity API stream; on v1.1
+// the daemon polls for it), charges the card at the issuer sandbox over
+// HTTP, and posts its answer back to the emulator. The sandbox only plays the cardholders and
 // shows what happened, in the terminal and on a small local web page.
 package sandbox
 
@@ -90,6 +91,15 @@ const (
 	demoStepTimeout = 30 * time.Second
 	commandTimeout  = 10 * time.Second
 	webTimeout      = 5 * time.Second
+	// pushStartTimeout bounds the wait at start for push to be healthy
+	// (connected, subscribed, and polled once), so that the demo and the
+	// first commands already go by push; past it the bot polls meanwhile.
+	pushStartTimeout = 10 * time.Second
+	// pushGrace is how long a message the sandbox sent may take to reach
+	// the bot's inbox by push before waitUntil polls for it instead: push
+	// says healthy, but a line lost with a dropped stream is found by a
+	// poll only.
+	pushGrace = 2 * time.Second
 )
 
 // sandbox is one running sandbox: the two emulators, the daemon, and the
@@ -118,6 +128,14 @@ type sandbox struct {
 
 	mu    sync.Mutex   // guards the people's enrollment fields
 	links atomic.Int64 // cards linked: part of the page's version, as linking sends no message
+
+	// owed are the messages the sandbox sent the bot that it has not seen
+	// in the bot's inbox yet (see waitUntil); guarded by owedMu.
+	owedMu sync.Mutex
+	owed   []owedMessage
+	// polls counts the polls the sandbox asked of the bot (PollNow):
+	// none while push brings the messages.
+	polls atomic.Int64
 
 	cleanups []func()
 }
@@ -212,6 +230,7 @@ func start(ctx context.Context, opt Options) (_ *sandbox, err error) {
 	}
 	s.d = d
 	s.cleanups = append(s.cleanups, func() { d.Close() })
+	s.waitForPush(pushStartTimeout)
 	s.tr = newTranscript(s)
 	s.serveWeb(ln)
 	return s, nil
@@ -270,8 +289,14 @@ const (
 	sandboxConsumerSecret = "sandbox-consumer-secret"
 	sandboxAccessToken    = "sandbox-access-token"
 	sandboxAccessSecret   = "sandbox-access-secret"
+	sandboxBearerToken    = "sandbox-bearer-token"
 	sandboxIssuerKey      = issuersandbox.DefaultAPIKey
 )
+
+// sandboxReconcile is how often the bot polls on v2 while push is
+// healthy: the safety net only, as push brings every message at once;
+// twitter.poll (every second) applies while push is down.
+const sandboxReconcile = "@every 30s"
 
 // sandboxEnv resolves the example file's ${NAME}. Names it does not know
 // get a harmless placeholder rather than an error, so that an example file
@@ -286,6 +311,8 @@ func sandboxEnv(name string) (string, bool) {
 		return sandboxAccessToken, true
 	case "TWITTER_ACCESS_SECRET":
 		return sandboxAccessSecret, true
+	case "TWITTER_BEARER_TOKEN":
+		return sandboxBearerToken, true
 	case "ISSUER_API_KEY":
 		return sandboxIssuerKey, true
 	}
@@ -299,9 +326,10 @@ func (s *sandbox) startEmulators() error {
 		Bot:         s.bot,
 		ConsumerKey: sandboxConsumerKey, ConsumerSecret: sandboxConsumerSecret,
 		AccessToken: sandboxAccessToken, AccessSecret: sandboxAccessSecret,
-		// The sandbox polls every second and after every command; Twitter's
-		// 15-minute budgets (15 DM lists!) would run out within a minute
-		// and make the bot look broken.
+		// On v1.1 (and on v2 while push is down) the sandbox polls every
+		// second and after every command; Twitter's 15-minute budgets (15
+		// DM lists!) would run out within a minute and make the bot look
+		// broken.
 		RateLimits: map[string]int{
 			"statuses/mentions_timeline":  1 << 30,
 			"statuses/user_timeline":      1 << 30,
@@ -314,6 +342,9 @@ func (s *sandbox) startEmulators() error {
 			"2/users/:id/tweets":          1 << 30,
 			"2/dm_events":                 1 << 30,
 		},
+		// On v2 the bot takes the Activity API's stream with the
+		// sandbox's own bearer token.
+		Push: twitteremu.PushOptions{BearerToken: sandboxBearerToken},
 	})
 	// A purchase that waits for its cardholder's approval waits for the
 	// person playing them, who is asked on the page and at the prompt.
@@ -354,8 +385,11 @@ const demoApprovalOver = 100_00
 
 // sandboxConfig points the parsed example configuration at the sandbox:
 // the emulators' addresses and credentials, the database in Dir, polls
-// every second, the enrollment link at the web page, no health endpoint
-// (it would take a port the person did not ask for).
+// every second, on v2 push over the emulator's Activity API stream (the
+// polls then only reconcile, every 30 s, while push is healthy), no
+// OAuth 2.0 (its token endpoint would be X's), the enrollment link at the
+// web page, no health endpoint (it would take a port the person did not
+// ask for).
 //
 // The example's offers are opened now, as its dates are for a real
 // campaign and a person trying the sandbox next year must still be able
@@ -377,6 +411,14 @@ func (s *sandbox) sandboxConfig(now time.Time) {
 	c.Twitter.ConsumerKey, c.Twitter.ConsumerSecret = sandboxConsumerKey, sandboxConsumerSecret
 	c.Twitter.AccessToken, c.Twitter.AccessSecret = sandboxAccessToken, sandboxAccessSecret
 	c.Twitter.Poll.Mentions, c.Twitter.Poll.DirectMessages = "@every 1s", "@every 1s"
+	// Push is X's on v2 only. A file's own push section (a webhook at its
+	// public address, its bearer token) gives way to the emulator's
+	// stream, which needs no address.
+	c.Twitter.Push = config.Push{Mode: config.PushOff}
+	if c.Twitter.API == config.APIv2 {
+		c.Twitter.Push = config.Push{Mode: config.PushStream, BearerToken: sandboxBearerToken, Reconcile: sandboxReconcile}
+	}
+	c.Twitter.OAuth2 = nil
 	c.Issuer.URL, c.Issuer.APIKey = s.iss.URL(), sandboxIssuerKey
 	c.Issuer.EnrollURL = s.webURL + "/link-card"
 	c.Health.Listen = ""

@@ -77,6 +77,11 @@ func testDemoBuysOnce(t *testing.T, api string) {
 	if n := len(s.tw.Requests()); n == 0 || (api == config.APIv2) != (v2 == n) || (api == config.APIv1) != (v2 == 0) {
 		t.Errorf("on %s, %d of the bot's %d requests went to v2", api, v2, n)
 	}
+	// On v2 the emulator pushed alice's tweets to the bot, which says so
+	// at start.
+	if pushed := len(s.tw.PushEvents()); (api == config.APIv2) != (pushed > 0 && strings.Contains(out, "Push:     stream")) {
+		t.Errorf("on %s, %d events pushed; output:\n%s", api, pushed, out)
+	}
 	ps := s.iss.Purchases()
 	if len(ps) != 1 {
 		t.Fatalf("the issuer has %d purchases, want exactly one: %+v\noutput:\n%s", len(ps), ps, out)
@@ -147,9 +152,24 @@ offers:
 }
 
 // TestAPIFromTheFile: without -api the sandbox speaks the API the file
-// names, at that API's address of the emulator.
+// names, at that API's address of the emulator; the file's push (a
+// webhook at its public address) and OAuth 2.0 (X's token endpoint) give
+// way to the emulator's stream, in the file left for the admin commands
+// too.
 func TestAPIFromTheFile(t *testing.T) {
-	yaml := strings.Replace(string(minimalYAML("public", 5)), "  api_url: https://api.twitter.com/1.1/\n", "  api: v2\n  api_url: https://api.x.com/2/\n", 1)
+	yaml := strings.Replace(string(minimalYAML("public", 5)), "  api_url: https://api.twitter.com/1.1/\n", `  api: v2
+  api_url: https://api.x.com/2/
+  push:
+    mode: webhook
+    bearer_token: ${TWITTER_BEARER_TOKEN}
+    webhook:
+      listen: 127.0.0.1:8443
+      path: /x/webhook
+      url: https://bot.issuer.example/x/webhook
+  oauth2:
+    client_id: abc
+    client_secret: ${TWITTER_CLIENT_SECRET}
+`, 1)
 	out := &syncBuffer{}
 	var s *sandbox
 	err := Run(context.Background(), Options{ConfigYAML: []byte(yaml), Listen: "127.0.0.1:0", Stdout: out, Demo: true, Once: true,
@@ -159,6 +179,12 @@ func TestAPIFromTheFile(t *testing.T) {
 	}
 	if s.cfg.Twitter.API != config.APIv2 || s.cfg.Twitter.APIURL != s.tw.URLv2() {
 		t.Errorf("the sandbox runs %s at %s; want v2 at %s", s.cfg.Twitter.API, s.cfg.Twitter.APIURL, s.tw.URLv2())
+	}
+	if p := s.cfg.Twitter.Push; p.Mode != config.PushStream || s.cfg.Twitter.OAuth2 != nil || len(s.tw.Subscriptions()) != 3 {
+		t.Errorf("push %v, OAuth 2.0 %v, %d subscriptions; want the emulator's stream", p, s.cfg.Twitter.OAuth2, len(s.tw.Subscriptions()))
+	}
+	if s.adminConfigErr != nil {
+		t.Errorf("no configuration for the admin commands: %v", s.adminConfigErr)
 	}
 	saysAPIFirst(t, out.String(), config.APIv2)
 }
@@ -186,7 +212,7 @@ func TestAdminConfigIsTheRunningOne(t *testing.T) {
 	want := s.cfg
 	if got.Storage.Path != filepath.Join(dir, "sandbox.db") || got.Twitter.API != config.APIv2 || got.Twitter.APIURL != want.Twitter.APIURL ||
 		got.Twitter.ConsumerKey != sandboxConsumerKey || got.Issuer.APIKey != sandboxIssuerKey || got.Issuer.URL != want.Issuer.URL ||
-		got.Twitter.Limits != config.APILimits(config.APIv2) || got.Health.Listen != "" {
+		got.Twitter.Limits != config.APILimits(config.APIv2) || got.Health.Listen != "" || got.Twitter.Push != want.Twitter.Push {
 		t.Errorf("the file's configuration:\n%+v\nwant the running one:\n%+v", got, want)
 	}
 	sameDates(t, got.Offers, want.Offers)
@@ -307,7 +333,15 @@ func exampleConfig(t *testing.T) *config.Config {
 	return cfg
 }
 
+// TestPromptCommands runs the prompt's commands on each API: on v2 push
+// brings the messages, on v1.1 the polls.
 func TestPromptCommands(t *testing.T) {
+	for _, api := range []string{config.APIv1, config.APIv2} {
+		t.Run(api, func(t *testing.T) { testPromptCommands(t, api) })
+	}
+}
+
+func testPromptCommands(t *testing.T, api string) {
 	cfg := exampleConfig(t)
 	bot := "@" + cfg.Bot.ScreenName
 	first, last := cfg.Offers[0], cfg.Offers[len(cfg.Offers)-1]
@@ -325,7 +359,7 @@ func TestPromptCommands(t *testing.T) {
 		"quit",
 		"bob: never read after quit",
 	}, "\n")
-	out, s := runOnce(t, Options{Stdin: strings.NewReader(script)})
+	out, s := runOnce(t, Options{Stdin: strings.NewReader(script), API: api})
 	for _, want := range []string{
 		"@bob: " + bot + " #" + first.BuyHashtag + "\n",
 		"(added " + bot,
@@ -437,8 +471,16 @@ func post(t *testing.T, u string, form url.Values) string {
 	return string(body)
 }
 
+// TestWebPage drives the page on each API: each form comes back with the
+// bot's answer.
 func TestWebPage(t *testing.T) {
-	s, out := startServing(t)
+	for _, api := range []string{config.APIv1, config.APIv2} {
+		t.Run(api, func(t *testing.T) { testWebPage(t, api) })
+	}
+}
+
+func testWebPage(t *testing.T, api string) {
+	s, out := startServingWith(t, Options{API: api})
 	bob := s.people[1]
 	page := get(t, s.webURL+"/")
 	for _, want := range []string{"paybytweet sandbox", "@bob", "Timeline", "Issuer purchases", "Direct messages", `action="/send"`} {
@@ -639,6 +681,14 @@ func TestSandboxConfig(t *testing.T) {
 	if c.Storage.Path != "/tmp/x/sandbox.db" || c.Twitter.Poll.Mentions != "@every 1s" || c.Twitter.Poll.DirectMessages != "@every 1s" ||
 		c.Health.Listen != "" || c.Issuer.EnrollURL != "http://127.0.0.1:1/link-card" {
 		t.Errorf("overrides not applied: %+v", c)
+	}
+	if c.Twitter.Push.On() {
+		t.Errorf("push on v1.1: %v", c.Twitter.Push)
+	}
+	s.opt.API = config.APIv2
+	s.sandboxConfig(now)
+	if p := s.cfg.Twitter.Push; p.Mode != config.PushStream || p.BearerToken != sandboxBearerToken || p.Reconcile != sandboxReconcile || s.cfg.Twitter.OAuth2 != nil {
+		t.Errorf("push on v2: %v, OAuth 2.0 %v; want the emulator's stream, reconciled %s, and no OAuth 2.0", p, s.cfg.Twitter.OAuth2, sandboxReconcile)
 	}
 	byID := map[string]config.Offer{}
 	for _, o := range c.Offers {
