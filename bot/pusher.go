@@ -145,7 +145,6 @@ func (p *pusher) onState(ctx context.Context) func(push.State) {
 			if s.Backfill > 0 {
 				p.count(ctx, "push", "backfill")
 			}
-			p.log.Info("push stream connected", "reconnect", s.Reconnect, "backfill_minutes", s.Backfill)
 			go p.pollThenHealthy(gen)
 		case push.StateDisconnected:
 			p.conn.Store(0)
