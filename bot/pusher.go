@@ -55,9 +55,8 @@ type pusherDeps struct {
 // pushStore is what the pusher needs of storage; *storage.DB is the real
 // one.
 type pushStore interface {
-	SavePushed(ctx context.Context, eventType string, msgs []conversations.Inbound) (int, error)
+	SavePushed(ctx context.Context, events []storage.Pushed) (int, error)
 	CountPush(ctx context.Context, name, label string) error
-	RecordUsage(ctx context.Context, kind string, at time.Time, ids ...int64) error
 	Account(ctx context.Context, userID int64) (storage.Account, bool, error)
 }
 
@@ -83,10 +82,15 @@ func (p *pusher) Run(ctx context.Context) {
 		if !p.ensure(ctx, me, "") {
 			return
 		}
+		events, stored := make(chan storage.Pushed, maxPushBatch), make(chan struct{})
+		storing, stopStoring := context.WithCancel(ctx)
+		go p.storeQueued(storing, events, stored)
 		stream := p.client.NewStream(push.StreamOptions{Decoder: dec, OnState: p.onState(ctx)})
-		if err := stream.Run(ctx, p.handle(ctx)); err != nil && ctx.Err() == nil {
+		if err := stream.Run(ctx, p.queue(ctx, events)); err != nil && ctx.Err() == nil {
 			p.log.Error("push stream stopped", "err", err)
 		}
+		stopStoring()
+		<-stored
 	}
 	p.health.set(false, "stopped", p.now())
 }
@@ -254,42 +258,92 @@ func (p *pusher) webhookValid(ctx context.Context, id string) bool {
 }
 
 // handle stores what one event brings, as polling would have: the same
-// messages, filtered alike. It only stores: the stream and the
-// webhook's 200 wait for it.
+// messages, filtered alike. It only stores: the webhook's 200 waits for
+// it.
 func (p *pusher) handle(ctx context.Context) func(push.Event) {
 	return func(ev push.Event) {
-		var msgs []conversations.Inbound
-		usage := twitterapi.UsagePushPost
-		switch ev.Kind {
-		case push.KindTweet:
-			if in, ok := p.tweet(ctx, ev.Tweet); ok {
-				msgs = append(msgs, in)
+		if pe, ok := p.pushed(ctx, ev); ok {
+			p.save(ctx, []storage.Pushed{pe})
+		}
+	}
+}
+
+// queue hands the stream's events to storeQueued, which stores whatever
+// has arrived meanwhile in one commit: a burst of buyers is not stored
+// one commit at a time. An event lost to a crash before its commit is
+// read again by the poll at the next start.
+func (p *pusher) queue(ctx context.Context, events chan<- storage.Pushed) func(push.Event) {
+	return func(ev push.Event) {
+		if pe, ok := p.pushed(ctx, ev); ok {
+			select {
+			case events <- pe:
+			case <-ctx.Done():
 			}
-		case push.KindDM:
-			usage = twitterapi.UsagePushDM
-			msgs = p.dms(ev.DMs)
-		default:
+		}
+	}
+}
+
+// storeQueued stores the queued events until ctx ends, then what is
+// left; done is closed when it returns.
+func (p *pusher) storeQueued(ctx context.Context, events <-chan storage.Pushed, done chan<- struct{}) {
+	defer close(done)
+	for {
+		var batch []storage.Pushed
+		select {
+		case pe := <-events:
+			batch = append(batch, pe)
+		case <-ctx.Done():
+		}
+	drain:
+		for len(batch) < maxPushBatch {
+			select {
+			case pe := <-events:
+				batch = append(batch, pe)
+			default:
+				break drain
+			}
+		}
+		if len(batch) > 0 {
+			p.save(context.WithoutCancel(ctx), batch)
+		}
+		if ctx.Err() != nil && len(batch) == 0 {
 			return
 		}
-		ids := ev.MessageIDs()
-		if err := p.store.RecordUsage(ctx, string(usage), p.now(), ids...); err != nil {
-			p.log.Warn("count API usage", "usage", usage, "err", err)
+	}
+}
+
+// maxPushBatch bounds the events stored in one commit.
+const maxPushBatch = 500
+
+// pushed is what event ev brings to store; false for an event that
+// brings nothing to keep (an operational message).
+func (p *pusher) pushed(ctx context.Context, ev push.Event) (storage.Pushed, bool) {
+	pe := storage.Pushed{Type: ev.Type, Usage: string(twitterapi.UsagePushPost), IDs: ev.MessageIDs(), At: p.now()}
+	switch ev.Kind {
+	case push.KindTweet:
+		if in, ok := p.tweet(ctx, ev.Tweet); ok {
+			pe.Msgs = append(pe.Msgs, in)
 		}
-		if len(msgs) == 0 {
-			p.log.Debug("pushed event ignored", "type", ev.Type, "ids", ids)
-			p.count(ctx, "push_events", ev.Type+"/"+storage.PushIgnored)
-			return
-		}
-		added, err := p.store.SavePushed(ctx, ev.Type, msgs)
-		if err != nil {
-			// Lost to the database: polling reads it again.
-			p.log.Error("could not store a pushed event; polling reads it again", "type", ev.Type, "err", err)
-			return
-		}
-		p.log.Debug("pushed event stored", "type", ev.Type, "ids", ids, "new", added)
-		if added > 0 {
-			p.wakeProcessor()
-		}
+	case push.KindDM:
+		pe.Usage = string(twitterapi.UsagePushDM)
+		pe.Msgs = p.dms(ev.DMs)
+	default:
+		return pe, false
+	}
+	return pe, true
+}
+
+// save stores events, and wakes the processor for what is new.
+func (p *pusher) save(ctx context.Context, events []storage.Pushed) {
+	added, err := p.store.SavePushed(ctx, events)
+	if err != nil {
+		// Lost to the database: polling reads them again.
+		p.log.Error("could not store pushed events; polling reads them again", "events", len(events), "err", err)
+		return
+	}
+	p.log.Debug("pushed events stored", "events", len(events), "new", added)
+	if added > 0 {
+		p.wakeProcessor()
 	}
 }
 

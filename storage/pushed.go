@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/paybytweet/paybytweet/conversations"
 )
@@ -15,31 +16,62 @@ const (
 	PushIgnored   = "ignored"   // not a message the bot acts on (its own, another account's, ...)
 )
 
-// SavePushed stores messages X pushed (the X Activity API), through the
-// same dedupe as polling: a message already in the inbox, however it came,
-// is left alone. Each is counted under eventType with its outcome. It
-// returns how many were new.
-func (db *DB) SavePushed(ctx context.Context, eventType string, msgs []conversations.Inbound) (int, error) {
+// Pushed is one event X pushed, as the bot keeps it: the messages it
+// brings (none when it is not one the bot acts on), and the resources
+// it is billed for.
+type Pushed struct {
+	Type  string // its event_type
+	Msgs  []conversations.Inbound
+	Usage string  // the usage kind it is billed as
+	IDs   []int64 // the resources billed
+	At    time.Time
+}
+
+// SavePushed stores events X pushed (the X Activity API) in one commit:
+// their messages through the same dedupe as polling (a message already
+// in the inbox, however it came, is left alone), each counted under its
+// event type as new, duplicate or ignored, and their usage. It returns
+// how many messages were new.
+func (db *DB) SavePushed(ctx context.Context, events []Pushed) (int, error) {
 	added := 0
 	err := db.update(ctx, func(tx *Tx) error {
-		for _, m := range msgs {
-			n, err := tx.insertInbox(m)
+		added = 0
+		for _, ev := range events {
+			n, err := tx.savePushed(ev)
 			if err != nil {
 				return err
 			}
-			outcome := PushDuplicate
-			if n {
-				added++
-				outcome = PushNew
-			}
-			if err := tx.countMetric("push_events", eventType+"/"+outcome); err != nil {
-				return err
-			}
+			added += n
 		}
 		return nil
 	})
 	if err != nil {
 		return 0, fmt.Errorf("save pushed: %w", err)
+	}
+	return added, nil
+}
+
+func (tx *Tx) savePushed(ev Pushed) (int, error) {
+	if err := tx.recordUsage(ev.Usage, ev.At, ev.IDs...); err != nil {
+		return 0, err
+	}
+	if len(ev.Msgs) == 0 {
+		return 0, tx.countMetric("push_events", ev.Type+"/"+PushIgnored)
+	}
+	added := 0
+	for _, m := range ev.Msgs {
+		n, err := tx.insertInbox(m)
+		if err != nil {
+			return 0, err
+		}
+		outcome := PushDuplicate
+		if n {
+			added++
+			outcome = PushNew
+		}
+		if err := tx.countMetric("push_events", ev.Type+"/"+outcome); err != nil {
+			return 0, err
+		}
 	}
 	return added, nil
 }

@@ -13,16 +13,16 @@ import (
 func TestPushedAndPolledAreOneMessage(t *testing.T) {
 	db, ctx := openTest(t), context.Background()
 	first, second := mention(100, 1, "BuyGiftCard"), mention(101, 2, "BuyGiftCard")
-	if n, err := db.SavePushed(ctx, "post.mention.create", []conversations.Inbound{first}); err != nil || n != 1 {
+	if n, err := db.SavePushed(ctx, []Pushed{{Type: "post.mention.create", Msgs: []conversations.Inbound{first}}}); err != nil || n != 1 {
 		t.Fatalf("first push: %d new, %v", n, err)
 	}
-	if n, err := db.SavePushed(ctx, "post.mention.create", []conversations.Inbound{first}); err != nil || n != 0 {
+	if n, err := db.SavePushed(ctx, []Pushed{{Type: "post.mention.create", Msgs: []conversations.Inbound{first}}}); err != nil || n != 0 {
 		t.Fatalf("the same event again: %d new, %v", n, err)
 	}
 	if n, err := db.SavePage(ctx, []conversations.Inbound{first, second}, "mentions", 0); err != nil || n != 1 {
 		t.Fatalf("polled after the push: %d new, %v; want only the message push did not bring", n, err)
 	}
-	if n, err := db.SavePushed(ctx, "post.mention.create", []conversations.Inbound{second}); err != nil || n != 0 {
+	if n, err := db.SavePushed(ctx, []Pushed{{Type: "post.mention.create", Msgs: []conversations.Inbound{second}}}); err != nil || n != 0 {
 		t.Fatalf("pushed after the poll: %d new, %v", n, err)
 	}
 	if n, _ := db.PendingInbox(ctx); n != 2 {

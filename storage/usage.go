@@ -12,15 +12,7 @@ func (db *DB) RecordUsage(ctx context.Context, kind string, now time.Time, ids .
 	if len(ids) == 0 {
 		return nil
 	}
-	day := now.UTC().Format(time.DateOnly)
-	err := db.update(ctx, func(tx *Tx) error {
-		for _, id := range ids {
-			if _, err := tx.tx.Exec(`INSERT OR IGNORE INTO api_usage (day, kind, resource_id) VALUES (?, ?, ?)`, day, kind, id); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	err := db.update(ctx, func(tx *Tx) error { return tx.recordUsage(kind, now, ids...) })
 	if err != nil {
 		return fmt.Errorf("record usage: %w", err)
 	}
@@ -98,4 +90,15 @@ func (db *DB) Usage(ctx context.Context) ([]UsageCount, []PaidCount, error) {
 		return nil, nil, fmt.Errorf("usage: %w", err)
 	}
 	return counts, paid, nil
+}
+
+// recordUsage is RecordUsage in tx.
+func (tx *Tx) recordUsage(kind string, now time.Time, ids ...int64) error {
+	day := now.UTC().Format(time.DateOnly)
+	for _, id := range ids {
+		if _, err := tx.tx.Exec(`INSERT OR IGNORE INTO api_usage (day, kind, resource_id) VALUES (?, ?, ?)`, day, kind, id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
