@@ -8,6 +8,7 @@ package e2e
 // what the cardholders saw and what the issuer did.
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -24,8 +25,10 @@ import (
 	"time"
 
 	"github.com/paybytweet/paybytweet/bot"
+	"github.com/paybytweet/paybytweet/config"
 	"github.com/paybytweet/paybytweet/crashpoint"
 	"github.com/paybytweet/paybytweet/daemon"
+	"github.com/paybytweet/paybytweet/emulators/twitteremu"
 	"github.com/paybytweet/paybytweet/storage"
 )
 
@@ -67,6 +70,13 @@ type childSpec struct {
 	// risk.decline_hold and risk.approvals_per_day (else their defaults).
 	DeclineHold     time.Duration
 	ApprovalsPerDay int
+	// Push, when set, is twitter.push.mode (config.PushStream or
+	// config.PushWebhook; v2 only), with the emulator's bearer token;
+	// PushReconcile is push.reconcile (default "@every 1m"); WebhookPort
+	// is the port of 127.0.0.1 the webhook is served on (webhookPath).
+	Push          string
+	PushReconcile string
+	WebhookPort   int
 }
 
 // childStatus is what the child writes to StatusFile: Idle is true when a
@@ -113,6 +123,12 @@ func runChild(specPath string) int {
 	}
 	if spec.ApprovalsPerDay > 0 {
 		cfg.Risk.ApprovalsPerDay = spec.ApprovalsPerDay
+	}
+	if spec.Push != "" {
+		cfg.Twitter.Push = config.Push{Mode: spec.Push, BearerToken: twitteremu.DefaultPushBearerToken, Reconcile: cmp.Or(spec.PushReconcile, "@every 1m")}
+		if spec.Push == config.PushWebhook {
+			cfg.Twitter.Push.Webhook = webhookConfig(spec.WebhookPort)
+		}
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
