@@ -96,6 +96,11 @@ type Options struct {
 	// Push, when set, brings the mentions and DMs X pushes (twitter.push,
 	// v2): the stream or the webhook, as the configuration says.
 	Push *push.Client
+	// PushDeadAfter is how long the push stream may stay silent before it
+	// counts as dead (X sends a keep-alive every 20 s); default 60s.
+	// WebhookCheck is how often X is asked whether the webhook is valid;
+	// default 1m.
+	PushDeadAfter, WebhookCheck time.Duration
 	// MessageAttempts is how many times a message whose processing fails
 	// is tried, with a growing backoff, before it is set aside as failed
 	// for an admin (paybytweet inbox); default 5.
@@ -191,6 +196,9 @@ func New(opt Options) *Bot {
 	}
 	if opt.MessageAttempts <= 0 {
 		opt.MessageAttempts = 5
+	}
+	if opt.WebhookCheck <= 0 {
+		opt.WebhookCheck = time.Minute
 	}
 	b := &Bot{
 		opt: opt, db: opt.DB, iss: opt.Issuer, now: opt.Now, log: opt.Logger,
@@ -288,7 +296,7 @@ func newPusher(b *Bot) *pusher {
 	cfg := b.opt.Config
 	return newPusherOf(pusherDeps{client: b.opt.Push, push: cfg.Twitter.Push, consumerSecret: cfg.Twitter.ConsumerSecret,
 		store: b.db, health: b.push, users: b.tw.User, pollNow: b.PollNow, wakeProcessor: func() { poke(b.wakeProcessor) },
-		now: b.now, log: b.log, maxAge: b.opt.MaxAge,
+		now: b.now, log: b.log, maxAge: b.opt.MaxAge, deadAfter: b.opt.PushDeadAfter, webhookCheck: b.opt.WebhookCheck,
 		me: func() (twitterapi.User, bool) {
 			id := b.botID.Load()
 			return twitterapi.User{ID: id, ScreenName: b.settings().cfg.Bot.ScreenName}, id != 0 && b.verified.Load()

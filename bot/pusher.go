@@ -50,6 +50,10 @@ type pusherDeps struct {
 	now           func() time.Time
 	log           *slog.Logger
 	maxAge        time.Duration
+	// deadAfter is how long without a byte means the stream is dead
+	// (Options.PushDeadAfter); webhookCheck how often X is asked whether
+	// the webhook is valid (Options.WebhookCheck).
+	deadAfter, webhookCheck time.Duration
 }
 
 // pushStore is what the pusher needs of storage; *storage.DB is the real
@@ -57,6 +61,8 @@ type pusherDeps struct {
 type pushStore interface {
 	SavePushed(ctx context.Context, events []storage.Pushed) (int, error)
 	CountPush(ctx context.Context, name, label string) error
+	Cursor(ctx context.Context, name string, v any) error
+	SetCursor(ctx context.Context, name string, cursor any) error
 	Account(ctx context.Context, userID int64) (storage.Account, bool, error)
 }
 
@@ -85,7 +91,7 @@ func (p *pusher) Run(ctx context.Context) {
 		events, stored := make(chan storage.Pushed, maxPushBatch), make(chan struct{})
 		storing, stopStoring := context.WithCancel(ctx)
 		go p.storeQueued(storing, events, stored)
-		stream := p.client.NewStream(push.StreamOptions{Decoder: dec, OnState: p.onState(ctx)})
+		stream := p.client.NewStream(push.StreamOptions{Decoder: dec, OnState: p.onState(ctx), DeadAfter: p.deadAfter})
 		if err := stream.Run(ctx, p.queue(ctx, events)); err != nil && ctx.Err() == nil {
 			p.log.Error("push stream stopped", "err", err)
 		}
@@ -195,66 +201,87 @@ func (p *pusher) runWebhook(ctx context.Context, me twitterapi.User, dec push.De
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	defer srv.Close()
-	var info push.WebhookInfo
-	for n := 1; ; n++ {
-		if info, err = p.client.Register(ctx, w.URL); err == nil {
-			break
-		}
-		if errors.Is(err, push.ErrRefused) {
-			p.log.Error("ALERT: X refuses the push webhook; polling at twitter.poll", "alert", "push_unavailable", "err", err)
-			p.health.set(false, "X refused the webhook", p.now())
-			return
-		}
-		if !sleepCtx(ctx, backoff.Wait(n)) {
-			return
-		}
-	}
-	if !p.ensure(ctx, me, info.ID) {
+	id, ok := p.register(ctx, me)
+	if !ok {
 		return
 	}
-	since := p.now().Add(-push.ReplayWindow)
 	for ctx.Err() == nil {
-		if p.webhookValid(ctx, info.ID) {
-			if _, healthy, _, _ := p.health.state(); !healthy {
-				// What X sent while the bot was down or the webhook
-				// invalid: replayed, and read by a poll at once.
-				if r, err := p.client.Replay(ctx, info.ID, since, time.Time{}); err != nil {
-					p.log.Warn("push replay not asked; the poll covers the gap", "err", err)
-				} else if r.Clamped {
-					p.log.Warn("push replay covers the last 24 hours only; the poll covers the rest")
-				}
-				p.pollNow()
-				p.health.set(true, "", p.now())
+		switch valid, err := p.webhookValid(ctx, id); {
+		case errors.Is(err, push.ErrNoWebhook):
+			// Deleted at X: registered again, with its subscriptions.
+			p.health.set(false, "the webhook is gone at X", p.now())
+			if id, ok = p.register(ctx, me); !ok {
+				return
 			}
-			since = p.now()
+			continue
+		case err != nil:
+			p.log.Warn("could not ask X whether the webhook is valid", "err", err)
+			p.health.set(false, "X cannot say whether the webhook is valid", p.now())
+		case valid:
+			p.caughtUp(ctx, id)
 		}
-		if !sleepCtx(ctx, webhookCheck) {
+		if !sleepCtx(ctx, p.webhookCheck) {
 			return
 		}
 	}
 }
 
-// webhookCheck is how often the pusher asks X whether the webhook is
-// valid.
-const webhookCheck = time.Minute
-
-// webhookValid asks X whether the webhook passes its CRC, and has X
-// check it again when it does not.
-func (p *pusher) webhookValid(ctx context.Context, id string) bool {
-	ok, err := p.client.Valid(ctx, id)
-	if err != nil {
-		p.log.Warn("could not ask X whether the webhook is valid", "err", err)
-		return false
+// register registers the webhook's url (reusing one X has) and makes sure
+// of the subscriptions pointing at it; false when X refused them or ctx
+// ended.
+func (p *pusher) register(ctx context.Context, me twitterapi.User) (string, bool) {
+	for n := 1; ; n++ {
+		info, err := p.client.Register(ctx, p.push.Webhook.URL)
+		if err == nil {
+			return info.ID, p.ensure(ctx, me, info.ID)
+		}
+		if errors.Is(err, push.ErrRefused) {
+			p.log.Error("ALERT: X refuses the push webhook; polling at twitter.poll", "alert", "push_unavailable", "err", err)
+			p.health.set(false, "X refused the webhook", p.now())
+			return "", false
+		}
+		if !sleepCtx(ctx, backoff.Wait(n)) {
+			return "", false
+		}
 	}
-	if ok {
-		return true
+}
+
+// caughtUp runs once the webhook is valid: when push was not healthy,
+// it asks X to replay what it sent since push last was (none at a first
+// start: nothing was missed), polls at once, and counts push healthy;
+// while it is, it records that moment, from which a later replay starts.
+func (p *pusher) caughtUp(ctx context.Context, id string) {
+	if _, healthy, _, _ := p.health.state(); !healthy {
+		var since time.Time
+		if err := p.store.Cursor(ctx, cursorPushHealthy, &since); err == nil && !since.IsZero() {
+			if r, err := p.client.Replay(ctx, id, since, time.Time{}); err != nil {
+				p.log.Warn("push replay not asked; the poll covers the gap", "err", err)
+			} else if r.Clamped {
+				p.log.Warn("push replay covers the last 24 hours only; the poll covers the rest")
+			}
+		}
+		p.pollNow()
+		p.health.set(true, "", p.now())
+	}
+	if err := p.store.SetCursor(ctx, cursorPushHealthy, p.now()); err != nil {
+		p.log.Warn("could not record when push was last healthy", "err", err)
+	}
+}
+
+// cursorPushHealthy names, among the cursors, when the webhook was last
+// known to bring everything: a replay after a gap starts there.
+const cursorPushHealthy = "push_healthy"
+
+// webhookValid asks X whether the webhook passes its CRC, and when it
+// does not, has X check it again and says what X then answered.
+func (p *pusher) webhookValid(ctx context.Context, id string) (bool, error) {
+	ok, err := p.client.Valid(ctx, id)
+	if err != nil || ok {
+		return ok, err
 	}
 	p.log.Error("ALERT: X says the push webhook is invalid; polling at twitter.poll until it passes the CRC again", "alert", "webhook_invalid")
 	p.health.set(false, "the webhook is invalid", p.now())
-	if _, err := p.client.Recheck(ctx, id); err != nil {
-		p.log.Warn("could not have X check the webhook again", "err", err)
-	}
-	return false
+	return p.client.Recheck(ctx, id)
 }
 
 // handle stores what one event brings, as polling would have: the same

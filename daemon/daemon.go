@@ -60,7 +60,7 @@ func newTwitter(cfg *config.Config, src *xauth.Source, now func() time.Time, log
 // turns push on (v2 only), else nil. Subscriptions are made in the bot
 // account's name: with its OAuth 2.0 token where there is one (X's pages
 // say private events need it), else OAuth 1.0a.
-func newPush(cfg *config.Config, src *xauth.Source, logger *slog.Logger) (*push.Client, error) {
+func newPush(cfg *config.Config, src *xauth.Source, now func() time.Time, logger *slog.Logger) (*push.Client, error) {
 	if !cfg.Twitter.Push.On() || cfg.Twitter.API != config.APIv2 {
 		return nil, nil
 	}
@@ -73,7 +73,7 @@ func newPush(cfg *config.Config, src *xauth.Source, logger *slog.Logger) (*push.
 	}
 	user := push.OAuth1Client(t.ConsumerKey, t.ConsumerSecret, t.AccessToken, t.AccessSecret, base)
 	return push.New(push.Config{BaseURL: t.APIURL, BearerToken: t.Push.BearerToken, UserClient: user,
-		ConsumerSecret: t.ConsumerSecret, Logger: logger.With("component", "push")})
+		ConsumerSecret: t.ConsumerSecret, Logger: logger.With("component", "push"), Now: now})
 }
 
 // newOAuth2 returns the bot account's OAuth 2.0 token source when the
@@ -158,7 +158,7 @@ func Open(ctx context.Context, cfg *config.Config, opt Options) (*Daemon, error)
 	if err := iss.UseTLS(tlsCfg); err != nil {
 		return fail(err, tw.Close, func() { db.Close() }, lk.release)
 	}
-	pc, err := newPush(cfg, oauth2, logger)
+	pc, err := newPush(cfg, oauth2, opt.Now, logger)
 	if err != nil {
 		return fail(err, tw.Close, func() { db.Close() }, lk.release)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paybytweet/paybytweet/bot"
 	"github.com/paybytweet/paybytweet/config"
 	"github.com/paybytweet/paybytweet/conversations"
 	"github.com/paybytweet/paybytweet/emulators/twitteremu"
@@ -344,4 +345,42 @@ func equalCounts(a, b map[string]int64) bool {
 		}
 	}
 	return true
+}
+
+// TestPushWebhookDeletedAtX: the webhook is deleted at X while the daemon
+// runs. The daemon notices at its next check, counts push down (polling
+// at full pace meanwhile), registers the url again with its
+// subscriptions, and counts push healthy again; a DM sent after that is
+// answered from the webhook.
+func TestPushWebhookDeletedAtX(t *testing.T) {
+	port := freeLoopbackPort(t)
+	r := newRig(t, config.APIv2, withWebhookPush(port), botOption(func(o *bot.Options) { o.WebhookCheck = 100 * time.Millisecond }))
+	r.pushHealthy()
+	old := r.tw.Webhooks()
+	if len(old) != 1 {
+		t.Fatalf("webhooks %+v, want one", old)
+	}
+	req, err := http.NewRequest(http.MethodDelete, r.tw.URLv2()+"webhooks/"+old[0].ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+twitteremu.DefaultPushBearerToken)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode >= 300 {
+		t.Fatalf("DELETE webhook: %s", res.Status)
+	}
+	r.waitFor("a webhook registered again", func() bool {
+		whs := r.tw.Webhooks()
+		return len(whs) == 1 && whs[0].ID != old[0].ID && whs[0].Valid
+	})
+	r.pushHealthy()
+	r.dm(bob, "#BuyGiftCard")
+	r.waitFor("bob's request by DM, from the new webhook", func() bool {
+		dms := r.dmsTo(bob)
+		return len(dms) > 0 && strings.Contains(dms[len(dms)-1].Text, "#ConfirmGiftCard")
+	})
 }
