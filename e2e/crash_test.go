@@ -16,25 +16,27 @@ import (
 // TestCrashPoints kills the daemon with SIGKILL at each crash point (up
 // to three times, at different hits), restarts it on the same database
 // until nothing is left to do, and checks that every purchase was made and
-// told exactly once.
-func TestCrashPoints(t *testing.T) { eachAPI(t, testCrashPoints) }
+// told exactly once. On v2 it runs with push on too (the stream): what X
+// pushed to a daemon that died before storing it, or while none ran, the
+// polls at the next start find.
+func TestCrashPoints(t *testing.T) { eachMode(t, testCrashPoints) }
 
-func testCrashPoints(t *testing.T, api string) {
+func testCrashPoints(t *testing.T, m mode) {
 	for _, point := range crashpoint.Points {
 		t.Run(point, func(t *testing.T) {
 			t.Parallel()
-			runCrashScenario(t, api, point)
+			runCrashScenario(t, m, point)
 		})
 	}
 }
 
-func runCrashScenario(t *testing.T, api, point string) {
+func runCrashScenario(t *testing.T, m mode, point string) {
 	const maxCrashes = 3
 	seed := uint64(time.Now().UnixNano())
 	rng := rand.New(rand.NewPCG(seed, 0))
 	t.Logf("seed %d", seed)
-	w := newWorld(t, api)
-	p := newDaemonProc(t, t.TempDir(), w.spec())
+	w := newWorld(t, m.api)
+	p := newDaemonProc(t, t.TempDir(), m.spec(w))
 	d := newDriver(t, w.tw)
 	d.hijacker = true
 	for _, s := range campaignShoppers() {
@@ -74,7 +76,11 @@ func runCrashScenario(t *testing.T, api, point string) {
 	}
 
 	d.checkCycles(t)
-	checkInvariants(t, w.tw, w.iss, p.openDB(), p.spec.DB, expectations{confirmed: d.confirmed, unanswered: d.mustNotAnswer()})
+	db := p.openDB()
+	checkInvariants(t, w.tw, w.iss, db, p.spec.DB, expectations{confirmed: d.confirmed, unanswered: d.mustNotAnswer()})
+	if m.push {
+		checkPushed(t, w, db)
+	}
 	// What each cardholder got, besides the invariants.
 	outcomes := map[string]string{}
 	for _, c := range d.cycles {

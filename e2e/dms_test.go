@@ -9,10 +9,10 @@ import (
 	"github.com/paybytweet/paybytweet/twitterapi"
 )
 
-func TestDMOnlyPurchase(t *testing.T) { eachAPI(t, testDMOnlyPurchase) }
+func TestDMOnlyPurchase(t *testing.T) { eachMode(t, testDMOnlyPurchase) }
 
-func testDMOnlyPurchase(t *testing.T, api string) {
-	r := newRig(t, api)
+func testDMOnlyPurchase(t *testing.T, m mode) {
+	r := m.newRig(t)
 	r.dm(alice, "#BuyKindleFireHD")
 	r.settle()
 	req := r.lastDM(alice)
@@ -34,10 +34,10 @@ func testDMOnlyPurchase(t *testing.T, api string) {
 	}
 }
 
-func TestMixedChannelPurchase(t *testing.T) { eachAPI(t, testMixedChannelPurchase) }
+func TestMixedChannelPurchase(t *testing.T) { eachMode(t, testMixedChannelPurchase) }
 
-func testMixedChannelPurchase(t *testing.T, api string) {
-	r := newRig(t, api)
+func testMixedChannelPurchase(t *testing.T, m mode) {
+	r := m.newRig(t)
 	buy := r.tweet(alice, "@AmexOffers #BuyKindleFireHD")
 	r.settle()
 	orderID := orderIn(t, r.reply(buy.ID).Text)

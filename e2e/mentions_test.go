@@ -10,10 +10,10 @@ import (
 	"github.com/paybytweet/paybytweet/twitterapi"
 )
 
-func TestHappyPath(t *testing.T) { eachAPI(t, testHappyPath) }
+func TestHappyPath(t *testing.T) { eachMode(t, testHappyPath) }
 
-func testHappyPath(t *testing.T, api string) {
-	r := newRig(t, api)
+func testHappyPath(t *testing.T, m mode) {
+	r := m.newRig(t)
 	buy := r.tweet(alice, "@AmexOffers #BuyKindleFireHD")
 	r.settle()
 	req := r.reply(buy.ID)

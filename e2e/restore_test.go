@@ -23,6 +23,7 @@ import (
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
+	"github.com/paybytweet/paybytweet/config"
 	"github.com/paybytweet/paybytweet/conversations"
 	"github.com/paybytweet/paybytweet/emulators/issuersandbox"
 	"github.com/paybytweet/paybytweet/emulators/twitteremu"
@@ -125,33 +126,45 @@ func TestRestoreFromFileReplica(t *testing.T) {
 	for i, rp := range restorePoints {
 		// The points take turns with the two APIs: each API meets a
 		// restore at two points, at the cost of four daemons, not eight.
-		api := apis[i%len(apis)]
-		t.Run(rp.name+" "+api, func(t *testing.T) {
-			t.Parallel()
-			runRestoreScenario(t, bin, api, rp, func(t *testing.T) string {
-				return "type: file\n      path: " + filepath.Join(t.TempDir(), "replica")
+		// The points v1.1 takes are met on v2 with push on as well: each
+		// point meets a v2 daemon, and push meets two, at the cost of
+		// six daemons.
+		ms := []mode{{api: apis[i%len(apis)]}}
+		if ms[0].api == config.APIv1 {
+			ms = append(ms, mode{api: config.APIv2, push: true})
+		}
+		for _, m := range ms {
+			t.Run(rp.name+" "+m.String(), func(t *testing.T) {
+				t.Parallel()
+				runRestoreScenario(t, bin, m, rp, func(t *testing.T) string {
+					return "type: file\n      path: " + filepath.Join(t.TempDir(), "replica")
+				})
 			})
-		})
+		}
 	}
 }
 
 // TestRestoreFromS3Replica does the same with an S3-compatible replica,
-// served in the test.
+// served in the test, on v2 with push off and on, one after the other.
 func TestRestoreFromS3Replica(t *testing.T) {
 	bin := litestreamBinary(t)
 	// A CA bundle in the environment makes the AWS SDK refuse litestream's
 	// HTTP client; the replica here is plain HTTP on loopback.
 	t.Setenv("AWS_CA_BUNDLE", "")
-	runRestoreScenario(t, bin, apis[len(apis)-1], restorePoints[len(restorePoints)-1], func(t *testing.T) string {
-		backend := s3mem.New()
-		if err := backend.CreateBucket("paybytweet"); err != nil {
-			t.Fatal(err)
-		}
-		srv := httptest.NewServer(gofakes3.New(backend).Server())
-		t.Cleanup(srv.Close)
-		return "type: s3\n      bucket: paybytweet\n      path: paybytweet.db\n      endpoint: " + srv.URL +
-			"\n      region: us-east-1\n      force-path-style: true\n      access-key-id: test\n      secret-access-key: test"
-	})
+	for _, m := range []mode{{api: config.APIv2}, {api: config.APIv2, push: true}} {
+		t.Run(m.String(), func(t *testing.T) {
+			runRestoreScenario(t, bin, m, restorePoints[len(restorePoints)-1], func(t *testing.T) string {
+				backend := s3mem.New()
+				if err := backend.CreateBucket("paybytweet"); err != nil {
+					t.Fatal(err)
+				}
+				srv := httptest.NewServer(gofakes3.New(backend).Server())
+				t.Cleanup(srv.Close)
+				return "type: s3\n      bucket: paybytweet\n      path: paybytweet.db\n      endpoint: " + srv.URL +
+					"\n      region: us-east-1\n      force-path-style: true\n      access-key-id: test\n      secret-access-key: test"
+			})
+		})
+	}
 }
 
 // litestreamDaemon runs the child daemon under litestream replicate -exec,
@@ -161,9 +174,9 @@ type litestreamDaemon struct {
 	bin, config string
 }
 
-func newLitestreamDaemon(t *testing.T, w *world, bin, replica string) *litestreamDaemon {
+func newLitestreamDaemon(t *testing.T, w *world, m mode, bin, replica string) *litestreamDaemon {
 	dir := t.TempDir()
-	p := newDaemonProc(t, dir, w.spec())
+	p := newDaemonProc(t, dir, m.spec(w))
 	ld := &litestreamDaemon{daemonProc: p, bin: bin, config: filepath.Join(dir, "litestream.yml")}
 	cfg := "dbs:\n  - path: " + p.spec.DB + "\n    replica:\n      " + replica + "\n      sync-interval: 50ms\n"
 	if err := os.WriteFile(ld.config, []byte(cfg), 0o600); err != nil {
@@ -308,10 +321,10 @@ func slowWorld(w *world) {
 	}
 }
 
-func runRestoreScenario(t *testing.T, bin, api string, rp restorePoint, replica func(*testing.T) string) {
-	w := newWorld(t, api)
+func runRestoreScenario(t *testing.T, bin string, m mode, rp restorePoint, replica func(*testing.T) string) {
+	w := newWorld(t, m.api)
 	slowWorld(w)
-	ld := newLitestreamDaemon(t, w, bin, replica(t))
+	ld := newLitestreamDaemon(t, w, m, bin, replica(t))
 	d := newDriver(t, w.tw)
 	d.hijacker = true // mallory confirms other people's public requests
 	shoppers := restoreShoppers()
@@ -371,6 +384,9 @@ func runRestoreScenario(t *testing.T, bin, api string, rp restorePoint, replica 
 	final := ld.openDB()
 	checkInvariants(t, w.tw, w.iss, final, ld.spec.DB, expectations{confirmed: d.confirmed, unanswered: d.hijacks})
 	checkNoneLost(t, w.iss, d, final)
+	if m.push {
+		checkPushed(t, w, final)
+	}
 	for _, p := range w.iss.Purchases() {
 		if p.Cardholder == "chd_mallory" || p.Cardholder == "chd_frank" {
 			t.Errorf("%s was charged: %+v", p.Cardholder, p)
