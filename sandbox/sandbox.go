@@ -90,7 +90,7 @@ type Options struct {
 const (
 	demoStepTimeout = 30 * time.Second
 	commandTimeout  = 10 * time.Second
-	webTimeout      = 5 * time.Second
+	webTimeout      = 15 * time.Second // a charge that goes to approval takes a few more steps; a loaded machine is slower
 	// pushStartTimeout bounds the wait at start for push to be healthy
 	// (connected, subscribed, and polled once), so that the demo and the
 	// first commands already go by push; past it the bot polls meanwhile.

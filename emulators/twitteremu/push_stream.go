@@ -161,9 +161,9 @@ func (s *Server) serveStream(w http.ResponseWriter, c *call, rec Request) {
 		}
 	}
 	s.push.streams = append(s.push.streams, st)
-	keepAlive := s.opts.Push.KeepAlive
+	keepAlive, backfilled := s.opts.Push.KeepAlive, len(st.queue)
 	s.mu.Unlock()
-	s.log.Info("stream connected", "stream", st.n, "backfill_minutes", backfill, "backfilled", len(st.queue))
+	s.log.Info("stream connected", "stream", st.n, "backfill_minutes", backfill, "backfilled", backfilled)
 	defer func() {
 		s.mu.Lock()
 		s.push.streams = slices.DeleteFunc(s.push.streams, func(o *pushStream) bool { return o == st })
