@@ -109,8 +109,11 @@ func checkPushed(t *testing.T, w *world, db *storage.DB) {
 		t.Fatal(err)
 	}
 	made, streams := len(w.tw.PushEventLog()), countRequests(w.tw.Requests(), "GET 2/activity/stream", 200)
-	if streams == 0 || made == 0 {
-		t.Errorf("push was on: %d streams opened, %d events made for the subscriptions; the test did not test push", streams, made)
+	// A crash row whose cardholders said everything before the daemon
+	// first connected makes no event: the stream must still have been
+	// opened (and what push made, if anything, is logged below).
+	if streams == 0 {
+		t.Errorf("push was on, but no stream was opened; the test did not test push")
 	}
 	t.Logf("push: %d streams opened, %d events made, %d delivered on a stream; the daemon stored %v",
 		streams, made, delivered, f.Counts["push_events"])

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paybytweet/paybytweet/config"
 	"github.com/paybytweet/paybytweet/emulators/twitteremu"
@@ -14,10 +15,22 @@ var withPush = rigOption(func(c *config.Config) {
 	c.Twitter.Push = config.Push{Mode: config.PushStream, BearerToken: twitteremu.DefaultPushBearerToken, Reconcile: "@every 1h"}
 })
 
-// pushHealthy waits until push brings the messages.
+// pushHealthy waits until push brings the messages: connected (or the
+// webhook registered and valid), subscribed, and polled once, which on a
+// loaded machine may take longer than waitFor's 10 s.
 func (r *rig) pushHealthy() {
 	r.t.Helper()
-	r.waitFor("push healthy", func() bool { _, healthy, _ := r.d.Bot.PushState(); return healthy })
+	deadline := time.Now().Add(time.Minute)
+	for {
+		_, healthy, why := r.d.Bot.PushState()
+		if healthy {
+			return
+		}
+		if time.Now().After(deadline) {
+			r.t.Fatalf("push not healthy after a minute: %s", why)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // TestPushPurchases: with push on, a purchase by tweet and one by DM are
