@@ -2,6 +2,8 @@ package storage
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -19,8 +21,11 @@ func (db *DB) AwaitApproval(ctx context.Context, orderID string, attemptID int64
 		var userID int64
 		var told bool
 		err := tx.tx.QueryRow(`SELECT user_id, approval_told FROM orders WHERE id = ? AND state = 'confirmed'`, orderID).Scan(&userID, &told)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrConflict // settled meanwhile, by this daemon or another
+		}
 		if err != nil {
-			return fmt.Errorf("%w (%v)", ErrConflict, err)
+			return err // the database failed: the charger backs off and looks again
 		}
 		if _, err := tx.tx.Exec(`UPDATE orders SET approval_status = 'pending', approval_channel = ?, approval_expires = ?,
 			purchase_id = ?, approval_told = 1, next_charge_at = ?, last_error = '', updated_at = ? WHERE id = ?`,
