@@ -12,7 +12,7 @@ import (
 )
 
 // TestRequestWindowCountsFromItsPost: two requests go out in one batch;
-// one is on Twitter at once, the other's post takes long, and both are
+// one is on Twitter at once, the other's post is held five minutes, and both are
 // recorded as sent only when it answers, minutes later. The quick one's
 // window still counts from its own post, as its text says ("within 15
 // min"): a confirmation 15½ minutes after it is too late and charges
@@ -25,15 +25,20 @@ func testRequestWindowCountsFromItsPost(t *testing.T, api string) {
 	r := newRig(t, api, botOption(func(o *bot.Options) { o.LookupCollect = time.Minute }))
 	post := r.ep(twitterapi.CallPost)
 	from := len(r.tw.Requests())
-	r.tw.InjectFault(twitteremu.Fault{Endpoint: post, Delay: time.Second})
+	// The first post to arrive is held until the clock has moved on.
+	release := make(chan struct{})
+	r.tw.InjectFault(twitteremu.Fault{Endpoint: post, Hold: release})
 	buyers := []twitteremu.User{alice, bob}
 	for _, u := range buyers {
 		r.tweet(u, "@AmexOffers #BuyGiftCard")
 	}
 	start := r.clock.Now()
 	r.d.Bot.PollNow()
-	waitFor(t, 10*time.Second, "the quick request", func() bool { return len(r.tw.TweetsBy(botUser.ID)) == 1 })
+	waitFor(t, time.Minute, "the slow request held and the quick one posted", func() bool {
+		return r.tw.Held() == 1 && len(r.tw.TweetsBy(botUser.ID)) == 1
+	})
 	r.clock.Advance(5 * time.Minute) // while the slow post is under way
+	close(release)
 	r.settle()
 
 	posts := r.requests(post, from)

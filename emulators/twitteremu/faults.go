@@ -44,6 +44,10 @@ type Fault struct {
 	// Delay sleeps before answering (after the work when AfterWork); with
 	// nothing else set the real answer follows the delay.
 	Delay time.Duration
+	// Hold keeps the request waiting (after the work when AfterWork)
+	// until Hold is closed: a slow answer whose end the test chooses,
+	// where a Delay would race the test's own steps on a busy machine.
+	Hold <-chan struct{}
 	// Malformed answers 200 with a truncated JSON body.
 	Malformed bool
 	// BadEntry does the real work and answers the real page, but with the

@@ -102,6 +102,44 @@ func TestFaultDropClosesConnection(t *testing.T) {
 	}
 }
 
+// TestFaultHold: a held request does its work and answers only once the
+// test releases it, however long that takes.
+func TestFaultHold(t *testing.T) {
+	e := newEnv(t, Options{})
+	release := make(chan struct{})
+	e.srv.InjectFault(Fault{Endpoint: "POST statuses/update", Hold: release})
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := e.client.Statuses.Update("held", nil)
+		done <- err
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for e.srv.Held() != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("held requests = %d, want 1", e.srv.Held())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, _, err := e.client.Statuses.Update("quick", nil); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("the held request answered before its release: %v", err)
+	default:
+	}
+	if n := len(e.srv.TweetsBy(e.bot.ID)); n != 1 {
+		t.Fatalf("tweets before the release = %d, want only the quick one", n)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatalf("released request: %v", err)
+	}
+	if n := len(e.srv.TweetsBy(e.bot.ID)); n != 2 || e.srv.Held() != 0 {
+		t.Errorf("after the release: %d tweets, %d held; want 2 and 0", n, e.srv.Held())
+	}
+}
+
 func TestFaultDelay(t *testing.T) {
 	e := newEnv(t, Options{})
 	impatient := newClient(e.base, testConsumerKey, testConsumerSecret, testAccessToken, testAccessSecret, 100*time.Millisecond)

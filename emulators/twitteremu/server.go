@@ -31,6 +31,7 @@ type Server struct {
 	dropped  *nonceCache // requests whose connection a fault dropped
 	limits   map[string]*rateWindow
 	faults   []*Fault
+	held     int // requests a Hold fault keeps waiting
 	requests []Request
 	srv      *http.Server
 	baseURL  string
@@ -230,6 +231,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.drop(w, rec)
 		return
 	}
+	if f.Hold != nil && !s.hold(r.Context(), f.Hold) {
+		s.drop(w, rec)
+		return
+	}
 	switch {
 	case f.Drop:
 		s.mu.Lock()
@@ -305,6 +310,35 @@ func (s *Server) drop(w http.ResponseWriter, rec Request) {
 		panic(http.ErrAbortHandler)
 	}
 	conn.Close()
+}
+
+// hold waits until release is closed; false when the client or the
+// server went away first.
+func (s *Server) hold(ctx context.Context, release <-chan struct{}) bool {
+	s.mu.Lock()
+	s.held++
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.held--
+		s.mu.Unlock()
+	}()
+	select {
+	case <-release:
+		return true
+	case <-ctx.Done():
+		return false
+	case <-s.closed:
+		return false
+	}
+}
+
+// Held reports how many requests a Hold fault is keeping waiting now. It
+// cannot fail.
+func (s *Server) Held() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.held
 }
 
 // sleep waits d of real time, as a delay is about the network and not the
