@@ -202,7 +202,7 @@ func New(opt Options) *Bot {
 	}
 	b := &Bot{
 		opt: opt, db: opt.DB, iss: opt.Issuer, now: opt.Now, log: opt.Logger,
-		tw:            meteredTwitter{Twitter: opt.Twitter, db: opt.DB, now: opt.Now, log: opt.Logger.With("component", "usage")},
+		tw:            newMeteredTwitter(opt.Twitter, opt.DB, opt.Now, opt.Logger.With("component", "usage")),
 		wakeProcessor: make(chan struct{}, 1), wakeCharger: make(chan struct{}, 1), wakeSender: make(chan struct{}, 1),
 		wakeAuditor: make(chan struct{}, 1),
 	}

@@ -96,7 +96,7 @@ func TestCompactDropsOldUsage(t *testing.T) {
 	before := t0.Add(-90 * 24 * time.Hour) // 2026-08-29 12:00 UTC
 	record := func(at time.Time, kind string, ids ...int64) {
 		t.Helper()
-		if err := db.RecordUsage(ctx, kind, at, ids...); err != nil {
+		if err := db.RecordUsages(ctx, []Usage{{Kind: kind, At: at, IDs: ids}}); err != nil {
 			t.Fatal(err)
 		}
 	}

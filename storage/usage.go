@@ -6,13 +6,26 @@ import (
 	"time"
 )
 
-// RecordUsage counts resources (post or DM event ids) the bot read or
-// wrote at now, under kind: each once per UTC day, as X charges them.
-func (db *DB) RecordUsage(ctx context.Context, kind string, now time.Time, ids ...int64) error {
-	if len(ids) == 0 {
+// Usage is one call's resources, as RecordUsages takes them.
+type Usage struct {
+	Kind string
+	At   time.Time
+	IDs  []int64
+}
+
+// RecordUsages counts the resources (post or DM event ids) that calls
+// read or wrote, each once per UTC day of its call, as X charges them,
+// in one commit: a burst of posts costs the bot one commit of counts,
+// not one each.
+func (db *DB) RecordUsages(ctx context.Context, us []Usage) error {
+	err := db.update(ctx, func(tx *Tx) error {
+		for _, u := range us {
+			if err := tx.recordUsage(u.Kind, u.At, u.IDs...); err != nil {
+				return err
+			}
+		}
 		return nil
-	}
-	err := db.update(ctx, func(tx *Tx) error { return tx.recordUsage(kind, now, ids...) })
+	})
 	if err != nil {
 		return fmt.Errorf("record usage: %w", err)
 	}
