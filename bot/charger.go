@@ -25,6 +25,7 @@ type chargeStore interface {
 	SettleCharges(ctx context.Context, settled []storage.Settlement) (map[string]bool, error)
 	SettleCharge(ctx context.Context, orderID string, attemptID int64, out conversations.Outcome, detail string, replies []conversations.Reply) error
 	DeferCharge(ctx context.Context, orderID string, attemptID int64, retryAt time.Time, outcome, detail string) error
+	StartPurchase(ctx context.Context, orderID string, lookupAttempt int64, outcome, detail string, retryAt time.Time) (int64, error)
 	AwaitApproval(ctx context.Context, orderID string, attemptID int64, purchaseID string, a conversations.Approval, retryAt time.Time, tell []conversations.Reply) error
 	CountApprovalUnsupported(ctx context.Context) error
 	// Paused is true while an operator has paused charging: no purchase
@@ -223,10 +224,13 @@ func (ch *charger) lookupThenPurchase(ctx context.Context, log *slog.Logger, c s
 				RetryAt: ch.now().Add(pausedRecheck), Wait: pausedRecheck, Err: errPaused, Notes: next.Notes}
 		}
 	}
-	if purchase, err := ch.apply(ctx, log, c, lookupAttempt, next, batch); err != nil || !purchase {
-		return err
+	if next.Action != chargePurchase {
+		return ch.apply(ctx, log, c, lookupAttempt, next, batch)
 	}
-	attempt, err := ch.store.StartCharge(ctx, c.ID, attemptPurchase, ch.now().Add(backoff.Wait(c.Attempts+1)))
+	// The look-up's outcome and the purchase attempt, in one commit.
+	logNotes(log, next.Notes)
+	attempt, err := ch.store.StartPurchase(context.WithoutCancel(ctx), c.ID, lookupAttempt, next.AttemptOutcome, next.Detail,
+		ch.now().Add(backoff.Wait(c.Attempts+1)))
 	if errors.Is(err, storage.ErrConflict) {
 		return nil // no longer confirmed: somebody else settled it
 	}
@@ -242,8 +246,7 @@ func (ch *charger) lookupThenPurchase(ctx context.Context, log *slog.Logger, c s
 	if keyReused(err) {
 		next = ch.settleByReference(ctx, c, next)
 	}
-	_, err = ch.apply(ctx, log, c, attempt, next, batch)
-	return err
+	return ch.apply(ctx, log, c, attempt, next, batch)
 }
 
 // keyReused reports a 422: the order's key was used with another body.
@@ -277,10 +280,10 @@ func (ch *charger) settleByReference(ctx context.Context, c storage.Charge, park
 }
 
 // apply records what decideCharge decided of charge c's attempt, in one
-// storage call (a settlement joins the step's batch). It returns true
-// when the purchase is to be asked for next, and an error when the
+// storage call (a settlement joins the step's batch); a purchase to ask
+// for next is lookupThenPurchase's. It returns an error when the
 // database failed.
-func (ch *charger) apply(ctx context.Context, log *slog.Logger, c storage.Charge, attempt int64, next chargeNext, batch *settling) (bool, error) {
+func (ch *charger) apply(ctx context.Context, log *slog.Logger, c storage.Charge, attempt int64, next chargeNext, batch *settling) error {
 	logNotes(log, next.Notes)
 	// Recorded even while shutting down: what the issuer said is known
 	// now and would otherwise cost a look-up at the next start.
@@ -289,33 +292,28 @@ func (ch *charger) apply(ctx context.Context, log *slog.Logger, c storage.Charge
 	case chargeSettle:
 		if issuer.ApprovalUnsupported(next.Err) {
 			if err := ch.store.CountApprovalUnsupported(ctx); err != nil {
-				return false, fmt.Errorf("count the refused approval: %w", err)
+				return fmt.Errorf("count the refused approval: %w", err)
 			}
 			// Refused, as the rules would have: never charged without.
 			st := ch.settings()
 			ch.settleTelling(log, c, attempt, next.Outcome, next.Detail,
 				[]conversations.Reply{conversations.RefusedReply(st.messages, st.cfg.Privacy, c.Order, st.cfg.Issuer.EnrollURL)}, batch)
-			return false, nil
+			return nil
 		}
 		ch.settle(log, c, attempt, next.Outcome, next.Detail, batch)
-		return false, nil
-	case chargePurchase:
-		if err := ch.store.DeferCharge(ctx, c.ID, attempt, next.RetryAt, next.AttemptOutcome, next.Detail); err != nil {
-			return false, fmt.Errorf("record lookup: %w", err)
-		}
-		return true, nil
+		return nil
 	case chargeAwaitApproval:
-		return false, ch.awaitApproval(ctx, log, c, attempt, next)
+		return ch.awaitApproval(ctx, log, c, attempt, next)
 	default: // chargeDefer
 		if err := ch.store.DeferCharge(ctx, c.ID, attempt, next.RetryAt, next.AttemptOutcome, next.Detail); err != nil {
-			return false, fmt.Errorf("record deferred charge: %w", err)
+			return fmt.Errorf("record deferred charge: %w", err)
 		}
 		if errors.Is(next.Err, errPaused) {
 			log.Info("charge held: charging is paused", "retry_in", next.Wait.String())
-			return false, nil
+			return nil
 		}
 		log.Warn("charge outcome not known yet; will settle it with the same key", "retry_in", next.Wait.String(), "err", next.Err)
-		return false, nil
+		return nil
 	}
 }
 

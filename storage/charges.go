@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -142,6 +143,37 @@ func (db *DB) DeferCharge(ctx context.Context, orderID string, attemptID int64, 
 		return fmt.Errorf("defer charge %s: %w", orderID, err)
 	}
 	return nil
+}
+
+// StartPurchase records that order orderID's look-up (attempt
+// lookupAttempt) found no purchase, with its outcome and detail, and
+// begins the purchase attempt that follows, retried at retryAt should it
+// be interrupted: DeferCharge and StartCharge in one commit, as a charge
+// between them has nothing to wait for. It returns the purchase attempt's
+// id, or ErrConflict when the order is no longer confirmed (the look-up
+// is recorded all the same).
+func (db *DB) StartPurchase(ctx context.Context, orderID string, lookupAttempt int64, outcome, detail string, retryAt time.Time) (int64, error) {
+	var id int64
+	conflict := false
+	err := db.update(ctx, func(tx *Tx) error {
+		if err := tx.finishAttempt(lookupAttempt, outcome, detail); err != nil {
+			return err
+		}
+		var err error
+		id, err = tx.startCharge(orderID, "purchase", retryAt)
+		if errors.Is(err, ErrConflict) {
+			conflict = true
+			return nil
+		}
+		return err
+	})
+	switch {
+	case err != nil:
+		return 0, fmt.Errorf("start purchase %s: %w", orderID, err)
+	case conflict:
+		return 0, fmt.Errorf("start purchase %s: %w", orderID, ErrConflict)
+	}
+	return id, nil
 }
 
 func (tx *Tx) finishAttempt(id int64, outcome, detail string) error {

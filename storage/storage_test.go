@@ -435,6 +435,60 @@ func TestChargeLifecycle(t *testing.T) {
 	}
 }
 
+// TestStartPurchase: a look-up that found nothing and the purchase
+// attempt after it are one commit; once the order is no longer
+// confirmed, the look-up is still recorded and no purchase is begun.
+func TestStartPurchase(t *testing.T) {
+	db, ctx := openTest(t), context.Background()
+	for _, id := range []string{"ord_1", "ord_2"} {
+		user := int64(len(id) + int(id[4]))
+		o := pendingOrder(id, user, t0.Add(time.Hour))
+		if _, err := processOne(t, db, mention(user*10, user), conversations.Decision{Action: "reserve", NewOrder: &o}); err != nil {
+			t.Fatal(err)
+		}
+		confirm := conversations.Transition{OrderID: id, From: conversations.Pending, To: conversations.Confirmed, ConfirmMessageID: user*10 + 1,
+			ConfirmChannel: conversations.Tweet, IdempotencyKey: "pbt-" + id, At: t0}
+		if _, err := processOne(t, db, mention(user*10+1, user), conversations.Decision{Action: "confirm", Transitions: []conversations.Transition{confirm}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lookup, err := db.StartCharge(ctx, "ord_1", "lookup", t0.Add(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	purchase, err := db.StartPurchase(ctx, "ord_1", lookup, "none", "no purchase under the reference", t0.Add(5*time.Second))
+	if err != nil || purchase == lookup {
+		t.Fatalf("StartPurchase = %d, %v; want a new attempt", purchase, err)
+	}
+	if due, _ := db.DueCharges(ctx, t0.Add(4*time.Second), 10); len(due) != 1 || due[0].ID != "ord_2" {
+		t.Errorf("due while the purchase is under way = %+v, want ord_2 only", due)
+	}
+	attempts, _ := db.ChargeAttempts(ctx, "ord_1")
+	if len(attempts) != 2 || attempts[0].Kind != "lookup" || attempts[0].Outcome != "none" || attempts[1].Kind != "purchase" || attempts[1].Outcome != "" {
+		t.Errorf("attempts = %+v, want the look-up finished (none) and a purchase begun", attempts)
+	}
+
+	// ord_2 is settled by someone else between its look-up and purchase.
+	lookup2, err := db.StartCharge(ctx, "ord_2", "lookup", t0.Add(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := db.StartCharge(ctx, "ord_2", "lookup", t0.Add(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SettleCharge(ctx, "ord_2", other, conversations.Outcome{State: conversations.Paid, PurchaseID: "pur_2"}, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.StartPurchase(ctx, "ord_2", lookup2, "none", "no purchase under the reference", t0.Add(5*time.Second)); !errors.Is(err, ErrConflict) {
+		t.Errorf("StartPurchase of a paid order = %v, want ErrConflict", err)
+	}
+	attempts, _ = db.ChargeAttempts(ctx, "ord_2")
+	if len(attempts) != 2 || attempts[0].Outcome != "none" || attempts[1].Outcome != "paid" {
+		t.Errorf("ord_2's attempts = %+v, want its look-up recorded, the other's settlement, and no purchase", attempts)
+	}
+}
+
 func TestAnnounceOnce(t *testing.T) {
 	db, ctx := openTest(t), context.Background()
 	r := conversations.Reply{Channel: conversations.Tweet, Kind: "announce", Text: "Now on"}
