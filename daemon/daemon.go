@@ -20,6 +20,7 @@ import (
 	"github.com/paybytweet/paybytweet/push"
 	"github.com/paybytweet/paybytweet/storage"
 	"github.com/paybytweet/paybytweet/twitterapi"
+	"github.com/paybytweet/paybytweet/twitterv2"
 	"github.com/paybytweet/paybytweet/xauth"
 )
 
@@ -71,7 +72,7 @@ func newPush(cfg *config.Config, src *xauth.Source, now func() time.Time, logger
 	if src != nil {
 		base = &http.Client{Transport: xauth.NewTransport(src, http.DefaultTransport.(*http.Transport).Clone()), Timeout: 30 * time.Second}
 	}
-	user := push.OAuth1Client(t.ConsumerKey, t.ConsumerSecret, t.AccessToken, t.AccessSecret, base)
+	user := twitterv2.OAuth1Client(t.ConsumerKey, t.ConsumerSecret, t.AccessToken, t.AccessSecret, base)
 	return push.New(push.Config{BaseURL: t.APIURL, BearerToken: t.Push.BearerToken, UserClient: user,
 		ConsumerSecret: t.ConsumerSecret, Logger: logger.With("component", "push"), Now: now})
 }

@@ -44,7 +44,7 @@ type Config struct {
 	BearerToken string
 	// UserClient sends the requests made in the bot account's name
 	// (creating a subscription), signing them itself: OAuth 2.0 with the
-	// account's user token, or OAuth 1.0a (OAuth1Client). Ensure needs
+	// account's user token, or OAuth 1.0a (twitterv2.OAuth1Client). Ensure needs
 	// it; nothing else does.
 	UserClient *http.Client
 	// HTTPClient optionally gives the transport of the bearer calls and

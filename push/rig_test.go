@@ -13,6 +13,7 @@ import (
 
 	"github.com/paybytweet/paybytweet/emulators/twitteremu"
 	"github.com/paybytweet/paybytweet/twitterapi"
+	"github.com/paybytweet/paybytweet/twitterv2"
 )
 
 // The app's credentials in the tests: none may ever be logged.
@@ -99,7 +100,7 @@ func (r *rig) client(bearer string) *Client {
 	r.t.Helper()
 	c, err := New(Config{
 		BaseURL: r.srv.URLv2(), BearerToken: bearer, ConsumerSecret: testSecret,
-		UserClient: OAuth1Client(testConsumer, testSecret, testToken, testTokenSec, nil),
+		UserClient: twitterv2.OAuth1Client(testConsumer, testSecret, testToken, testTokenSec, nil),
 		Logger:     r.log,
 	})
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/paybytweet/paybytweet/emulators/twitteremu"
+	"github.com/paybytweet/paybytweet/twitterv2"
 )
 
 func TestEnsureCreatesOnce(t *testing.T) {
@@ -94,7 +95,7 @@ func (d dupTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 func TestEnsureConflictMeansExists(t *testing.T) {
 	r := newRig(t, twitteremu.Options{})
-	oauth := OAuth1Client(testConsumer, testSecret, testToken, testTokenSec, nil)
+	oauth := twitterv2.OAuth1Client(testConsumer, testSecret, testToken, testTokenSec, nil)
 	c, err := New(Config{BaseURL: r.srv.URLv2(), BearerToken: testBearer,
 		UserClient: &http.Client{Transport: dupTransport{oauth.Transport}}})
 	if err != nil {

@@ -63,6 +63,25 @@ type Client struct {
 	postFields atomic.Bool
 }
 
+// OAuth1Client returns a client that signs every request with the bot
+// account's OAuth 1.0a credentials (HMAC-SHA1): New's, and push's where
+// the account has no OAuth 2.0 user token. base optionally gives the
+// transport and timeout (default http.DefaultTransport, 30 s).
+func OAuth1Client(consumerKey, consumerSecret, accessToken, accessSecret string, base *http.Client) *http.Client {
+	inner := &http.Client{}
+	timeout := defaultTimeout
+	if base != nil {
+		inner.Transport = base.Transport
+		if base.Timeout > 0 {
+			timeout = base.Timeout
+		}
+	}
+	ctx := context.WithValue(context.Background(), oauth1.HTTPClient, inner)
+	hc := oauth1.NewConfig(consumerKey, consumerSecret).Client(ctx, oauth1.NewToken(accessToken, accessSecret))
+	hc.Timeout = timeout
+	return hc
+}
+
 // New returns a client for cfg, or an error when the base URL is not an
 // absolute http(s) URL or a credential is missing.
 func New(cfg Config) (*Client, error) {
@@ -76,17 +95,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.ConsumerKey == "" || cfg.ConsumerSecret == "" || cfg.AccessToken == "" || cfg.AccessSecret == "" {
 		return nil, errors.New("twitterv2: the four OAuth 1.0a credentials are required")
 	}
-	inner := &http.Client{}
-	timeout := defaultTimeout
-	if cfg.HTTPClient != nil {
-		inner.Transport = cfg.HTTPClient.Transport
-		if cfg.HTTPClient.Timeout > 0 {
-			timeout = cfg.HTTPClient.Timeout
-		}
-	}
-	ctx := context.WithValue(context.Background(), oauth1.HTTPClient, inner)
-	hc := oauth1.NewConfig(cfg.ConsumerKey, cfg.ConsumerSecret).Client(ctx, oauth1.NewToken(cfg.AccessToken, cfg.AccessSecret))
-	hc.Timeout = timeout
+	hc := OAuth1Client(cfg.ConsumerKey, cfg.ConsumerSecret, cfg.AccessToken, cfg.AccessSecret, cfg.HTTPClient)
 	c := &Client{base: base, http: hc, log: cfg.Logger, clock: cfg.Clock}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
