@@ -81,6 +81,7 @@ func open(path string, now func() time.Time, upTo int) (*DB, error) {
 	if now == nil {
 		now = time.Now
 	}
+	tuneMalloc()
 	if err := checkVersion(path); err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
