@@ -70,3 +70,47 @@ func TestOAuth2UserTokenThroughACampaign(t *testing.T) {
 		t.Error("a refresh token appears in the log")
 	}
 }
+
+// TestOAuth2RevokedGoesOnWithOAuth1: the account's authorization is
+// revoked at X while the daemon runs. The next call meets a 401; the bot
+// logs ALERT alert=oauth2_refused once (counted on /metrics, where
+// PaybytweetOAuth2Refused reads it), goes on with OAuth 1.0a, and the
+// cardholders' purchases by tweet and by DM go through as before.
+func TestOAuth2RevokedGoesOnWithOAuth1(t *testing.T) {
+	r := newRig(t, config.APIv2, withHealth)
+	r.stop()
+	_, refresh := r.tw.GrantOAuth2Token()
+	r.cfg.Twitter.OAuth2 = &config.OAuth2{ClientID: twitteremu.DefaultOAuth2ClientID, ClientSecret: twitteremu.DefaultOAuth2ClientSecret,
+		RefreshToken: refresh, TokenURL: r.tw.OAuth2TokenURL()}
+	r.start()
+	byDM := func(offer string) {
+		t.Helper()
+		r.dm(bob, "#Buy"+offer)
+		r.settle()
+		r.dm(bob, "yes")
+		r.settle()
+		mustContain(t, "bob's receipt", r.lastDM(bob).Text, "Done!")
+	}
+	byDM("GiftCard")
+	if r.tw.OAuth2BearerCalls() == 0 {
+		t.Fatal("no call carried the OAuth 2.0 token before the revocation: the test tests nothing")
+	}
+
+	r.tw.RevokeOAuth2()
+	mustContain(t, "alice's receipt", r.buyAndConfirm(alice, "#BuyGiftCard", "#ConfirmGiftCard").Text, "Done!")
+	r.waitFor("ALERT oauth2_refused", func() bool { return strings.Contains(r.logs.String(), "alert=oauth2_refused") })
+	bearer := r.tw.OAuth2BearerCalls()
+	byDM("KindleFireHD")
+	if n := r.tw.OAuth2BearerCalls(); n != bearer {
+		t.Errorf("%d calls carried the revoked token after the alert, want none: it goes on with OAuth 1.0a", n-bearer)
+	}
+	if r.tw.OAuth2Unauthorized()["revoked"] == 0 {
+		t.Error("no call met the revocation: the test tests nothing")
+	}
+	want(t, r.scrape(), 1, "paybytweet_alerts_total", "kind", "oauth2_refused")
+	if n := strings.Count(r.logs.String(), "alert=oauth2_refused"); n != 1 {
+		t.Errorf("ALERT oauth2_refused logged %d times, want once", n)
+	}
+	r.charged(alice, 1)
+	r.charged(bob, 2)
+}

@@ -38,7 +38,9 @@ func TestPushRefusedFallsBackToPolling(t *testing.T) {
 	if code != http.StatusOK || !strings.Contains(body, "push is down") || !strings.Contains(body, "refused") {
 		t.Errorf("/readyz = %d %q with push refused, want 200 saying push is down, refused", code, body)
 	}
-	want(t, r.scrape(), 0, "paybytweet_push_connected")
+	f := r.scrape()
+	want(t, f, 0, "paybytweet_push_connected")
+	want(t, f, 1, "paybytweet_alerts_total", "kind", "push_unavailable") // PaybytweetPushUnavailable reads it
 
 	r.buyAndConfirm(alice, "#BuyGiftCard", "#ConfirmGiftCard")
 	r.dm(bob, "#BuyGiftCard")
@@ -60,12 +62,12 @@ func TestPushRefusedFallsBackToPolling(t *testing.T) {
 	if len(r.tw.PushEvents()) != 0 {
 		t.Errorf("push deliveries with no subscription: %+v", r.tw.PushEvents())
 	}
-	f, err := r.d.DB.Figures(context.Background())
+	figures, err := r.d.DB.Figures(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(f.Counts["push_events"]) != 0 {
-		t.Errorf("push events counted with push refused: %v", f.Counts["push_events"])
+	if len(figures.Counts["push_events"]) != 0 {
+		t.Errorf("push events counted with push refused: %v", figures.Counts["push_events"])
 	}
 	code, body = r.readyz()
 	if code != http.StatusOK || !strings.Contains(body, "push is down") {
