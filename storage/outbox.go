@@ -267,23 +267,6 @@ func (db *DB) Reschedule(ctx context.Context, id int64, at time.Time, notPosted 
 	return nil
 }
 
-// Unthread makes an unsent reply a plain tweet: the tweet it answered was
-// deleted, and a reply to it can never be posted. Its text still starts
-// with the cardholder's @name, so it reaches them as a mention.
-func (db *DB) Unthread(ctx context.Context, id int64) error {
-	return db.outboxUpdate(ctx, id, func(tx *Tx) error {
-		return tx.execOne(`UPDATE outbox SET in_reply_to = 0 WHERE id = ? AND state IN ('pending', 'sending')`, id)
-	})
-}
-
-// ReplaceText changes the text of an unsent message: used when Twitter
-// calls it a duplicate of an older tweet that is not this message.
-func (db *DB) ReplaceText(ctx context.Context, id int64, text string) error {
-	return db.outboxUpdate(ctx, id, func(tx *Tx) error {
-		return tx.execOne(`UPDATE outbox SET text = ? WHERE id = ? AND state IN ('pending', 'sending')`, text, id)
-	})
-}
-
 // requestOrder returns the order whose confirmation request outbox
 // message id is; ok is false when it is no request.
 func (tx *Tx) requestOrder(id int64) (conversations.Order, bool, error) {
