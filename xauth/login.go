@@ -69,6 +69,50 @@ func Login(ctx context.Context, cfg Config, store LoginStore, opts LoginOptions)
 	if err != nil || !redirect.IsAbs() || redirect.Host == "" {
 		return LoginResult{}, fmt.Errorf("twitter.oauth2.redirect_uri %q is not an absolute address", cfg.RedirectURI)
 	}
+	opts = opts.withDefaults()
+	conf := cfg.OAuth2()
+	state := randomString()
+	verifier := oauth2.GenerateVerifier()
+	authURL := conf.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier))
+
+	ctx, cancel := context.WithTimeout(ctx, opts.Wait)
+	defer cancel()
+	got := make(chan redirected, 2)
+	listening := serveLoopback(redirect, state, opts, got)
+	if listening != nil {
+		defer listening()
+	}
+	fmt.Fprintf(opts.Out, "Open this address in a browser signed in as the bot account, and authorize the app:\n\n  %s\n\n", authURL)
+	if listening != nil {
+		fmt.Fprintf(opts.Out, "Waiting for X to redirect to %s (X's code lives 30 seconds). If the browser runs elsewhere, paste the address it was redirected to here instead:\n", cfg.RedirectURI)
+	} else {
+		fmt.Fprintf(opts.Out, "Then paste here the address the browser was redirected to (it starts with %s; X's code lives 30 seconds):\n", cfg.RedirectURI)
+	}
+	go readPasted(opts.In, opts.Out, state, listening == nil, got)
+	if opts.OnAuthorizeURL != nil {
+		go opts.OnAuthorizeURL(authURL)
+	}
+
+	var r redirected
+	select {
+	case r = <-got:
+	case <-ctx.Done():
+		return LoginResult{}, fmt.Errorf("no authorization within %s: run x-login again", opts.Wait)
+	}
+	if r.err != nil {
+		return LoginResult{}, r.err
+	}
+	res, err := exchange(ctx, conf, cfg, opts.HTTPClient, r, verifier, store)
+	if err != nil {
+		return LoginResult{}, err
+	}
+	fmt.Fprintf(opts.Out, "Authorized: the bot's OAuth 2.0 token is stored in the database (scope %s; the access token expires %s and is refreshed before). A running daemon adopts it within seconds.\n",
+		res.Scope, res.Expiry.UTC().Format(time.RFC3339))
+	return res, nil
+}
+
+// withDefaults fills the options left unset.
+func (opts LoginOptions) withDefaults() LoginOptions {
 	if opts.In == nil {
 		opts.In = strings.NewReader("")
 	}
@@ -84,57 +128,39 @@ func Login(ctx context.Context, cfg Config, store LoginStore, opts LoginOptions)
 	if opts.Listen == nil {
 		opts.Listen = net.Listen
 	}
-	conf := cfg.OAuth2()
-	state := randomString()
-	verifier := oauth2.GenerateVerifier()
-	authURL := conf.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier))
+	return opts
+}
 
-	ctx, cancel := context.WithTimeout(ctx, opts.Wait)
-	defer cancel()
-	got := make(chan redirected, 2)
+// serveLoopback waits for X's redirect on redirect when it is a loopback
+// address this machine can listen on, and returns what stops it; nil
+// when the address must be pasted instead.
+func serveLoopback(redirect *url.URL, state string, opts LoginOptions, got chan<- redirected) (stop func()) {
+	if !isLoopback(redirect) {
+		return nil
+	}
+	addr := redirect.Host
+	if redirect.Port() == "" {
+		addr = net.JoinHostPort(redirect.Hostname(), "80")
+	}
+	ln, err := opts.Listen("tcp", addr)
+	if err != nil {
+		fmt.Fprintf(opts.Out, "cannot listen on %s (%v): paste the address instead\n", addr, err)
+		return nil
+	}
+	srv := &http.Server{Handler: callbackHandler(redirect.Path, state, got), ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	return func() {
+		// Shutdown, not Close: the browser gets its page.
+		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		srv.Shutdown(sctx)
+	}
+}
 
-	var ln net.Listener
-	if isLoopback(redirect) {
-		addr := redirect.Host
-		if redirect.Port() == "" {
-			addr = net.JoinHostPort(redirect.Hostname(), "80")
-		}
-		if ln, err = opts.Listen("tcp", addr); err != nil {
-			fmt.Fprintf(opts.Out, "cannot listen on %s (%v): paste the address instead\n", addr, err)
-			ln = nil
-		}
-	}
-	if ln != nil {
-		srv := &http.Server{Handler: callbackHandler(redirect.Path, state, got), ReadHeaderTimeout: 10 * time.Second}
-		go srv.Serve(ln)
-		defer func() {
-			// Shutdown, not Close: the browser gets its page.
-			sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			defer cancel()
-			srv.Shutdown(sctx)
-		}()
-	}
-	fmt.Fprintf(opts.Out, "Open this address in a browser signed in as the bot account, and authorize the app:\n\n  %s\n\n", authURL)
-	if ln != nil {
-		fmt.Fprintf(opts.Out, "Waiting for X to redirect to %s (X's code lives 30 seconds). If the browser runs elsewhere, paste the address it was redirected to here instead:\n", cfg.RedirectURI)
-	} else {
-		fmt.Fprintf(opts.Out, "Then paste here the address the browser was redirected to (it starts with %s; X's code lives 30 seconds):\n", cfg.RedirectURI)
-	}
-	go readPasted(opts.In, opts.Out, state, ln == nil, got)
-	if opts.OnAuthorizeURL != nil {
-		go opts.OnAuthorizeURL(authURL)
-	}
-
-	var r redirected
-	select {
-	case r = <-got:
-	case <-ctx.Done():
-		return LoginResult{}, fmt.Errorf("no authorization within %s: run x-login again", opts.Wait)
-	}
-	if r.err != nil {
-		return LoginResult{}, r.err
-	}
-	hctx := context.WithValue(ctx, oauth2.HTTPClient, opts.HTTPClient)
+// exchange trades the redirect's code for the pair and stores it. Its
+// errors hold neither a token nor the code.
+func exchange(ctx context.Context, conf *oauth2.Config, cfg Config, hc *http.Client, r redirected, verifier string, store LoginStore) (LoginResult, error) {
+	hctx := context.WithValue(ctx, oauth2.HTTPClient, hc)
 	ot, err := conf.Exchange(hctx, r.code, oauth2.VerifierOption(verifier))
 	if err != nil {
 		kind, reason := classify(err)
@@ -160,8 +186,6 @@ func Login(ctx context.Context, cfg Config, store LoginStore, opts LoginOptions)
 	if err != nil {
 		return LoginResult{}, fmt.Errorf("the token could not be stored: %s", redact(err.Error(), ot.AccessToken, ot.RefreshToken))
 	}
-	fmt.Fprintf(opts.Out, "Authorized: the bot's OAuth 2.0 token is stored in the database (scope %s; the access token expires %s and is refreshed before). A running daemon adopts it within seconds.\n",
-		res.Scope, res.Expiry.UTC().Format(time.RFC3339))
 	return res, nil
 }
 
