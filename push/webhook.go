@@ -141,11 +141,42 @@ func (h *Webhook) crc(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "crc_token is required", http.StatusBadRequest)
 		return
 	}
+	if !crcTokenShaped(token) {
+		// The answer is the HMAC of the token with the key that signs
+		// events: signing whatever is asked would sign a forged event
+		// body for anyone who can reach the webhook.
+		h.log.Warn("webhook CRC refused: the token is not shaped as X's", "bytes", len(token), "remote", r.RemoteAddr)
+		http.Error(w, "crc_token is not X's", http.StatusBadRequest)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(struct {
 		ResponseToken string `json:"response_token"`
 	}{Sign(h.opts.ConsumerSecret, []byte(token))})
 	h.log.Info("webhook CRC answered")
+}
+
+// maxCRCToken bounds a CRC token's length: X's are a few dozen
+// characters.
+const maxCRCToken = 256
+
+// crcTokenShaped reports whether token looks like X's CRC tokens (base64
+// or base64url characters, at most maxCRCToken of them). No event body
+// does: each is a JSON object, so no signature of one can be had by
+// asking for a CRC answer.
+func crcTokenShaped(token string) bool {
+	if len(token) > maxCRCToken {
+		return false
+	}
+	for _, c := range token {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case c == '+', c == '/', c == '=', c == '-', c == '_':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // delivery takes one event.

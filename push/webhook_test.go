@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -151,6 +152,48 @@ func TestWebhookCRCAndRegister(t *testing.T) {
 	}
 	if _, err := NewWebhook(WebhookOptions{}, func(Event) {}); err == nil {
 		t.Error("NewWebhook without a consumer secret")
+	}
+}
+
+// TestWebhookCRCSignsNoEvent: the CRC answer is the HMAC of its token
+// under the key that signs X's events, so a token that is an event body
+// would hand anyone who can reach the webhook a valid signature for it.
+// Such a token is refused, and the forged event it would have signed is
+// refused too; X's own tokens (base64) are answered.
+func TestWebhookCRCSignsNoEvent(t *testing.T) {
+	r := newRig(t, twitteremu.Options{})
+	w := newWebhookRig(t, r)
+	w.register(t, r)
+
+	req, _ := http.NewRequest(http.MethodGet, w.url+"?crc_token="+url.QueryEscape(sampleMention), nil)
+	st, body := httpDo(t, req)
+	var answer struct {
+		ResponseToken string `json:"response_token"`
+	}
+	json.Unmarshal([]byte(body), &answer)
+	if st != http.StatusBadRequest || answer.ResponseToken != "" {
+		t.Errorf("CRC of an event body: %d %s, want 400 and no answer", st, body)
+	}
+	// What the forger would post with whatever the CRC answered.
+	if st, _ := w.post(t, strings.NewReader(sampleMention), int64(len(sampleMention)), answer.ResponseToken); st != http.StatusUnauthorized {
+		t.Errorf("the event posted with the CRC's answer as its signature: %d, want 401", st)
+	}
+	long := strings.Repeat("A", maxCRCToken+1)
+	req, _ = http.NewRequest(http.MethodGet, w.url+"?crc_token="+long, nil)
+	if st, _ := httpDo(t, req); st != http.StatusBadRequest {
+		t.Errorf("CRC of a %d-character token: %d, want 400", len(long), st)
+	}
+	w.events.none(t)
+
+	// X's own CRC checks still pass.
+	if hooks := r.srv.RecheckWebhooks(); len(hooks) != 1 || !hooks[0].Valid {
+		t.Errorf("X's CRC check: %+v", hooks)
+	}
+	for _, tok := range []string{"dA0ZTUwNGItMzQ5Yy00Y2Y5LWE4ZjQtNGY4ODg5MzQ0OGMx", "abc+def/ghi=", "a-b_c"} {
+		req, _ := http.NewRequest(http.MethodGet, w.url+"?crc_token="+url.QueryEscape(tok), nil)
+		if st, body := httpDo(t, req); st != http.StatusOK || !strings.Contains(body, twitteremu.WebhookSignature(testSecret, []byte(tok))) {
+			t.Errorf("CRC of %q: %d %s", tok, st, body)
+		}
 	}
 }
 
