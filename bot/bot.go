@@ -243,7 +243,7 @@ func newProcessor(b *Bot) *processor {
 		now: b.now, log: b.log, work: func() context.Context { return b.work },
 		stopped: func() bool { return b.ctx != nil && b.ctx.Err() != nil }, wg: &b.wg, botID: b.botID.Load,
 		inheritedBefore: func() time.Time { return b.inheritedBefore },
-		limit:           b.tw.Limit, pollMentions: b.mentions.poll, pollDMs: b.dms.poll,
+		limit:           b.tw.Limit, pollMentions: func() { b.mentions.poll() }, pollDMs: func() { b.dms.poll() },
 		users: b.tw.User, accounts: b.db,
 		loop: b.loopFor("processor", b.wakeProcessor),
 		wake: processorWakes{
@@ -277,8 +277,8 @@ func newBotScheduler(b *Bot) *scheduler {
 	return newScheduler(schedulerDeps{
 		config: func() *config.Config { return b.settings().cfg }, log: b.log,
 		jobs: []scheduledJob{
-			{"poll mentions", func(c *config.Config) string { return b.push.pollSpec(c, c.Twitter.Poll.Mentions) }, b.mentions.poll},
-			{"poll direct messages", func(c *config.Config) string { return b.push.pollSpec(c, c.Twitter.Poll.DirectMessages) }, b.dms.poll},
+			{"poll mentions", func(c *config.Config) string { return b.push.pollSpec(c, c.Twitter.Poll.Mentions) }, func() { b.mentions.poll() }},
+			{"poll direct messages", func(c *config.Config) string { return b.push.pollSpec(c, c.Twitter.Poll.DirectMessages) }, func() { b.dms.poll() }},
 			{"expiry", func(c *config.Config) string { return c.Schedules.Expiry }, b.expirer.expire},
 			{"announce", func(c *config.Config) string { return c.Schedules.Announce }, b.announcer.announce},
 			{"retention", func(*config.Config) string { return compactSchedule }, b.compactor.compact},
@@ -295,7 +295,7 @@ func newBotScheduler(b *Bot) *scheduler {
 func newPusher(b *Bot) *pusher {
 	cfg := b.opt.Config
 	return newPusherOf(pusherDeps{client: b.opt.Push, push: cfg.Twitter.Push, consumerSecret: cfg.Twitter.ConsumerSecret,
-		store: b.db, health: b.push, users: b.tw.User, pollNow: b.PollNow, wakeProcessor: func() { poke(b.wakeProcessor) },
+		store: b.db, health: b.push, users: b.tw.User, pollNow: b.pollBoth, wakeProcessor: func() { poke(b.wakeProcessor) },
 		now: b.now, log: b.log, maxAge: b.opt.MaxAge, deadAfter: b.opt.PushDeadAfter, webhookCheck: b.opt.WebhookCheck,
 		me: func() (twitterapi.User, bool) {
 			id := b.botID.Load()
@@ -517,10 +517,16 @@ func (b *Bot) Idle(ctx context.Context) (bool, error) {
 // PollNow polls mentions and DMs at once and waits for both polls to
 // finish, instead of waiting for their schedules; a poll already running
 // is waited for. Tests and the sandbox use it.
-func (b *Bot) PollNow() {
+func (b *Bot) PollNow() { b.pollBoth() }
+
+// pollBoth polls both channels, each after a poll of it already running,
+// and reports whether both walks were complete: then nothing said before
+// the poll began is missing from the inbox.
+func (b *Bot) pollBoth() bool {
 	b.verifyIdentity()
-	b.mentions.pollAfterRunning()
-	b.dms.pollAfterRunning()
+	mentions := b.mentions.pollAfterRunning()
+	dms := b.dms.pollAfterRunning()
+	return mentions && dms
 }
 
 // CompactNow runs retention at once, instead of waiting for its schedule.

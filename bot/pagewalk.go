@@ -156,24 +156,27 @@ func (p *poller) cursor(ctx context.Context) (streamCursor, error) {
 	return readCursor(ctx, p.store, p.name)
 }
 
-// poll stores every message since the last poll, a page at a time. A
-// walk that the API leads in a circle (a page token that comes back, a
-// page no older than the one before) ends for this poll with a warning:
-// the pages read are kept and acted on, and the next poll walks again
-// from the newest.
-func (p *poller) poll() {
+// poll stores every message since the last poll, a page at a time, and
+// reports whether its walk reached what was stored before: false when it
+// could not poll (not ready, a poll already walking), a page failed, or
+// the walk ends for now (long, the list's budget low, or led in a
+// circle). A walk that the API leads in a circle (a page token that comes
+// back, a page no older than the one before) ends for this poll with a
+// warning: the pages read are kept and acted on, and the next poll walks
+// again from the newest.
+func (p *poller) poll() bool {
 	if !p.mu.TryLock() {
-		return // the previous poll is still walking
+		return false // the previous poll is still walking
 	}
 	defer p.mu.Unlock()
 	if p.stopped() || !p.access.ready() {
-		return
+		return false
 	}
 	ctx := p.work()
 	cur, err := p.cursor(ctx)
 	if err != nil {
 		p.log.Error("read cursor", "err", err)
-		return
+		return false
 	}
 	var guard walkGuard
 	if cur.Walk != nil {
@@ -184,7 +187,7 @@ func (p *poller) poll() {
 		page, err := p.read(p, cur, walk.Token)
 		if err != nil {
 			p.readFailed(ctx, cur, walk.Token, err)
-			return
+			return false
 		}
 		walk.Top = max(walk.Top, page.newest)
 		done := page.reachedStored || page.next == ""
@@ -194,18 +197,22 @@ func (p *poller) poll() {
 		}
 		next := nextCursor(cur, walk, page.next, done, broken != "")
 		if !p.save(ctx, page.msgs, next, done || next.Read > cur.Read) {
-			return
+			return false
 		}
 		cur = next
 		if broken != "" {
 			p.log.Warn("paging went in a circle; this walk ends for this poll and the next poll starts again from the newest; the pages read are kept and acted on",
 				"why", broken, "pages", pages, "token", page.next)
-			return
+			return false
 		}
-		if done || p.pause(pages) {
-			return
+		if done {
+			return true
+		}
+		if p.pause(pages) {
+			return false
 		}
 	}
+	return false
 }
 
 // readFailed handles a page that could not be read with token.
@@ -310,9 +317,10 @@ func (g *walkGuard) check(page polledPage) string {
 	return ""
 }
 
-// pollAfterRunning waits for a poll already running, then polls.
-func (p *poller) pollAfterRunning() {
+// pollAfterRunning waits for a poll already running, then polls, and
+// reports whether its walk was complete (see poll).
+func (p *poller) pollAfterRunning() bool {
 	p.mu.Lock()
 	p.mu.Unlock()
-	p.poll()
+	return p.poll()
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -28,6 +29,9 @@ type pusher struct {
 	pusherDeps
 	healthyGen atomic.Int64 // the connection a poll made healthy
 	conn       atomic.Int64 // counts connections; 0 while disconnected
+	// stateMu orders a connection's drop against a poll counting it
+	// healthy.
+	stateMu sync.Mutex
 }
 
 // pusherDeps is what a pusher is made of.
@@ -44,8 +48,9 @@ type pusherDeps struct {
 	// users looks an account up, for a reply pushed without its author.
 	users func(id int64) (twitterapi.User, error)
 	// pollNow polls both channels at once and returns when both polls
-	// are done: after every (re)connect, what push may have missed.
-	pollNow       func()
+	// are done: after every (re)connect, what push may have missed. It
+	// reports whether both walks were complete.
+	pollNow       func() bool
 	wakeProcessor func()
 	now           func() time.Time
 	log           *slog.Logger
@@ -155,8 +160,12 @@ func (p *pusher) onState(ctx context.Context) func(push.State) {
 			if s.Backfill > 0 {
 				p.count(ctx, "push", "backfill")
 			}
-			go p.pollThenHealthy(gen)
+			go p.pollThenHealthy(ctx, gen)
 		case push.StateDisconnected:
+			// Under stateMu: a poll that ends meanwhile must not count the
+			// dropped connection healthy (pollThenHealthy).
+			p.stateMu.Lock()
+			defer p.stateMu.Unlock()
 			p.conn.Store(0)
 			why := "disconnected"
 			if s.Err != nil {
@@ -172,10 +181,20 @@ func (p *pusher) onState(ctx context.Context) func(push.State) {
 	}
 }
 
-// pollThenHealthy polls both channels, then counts push healthy if
-// connection gen still stands.
-func (p *pusher) pollThenHealthy(gen int64) {
-	p.pollNow()
+// pollThenHealthy polls both channels until a poll is complete (a DM
+// list at its rate limit fails it: tried again with backoff), then
+// counts push healthy if connection gen still stands. It gives up when
+// the connection drops or ctx ends.
+func (p *pusher) pollThenHealthy(ctx context.Context, gen int64) {
+	for n := 1; !p.pollNow(); n++ {
+		wait := backoff.Wait(n)
+		p.log.Warn("the poll after push connected was not complete; push counts as healthy once one is", "retry_in", wait.String())
+		if !sleepCtx(ctx, wait) || p.conn.Load() != gen {
+			return
+		}
+	}
+	p.stateMu.Lock()
+	defer p.stateMu.Unlock()
 	if p.conn.Load() == gen {
 		p.healthyGen.Store(gen)
 		p.health.set(true, "", p.now())
@@ -260,7 +279,12 @@ func (p *pusher) caughtUp(ctx context.Context, id string) {
 				p.log.Warn("push replay covers the last 24 hours only; the poll covers the rest")
 			}
 		}
-		p.pollNow()
+		if !p.pollNow() {
+			// Not healthy yet: the next check replays from the same
+			// moment and polls again.
+			p.log.Warn("the poll after the webhook came back was not complete; push counts as healthy once one is")
+			return
+		}
 		p.health.set(true, "", p.now())
 	}
 	if err := p.store.SetCursor(ctx, cursorPushHealthy, p.now()); err != nil {

@@ -2,12 +2,14 @@ package e2e
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/paybytweet/paybytweet/config"
 	"github.com/paybytweet/paybytweet/emulators/twitteremu"
+	"github.com/paybytweet/paybytweet/twitterapi"
 )
 
 // withPush turns push on: the stream of the emulator's Activity API.
@@ -92,5 +94,59 @@ func TestPushPurchases(t *testing.T) {
 	}
 	if f.Counts["push"]["reconnect"] == 0 {
 		t.Errorf("the reconnect was not counted: %v", f.Counts["push"])
+	}
+}
+
+// TestPushHealthyOnlyAfterACompletePoll: the stream drops and stays
+// refused while bob buys by DM (X gives no backfill); at the reconnect
+// the poll of the DM list meets a 429. Push does not count as healthy on
+// that poll, which would slow the polls to push.reconcile (an hour here)
+// and leave bob waiting: the poll is tried again once the rate limit's
+// window has passed, and bob is answered, with no poll run by the test.
+func TestPushHealthyOnlyAfterACompletePoll(t *testing.T) {
+	noBackfill := emuOption(func(o *twitteremu.Options) { o.Push.NoBackfill = true })
+	r := newRig(t, config.APIv2, withPush, noBackfill)
+	r.pushHealthy()
+
+	if err := r.tw.InjectPushFault(twitteremu.PushFault{ConnectStatus: http.StatusServiceUnavailable, Times: -1}); err != nil {
+		t.Fatal(err)
+	}
+	r.tw.DropStreams()
+	r.waitFor("push down", func() bool { _, healthy, _ := r.d.Bot.PushState(); return !healthy })
+	r.dm(bob, "#BuyGiftCard")
+	dmList := r.ep(twitterapi.CallDMList)
+	from := len(r.tw.Requests())
+	r.tw.InjectFault(twitteremu.Fault{Endpoint: dmList, Status: http.StatusTooManyRequests})
+	r.tw.ClearPushFaults()
+	// The 429 holds the DM list until its reset, 15 minutes on: the bot
+	// waits for it, as it must with X.
+	r.waitFaulted(dmList, from)
+	r.clock.Advance(16 * time.Minute)
+
+	defer func() {
+		if t.Failed() {
+			for _, l := range strings.Split(r.logs.String(), "\n") {
+				if strings.Contains(l, "push") || strings.Contains(l, "poll") || strings.Contains(l, "429") {
+					t.Log(l)
+				}
+			}
+		}
+	}()
+	waitFor(t, time.Minute, "bob's request, from the poll after the refused one", func() bool {
+		dms := r.dmsTo(bob)
+		return len(dms) > 0 && strings.Contains(dms[len(dms)-1].Text, "#ConfirmGiftCard")
+	})
+	r.pushHealthy()
+	refused, answered := 0, 0
+	for _, q := range r.requests(dmList, from) {
+		switch q.Status {
+		case http.StatusTooManyRequests:
+			refused++
+		case http.StatusOK:
+			answered++
+		}
+	}
+	if refused != 1 || answered == 0 {
+		t.Errorf("DM list calls after the reconnect: %d refused, %d answered; want the one 429, then a complete poll", refused, answered)
 	}
 }
