@@ -310,12 +310,13 @@ func (p *pusher) webhookValid(ctx context.Context, id string) (bool, error) {
 
 // handle stores what one event brings, as polling would have: the same
 // messages, filtered alike. It only stores: the webhook's 200 waits for
-// it.
-func (p *pusher) handle(ctx context.Context) func(push.Event) {
-	return func(ev push.Event) {
+// it, and a failure is X's 503, so that X delivers the event again.
+func (p *pusher) handle(ctx context.Context) func(push.Event) error {
+	return func(ev push.Event) error {
 		if pe, ok := p.pushed(ctx, ev); ok {
-			p.save(ctx, []storage.Pushed{pe})
+			return p.save(ctx, []storage.Pushed{pe})
 		}
+		return nil
 	}
 }
 
@@ -384,18 +385,21 @@ func (p *pusher) pushed(ctx context.Context, ev push.Event) (storage.Pushed, boo
 	return pe, true
 }
 
-// save stores events, and wakes the processor for what is new.
-func (p *pusher) save(ctx context.Context, events []storage.Pushed) {
+// save stores events, and wakes the processor for what is new. It
+// returns the database's failure, which it has logged.
+func (p *pusher) save(ctx context.Context, events []storage.Pushed) error {
 	added, err := p.store.SavePushed(ctx, events)
 	if err != nil {
-		// Lost to the database: polling reads them again.
-		p.log.Error("could not store pushed events; polling reads them again", "events", len(events), "err", err)
-		return
+		// Lost to the database: X's retry (webhook) or polling reads
+		// them again.
+		p.log.Error("could not store pushed events; they are read again", "events", len(events), "err", err)
+		return err
 	}
 	p.log.Debug("pushed events stored", "events", len(events), "new", added)
 	if added > 0 {
 		p.wakeProcessor()
 	}
+	return nil
 }
 
 // tweet is the inbox row of a pushed post, filtered as the mentions

@@ -159,6 +159,12 @@ func newSink() *sink { return &sink{ch: make(chan Event, 1000)} }
 
 func (s *sink) handle(ev Event) { s.ch <- ev }
 
+// keep is handle as the webhook takes it: every event kept.
+func (s *sink) keep(ev Event) error {
+	s.handle(ev)
+	return nil
+}
+
 // next waits for the next event.
 func (s *sink) next(t *testing.T) Event {
 	t.Helper()

@@ -19,7 +19,7 @@ func TestNoTokenInStrings(t *testing.T) {
 	}
 	defer c.Close()
 	opts := WebhookOptions{Path: "/x/webhook", ConsumerSecret: testSecret}
-	wh, err := NewWebhook(opts, func(Event) {})
+	wh, err := NewWebhook(opts, func(Event) error { return nil })
 	if err != nil {
 		t.Fatal(err)
 	}

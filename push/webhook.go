@@ -91,14 +91,16 @@ func (o WebhookOptions) LogValue() slog.Value { return slog.StringValue(o.String
 // dedupe by Event.MessageIDs.
 type Webhook struct {
 	opts   WebhookOptions
-	handle func(Event)
+	handle func(Event) error
 	log    *slog.Logger
 }
 
 // NewWebhook returns the handler; handle gets every event but X's
-// operational messages, those to ignore included (KindIgnored). It fails
-// without a consumer secret or a handle.
-func NewWebhook(opts WebhookOptions, handle func(Event)) (*Webhook, error) {
+// operational messages, those to ignore included (KindIgnored), and
+// returns an error when it could not keep the event: X is then answered
+// 503 and delivers it again. It fails without a consumer secret or a
+// handle.
+func NewWebhook(opts WebhookOptions, handle func(Event) error) (*Webhook, error) {
 	if opts.ConsumerSecret == "" {
 		return nil, errors.New("push: the webhook needs the app's consumer secret")
 	}
@@ -209,7 +211,11 @@ func (h *Webhook) delivery(w http.ResponseWriter, r *http.Request) {
 	case ev.Kind == KindOperational:
 		h.log.Warn("webhook: a message from X", "message", ev.Message)
 	default:
-		h.handle(ev)
+		if err := h.handle(ev); err != nil {
+			h.log.Warn("webhook event not kept; X delivers it again", "type", ev.Type, "err", err)
+			http.Error(w, "not stored; try again", http.StatusServiceUnavailable)
+			return
+		}
 	}
 	w.WriteHeader(http.StatusOK)
 }

@@ -27,12 +27,19 @@ type webhookRig struct {
 	events *sink
 	// broken answers X's CRC 500, as a daemon that is down.
 	broken atomic.Bool
+	// unkept is how many of the next events the daemon cannot store.
+	unkept atomic.Int32
 }
 
 func newWebhookRig(t *testing.T, r *rig) *webhookRig {
 	t.Helper()
 	w := &webhookRig{events: newSink()}
-	h, err := NewWebhook(WebhookOptions{Path: webhookPath, ConsumerSecret: testSecret, Decoder: r.decoder(), Logger: r.log}, w.events.handle)
+	h, err := NewWebhook(WebhookOptions{Path: webhookPath, ConsumerSecret: testSecret, Decoder: r.decoder(), Logger: r.log}, func(ev Event) error {
+		if w.unkept.Add(-1) >= 0 {
+			return errors.New("the database refuses work")
+		}
+		return w.events.keep(ev)
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +157,7 @@ func TestWebhookCRCAndRegister(t *testing.T) {
 	if _, err := bad.Register(ctx, "ftp://example.com/x"); err == nil || !strings.Contains(err.Error(), "UrlValidationFailed") {
 		t.Errorf("Register of a bad url: %v", err)
 	}
-	if _, err := NewWebhook(WebhookOptions{}, func(Event) {}); err == nil {
+	if _, err := NewWebhook(WebhookOptions{}, func(Event) error { return nil }); err == nil {
 		t.Error("NewWebhook without a consumer secret")
 	}
 }
@@ -195,6 +202,25 @@ func TestWebhookCRCSignsNoEvent(t *testing.T) {
 			t.Errorf("CRC of %q: %d %s", tok, st, body)
 		}
 	}
+}
+
+// TestWebhookUnkeptEventIsDeliveredAgain: the daemon cannot store an
+// event (its database refuses work): X is answered 503, not 200, and
+// delivers it again, and the retry is kept.
+func TestWebhookUnkeptEventIsDeliveredAgain(t *testing.T) {
+	r := newRig(t, twitteremu.Options{})
+	w := newWebhookRig(t, r)
+	w.register(t, r)
+	w.unkept.Store(1)
+	d := r.dm(bob.ID, "yes")
+	got := r.waitPushed(2, viaWebhook)
+	if got[0].Status != http.StatusServiceUnavailable || got[1].Status != http.StatusOK || got[1].Attempt != 2 {
+		t.Errorf("deliveries = %+v, want a 503 and the retry answered 200", got)
+	}
+	if ev := w.events.next(t); ev.Kind != KindDM || ev.DMs[0].ID != d.ID {
+		t.Errorf("kept = %+v, want bob's DM", ev)
+	}
+	w.events.none(t)
 }
 
 func TestWebhookDelivers(t *testing.T) {
