@@ -93,7 +93,7 @@ func (p *pusher) Run(ctx context.Context) {
 		if !p.ensure(ctx, me, "") {
 			return
 		}
-		events, stored := make(chan storage.Pushed, maxPushBatch), make(chan struct{})
+		events, stored := make(chan push.Event, maxPushBatch), make(chan struct{})
 		storing, stopStoring := context.WithCancel(ctx)
 		go p.storeQueued(storing, events, stored)
 		stream := p.client.NewStream(push.StreamOptions{Decoder: dec, OnState: p.onState(ctx), DeadAfter: p.deadAfter})
@@ -322,43 +322,50 @@ func (p *pusher) handle(ctx context.Context) func(push.Event) error {
 
 // queue hands the stream's events to storeQueued, which stores whatever
 // has arrived meanwhile in one commit: a burst of buyers is not stored
-// one commit at a time. An event lost to a crash before its commit is
+// one commit at a time, and the stream is read on while a reply's
+// author is looked up. An event lost to a crash before its commit is
 // read again by the poll at the next start.
-func (p *pusher) queue(ctx context.Context, events chan<- storage.Pushed) func(push.Event) {
+func (p *pusher) queue(ctx context.Context, events chan<- push.Event) func(push.Event) {
 	return func(ev push.Event) {
-		if pe, ok := p.pushed(ctx, ev); ok {
-			select {
-			case events <- pe:
-			case <-ctx.Done():
-			}
+		select {
+		case events <- ev:
+		case <-ctx.Done():
 		}
 	}
 }
 
 // storeQueued stores the queued events until ctx ends, then what is
 // left; done is closed when it returns.
-func (p *pusher) storeQueued(ctx context.Context, events <-chan storage.Pushed, done chan<- struct{}) {
+func (p *pusher) storeQueued(ctx context.Context, events <-chan push.Event, done chan<- struct{}) {
 	defer close(done)
+	work := context.WithoutCancel(ctx)
 	for {
 		var batch []storage.Pushed
+		took := 0
+		add := func(ev push.Event) {
+			took++
+			if pe, ok := p.pushed(work, ev); ok {
+				batch = append(batch, pe)
+			}
+		}
 		select {
-		case pe := <-events:
-			batch = append(batch, pe)
+		case ev := <-events:
+			add(ev)
 		case <-ctx.Done():
 		}
 	drain:
-		for len(batch) < maxPushBatch {
+		for took < maxPushBatch {
 			select {
-			case pe := <-events:
-				batch = append(batch, pe)
+			case ev := <-events:
+				add(ev)
 			default:
 				break drain
 			}
 		}
 		if len(batch) > 0 {
-			p.save(context.WithoutCancel(ctx), batch)
+			p.save(work, batch)
 		}
-		if ctx.Err() != nil && len(batch) == 0 {
+		if ctx.Err() != nil && took == 0 {
 			return
 		}
 	}

@@ -104,17 +104,19 @@ var (
 	promLabels   = regexp.MustCompile(`\{[^}]*\}`)
 	promGrouping = regexp.MustCompile(`\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)`)
 	promRange    = regexp.MustCompile(`\[[^\]]*\]`)
+	promOffset   = regexp.MustCompile(`\boffset\s+-?[0-9][0-9a-z]*`)
 	promIdent    = regexp.MustCompile(`[a-zA-Z_:][a-zA-Z0-9_:]*\s*\(?`)
 	promKeywords = map[string]bool{"and": true, "or": true, "unless": true, "bool": true, "offset": true}
 )
 
 // metricNames returns the metric names a PromQL expression reads: what is
-// left once label matchers, groupings, ranges and function calls are
-// taken out.
+// left once label matchers, groupings, ranges, offsets and function
+// calls are taken out.
 func metricNames(expr string) []string {
 	e := promLabels.ReplaceAllString(expr, " ")
 	e = promGrouping.ReplaceAllString(e, " ")
 	e = promRange.ReplaceAllString(e, " ")
+	e = promOffset.ReplaceAllString(e, " ")
 	seen := map[string]bool{}
 	for _, m := range promIdent.FindAllString(e, -1) {
 		if strings.HasSuffix(m, "(") {

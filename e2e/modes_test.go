@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/paybytweet/paybytweet/config"
+	"github.com/paybytweet/paybytweet/emulators/twitteremu"
 	"github.com/paybytweet/paybytweet/storage"
 )
 
@@ -47,7 +48,10 @@ func (m mode) newRig(t *testing.T, opts ...any) *rig {
 	if !m.push {
 		return newRig(t, m.api, opts...)
 	}
-	r := newRig(t, m.api, append(opts, withPush)...)
+	// Replies are pushed as X's own sample has them: without their author
+	// ("includes": {}), whom the bot knows from the buy, or looks up.
+	xSampleReplies := emuOption(func(o *twitteremu.Options) { o.Push.ReplyIncludesEmpty = true })
+	r := newRig(t, m.api, append(opts, withPush, xSampleReplies)...)
 	r.pushHealthy()
 	// Registered after newRig's own cleanups: it runs first, with the
 	// daemon still running.
