@@ -3,7 +3,10 @@ package xauth
 import (
 	"io"
 	"net/http"
+	"sync/atomic"
 	"time"
+
+	"golang.org/x/oauth2"
 )
 
 // Transport sends each request with the bot account's OAuth 2.0 user
@@ -19,10 +22,16 @@ import (
 // alert=oauth2_refused); the request is then sent once more, with the
 // new token or, when refused, as it came (OAuth 1.0a), if its body can
 // be sent again. A 401 is never a sign that the request did anything.
+// When X refuses the fresh token too, the token is not why: later 401s
+// for it are returned as they come, with no refresh token spent.
 type Transport struct {
 	Source *Source
 	// Base sends the requests; nil means http.DefaultTransport.
 	Base http.RoundTripper
+	// freshRefused is an access token that X refused right after a
+	// refresh made for a 401: the token was not why, and a 401 for it
+	// spends no refresh token more.
+	freshRefused atomic.Pointer[string]
 }
 
 // NewTransport returns a Transport of src over base (nil:
@@ -46,8 +55,7 @@ func (t *Transport) base() http.RoundTripper {
 
 // RoundTrip implements http.RoundTripper.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	ctx := req.Context()
-	tok, err := t.Source.TokenContext(ctx)
+	tok, err := t.Source.TokenContext(req.Context())
 	if err != nil {
 		if req.Header.Get("Authorization") != "" {
 			return t.base().RoundTrip(req) // OAuth 1.0a
@@ -58,9 +66,28 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	resp, err := t.base().RoundTrip(withBearer(req, tok.AccessToken))
-	if err != nil || resp.StatusCode != http.StatusUnauthorized || !tok.Expiry.IsZero() && !tok.Expiry.After(t.Source.now()) {
+	if err != nil || !t.rejects(resp, tok) {
 		return resp, err
 	}
+	return t.again(req, resp, tok)
+}
+
+// rejects reports whether resp is X refusing tok as such: a 401 for a
+// token that had not expired, and not one X refused right after it was
+// refreshed (then the token was not why).
+func (t *Transport) rejects(resp *http.Response, tok *oauth2.Token) bool {
+	if resp.StatusCode != http.StatusUnauthorized || !tok.Expiry.IsZero() && !tok.Expiry.After(t.Source.now()) {
+		return false
+	}
+	p := t.freshRefused.Load()
+	return p == nil || *p != tok.AccessToken
+}
+
+// again tells the Source that X refused tok, and sends req once more,
+// with the token it gives or, when it has none, as it came (OAuth
+// 1.0a); resp, the refusal, is returned when req cannot be sent again.
+func (t *Transport) again(req *http.Request, resp *http.Response, tok *oauth2.Token) (*http.Response, error) {
+	ctx := req.Context()
 	nt, rerr := t.Source.Rejected(ctx, tok.AccessToken)
 	var again *http.Request
 	switch {
@@ -83,7 +110,11 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
 	resp.Body.Close()
-	return t.base().RoundTrip(again)
+	resp, err := t.base().RoundTrip(again)
+	if err == nil && resp.StatusCode == http.StatusUnauthorized && rerr == nil {
+		t.freshRefused.Store(&nt.AccessToken)
+	}
+	return resp, err
 }
 
 // withBearer is a copy of req carrying access as its Authorization.
