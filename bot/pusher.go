@@ -93,6 +93,7 @@ func (p *pusher) Run(ctx context.Context) {
 		if !p.ensure(ctx, me, "") {
 			return
 		}
+		go p.keepSubscriptions(ctx, me)
 		events, stored := make(chan push.Event, maxPushBatch), make(chan struct{})
 		storing, stopStoring := context.WithCancel(ctx)
 		go p.storeQueued(storing, events, stored)
@@ -144,6 +145,45 @@ func (p *pusher) ensure(ctx context.Context, me twitterapi.User, webhookID strin
 			return false
 		}
 	}
+}
+
+// keepSubscriptions checks the stream's subscriptions every
+// webhookCheck until ctx ends: X may drop them (those made with an
+// authorization since revoked), and the stream then stays open with
+// nothing on it. Missing ones are made again, and what was said
+// meanwhile is polled before push counts as healthy again.
+func (p *pusher) keepSubscriptions(ctx context.Context, me twitterapi.User) {
+	for sleepCtx(ctx, p.webhookCheck) {
+		if p.subscriptionsHeld(ctx, me, "") {
+			continue
+		}
+		p.stateMu.Lock()
+		gen := p.conn.Load()
+		p.health.set(false, "X had dropped the subscriptions", p.now())
+		p.stateMu.Unlock()
+		if gen != 0 {
+			go p.pollThenHealthy(ctx, gen)
+		}
+	}
+}
+
+// subscriptionsHeld makes sure of the subscriptions again and reports
+// whether all were there; false when some were made again (events were
+// missed meanwhile). A failure to ask is logged, and counts as held: the
+// next check asks again.
+func (p *pusher) subscriptionsHeld(ctx context.Context, me twitterapi.User, webhookID string) bool {
+	got, err := p.client.Ensure(ctx, me.ID, webhookID)
+	switch {
+	case err != nil:
+		if ctx.Err() == nil {
+			p.log.Warn("could not check the push subscriptions; checking again later", "err", err)
+		}
+		return true
+	case len(got.Created) > 0:
+		p.log.Warn("X had dropped push subscriptions; made again, and polling what was said meanwhile", "created", len(got.Created))
+		return false
+	}
+	return true
 }
 
 // onState follows the stream's connections: after each connect the
@@ -237,6 +277,9 @@ func (p *pusher) runWebhook(ctx context.Context, me twitterapi.User, dec push.De
 			p.log.Warn("could not ask X whether the webhook is valid", "err", err)
 			p.health.set(false, "X cannot say whether the webhook is valid", p.now())
 		case valid:
+			if !p.subscriptionsHeld(ctx, me, id) {
+				p.health.set(false, "X had dropped the subscriptions", p.now())
+			}
 			p.caughtUp(ctx, id)
 		}
 		if !sleepCtx(ctx, p.webhookCheck) {

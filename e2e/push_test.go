@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paybytweet/paybytweet/bot"
 	"github.com/paybytweet/paybytweet/config"
 	"github.com/paybytweet/paybytweet/emulators/twitteremu"
 	"github.com/paybytweet/paybytweet/twitterapi"
@@ -148,5 +149,35 @@ func TestPushHealthyOnlyAfterACompletePoll(t *testing.T) {
 	}
 	if refused != 1 || answered == 0 {
 		t.Errorf("DM list calls after the reconnect: %d refused, %d answered; want the one 429, then a complete poll", refused, answered)
+	}
+}
+
+// TestPushSubscriptionsDroppedAreMadeAgain: X drops the bot's
+// subscriptions (as it may those made with an authorization since
+// revoked); the stream stays open with nothing on it. The bot notices at
+// its next check, makes them again, and polls what was said meanwhile:
+// bob's buy DM is answered with no poll run by the test, and what is said
+// after is pushed again.
+func TestPushSubscriptionsDroppedAreMadeAgain(t *testing.T) {
+	often := botOption(func(o *bot.Options) { o.WebhookCheck = 200 * time.Millisecond })
+	r := newRig(t, config.APIv2, withPush, often)
+	r.pushHealthy()
+	if n := r.tw.DropSubscriptions(); n != 3 {
+		t.Fatalf("dropped %d subscriptions, want the bot's 3", n)
+	}
+	r.dm(bob, "#BuyGiftCard")
+	r.waitFor("bob's request, from the poll after the subscriptions were made again", func() bool {
+		dms := r.dmsTo(bob)
+		return len(dms) > 0 && strings.Contains(dms[len(dms)-1].Text, "#ConfirmGiftCard")
+	})
+	if subs := r.tw.Subscriptions(); len(subs) != 3 {
+		t.Errorf("%d subscriptions after the check, want the 3 made again: %+v", len(subs), subs)
+	}
+	r.pushHealthy()
+	pushedBefore := len(r.tw.PushEvents())
+	buy := r.tweet(alice, "@AmexOffers #BuyGiftCard")
+	r.waitFor("alice's request, from the pushed buy", func() bool { return len(r.repliesTo(buy.ID)) > 0 })
+	if len(r.tw.PushEvents()) == pushedBefore {
+		t.Error("alice's buy was not pushed: the subscriptions were not made again")
 	}
 }

@@ -68,6 +68,17 @@ func (sub *subscription) public() Subscription {
 		WebhookID: sub.webhookID, CreatedAt: sub.createdAt}
 }
 
+// DropSubscriptions deletes every subscription, as X may drop those made
+// with an authorization since revoked, and returns how many there were.
+// It never fails.
+func (s *Server) DropSubscriptions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := len(s.push.subs)
+	s.push.subs = nil
+	return n
+}
+
 // Subscriptions returns the app's subscriptions, oldest first. It never
 // fails.
 func (s *Server) Subscriptions() []Subscription {
