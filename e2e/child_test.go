@@ -77,6 +77,11 @@ type childSpec struct {
 	Push          string
 	PushReconcile string
 	WebhookPort   int
+	// OAuth2RefreshToken and OAuth2TokenURL, when set, are
+	// twitter.oauth2's first refresh token and token_url (the emulator's
+	// client id and secret).
+	OAuth2RefreshToken string
+	OAuth2TokenURL     string
 }
 
 // childStatus is what the child writes to StatusFile: Idle is true when a
@@ -129,6 +134,10 @@ func runChild(specPath string) int {
 		if spec.Push == config.PushWebhook {
 			cfg.Twitter.Push.Webhook = webhookConfig(spec.WebhookPort)
 		}
+	}
+	if spec.OAuth2RefreshToken != "" {
+		cfg.Twitter.OAuth2 = &config.OAuth2{ClientID: twitteremu.DefaultOAuth2ClientID, ClientSecret: twitteremu.DefaultOAuth2ClientSecret,
+			RefreshToken: spec.OAuth2RefreshToken, TokenURL: spec.OAuth2TokenURL}
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)

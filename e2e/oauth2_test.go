@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"database/sql"
 	"strings"
 	"testing"
 	"time"
@@ -113,4 +114,96 @@ func TestOAuth2RevokedGoesOnWithOAuth1(t *testing.T) {
 	}
 	r.charged(alice, 1)
 	r.charged(bob, 2)
+}
+
+// oauth2Kills is how many times TestOAuth2KilledRightAfterRefresh kills
+// the daemon.
+const oauth2Kills = 3
+
+// TestOAuth2KilledRightAfterRefresh: a child daemon with push on and an
+// OAuth 2.0 user token that lives 4 seconds (refreshed every 2) runs
+// while cardholders buy by tweet and by DM, and is SIGKILLed right after
+// it committed a refresh, three times. Each start goes on with the pair
+// it committed: no x-login, no refresh refused, no call meets a 401, no
+// ALERT; and every purchase is charged once.
+func TestOAuth2KilledRightAfterRefresh(t *testing.T) {
+	w := newWorld(t, config.APIv2)
+	w.tw.SetOAuth2(twitteremu.OAuth2Config{ExpiresIn: 4 * time.Second})
+	_, refresh := w.tw.GrantOAuth2Token()
+	spec := w.spec()
+	spec.Push = config.PushStream
+	spec.GiftCardLimit = 1 << 30
+	spec.OAuth2RefreshToken, spec.OAuth2TokenURL = refresh, w.tw.OAuth2TokenURL()
+	p := newDaemonProc(t, t.TempDir(), spec)
+	d := newDriver(t, w.tw)
+	buyers := []*shopper{
+		{user: alice, buy: "#BuyGiftCard", confirm: "#ConfirmGiftCard", confirms: true},
+		{user: bob, dm: true, buy: "#BuyGiftCard", confirm: "#ConfirmGiftCard", dmYes: "yes", confirms: true},
+	}
+	// generation is the number of the pair the daemon last committed; 0
+	// until its database has one.
+	generation := func() int64 {
+		db, err := sql.Open("sqlite3", "file:"+p.spec.DB+"?_busy_timeout=5000&_query_only=true")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var g int64
+		db.QueryRow(`SELECT generation FROM oauth2_tokens WHERE id = 1`).Scan(&g)
+		return g
+	}
+
+	p.start("")
+	seen := generation()
+	for killed := 0; killed < oauth2Kills; {
+		if !d.driveUntil(30*time.Second, 10*time.Millisecond, func() bool {
+			for _, b := range buyers {
+				d.begin(b)
+			}
+			if !p.alive() {
+				t.Fatalf("the daemon died on its own: %v", p.wait(time.Second))
+			}
+			return generation() > seen
+		}) {
+			t.Fatalf("no refresh committed within 30 s of 4-second tokens (generation %d)", seen)
+		}
+		p.kill() // right after the commit of a refresh
+		killed++
+		seen = generation()
+		p.start("")
+	}
+	done := d.driveUntil(90*time.Second, 10*time.Millisecond, func() bool {
+		if !p.alive() {
+			t.Fatalf("the daemon died on its own: %v", p.wait(time.Second))
+		}
+		return d.idle() && p.idleSince(d.last())
+	})
+	if !done {
+		t.Fatalf("not settled 90s after the last kill; waiting for:%s", d.pending())
+	}
+	if took, st := p.term(10 * time.Second); !st.Success() {
+		t.Fatalf("after SIGTERM the daemon exited with %v after %s", st, took)
+	}
+
+	d.checkCycles(t)
+	checkInvariants(t, w.tw, w.iss, p.openDB(), p.spec.DB, expectations{confirmed: d.confirmed})
+	for _, tr := range w.tw.TokenRequests() {
+		if tr.Refused() {
+			t.Errorf("a token request was refused: %+v", tr.Cause)
+		}
+	}
+	if u := w.tw.OAuth2Unauthorized(); len(u) != 0 {
+		t.Errorf("calls met a 401: %v", u)
+	}
+	if strings.Contains(p.log(), "alert=oauth2_refused") {
+		t.Error("a start after a kill found its token refused")
+	}
+	if w.tw.OAuth2BearerCalls() == 0 {
+		t.Error("no call carried the OAuth 2.0 token")
+	}
+	if strings.Contains(p.log(), refresh) {
+		t.Error("a refresh token appears in the log")
+	}
+	t.Logf("%d runs, %d purchase cycles, %d token requests, %d calls with the OAuth 2.0 token",
+		p.runs, len(d.cycles), len(w.tw.TokenRequests()), w.tw.OAuth2BearerCalls())
 }
