@@ -356,10 +356,7 @@ func (p *pusher) webhookValid(ctx context.Context, id string) (bool, error) {
 // it, and a failure is X's 503, so that X delivers the event again.
 func (p *pusher) handle(ctx context.Context) func(push.Event) error {
 	return func(ev push.Event) error {
-		if pe, ok := p.pushed(ctx, ev); ok {
-			return p.save(ctx, []storage.Pushed{pe})
-		}
-		return nil
+		return p.save(ctx, []storage.Pushed{p.pushed(ctx, ev)})
 	}
 }
 
@@ -387,9 +384,7 @@ func (p *pusher) storeQueued(ctx context.Context, events <-chan push.Event, done
 		took := 0
 		add := func(ev push.Event) {
 			took++
-			if pe, ok := p.pushed(work, ev); ok {
-				batch = append(batch, pe)
-			}
+			batch = append(batch, p.pushed(work, ev))
 		}
 		select {
 		case ev := <-events:
@@ -417,9 +412,9 @@ func (p *pusher) storeQueued(ctx context.Context, events <-chan push.Event, done
 // maxPushBatch bounds the events stored in one commit.
 const maxPushBatch = 500
 
-// pushed is what event ev brings to store; false for an event that
-// brings nothing to keep (an operational message).
-func (p *pusher) pushed(ctx context.Context, ev push.Event) (storage.Pushed, bool) {
+// pushed is what event ev brings to store: the messages the bot acts
+// on, none for an event it ignores (counted as ignored all the same).
+func (p *pusher) pushed(ctx context.Context, ev push.Event) storage.Pushed {
 	pe := storage.Pushed{Type: ev.Type, Usage: string(twitterapi.UsagePushPost), IDs: ev.MessageIDs(), At: p.now()}
 	switch ev.Kind {
 	case push.KindTweet:
@@ -429,10 +424,8 @@ func (p *pusher) pushed(ctx context.Context, ev push.Event) (storage.Pushed, boo
 	case push.KindDM:
 		pe.Usage = string(twitterapi.UsagePushDM)
 		pe.Msgs = p.dms(ev.DMs)
-	default:
-		return pe, false
 	}
-	return pe, true
+	return pe
 }
 
 // save stores events, and wakes the processor for what is new. It
