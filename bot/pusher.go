@@ -470,11 +470,32 @@ func (p *pusher) username(ctx context.Context, id int64) (string, bool) {
 	if a, ok, err := p.store.Account(ctx, id); err == nil && ok && a.Username != "" {
 		return a.Username, true
 	}
-	if u, err := p.users(id); err == nil && u.ScreenName != "" {
-		return u.ScreenName, true
+	type answer struct {
+		u   twitterapi.User
+		err error
+	}
+	got := make(chan answer, 1)
+	go func() {
+		u, err := p.users(id)
+		got <- answer{u, err}
+	}()
+	t := time.NewTimer(authorLookupWait)
+	defer t.Stop()
+	select {
+	case a := <-got:
+		if a.err == nil && a.u.ScreenName != "" {
+			return a.u.ScreenName, true
+		}
+	case <-t.C:
+		p.log.Warn("X did not say who wrote a pushed reply in time; polling brings it with its author", "user_id", id)
+	case <-ctx.Done():
 	}
 	return "", false
 }
+
+// authorLookupWait bounds the look-up of a pushed reply's author: the
+// webhook's answer waits for it, and X gives a webhook 10 s.
+const authorLookupWait = 3 * time.Second
 
 // dms are the inbox rows of pushed DM events, filtered as the DM poller
 // filters what it reads.

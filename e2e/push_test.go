@@ -181,3 +181,29 @@ func TestPushSubscriptionsDroppedAreMadeAgain(t *testing.T) {
 		t.Error("alice's buy was not pushed: the subscriptions were not made again")
 	}
 }
+
+// TestPushedReplyAuthorLookupIsBounded: replies are pushed as X's sample
+// has them, without their author. One comes from an account the bot has
+// never seen, and X does not answer the look-up of its author: the bot
+// waits a few seconds for it, not for ever, and bob's buy, pushed after,
+// is answered without any poll (polling brings the reply later).
+func TestPushedReplyAuthorLookupIsBounded(t *testing.T) {
+	xSampleReplies := emuOption(func(o *twitteremu.Options) { o.Push.ReplyIncludesEmpty = true })
+	r := newRig(t, config.APIv2, withPush, xSampleReplies)
+	r.pushHealthy()
+	buy := r.tweet(alice, "@AmexOffers #BuyGiftCard")
+	r.waitFor("alice's request", func() bool { return len(r.repliesTo(buy.ID)) > 0 })
+
+	release := make(chan struct{})
+	defer close(release)
+	r.tw.InjectFault(twitteremu.Fault{Endpoint: r.ep(twitterapi.CallUser), Hold: release, Times: -1})
+	r.tweet(carol, "#ConfirmGiftCard", r.reply(buy.ID).ID) // a reply: an implicit mention
+	r.waitFor("the look-up of carol's account, unanswered", func() bool { return r.tw.Held() > 0 })
+	bobs := r.tweet(bob, "@AmexOffers #BuyGiftCard")
+	defer func() {
+		if t.Failed() {
+			t.Log(r.logs.String())
+		}
+	}()
+	r.waitFor("bob's request, pushed while X keeps the look-up waiting", func() bool { return len(r.repliesTo(bobs.ID)) > 0 })
+}

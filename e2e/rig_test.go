@@ -83,15 +83,25 @@ var endpoints = map[string]map[twitterapi.Call]string{
 		twitterapi.CallVerify: "GET account/verify_credentials", twitterapi.CallMentions: "GET statuses/mentions_timeline",
 		twitterapi.CallOwnTweets: "GET statuses/user_timeline", twitterapi.CallPost: "POST statuses/update",
 		twitterapi.CallDMList: "GET direct_messages/events/list", twitterapi.CallSendDM: "POST direct_messages/events/new",
+		twitterapi.CallUser: "GET users/show",
 	},
 	config.APIv2: {
 		twitterapi.CallVerify: "GET 2/users/me", twitterapi.CallMentions: "GET 2/users/:id/mentions",
 		twitterapi.CallOwnTweets: "GET 2/users/:id/tweets", twitterapi.CallPost: "POST 2/tweets",
 		twitterapi.CallDMList: "GET 2/dm_events", twitterapi.CallSendDM: "POST 2/dm_conversations/with/:participant_id/messages",
+		twitterapi.CallUser: "GET 2/users/:id",
 	},
 }
 
-func endpoint(api string, call twitterapi.Call) string { return endpoints[api][call] }
+// endpoint is how the emulator names the endpoint of call on api. A call
+// the map lacks panics: "" would name every endpoint in a fault.
+func endpoint(api string, call twitterapi.Call) string {
+	e, ok := endpoints[api][call]
+	if !ok {
+		panic("e2e: no emulator endpoint for " + string(call) + " on " + api)
+	}
+	return e
+}
 
 // ep is how the emulator names the endpoint of call on the rig's API.
 func (r *rig) ep(call twitterapi.Call) string { return endpoint(r.api, call) }
