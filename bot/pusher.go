@@ -32,6 +32,8 @@ type pusher struct {
 	// stateMu orders a connection's drop against a poll counting it
 	// healthy.
 	stateMu sync.Mutex
+	// subsMissing: X refused to make dropped subscriptions again.
+	subsMissing atomic.Bool
 }
 
 // pusherDeps is what a pusher is made of.
@@ -151,39 +153,54 @@ func (p *pusher) ensure(ctx context.Context, me twitterapi.User, webhookID strin
 // webhookCheck until ctx ends: X may drop them (those made with an
 // authorization since revoked), and the stream then stays open with
 // nothing on it. Missing ones are made again, and what was said
-// meanwhile is polled before push counts as healthy again.
+// meanwhile is polled before push counts as healthy again; while they
+// cannot be made, push is not healthy (the polls run at twitter.poll).
 func (p *pusher) keepSubscriptions(ctx context.Context, me twitterapi.User) {
 	for sleepCtx(ctx, p.webhookCheck) {
-		if p.subscriptionsHeld(ctx, me, "") {
+		held, made := p.checkSubscriptions(ctx, me, "")
+		if held && !made {
 			continue
 		}
 		p.stateMu.Lock()
 		gen := p.conn.Load()
-		p.health.set(false, "X had dropped the subscriptions", p.now())
+		p.health.set(false, "the push subscriptions are missing", p.now())
 		p.stateMu.Unlock()
-		if gen != 0 {
+		if held && gen != 0 {
 			go p.pollThenHealthy(ctx, gen)
 		}
 	}
 }
 
-// subscriptionsHeld makes sure of the subscriptions again and reports
-// whether all were there; false when some were made again (events were
-// missed meanwhile). A failure to ask is logged, and counts as held: the
-// next check asks again.
-func (p *pusher) subscriptionsHeld(ctx context.Context, me twitterapi.User, webhookID string) bool {
+// checkSubscriptions makes sure of the subscriptions again. held: all
+// are there now (a failure to ask counts as held: the next check asks
+// again); made: some had to be made again, so events were missed. A
+// subscription X refuses to make again is ALERT push_unavailable, once
+// until they are all there again.
+func (p *pusher) checkSubscriptions(ctx context.Context, me twitterapi.User, webhookID string) (held, made bool) {
 	got, err := p.client.Ensure(ctx, me.ID, webhookID)
 	switch {
-	case err != nil:
+	case err == nil:
+		if len(got.Created) > 0 {
+			p.log.Warn("X had dropped push subscriptions; made again, and polling what was said meanwhile", "created", len(got.Created))
+		}
+		made = len(got.Created) > 0 || p.subsMissing.Load()
+		p.subsMissing.Store(false)
+		return true, made
+	case errors.Is(err, push.ErrRefused):
+		if !p.subsMissing.Swap(true) {
+			p.log.Error("ALERT: X dropped push subscriptions and refuses to make them again; polling at twitter.poll", "alert", "push_unavailable", "err", err)
+		}
+		return false, false
+	case got.Listed: // some are missing, and making them failed
+		p.subsMissing.Store(true)
+		p.log.Warn("push subscriptions are missing and could not be made again; polling at twitter.poll, trying again later", "err", err)
+		return false, false
+	default:
 		if ctx.Err() == nil {
 			p.log.Warn("could not check the push subscriptions; checking again later", "err", err)
 		}
-		return true
-	case len(got.Created) > 0:
-		p.log.Warn("X had dropped push subscriptions; made again, and polling what was said meanwhile", "created", len(got.Created))
-		return false
+		return true, false
 	}
-	return true
 }
 
 // onState follows the stream's connections: after each connect the
@@ -277,10 +294,13 @@ func (p *pusher) runWebhook(ctx context.Context, me twitterapi.User, dec push.De
 			p.log.Warn("could not ask X whether the webhook is valid", "err", err)
 			p.health.set(false, "X cannot say whether the webhook is valid", p.now())
 		case valid:
-			if !p.subscriptionsHeld(ctx, me, id) {
-				p.health.set(false, "X had dropped the subscriptions", p.now())
+			held, made := p.checkSubscriptions(ctx, me, id)
+			if !held || made {
+				p.health.set(false, "the push subscriptions are missing", p.now())
 			}
-			p.caughtUp(ctx, id)
+			if held {
+				p.caughtUp(ctx, id)
+			}
 		}
 		if !sleepCtx(ctx, p.webhookCheck) {
 			return

@@ -157,7 +157,8 @@ func TestPushHealthyOnlyAfterACompletePoll(t *testing.T) {
 // revoked); the stream stays open with nothing on it. The bot notices at
 // its next check, makes them again, and polls what was said meanwhile:
 // bob's buy DM is answered with no poll run by the test, and what is said
-// after is pushed again.
+// after is pushed again. Dropped once more while X refuses to make them,
+// push is down (ALERT push_unavailable, once) until X allows them.
 func TestPushSubscriptionsDroppedAreMadeAgain(t *testing.T) {
 	often := botOption(func(o *bot.Options) { o.WebhookCheck = 200 * time.Millisecond })
 	r := newRig(t, config.APIv2, withPush, often)
@@ -179,6 +180,21 @@ func TestPushSubscriptionsDroppedAreMadeAgain(t *testing.T) {
 	r.waitFor("alice's request, from the pushed buy", func() bool { return len(r.repliesTo(buy.ID)) > 0 })
 	if len(r.tw.PushEvents()) == pushedBefore {
 		t.Error("alice's buy was not pushed: the subscriptions were not made again")
+	}
+
+	// Dropped again, and X refuses to make them (the app lost its access):
+	// push is down, said once, until X lets them be made.
+	r.tw.SetRefuseSubscriptions(http.StatusForbidden)
+	r.tw.DropSubscriptions()
+	r.waitFor("ALERT push_unavailable", func() bool { return strings.Contains(r.logs.String(), "alert=push_unavailable") })
+	r.waitFor("push down", func() bool { _, healthy, _ := r.d.Bot.PushState(); return !healthy })
+	r.tw.SetRefuseSubscriptions(0)
+	r.pushHealthy()
+	if subs := r.tw.Subscriptions(); len(subs) != 3 {
+		t.Errorf("%d subscriptions once X allows them again, want 3", len(subs))
+	}
+	if n := strings.Count(r.logs.String(), "alert=push_unavailable"); n != 1 {
+		t.Errorf("ALERT push_unavailable logged %d times, want once", n)
 	}
 }
 

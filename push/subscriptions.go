@@ -92,6 +92,10 @@ type Ensured struct {
 	// Replaced are subscriptions deleted because they deliver to another
 	// webhook than the one asked for.
 	Replaced []Subscription
+	// Listed: X listed the subscriptions, so that, when Ensure fails
+	// after, the event types in none of the above are known to be
+	// missing.
+	Listed bool
 }
 
 type createSubscriptionBody struct {
@@ -125,6 +129,7 @@ func (c *Client) Ensure(ctx context.Context, userID int64, webhookID string) (En
 	if err != nil {
 		return res, err
 	}
+	res.Listed = true
 	for _, et := range EventTypes {
 		var have, stale *Subscription
 		for i, s := range subs {

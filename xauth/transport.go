@@ -22,16 +22,18 @@ import (
 // alert=oauth2_refused); the request is then sent once more, with the
 // new token or, when refused, as it came (OAuth 1.0a), if its body can
 // be sent again. A 401 is never a sign that the request did anything.
-// When X refuses the fresh token too, the token is not why: later 401s
-// for it are returned as they come, with no refresh token spent.
+// When X refuses the fresh token too, the token is not why: 401s for it
+// in the next minute are returned as they come, with no refresh token
+// spent.
 type Transport struct {
 	Source *Source
 	// Base sends the requests; nil means http.DefaultTransport.
 	Base http.RoundTripper
 	// freshRefused is an access token that X refused right after a
 	// refresh made for a 401: the token was not why, and a 401 for it
-	// spends no refresh token more.
-	freshRefused atomic.Pointer[string]
+	// spends no refresh token more for freshRefusedFor (after that, one
+	// more try: a revocation since is still found within a minute).
+	freshRefused atomic.Pointer[refusedToken]
 }
 
 // NewTransport returns a Transport of src over base (nil:
@@ -80,8 +82,18 @@ func (t *Transport) rejects(resp *http.Response, tok *oauth2.Token) bool {
 		return false
 	}
 	p := t.freshRefused.Load()
-	return p == nil || *p != tok.AccessToken
+	return p == nil || p.access != tok.AccessToken || !t.Source.now().Before(p.until)
 }
+
+// refusedToken is an access token X refused fresh, and until when a 401
+// for it is not taken for the token's.
+type refusedToken struct {
+	access string
+	until  time.Time
+}
+
+// freshRefusedFor is how long a token X refused fresh spends no refresh.
+const freshRefusedFor = time.Minute
 
 // again tells the Source that X refused tok, and sends req once more,
 // with the token it gives or, when it has none, as it came (OAuth
@@ -112,7 +124,7 @@ func (t *Transport) again(req *http.Request, resp *http.Response, tok *oauth2.To
 	resp.Body.Close()
 	resp, err := t.base().RoundTrip(again)
 	if err == nil && resp.StatusCode == http.StatusUnauthorized && rerr == nil {
-		t.freshRefused.Store(&nt.AccessToken)
+		t.freshRefused.Store(&refusedToken{access: nt.AccessToken, until: t.Source.now().Add(freshRefusedFor)})
 	}
 	return resp, err
 }
