@@ -121,7 +121,14 @@ func TestPushHealthyOnlyAfterACompletePoll(t *testing.T) {
 	r.tw.ClearPushFaults()
 	// The 429 holds the DM list until its reset, 15 minutes on: the bot
 	// waits for it, as it must with X.
-	r.waitFaulted(dmList, from)
+	waitFor(t, time.Minute, "the DM list's 429 at the reconnect", func() bool {
+		for _, q := range r.requests(dmList, from) {
+			if q.Fault {
+				return true
+			}
+		}
+		return false
+	})
 	r.clock.Advance(16 * time.Minute)
 
 	defer func() {
@@ -221,5 +228,5 @@ func TestPushedReplyAuthorLookupIsBounded(t *testing.T) {
 			t.Log(r.logs.String())
 		}
 	}()
-	r.waitFor("bob's request, pushed while X keeps the look-up waiting", func() bool { return len(r.repliesTo(bobs.ID)) > 0 })
+	waitFor(t, time.Minute, "bob's request, pushed while X keeps the look-up waiting", func() bool { return len(r.repliesTo(bobs.ID)) > 0 })
 }
