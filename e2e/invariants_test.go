@@ -810,3 +810,20 @@ func sprintJSON(v any) string {
 	}
 	return string(b)
 }
+
+// stormShoppers are the kill tests' cast: buyers by tweet and by DM, of
+// both offers, with "yes" and the hashtag by DM, one who never confirms
+// (frank), and carol, who is not enrolled.
+func stormShoppers() []*shopper {
+	return []*shopper{
+		{user: alice, buy: "#BuyGiftCard", confirm: "#ConfirmGiftCard", confirms: true},
+		{user: bob, dm: true, buy: "#BuyGiftCard", confirm: "#ConfirmGiftCard", dmYes: "yes", confirms: true},
+		{user: erin, buy: "#BuyGiftCard", confirm: "#ConfirmGiftCard", confirms: true},
+		{user: heidi, buy: "#BuyGiftCard", confirm: "#ConfirmGiftCard", confirms: true},
+		{user: ivan, dm: true, buy: "#BuyGiftCard", confirm: "#ConfirmGiftCard", dmYes: "#ConfirmGiftCard", confirms: true},
+		{user: grace, dm: true, buy: "#BuyKindleFireHD", confirm: "#ConfirmKindleFireHD", dmYes: "yes", confirms: true},
+		{user: judy, buy: "#BuyKindleFireHD", confirm: "#ConfirmKindleFireHD", confirms: true},
+		{user: frank, buy: "#BuyGiftCard", confirm: "#ConfirmGiftCard", confirms: false},
+		{user: carol, buy: "#BuyGiftCard", confirm: "#ConfirmGiftCard", confirms: true},
+	}
+}

@@ -99,17 +99,7 @@ func killEpoch(t *testing.T, api string, kills int, rng *rand.Rand) {
 	p := newDaemonProc(t, t.TempDir(), spec)
 	d := newDriver(t, w.tw)
 	d.hijacker = true
-	buyers := []*shopper{
-		{user: alice, buy: "#BuyGiftCard", confirm: "#ConfirmGiftCard", confirms: true},
-		{user: bob, dm: true, buy: "#BuyGiftCard", confirm: "#ConfirmGiftCard", dmYes: "yes", confirms: true},
-		{user: erin, buy: "#BuyGiftCard", confirm: "#ConfirmGiftCard", confirms: true},
-		{user: heidi, buy: "#BuyGiftCard", confirm: "#ConfirmGiftCard", confirms: true},
-		{user: ivan, dm: true, buy: "#BuyGiftCard", confirm: "#ConfirmGiftCard", dmYes: "#ConfirmGiftCard", confirms: true},
-		{user: grace, dm: true, buy: "#BuyKindleFireHD", confirm: "#ConfirmKindleFireHD", dmYes: "yes", confirms: true},
-		{user: judy, buy: "#BuyKindleFireHD", confirm: "#ConfirmKindleFireHD", confirms: true},
-		{user: frank, buy: "#BuyGiftCard", confirm: "#ConfirmGiftCard", confirms: false},
-		{user: carol, buy: "#BuyGiftCard", confirm: "#ConfirmGiftCard", confirms: true},
-	}
+	buyers := stormShoppers()
 	// The issuer's own rule: alice (by tweet) and ivan (by DM) approve
 	// every purchase of theirs.
 	for _, u := range []string{"chd_alice", "chd_ivan"} {

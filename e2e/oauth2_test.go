@@ -174,18 +174,7 @@ func TestOAuth2KilledRightAfterRefresh(t *testing.T) {
 		seen = generation()
 		p.start("")
 	}
-	done := d.driveUntil(90*time.Second, 10*time.Millisecond, func() bool {
-		if !p.alive() {
-			t.Fatalf("the daemon died on its own: %v", p.wait(time.Second))
-		}
-		return d.idle() && p.idleSince(d.last())
-	})
-	if !done {
-		t.Fatalf("not settled 90s after the last kill; waiting for:%s", d.pending())
-	}
-	if took, st := p.term(10 * time.Second); !st.Success() {
-		t.Fatalf("after SIGTERM the daemon exited with %v after %s", st, took)
-	}
+	p.settleThenStop(t, d)
 
 	d.checkCycles(t)
 	checkInvariants(t, w.tw, w.iss, p.openDB(), p.spec.DB, expectations{confirmed: d.confirmed})

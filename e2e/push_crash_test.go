@@ -28,6 +28,25 @@ func (p *daemonProc) respec(spec childSpec) {
 	p.spec = spec
 }
 
+// settleThenStop drives d's cardholders until they and daemon p have
+// nothing left to do (90 s at most after the last kill), then stops p
+// with SIGTERM, which must end it cleanly.
+func (p *daemonProc) settleThenStop(t *testing.T, d *driver) {
+	t.Helper()
+	done := d.driveUntil(90*time.Second, 10*time.Millisecond, func() bool {
+		if !p.alive() {
+			t.Fatalf("the daemon died on its own: %v", p.wait(time.Second))
+		}
+		return d.idle() && p.idleSince(d.last())
+	})
+	if !done {
+		t.Fatalf("not settled 90s after the last kill; waiting for:%s", d.pending())
+	}
+	if took, st := p.term(10 * time.Second); !st.Success() {
+		t.Fatalf("after SIGTERM the daemon exited with %v after %s", st, took)
+	}
+}
+
 // pushKills is how many times TestPushCrashWhileCardholdersTweet kills
 // the daemon while the cardholders buy.
 const pushKills = 6
@@ -68,17 +87,7 @@ func testPushCrashWhileCardholdersTweet(t *testing.T, mode string) {
 	p := newDaemonProc(t, t.TempDir(), storm)
 	d := newDriver(t, w.tw)
 	d.hijacker = true
-	buyers := []*shopper{
-		{user: alice, buy: "#BuyGiftCard", confirm: "#ConfirmGiftCard", confirms: true},
-		{user: bob, dm: true, buy: "#BuyGiftCard", confirm: "#ConfirmGiftCard", dmYes: "yes", confirms: true},
-		{user: erin, buy: "#BuyGiftCard", confirm: "#ConfirmGiftCard", confirms: true},
-		{user: heidi, buy: "#BuyGiftCard", confirm: "#ConfirmGiftCard", confirms: true},
-		{user: ivan, dm: true, buy: "#BuyGiftCard", confirm: "#ConfirmGiftCard", dmYes: "#ConfirmGiftCard", confirms: true},
-		{user: grace, dm: true, buy: "#BuyKindleFireHD", confirm: "#ConfirmKindleFireHD", dmYes: "yes", confirms: true},
-		{user: judy, buy: "#BuyKindleFireHD", confirm: "#ConfirmKindleFireHD", confirms: true},
-		{user: frank, buy: "#BuyGiftCard", confirm: "#ConfirmGiftCard", confirms: false},
-		{user: carol, buy: "#BuyGiftCard", confirm: "#ConfirmGiftCard", confirms: true},
-	}
+	buyers := stormShoppers()
 
 	p.start("")
 	killed := 0
@@ -116,18 +125,7 @@ func testPushCrashWhileCardholdersTweet(t *testing.T, mode string) {
 	p.kill()
 	p.respec(spec)
 	p.start("")
-	done := d.driveUntil(90*time.Second, 10*time.Millisecond, func() bool {
-		if !p.alive() {
-			t.Fatalf("the daemon died on its own: %v", p.wait(time.Second))
-		}
-		return d.idle() && p.idleSince(d.last())
-	})
-	if !done {
-		t.Fatalf("not settled 90s after the last kill; waiting for:%s", d.pending())
-	}
-	if took, st := p.term(10 * time.Second); !st.Success() {
-		t.Fatalf("after SIGTERM the daemon exited with %v after %s", st, took)
-	}
+	p.settleThenStop(t, d)
 
 	d.checkCycles(t)
 	db := p.openDB()
