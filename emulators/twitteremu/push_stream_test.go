@@ -138,7 +138,14 @@ func TestPushStreamDropped(t *testing.T) {
 		t.Errorf("a dropped stream ends with %v, want an unexpected EOF", err)
 	}
 
-	// Dropped after one event: the second is lost on this connection.
+	// Dropped after one event: the second is lost on this connection. The
+	// fault goes to a stream open when it is injected: wait until the
+	// dropped one is gone, however slow the machine.
+	for deadline := time.Now().Add(10 * time.Second); e.srv.OpenStreams() != 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the dropped stream is still open: %d", e.srv.OpenStreams())
+		}
+	}
 	if err := e.srv.InjectPushFault(PushFault{Drop: true, After: 1}); err != nil {
 		t.Fatal(err)
 	}
