@@ -184,7 +184,6 @@ func confirmTag(s Situation, m Inbound, intent Intent) Decision {
 // buy answers a buy hashtag: the rows of the buying table in
 // conversation.md, in order.
 func buy(s Situation, m Inbound, offer Offer) Decision {
-	note := func(reason string) messages.OfferNote { return offerNote(s, m, offer, reason) }
 	o := Order{
 		ID: s.NewOrderID, OfferID: offer.ID, UserID: m.UserID, ScreenName: m.ScreenName, State: Pending,
 		Channel: m.Channel, BuyMessageID: m.ID,
@@ -220,20 +219,8 @@ func buy(s Situation, m Inbound, offer Offer) Decision {
 		d.Action = "repeat-request"
 		return refuse(d)
 	}
-	at := m.PostedAt
-	switch {
-	case !offer.Starts.IsZero() && at.Before(offer.Starts):
-		return refuse(reply(s, m, "not-started", messages.NotAvailable, offer.ID, "", note("not_started")))
-	case !offer.Ends.IsZero() && !at.Before(offer.Ends):
-		return refuse(reply(s, m, "ended", messages.NotAvailable, offer.ID, "", note("ended")))
-	case offer.Quantity != nil && s.Taken[offer.ID] >= *offer.Quantity:
-		return refuse(reply(s, m, "sold-out", messages.NotAvailable, offer.ID, "", note("sold_out")))
-	}
-	held := s.Held[offer.ID] - int64(lapsedHolding(s.Orders, offer.ID, s.Now))
-	if held >= int64(offer.PerUserLimit) {
-		n := note("")
-		n.Limit = offer.PerUserLimit
-		return refuse(reply(s, m, "limit-reached", messages.LimitReached, offer.ID, "", n))
+	if d, ok := offerRefusal(s, m, offer); ok {
+		return refuse(d)
 	}
 	if s.Paused {
 		return refuse(riskReply(s, m, "paused", messages.Paused, orderOffer(o), ""))
@@ -247,6 +234,28 @@ func buy(s Situation, m Inbound, offer Offer) Decision {
 	d.Action = "reserve"
 	d.NewOrder = &o
 	return d
+}
+
+// offerRefusal answers a buy that the offer's own terms refuse: not yet
+// started, ended, sold out, or the cardholder's limit reached.
+func offerRefusal(s Situation, m Inbound, offer Offer) (Decision, bool) {
+	note := func(reason string) messages.OfferNote { return offerNote(s, m, offer, reason) }
+	at := m.PostedAt
+	switch {
+	case !offer.Starts.IsZero() && at.Before(offer.Starts):
+		return reply(s, m, "not-started", messages.NotAvailable, offer.ID, "", note("not_started")), true
+	case !offer.Ends.IsZero() && !at.Before(offer.Ends):
+		return reply(s, m, "ended", messages.NotAvailable, offer.ID, "", note("ended")), true
+	case offer.Quantity != nil && s.Taken[offer.ID] >= *offer.Quantity:
+		return reply(s, m, "sold-out", messages.NotAvailable, offer.ID, "", note("sold_out")), true
+	}
+	held := s.Held[offer.ID] - int64(lapsedHolding(s.Orders, offer.ID, s.Now))
+	if held >= int64(offer.PerUserLimit) {
+		n := note("")
+		n.Limit = offer.PerUserLimit
+		return reply(s, m, "limit-reached", messages.LimitReached, offer.ID, "", n), true
+	}
+	return Decision{}, false
 }
 
 // request sends the confirmation request of order o in answer to m: in

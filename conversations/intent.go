@@ -77,17 +77,15 @@ func Classify(m Inbound, c *Catalog) Intent {
 	if m.Channel != DM {
 		return Intent{Kind: Ignore, ConfirmTags: tags}
 	}
-	switch command(m.Text) {
-	case "yes", "confirm":
-		return Intent{Kind: Yes}
-	case "help":
-		return Intent{Kind: HelpCmd}
-	case "orders":
-		return Intent{Kind: OrdersCmd}
-	case "cancel":
-		return Intent{Kind: CancelCmd}
+	if kind, ok := dmCommands[command(m.Text)]; ok {
+		return Intent{Kind: kind}
 	}
 	return Intent{Kind: Unknown, ConfirmTags: tags}
+}
+
+// dmCommands are the one-word DMs the bot answers, besides hashtags.
+var dmCommands = map[string]IntentKind{
+	"yes": Yes, "confirm": Yes, "help": HelpCmd, "orders": OrdersCmd, "cancel": CancelCmd,
 }
 
 // command reduces a DM to a lower-case word without the spaces and

@@ -96,48 +96,66 @@ type Risk struct {
 // AssessRisk applies the rules to a purchase of amount in currency by the
 // owner of acc, at now.
 func AssessRisk(r RiskRules, acc Account, h RiskHistory, amount int64, currency string, now time.Time) Risk {
-	var k Risk
-	k.Signals = riskSignals(acc, h, currency, now)
+	k := Risk{Signals: riskSignals(acc, h, currency, now)}
 	refuse := func(rule string) Risk {
 		k.Refused = rule
 		k.Rules = append(k.Rules, rule)
-		k.Approval, k.Reasons = false, nil
 		return k
 	}
-	approve := func(rule, reason string) {
-		k.Approval = true
-		k.Reasons = append(k.Reasons, reason)
-		k.Rules = append(k.Rules, rule)
+	if rule := refusingRule(r, acc, h, amount, currency, now); rule != "" {
+		return refuse(rule)
 	}
-	if r.RefuseAutomated && acc.Automated {
-		return refuse(RuleAutomated)
+	k.Rules, k.Reasons = approvalRules(r, acc, h, amount, currency, now)
+	if len(k.Rules) == 0 {
+		return k
 	}
-	declined := !h.DeclinedAt.IsZero()
-	if declined && r.DeclineHold > 0 && now.Before(h.DeclinedAt.Add(r.DeclineHold)) {
-		return refuse(RuleDeclineHold)
-	}
-	if limit, ok := r.DailyLimit[currency]; ok && h.Spend24h[currency]+amount > limit {
-		return refuse(RuleDailyLimit)
-	}
-	if r.HourlyPurchases > 0 && h.Purchases1h+1 > r.HourlyPurchases {
-		return refuse(RuleHourlyPurchases)
-	}
-	if over, ok := r.ApprovalOver[currency]; ok && amount > over {
-		approve(RuleApprovalOver, ReasonAmount)
-	}
-	if r.HandleChangeHold > 0 && !acc.HandleChangedAt.IsZero() && now.Sub(acc.HandleChangedAt) < r.HandleChangeHold {
-		approve(RuleHandleChangeHold, ReasonHandleChanged)
-	}
-	if r.MinAccountAge > 0 && !acc.CreatedAt.IsZero() && now.Sub(acc.CreatedAt) < r.MinAccountAge {
-		approve(RuleMinAccountAge, ReasonAccountAge)
-	}
-	if declined && !h.ChargedSinceDecline {
-		approve(RuleDeclineHold, ReasonDeclinedApproval)
-	}
-	if k.Approval && h.ApprovalsAsked24h >= r.ApprovalsPerDay {
+	if h.ApprovalsAsked24h >= r.ApprovalsPerDay {
+		k.Reasons = nil // the rules that asked stay named beside the refusal
 		return refuse(RuleApprovalsPerDay)
 	}
+	k.Approval = true
 	return k
+}
+
+// refusingRule names the first rule that refuses the purchase outright,
+// whatever the cardholder would approve; "" when none does.
+func refusingRule(r RiskRules, acc Account, h RiskHistory, amount int64, currency string, now time.Time) string {
+	switch {
+	case r.RefuseAutomated && acc.Automated:
+		return RuleAutomated
+	case !h.DeclinedAt.IsZero() && r.DeclineHold > 0 && now.Before(h.DeclinedAt.Add(r.DeclineHold)):
+		return RuleDeclineHold
+	}
+	if limit, ok := r.DailyLimit[currency]; ok && h.Spend24h[currency]+amount > limit {
+		return RuleDailyLimit
+	}
+	if r.HourlyPurchases > 0 && h.Purchases1h+1 > r.HourlyPurchases {
+		return RuleHourlyPurchases
+	}
+	return ""
+}
+
+// approvalRules are the rules that ask for the cardholder's approval, in
+// the order the rules table lists them, with the reason each gives the
+// issuer.
+func approvalRules(r RiskRules, acc Account, h RiskHistory, amount int64, currency string, now time.Time) (rules, reasons []string) {
+	add := func(rule, reason string) {
+		rules = append(rules, rule)
+		reasons = append(reasons, reason)
+	}
+	if over, ok := r.ApprovalOver[currency]; ok && amount > over {
+		add(RuleApprovalOver, ReasonAmount)
+	}
+	if r.HandleChangeHold > 0 && !acc.HandleChangedAt.IsZero() && now.Sub(acc.HandleChangedAt) < r.HandleChangeHold {
+		add(RuleHandleChangeHold, ReasonHandleChanged)
+	}
+	if r.MinAccountAge > 0 && !acc.CreatedAt.IsZero() && now.Sub(acc.CreatedAt) < r.MinAccountAge {
+		add(RuleMinAccountAge, ReasonAccountAge)
+	}
+	if !h.DeclinedAt.IsZero() && !h.ChargedSinceDecline {
+		add(RuleDeclineHold, ReasonDeclinedApproval)
+	}
+	return rules, reasons
 }
 
 // riskSignals are what the issuer's own rules get to see of every

@@ -31,6 +31,7 @@ func TestAssessRisk(t *testing.T) {
 		currency string
 		refused  string
 		reasons  []string
+		named    []string // the rules the order names, when the case says
 	}{
 		{name: "nothing risky", acc: oldAccount, amount: 19900, currency: "USD"},
 		{name: "no rules check nothing", rules: RiskRules{}, acc: Account{Automated: true, CreatedAt: t0.Add(-time.Hour)},
@@ -65,8 +66,10 @@ func TestAssessRisk(t *testing.T) {
 			amount: 100, currency: "USD"},
 		{name: "every reason together", acc: Account{CreatedAt: t0.Add(-time.Hour), HandleChangedAt: t0.Add(-time.Minute)},
 			hist: RiskHistory{DeclinedAt: t0.Add(-48 * time.Hour)}, amount: 50000, currency: "USD",
-			reasons: []string{ReasonAmount, ReasonHandleChanged, ReasonAccountAge, ReasonDeclinedApproval}},
-		{name: "approvals per day used up", acc: oldAccount, hist: RiskHistory{ApprovalsAsked24h: 3}, amount: 50000, currency: "USD", refused: RuleApprovalsPerDay},
+			reasons: []string{ReasonAmount, ReasonHandleChanged, ReasonAccountAge, ReasonDeclinedApproval},
+			named:   []string{RuleApprovalOver, RuleHandleChangeHold, RuleMinAccountAge, RuleDeclineHold}},
+		{name: "approvals per day used up", acc: oldAccount, hist: RiskHistory{ApprovalsAsked24h: 3}, amount: 50000, currency: "USD", refused: RuleApprovalsPerDay,
+			named: []string{RuleApprovalOver, RuleApprovalsPerDay}},
 		{name: "approvals per day do not matter without approval", acc: oldAccount, hist: RiskHistory{ApprovalsAsked24h: 30}, amount: 100, currency: "USD"},
 	}
 	for _, c := range cases {
@@ -84,6 +87,9 @@ func TestAssessRisk(t *testing.T) {
 			}
 			if k.Approval != (len(c.reasons) > 0) {
 				t.Errorf("approval %v with reasons %v", k.Approval, k.Reasons)
+			}
+			if c.named != nil && !slices.Equal(k.Rules, c.named) {
+				t.Errorf("rules %v, want %v", k.Rules, c.named)
 			}
 			if c.refused != "" && !slices.Contains(k.Rules, c.refused) {
 				t.Errorf("rules %v do not name the refusing rule %s", k.Rules, c.refused)
