@@ -514,57 +514,82 @@ func (s *Source) refresh(ctx context.Context, stale string, force bool) (storage
 		if err != nil {
 			return storage.OAuth2Token{}, s.dbErr(err)
 		}
-		t := l.Token
-		s.setCache(t)
-		release := func() {
-			if l.Taken {
-				s.release(ctx)
-			}
+		s.setCache(l.Token)
+		t, done, err := s.refreshStep(ctx, l, stale, force, deadline)
+		if done {
+			return t, err
 		}
-		cand := s.candidate(t)
-		if t.RefusedFor(cand) {
-			release()
-			return t, s.refusedErr(t)
-		}
-		rem, m := s.remaining(t), s.margin(t)
-		if t.AccessToken != "" && rem > m && (!force || t.AccessToken != stale) {
-			release() // another process refreshed, or x-login stored a pair
-			return t, nil
-		}
-		if !l.Taken {
-			// Another process is refreshing: its pair lands in the
-			// database. Meanwhile the token there serves while valid.
-			if !force && t.AccessToken != "" && rem > m/4 {
-				return t, nil
-			}
-			if !s.now().Before(deadline) {
-				return t, fmt.Errorf("%w: another process has held the refresh lease for %s", ErrRefreshFailed, s.opts.Lease)
-			}
-			if err := sleep(ctx, 100*time.Millisecond); err != nil {
-				return t, err
-			}
-			continue
-		}
-		if cand == "" {
-			release()
-			return t, ErrNoToken
-		}
-		s.mu.Lock()
-		retryAt, lastErr := s.retryAt, s.lastErr
-		s.mu.Unlock()
-		if s.now().Before(retryAt) {
-			release()
-			if !force && t.AccessToken != "" && rem > 0 {
-				return t, nil
-			}
-			return t, lastErr
-		}
-		nt, err := s.exchange(ctx, t, cand)
-		if err != nil || !nt.Empty() {
-			return nt, err
-		}
-		// x-login replaced the pair while we refreshed: look again.
 	}
+}
+
+// refreshStep acts on the lease just asked for: the token in the
+// database serves, or another process's refresh is waited for, or this
+// process refreshes. done is false when the lease must be asked for
+// again.
+func (s *Source) refreshStep(ctx context.Context, l storage.OAuth2Lease, stale string, force bool, deadline time.Time) (t storage.OAuth2Token, done bool, err error) {
+	t = l.Token
+	release := func() {
+		if l.Taken {
+			s.release(ctx)
+		}
+	}
+	cand := s.candidate(t)
+	if t.RefusedFor(cand) {
+		release()
+		return t, true, s.refusedErr(t)
+	}
+	rem, m := s.remaining(t), s.margin(t)
+	if t.AccessToken != "" && rem > m && (!force || t.AccessToken != stale) {
+		release() // another process refreshed, or x-login stored a pair
+		return t, true, nil
+	}
+	if !l.Taken {
+		return s.awaitRefresher(ctx, t, rem > m/4 && !force, deadline)
+	}
+	if cand == "" {
+		release()
+		return t, true, ErrNoToken
+	}
+	if wait, err := s.backingOff(t, force, rem); wait {
+		release()
+		return t, true, err
+	}
+	nt, err := s.exchange(ctx, t, cand)
+	if err != nil || !nt.Empty() {
+		return nt, true, err
+	}
+	return nt, false, nil // x-login replaced the pair while we refreshed: look again
+}
+
+// awaitRefresher waits for another process's refresh, whose pair lands in
+// the database; meanwhile the token there serves if usable.
+func (s *Source) awaitRefresher(ctx context.Context, t storage.OAuth2Token, usable bool, deadline time.Time) (storage.OAuth2Token, bool, error) {
+	if usable && t.AccessToken != "" {
+		return t, true, nil
+	}
+	if !s.now().Before(deadline) {
+		return t, true, fmt.Errorf("%w: another process has held the refresh lease for %s", ErrRefreshFailed, s.opts.Lease)
+	}
+	if err := sleep(ctx, 100*time.Millisecond); err != nil {
+		return t, true, err
+	}
+	return t, false, nil
+}
+
+// backingOff says whether the last refresh's back-off still lasts, and
+// what the caller gets meanwhile: t while it is valid (unless forced),
+// else the last refresh's error.
+func (s *Source) backingOff(t storage.OAuth2Token, force bool, rem time.Duration) (bool, error) {
+	s.mu.Lock()
+	retryAt, lastErr := s.retryAt, s.lastErr
+	s.mu.Unlock()
+	if !s.now().Before(retryAt) {
+		return false, nil
+	}
+	if !force && t.AccessToken != "" && rem > 0 {
+		return true, nil
+	}
+	return true, lastErr
 }
 
 // exchange spends cand at X and commits the new pair. It returns an
