@@ -190,19 +190,7 @@ func (tx *Tx) seeAccount(s AccountSighting) (Account, error) {
 	if !found {
 		a = Account{UserID: s.UserID}
 	}
-	switch {
-	case s.Username == "":
-	case a.Username == "":
-		a.Username, a.UsernameSince = s.Username, at
-	case strings.EqualFold(a.Username, s.Username):
-		if !at.Before(a.UsernameSince) {
-			a.Username = s.Username // as last written, should its case change
-		}
-	case at.Before(a.UsernameSince):
-		// An earlier name, seen late: not the account's current one.
-	default:
-		a.Username, a.UsernameSince, a.HandleChangedAt = s.Username, at, at
-	}
+	seeUsername(&a, s.Username, at)
 	if !s.CreatedAt.IsZero() {
 		a.CreatedAt = fromMS(ms(s.CreatedAt))
 	}
@@ -214,20 +202,31 @@ func (tx *Tx) seeAccount(s AccountSighting) (Account, error) {
 		a.LookedUpAt = at
 	}
 	a.UpdatedAt = fromMS(ms(tx.now))
-	var automated any
-	if a.Automated != nil {
-		automated = 0
-		if *a.Automated {
-			automated = 1
-		}
-	}
 	_, err = tx.tx.Exec(`INSERT INTO accounts (`+accountColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (user_id) DO UPDATE SET username = excluded.username, username_since = excluded.username_since,
 			handle_changed_at = excluded.handle_changed_at, created_at = excluded.created_at, automated = excluded.automated,
 			looked_up_at = excluded.looked_up_at, updated_at = excluded.updated_at`,
-		a.UserID, a.Username, ms(a.UsernameSince), ms(a.HandleChangedAt), ms(a.CreatedAt), automated, ms(a.LookedUpAt), ms(a.UpdatedAt))
+		a.UserID, a.Username, ms(a.UsernameSince), ms(a.HandleChangedAt), ms(a.CreatedAt), boolOrNull(a.Automated), ms(a.LookedUpAt), ms(a.UpdatedAt))
 	if err != nil {
 		return Account{}, err
 	}
 	return a, nil
+}
+
+// seeUsername takes the name an account was seen with at a time: a new
+// name from then on is a handle change, an earlier one seen late is not.
+func seeUsername(a *Account, username string, at time.Time) {
+	switch {
+	case username == "":
+	case a.Username == "":
+		a.Username, a.UsernameSince = username, at
+	case strings.EqualFold(a.Username, username):
+		if !at.Before(a.UsernameSince) {
+			a.Username = username // as last written, should its case change
+		}
+	case at.Before(a.UsernameSince):
+		// An earlier name, seen late: not the account's current one.
+	default:
+		a.Username, a.UsernameSince, a.HandleChangedAt = username, at, at
+	}
 }

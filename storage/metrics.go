@@ -45,45 +45,10 @@ func (db *DB) Figures(ctx context.Context) (Figures, error) {
 		OutboxWaiting: map[conversations.Channel]int64{},
 	}
 	err := db.view(ctx, func(tx *Tx) error {
-		rows, err := tx.tx.Query(`SELECT name, label, value FROM metric_counts`)
-		if err != nil {
+		if err := tx.metricCounts(f.Counts); err != nil {
 			return err
 		}
-		for rows.Next() {
-			var name, label string
-			var v int64
-			if err := rows.Scan(&name, &label, &v); err != nil {
-				rows.Close()
-				return err
-			}
-			if f.Counts[name] == nil {
-				f.Counts[name] = map[string]int64{}
-			}
-			f.Counts[name][label] = v
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		rows, err = tx.tx.Query(`SELECT label, le, count FROM metric_buckets WHERE name = 'answer'`)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var label string
-			var le float64
-			var n uint64
-			if err := rows.Scan(&label, &le, &n); err != nil {
-				rows.Close()
-				return err
-			}
-			if f.Answer[label] == nil {
-				f.Answer[label] = map[float64]uint64{}
-			}
-			f.Answer[label][le] = n
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		if err := tx.answerBuckets(f.Answer); err != nil {
 			return err
 		}
 		// An order awaiting approval stays confirmed: it waits for the
@@ -108,6 +73,7 @@ func (db *DB) Figures(ctx context.Context) (Figures, error) {
 				*t.to = fromMS(*t.ms)
 			}
 		}
+		var err error
 		if f.Paused, err = tx.paused(); err != nil {
 			return err
 		}
@@ -124,6 +90,53 @@ func (db *DB) Figures(ctx context.Context) (Figures, error) {
 		return Figures{}, fmt.Errorf("metrics figures: %w", err)
 	}
 	return f, nil
+}
+
+// metricCounts reads the counters and gauges the triggers keep into
+// counts, by name then label.
+func (tx *Tx) metricCounts(counts map[string]map[string]int64) error {
+	rows, err := tx.tx.Query(`SELECT name, label, value FROM metric_counts`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var name, label string
+		var v int64
+		if err := rows.Scan(&name, &label, &v); err != nil {
+			rows.Close()
+			return err
+		}
+		if counts[name] == nil {
+			counts[name] = map[string]int64{}
+		}
+		counts[name][label] = v
+	}
+	rows.Close()
+	return rows.Err()
+}
+
+// answerBuckets reads the cumulative buckets of the time to answer into
+// answer, by channel then upper bound.
+func (tx *Tx) answerBuckets(answer map[string]map[float64]uint64) error {
+	rows, err := tx.tx.Query(`SELECT label, le, count FROM metric_buckets WHERE name = 'answer'`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var label string
+		var le float64
+		var n uint64
+		if err := rows.Scan(&label, &le, &n); err != nil {
+			rows.Close()
+			return err
+		}
+		if answer[label] == nil {
+			answer[label] = map[float64]uint64{}
+		}
+		answer[label][le] = n
+	}
+	rows.Close()
+	return rows.Err()
 }
 
 // SentSince counts the messages of a channel sent since t, from the index

@@ -53,44 +53,12 @@ func (tx *Tx) facts(m InboxMessage) (Facts, error) {
 		return f, err
 	}
 	f.RequestsSent = map[string]int{}
-	rows, err := tx.tx.Query(`SELECT o.order_id, COUNT(*) FROM outbox o JOIN orders r ON r.id = o.order_id
-		WHERE r.user_id = ? AND r.state = 'pending' AND o.is_request = 1 GROUP BY o.order_id`, m.UserID)
-	if err != nil {
-		return f, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		var n int
-		if err := rows.Scan(&id, &n); err != nil {
-			return f, err
-		}
-		f.RequestsSent[id] = n
-	}
-	if err := rows.Err(); err != nil {
+	if err := tx.requestsSent(m.UserID, f.RequestsSent); err != nil {
 		return f, err
 	}
 	if m.InReplyTo != 0 {
-		var n int
-		err := tx.tx.QueryRow(`SELECT
-			(SELECT COUNT(*) FROM orders WHERE buy_message_id = ?1 AND user_id != ?2) +
-			(SELECT COUNT(*) FROM outbox WHERE channel = 'tweet' AND sent_id = ?1 AND user_id != ?2 AND user_id != 0)`,
-			m.InReplyTo, m.UserID).Scan(&n)
-		if err != nil {
+		if err := tx.inReplyToFacts(m, &f); err != nil {
 			return f, err
-		}
-		f.InReplyToOthers = n > 0
-		if !f.InReplyToOthers {
-			var known, othersSending int
-			err := tx.tx.QueryRow(`SELECT
-				(SELECT COUNT(*) FROM orders WHERE buy_message_id = ?1) +
-				(SELECT COUNT(*) FROM outbox WHERE channel = 'tweet' AND sent_id = ?1),
-				(SELECT COUNT(*) FROM outbox WHERE channel = 'tweet' AND state = 'sending' AND user_id != ?2 AND user_id != 0)`,
-				m.InReplyTo, m.UserID).Scan(&known, &othersSending)
-			if err != nil {
-				return f, err
-			}
-			f.InReplyToUnknown = known == 0 && othersSending > 0
 		}
 	}
 	var pointer, inflight int
@@ -106,21 +74,62 @@ func (tx *Tx) facts(m InboxMessage) (Facts, error) {
 	return f, tx.riskFacts(m, &f)
 }
 
+// requestsSent counts, into sent by order, the requests already sent for
+// the cardholder's pending orders.
+func (tx *Tx) requestsSent(userID int64, sent map[string]int) error {
+	rows, err := tx.tx.Query(`SELECT o.order_id, COUNT(*) FROM outbox o JOIN orders r ON r.id = o.order_id
+		WHERE r.user_id = ? AND r.state = 'pending' AND o.is_request = 1 GROUP BY o.order_id`, userID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return err
+		}
+		sent[id] = n
+	}
+	return rows.Err()
+}
+
+// inReplyToFacts tells whether the tweet m replies to is another
+// cardholder's, or one not known yet while others' answers are being sent.
+func (tx *Tx) inReplyToFacts(m InboxMessage, f *Facts) error {
+	var n int
+	err := tx.tx.QueryRow(`SELECT
+			(SELECT COUNT(*) FROM orders WHERE buy_message_id = ?1 AND user_id != ?2) +
+			(SELECT COUNT(*) FROM outbox WHERE channel = 'tweet' AND sent_id = ?1 AND user_id != ?2 AND user_id != 0)`,
+		m.InReplyTo, m.UserID).Scan(&n)
+	if err != nil {
+		return err
+	}
+	f.InReplyToOthers = n > 0
+	if f.InReplyToOthers {
+		return nil
+	}
+	var known, othersSending int
+	err = tx.tx.QueryRow(`SELECT
+				(SELECT COUNT(*) FROM orders WHERE buy_message_id = ?1) +
+				(SELECT COUNT(*) FROM outbox WHERE channel = 'tweet' AND sent_id = ?1),
+				(SELECT COUNT(*) FROM outbox WHERE channel = 'tweet' AND state = 'sending' AND user_id != ?2 AND user_id != 0)`,
+		m.InReplyTo, m.UserID).Scan(&known, &othersSending)
+	if err != nil {
+		return err
+	}
+	f.InReplyToUnknown = known == 0 && othersSending > 0
+	return nil
+}
+
 func (tx *Tx) apply(m InboxMessage, d conversations.Decision) error {
 	if o := d.NewOrder; o != nil {
 		if err := tx.insertOrder(*o); err != nil {
 			return err
 		}
 	}
-	for _, t := range d.Transitions {
-		if err := tx.transition(t); err != nil {
-			return err
-		}
-		if t.Risk != nil {
-			if err := tx.recordRisk(t, m.UserID); err != nil {
-				return err
-			}
-		}
+	if err := tx.applyTransitions(d.Transitions, m.UserID); err != nil {
+		return err
 	}
 	if d.Refused != "" {
 		if err := tx.countMetric("risk_refused", d.Refused); err != nil {
@@ -141,17 +150,46 @@ func (tx *Tx) apply(m InboxMessage, d conversations.Decision) error {
 		}
 	}
 	if d.HelpPointerSent != nil {
-		v := 0
-		if *d.HelpPointerSent {
-			v = 1
-		}
-		if _, err := tx.tx.Exec(`INSERT INTO conversations (user_id, help_pointer_sent, updated_at) VALUES (?, ?, ?)
-			ON CONFLICT (user_id) DO UPDATE SET help_pointer_sent = excluded.help_pointer_sent, updated_at = excluded.updated_at`,
-			m.UserID, v, ms(tx.now)); err != nil {
+		if err := tx.setHelpPointerSent(m.UserID, *d.HelpPointerSent); err != nil {
 			return err
 		}
 	}
-	res, err := tx.tx.Exec(`UPDATE inbox SET state = 'done', action = ?, processed_at = ? WHERE id = ? AND state = 'pending'`, d.Action, ms(tx.now), m.ID)
+	return tx.markDone(m, d.Action)
+}
+
+// applyTransitions moves the decision's orders on, recording the risk
+// each transition was judged with.
+func (tx *Tx) applyTransitions(ts []conversations.Transition, userID int64) error {
+	for _, t := range ts {
+		if err := tx.transition(t); err != nil {
+			return err
+		}
+		if t.Risk != nil {
+			if err := tx.recordRisk(t, userID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// setHelpPointerSent stores the conversation's "pointer to help already
+// given" flag, which keeps two bots from talking each other into a loop.
+func (tx *Tx) setHelpPointerSent(userID int64, sent bool) error {
+	v := 0
+	if sent {
+		v = 1
+	}
+	_, err := tx.tx.Exec(`INSERT INTO conversations (user_id, help_pointer_sent, updated_at) VALUES (?, ?, ?)
+			ON CONFLICT (user_id) DO UPDATE SET help_pointer_sent = excluded.help_pointer_sent, updated_at = excluded.updated_at`,
+		userID, v, ms(tx.now))
+	return err
+}
+
+// markDone closes the inbox message with the action taken; ErrConflict
+// when it was no longer pending.
+func (tx *Tx) markDone(m InboxMessage, action string) error {
+	res, err := tx.tx.Exec(`UPDATE inbox SET state = 'done', action = ?, processed_at = ? WHERE id = ? AND state = 'pending'`, action, ms(tx.now), m.ID)
 	if err != nil {
 		return err
 	}
