@@ -112,12 +112,7 @@ type Daemon struct {
 // opened, the issuer's TLS files cannot be loaded, the health address
 // cannot be bound, or the bot cannot start.
 func Open(ctx context.Context, cfg *config.Config, opt Options) (*Daemon, error) {
-	if opt.Logger == nil {
-		opt.Logger = slog.Default()
-	}
-	if opt.Now == nil {
-		opt.Now = time.Now
-	}
+	opt = opt.withDefaults()
 	m := metrics.New()
 	logger := slog.New(m.CountAlerts(opt.Logger.Handler()))
 	tlsCfg, err := cfg.Issuer.TLS.Load()
@@ -126,11 +121,9 @@ func Open(ctx context.Context, cfg *config.Config, opt Options) (*Daemon, error)
 	}
 	// The health address is bound first: a port already taken must fail
 	// the start, not leave a daemon running that no probe can see.
-	var ln net.Listener
-	if cfg.Health.Listen != "" {
-		if ln, err = net.Listen("tcp", cfg.Health.Listen); err != nil {
-			return nil, fmt.Errorf("health listener (health.listen): %w", err)
-		}
+	ln, err := listenHealth(cfg.Health.Listen)
+	if err != nil {
+		return nil, err
 	}
 	fail := func(err error, undo ...func()) (*Daemon, error) {
 		for _, f := range undo {
@@ -167,12 +160,8 @@ func Open(ctx context.Context, cfg *config.Config, opt Options) (*Daemon, error)
 	if opt.Bot != nil {
 		opt.Bot(&bo)
 	}
-	grace := bo.ShutdownGrace
-	if grace <= 0 {
-		grace = bot.DefaultShutdownGrace
-	}
 	d := &Daemon{DB: db, Bot: bot.New(bo), Twitter: tw, Issuer: iss, Metrics: m, now: opt.Now,
-		log: logger.With("component", "daemon"), lock: lk, grace: grace}
+		log: logger.With("component", "daemon"), lock: lk, grace: shutdownGrace(bo)}
 	d.cfg.Store(cfg)
 	m.WatchDatabase(metrics.Source{
 		DB: db, Config: d.cfg.Load, Now: opt.Now, Twitter: tw, Ready: d.Ready,
@@ -182,23 +171,60 @@ func Open(ctx context.Context, cfg *config.Config, opt Options) (*Daemon, error)
 	if err := d.Bot.Open(ctx); err != nil {
 		return fail(err, tw.Close, func() { db.Close() }, lk.release)
 	}
-	if oauth2 != nil {
-		// Refreshed ahead of expiry, so that no call meets an expired
-		// token; it stops with the daemon.
-		refresher, stop := context.WithCancel(context.WithoutCancel(ctx))
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			oauth2.Run(refresher)
-		}()
-		d.stopOAuth2 = func() { stop(); <-done }
-	}
+	d.runOAuth2(ctx, oauth2)
 	if ln != nil {
 		d.serveHealth(ln)
 	}
 	d.log.Info("paybytweet running", "offers", len(cfg.Offers), "database", cfg.Storage.Path, "twitter_api", cfg.Twitter.API, "twitter", cfg.Twitter.APIURL,
 		"issuer", cfg.Issuer.URL, "health", cfg.Health.Listen)
 	return d, nil
+}
+
+// withDefaults fills what the caller left out: the default logger and the
+// real clock.
+func (o Options) withDefaults() Options {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}
+
+// listenHealth binds the health address; none without one configured.
+func listenHealth(addr string) (net.Listener, error) {
+	if addr == "" {
+		return nil, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("health listener (health.listen): %w", err)
+	}
+	return ln, nil
+}
+
+// shutdownGrace is how long the bot has to finish its work at shutdown.
+func shutdownGrace(bo bot.Options) time.Duration {
+	if bo.ShutdownGrace <= 0 {
+		return bot.DefaultShutdownGrace
+	}
+	return bo.ShutdownGrace
+}
+
+// runOAuth2 refreshes the OAuth 2.0 token ahead of expiry, so that no call
+// meets an expired one, until the daemon closes; nothing without OAuth 2.0.
+func (d *Daemon) runOAuth2(ctx context.Context, src *xauth.Source) {
+	if src == nil {
+		return
+	}
+	refresher, stop := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		src.Run(refresher)
+	}()
+	d.stopOAuth2 = func() { stop(); <-done }
 }
 
 // SetConfig puts a reloaded configuration in force: the bot's, and the
