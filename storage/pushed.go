@@ -68,12 +68,28 @@ func (tx *Tx) savePushed(ev Pushed) (int, error) {
 		if n {
 			added++
 			outcome = PushNew
+		} else if err := tx.seeLabel(m); err != nil {
+			return 0, err
 		}
 		if err := tx.countMetric("push_events", ev.Type+"/"+outcome); err != nil {
 			return 0, err
 		}
 	}
 	return added, nil
+}
+
+// seeLabel records the Automated label a pushed copy of a message
+// carries on its author's account: X gives the label in push payloads,
+// not always in the polled copy that may have been stored first, and the
+// rules read it from the account at the next decision (the confirmation,
+// if the buy was decided already).
+func (tx *Tx) seeLabel(m conversations.Inbound) error {
+	if m.Author.Automated == nil || m.UserID <= 0 {
+		return nil
+	}
+	_, err := tx.seeAccount(AccountSighting{UserID: m.UserID, Username: m.Author.Username,
+		CreatedAt: m.Author.CreatedAt, Automated: m.Author.Automated, At: m.PostedAt})
+	return err
 }
 
 // CountPush counts a push happening for /metrics: an event ignored (label

@@ -36,3 +36,41 @@ func TestPushedAndPolledAreOneMessage(t *testing.T) {
 		t.Errorf("push events counted %v", got)
 	}
 }
+
+// TestPushedLabelReachesTheAccount: X gives the Automated label in push
+// payloads; a pushed copy of a message polling stored first (without the
+// label) still records it on the account, where the next decision reads
+// it. A copy without the label erases nothing.
+func TestPushedLabelReachesTheAccount(t *testing.T) {
+	db, ctx := openTest(t), context.Background()
+	polled := mention(100, 1, "BuyGiftCard")
+	if _, err := db.SavePage(ctx, []conversations.Inbound{polled}, "mentions", 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, known, err := db.Account(ctx, polled.UserID); err != nil || known {
+		t.Fatalf("account known (%v, %v) before any sighting", known, err)
+	}
+	unlabelled := polled
+	if _, err := db.SavePushed(ctx, []Pushed{{Type: "post.mention.create", Msgs: []conversations.Inbound{unlabelled}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, known, err := db.Account(ctx, polled.UserID); err != nil || known {
+		t.Fatalf("a pushed copy that says nothing of the author made the account known (%v, %v)", known, err)
+	}
+	yes := true
+	labelled := polled
+	labelled.Author = conversations.Author{Username: "alice", Automated: &yes}
+	if n, err := db.SavePushed(ctx, []Pushed{{Type: "post.mention.create", Msgs: []conversations.Inbound{labelled}}}); err != nil || n != 0 {
+		t.Fatalf("pushed copy: %d new, %v", n, err)
+	}
+	a, known, err := db.Account(ctx, polled.UserID)
+	if err != nil || !known {
+		t.Fatalf("account after the labelled push: known %v, %v", known, err)
+	}
+	if a.Automated == nil || !*a.Automated {
+		t.Errorf("account %+v: the pushed Automated label was dropped with the duplicate", a)
+	}
+	if n, _ := db.PendingInbox(ctx); n != 1 {
+		t.Errorf("%d messages in the inbox, want 1", n)
+	}
+}
