@@ -15,13 +15,13 @@ import (
 //
 // A fault applies to authenticated requests that reached an endpoint (for a
 // POST, with valid headers and after its idempotency key was checked). Without
-// AfterCommit, the request does nothing: it hangs first if Hang is set (a POST
-// holding its idempotency key in progress meanwhile), then answers as the
-// fault says; if the fault says no answer (no Status, Reset or Malformed),
-// the request is then handled normally, late, like a slow server. With
-// AfterCommit, the request is handled for real first (the purchase is made
-// and its idempotent response stored, or a stored one is replayed), then it
-// hangs and answers as the fault says, or with the real answer.
+// AfterCommit, the request does nothing: it waits first if Hang or Hold is
+// set (a POST holding its idempotency key in progress meanwhile), then
+// answers as the fault says; if the fault says no answer (no Status, Reset or
+// Malformed), the request is then handled normally, late, like a slow server.
+// With AfterCommit, the request is handled for real first (the purchase is
+// made and its idempotent response stored, or a stored one is replayed), then
+// it waits and answers as the fault says, or with the real answer.
 type Fault struct {
 	// Method matches the request's method; empty matches any.
 	Method string
@@ -41,6 +41,11 @@ type Fault struct {
 	// Hang waits this long before answering, or until the client goes away
 	// or the server is closed: used to exceed the client's timeout.
 	Hang time.Duration
+	// Hold keeps the request waiting, after any Hang, until Hold is
+	// closed, the client goes away or the server is closed: a slow
+	// request whose end the test chooses, where a Hang would race the
+	// test's own steps on a busy machine. Held reports how many wait.
+	Hold <-chan struct{}
 	// Reset closes the connection without answering.
 	Reset bool
 	// Malformed answers a 2xx (Status if 2xx, else the real answer's if 2xx,
@@ -117,6 +122,42 @@ func (s *Server) takeFault(method, path string) *Fault {
 		return &f
 	}
 	return nil
+}
+
+// delay keeps a faulted request waiting as f says: for f.Hang, then
+// until f.Hold is closed, each cut short when the client goes away or
+// the server closes.
+func (s *Server) delay(ctx context.Context, f *Fault) {
+	s.hang(ctx, f.Hang)
+	s.hold(ctx, f.Hold)
+}
+
+// hold waits until release is closed (nil: not at all), or until the
+// client goes away or the server closes, counted by Held meanwhile.
+func (s *Server) hold(ctx context.Context, release <-chan struct{}) {
+	if release == nil {
+		return
+	}
+	s.mu.Lock()
+	s.held++
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.held--
+		s.mu.Unlock()
+	}()
+	select {
+	case <-release:
+	case <-ctx.Done():
+	case <-s.closing:
+	}
+}
+
+// Held reports how many requests a Hold fault keeps waiting now.
+func (s *Server) Held() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.held
 }
 
 // hang waits for d, or until the client goes away or the server closes.

@@ -216,3 +216,55 @@ func TestFaultOtherReferences(t *testing.T) {
 		t.Fatalf("after the fault, lookup of ord_2 answered %v", got)
 	}
 }
+
+// TestFaultHold: a held POST does nothing until the test releases it,
+// however long that takes, holding its key meanwhile (a retry gets 409);
+// other requests are answered; once released it is handled normally. A
+// held request whose client gives up ends.
+func TestFaultHold(t *testing.T) {
+	e := newEnv(t)
+	release := make(chan struct{})
+	e.sb.InjectFault(issuersandbox.Fault{Method: "POST", Path: "/v1/purchases", Hold: release})
+	done := make(chan answer, 1)
+	go func() {
+		a, err := e.send("POST", "v1/purchases", purchaseBody("ord_1"), idem("k"))
+		if err != nil {
+			t.Errorf("held POST: %v", err)
+		}
+		done <- a
+	}()
+	waitFor(t, "the POST to be held", func() bool { return e.sb.Held() == 1 })
+	if reqs := e.sb.Requests(); len(reqs) != 1 || reqs[0].Status != 0 {
+		t.Fatalf("requests while held: %+v", reqs)
+	}
+	if a := e.must("GET", "v1/purchases?reference=ord_1", ""); a.status != 200 || compact(t, string(a.body)) != `{"data":[]}` {
+		t.Fatalf("look-up while held: %d %s", a.status, a.body)
+	}
+	if a := e.must("POST", "v1/purchases", purchaseBody("ord_1"), idem("k")); a.status != 409 {
+		t.Fatalf("retry while held: %d %s, want 409", a.status, a.body)
+	}
+	select {
+	case a := <-done:
+		t.Fatalf("the held POST answered before its release: %d %s", a.status, a.body)
+	default:
+	}
+	if n := len(e.sb.Purchases()); n != 0 {
+		t.Fatalf("%d purchases while held, want none", n)
+	}
+	close(release)
+	if a := <-done; a.status != 201 {
+		t.Fatalf("released POST: %d %s", a.status, a.body)
+	}
+	if n, held := len(e.sb.Purchases()), e.sb.Held(); n != 1 || held != 0 {
+		t.Fatalf("after the release: %d purchases, %d held; want 1 and 0", n, held)
+	}
+
+	// A client that gives up ends its hold; the channel is never closed.
+	e.sb.InjectFault(issuersandbox.Fault{Method: "GET", Hold: make(chan struct{})})
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if _, err := e.send("GET", "v1/purchases?reference=ord_1", "", withContext(ctx)); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err %v, want a timeout", err)
+	}
+	waitFor(t, "the hold to end with its client", func() bool { return e.sb.Held() == 0 })
+}

@@ -104,7 +104,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case f == nil:
 		x.write(run())
 	case f.OtherReferences:
-		s.hang(r.Context(), f.Hang)
+		s.delay(r.Context(), f)
 		if r.Method == http.MethodGet && len(c.params) == 0 { // the look-up by reference
 			x.write(s.listPurchasesWhere(c, func(ref string) bool { return ref != c.query.Get("reference") }))
 			return
@@ -112,11 +112,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		x.write(run())
 	case f.AfterCommit || f.Alter != nil:
 		resp := run()
-		s.hang(r.Context(), f.Hang)
+		s.delay(r.Context(), f)
 		x.emitFault(f, &resp)
 	default:
-		// The key stays held while hanging: a concurrent retry gets 409.
-		s.hang(r.Context(), f.Hang)
+		// The key stays held while waiting: a concurrent retry gets 409.
+		s.delay(r.Context(), f)
 		if !f.answers() {
 			x.write(run())
 			return

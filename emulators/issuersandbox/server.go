@@ -78,6 +78,7 @@ type Server struct {
 	byID        map[string]*Purchase
 	requests    []*Request // guarded by mu: handlers update Status
 	faults      []*pendingFault
+	held        int // requests a Hold fault keeps waiting
 	// alwaysApprove holds the cardholder tokens set by RequireApproval.
 	alwaysApprove map[string]bool
 	// pending holds the purchases waiting for approval, oldest first.
