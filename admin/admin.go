@@ -189,7 +189,9 @@ func writeJSON(w io.Writer, v any) error {
 // cardholder's approval went.
 func riskText(r OrderRow) string {
 	parts := append([]string(nil), r.RiskRules...)
-	if r.Approval != "" {
+	// An approval still pending is news only while the order waits for
+	// it: a parked order waits for an admin instead.
+	if r.Approval != "" && (r.Approval != "pending" || r.State == string(conversations.Confirmed)) {
 		parts = append(parts, "approval "+r.Approval)
 	}
 	if len(parts) == 0 {
