@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paybytweet/paybytweet/emulators/issuersandbox"
 	"github.com/paybytweet/paybytweet/emulators/twitteremu"
 )
 
@@ -82,11 +83,22 @@ func testTwoDaemonsOnOneAccount(t *testing.T, api string) {
 		l := old.log()
 		return strings.Contains(l[strings.LastIndex(l, "==== run"):], "Twitter holds posts of the bot that this database does not record")
 	})
+	// frank's purchase waits for his approval at the issuer while both
+	// daemons read his messages: it is followed by GET, never POSTed
+	// again, and he is told once to approve and once of the outcome.
+	w.iss.RequireApproval("chd_frank", true)
 	for _, s := range []*shopper{gift(judy, true), heidiBuys, gift(frank, false)} {
 		d.begin(s)
 	}
 	waitFor(t, 60*time.Second, "the purchases to settle", func() bool {
 		d.stepAll()
+		for _, p := range w.iss.PendingApprovals() {
+			if d.noticed(p.Reference) {
+				if _, err := w.iss.Approve(p.ID); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
 		return d.idle() && standby.idleSince(d.last())
 	})
 	fenced := func() bool { return strings.Contains(old.log(), "ANOTHER DAEMON IS POSTING FOR THIS ACCOUNT") }
@@ -101,11 +113,37 @@ func testTwoDaemonsOnOneAccount(t *testing.T, api string) {
 	}
 
 	d.checkCycles(t)
+	checkApprovedOnce(t, w.iss, "chd_frank")
 	db := standby.openDB()
 	checkInvariants(t, w.tw, w.iss, db, standby.spec.DB, expectations{confirmed: d.confirmed})
 	checkNoneLost(t, w.iss, d, db)
 	if !fenced() {
 		t.Error("the old daemon never noticed that the new one posts for the account")
+	}
+}
+
+// checkApprovedOnce checks that the cardholder's one purchase went
+// through their approval, and was POSTed once: a pending purchase is
+// settled by GET.
+func checkApprovedOnce(t *testing.T, iss *issuersandbox.Server, cardholder string) {
+	t.Helper()
+	var mine []issuersandbox.Purchase
+	for _, p := range iss.Purchases() {
+		if p.Cardholder == cardholder {
+			mine = append(mine, p)
+		}
+	}
+	if len(mine) != 1 || mine[0].Approval == nil || mine[0].Status != issuersandbox.StatusApproved {
+		t.Fatalf("%s's purchases %+v, want one, approved by the cardholder", cardholder, mine)
+	}
+	posts := 0
+	for _, q := range iss.Requests() {
+		if q.Method == "POST" && q.Path == "/v1/purchases" && strings.Contains(string(q.Body), `"`+mine[0].Reference+`"`) {
+			posts++
+		}
+	}
+	if posts != 1 {
+		t.Errorf("%d POSTs for %s, want one: a pending purchase is settled by GET", posts, mine[0].Reference)
 	}
 }
 
