@@ -398,7 +398,8 @@ func (r *rig) checkNotAsked(ref string) {
 }
 
 // refused checks that msg (a buy or a confirmation) was answered once,
-// in reply, with a refusal that names no rule, and returns the answer.
+// in reply, with a refusal that names no rule and says how to reach the
+// issuer, and returns the answer.
 func (r *rig) refused(msg twitteremu.Tweet) twitteremu.Tweet {
 	r.t.Helper()
 	rep := r.reply(msg.ID)
@@ -406,8 +407,65 @@ func (r *rig) refused(msg twitteremu.Tweet) twitteremu.Tweet {
 		r.t.Errorf("%q was answered %s %q, want a refusal (%s)", msg.Text, k, rep.Text, messages.RiskRefused)
 	}
 	mustContain(r.t, "refusal", rep.Text, "cannot be made by tweet", "Nothing was charged")
+	r.toldHowToReachIssuer("refusal", rep.Text)
 	namesNoRule(r.t, "refusal", rep.Text)
 	return rep
+}
+
+// toldHowToReachIssuer fails unless a refusal tells the cardholder how to
+// reach the issuer: the issuer's address the daemon is configured with
+// (issuer.enroll_url).
+func (r *rig) toldHowToReachIssuer(what, text string) {
+	r.t.Helper()
+	if r.cfg.Issuer.EnrollURL == "" {
+		r.t.Fatal("the rig's issuer has no address to tell")
+	}
+	mustContain(r.t, what, strings.ToLower(text), "contact your card issuer", strings.ToLower(r.cfg.Issuer.EnrollURL))
+}
+
+// approvalOutcomeLabels and refusingRuleLabels are the labels of
+// paybytweet_approvals_total (outcome) and paybytweet_risk_refusals_total
+// (rule), as the metric's help names them.
+var (
+	approvalOutcomeLabels = []string{"asked", "approved", "declined", "expired", "unsupported"}
+	refusingRuleLabels    = []string{"daily_limit", "hourly_purchases", "automated", "approvals_per_day", "decline_hold"}
+)
+
+// checkRiskMetrics scrapes the daemon's /metrics (the rig needs
+// withHealth) and checks that every approval outcome and every refusing
+// rule counted exactly what want gives it (by label, from both lists),
+// and 0 where want has none: nothing else went up.
+func (r *rig) checkRiskMetrics(when string, want map[string]float64) {
+	r.t.Helper()
+	known := map[string]bool{}
+	f := r.scrape()
+	for _, o := range approvalOutcomeLabels {
+		known[o] = true
+		if got := f.Value("paybytweet_approvals_total", "outcome", o); got != want[o] {
+			r.t.Errorf("%s: paybytweet_approvals_total{outcome=%q} = %v, want %v", when, o, got, want[o])
+		}
+	}
+	for _, rule := range refusingRuleLabels {
+		known[rule] = true
+		if got := f.Value("paybytweet_risk_refusals_total", "rule", rule); got != want[rule] {
+			r.t.Errorf("%s: paybytweet_risk_refusals_total{rule=%q} = %v, want %v", when, rule, got, want[rule])
+		}
+	}
+	for l := range want {
+		if !known[l] {
+			r.t.Fatalf("checkRiskMetrics: %q is no approval outcome nor refusing rule", l)
+		}
+	}
+	// Nothing counted under a label of neither list.
+	for name, label := range map[string]string{"paybytweet_approvals_total": "outcome", "paybytweet_risk_refusals_total": "rule"} {
+		for _, m := range f[name].GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == label && !known[l.GetValue()] && m.GetCounter().GetValue() != 0 {
+					r.t.Errorf("%s: %s{%s=%q} = %v, a label the contract does not name", when, name, label, l.GetValue(), m.GetCounter().GetValue())
+				}
+			}
+		}
+	}
 }
 
 // namesNoRule fails when a refusal says which rule refused it.
@@ -443,7 +501,8 @@ func signalsDays(now, created time.Time) string {
 // declined, or no answer in time: that it was not approved, nothing
 // charged, the unit back in stock). The unit stays held meanwhile, also
 // once the request's window has ended, and the bot looks the purchase up
-// at most once every 2 seconds.
+// at most once every 2 seconds. /metrics counts the approval asked, then
+// its outcome.
 func TestApprovalOverAmount(t *testing.T) { eachAPI(t, testApprovalOverAmount) }
 
 func testApprovalOverAmount(t *testing.T, api string) {
@@ -453,16 +512,17 @@ func testApprovalOverAmount(t *testing.T, api string) {
 		told         messages.Kind
 		status, code string
 		words        []string
+		outcome      string // of paybytweet_approvals_total
 	}{
-		{"approved", (*rig).approve, messages.Receipt, issuersandbox.StatusApproved, "", []string{"Done!"}},
+		{"approved", (*rig).approve, messages.Receipt, issuersandbox.StatusApproved, "", []string{"Done!"}, "approved"},
 		{"declined", (*rig).decline, messages.NotApproved, issuersandbox.StatusDeclined, issuersandbox.DeclineApprovalDeclined,
-			[]string{"not approved", "nothing was charged"}},
+			[]string{"not approved", "nothing was charged"}, "declined"},
 		{"expired", (*rig).expire, messages.NotApproved, issuersandbox.StatusDeclined, issuersandbox.DeclineApprovalExpired,
-			[]string{"not approved in time", "nothing was charged"}},
+			[]string{"not approved in time", "nothing was charged"}, "expired"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := newRig(t, api, withRisk(func(k *config.Risk) { k.ApprovalOver = usd(100_00) }),
+			r := newRig(t, api, withHealth, withRisk(func(k *config.Risk) { k.ApprovalOver = usd(100_00) }),
 				rigOption(func(c *cfgT) { c.Offers[0].Quantity = qty(1) }), approvalTTL(15*time.Minute))
 			req, ref := r.ask(alice, "#BuyKindleFireHD")
 			r.clock.Advance(5 * time.Minute)
@@ -498,6 +558,8 @@ func testApprovalOverAmount(t *testing.T, api string) {
 					t.Errorf("alice was told %s %d times while the purchase waited for her approval", k, n)
 				}
 			}
+			// Asked once, no outcome yet (/metrics).
+			r.checkRiskMetrics("while alice's approval is pending", map[string]float64{"asked": 1})
 
 			tt.answer(r, p)
 			out, text := r.awaitTold(alice, tt.told, ref)
@@ -508,6 +570,7 @@ func testApprovalOverAmount(t *testing.T, api string) {
 			mustContain(t, string(tt.told), strings.ToLower(text), lower(tt.words)...)
 			r.settle()
 			r.checkPaced(p)
+			r.checkRiskMetrics("once alice answered", map[string]float64{"asked": 1, tt.outcome: 1})
 
 			got := r.purchaseOf(ref)
 			if got.Status != tt.status || got.DeclineCode != tt.code {
@@ -644,12 +707,14 @@ func testApprovalDecidedByIssuer(t *testing.T, api string) {
 
 // TestApprovalIssuerWithoutApprovals: an issuer that does not offer
 // approvals (400, param "approval") means a purchase that needs one is
-// refused: it is never charged without, then or later, and the cardholder
-// is told once that nothing was charged.
+// refused: it is never charged without, then or later, the cardholder is
+// told once that it cannot be made by tweet and nothing was charged, the
+// unit goes back to the offer, and /metrics counts the approval asked and
+// unsupported.
 func TestApprovalIssuerWithoutApprovals(t *testing.T) { eachAPI(t, testApprovalIssuerWithoutApprovals) }
 
 func testApprovalIssuerWithoutApprovals(t *testing.T, api string) {
-	r := newRig(t, api, withRisk(func(k *config.Risk) { k.ApprovalOver = usd(100_00) }),
+	r := newRig(t, api, withHealth, withRisk(func(k *config.Risk) { k.ApprovalOver = usd(100_00) }),
 		issOption(func(o *issuersandbox.Options) { o.NoApprovals = true }))
 	req, ref := r.ask(alice, "#BuyKindleFireHD")
 	confirm := r.say(alice, "#ConfirmKindleFireHD", req.ID)
@@ -671,11 +736,17 @@ func testApprovalIssuerWithoutApprovals(t *testing.T, api string) {
 	if n := len(r.repliesTo(confirm.ID)); n != 1 {
 		t.Errorf("the confirmation got %d replies, want one", n)
 	}
-	k := r.kindOf(conversations.Tweet, rep.ID)
-	if k == string(messages.Receipt) || k == string(messages.ApprovalPending) {
-		t.Errorf("the confirmation was answered %s %q", k, rep.Text)
+	if k := r.kindOf(conversations.Tweet, rep.ID); k != string(messages.RiskRefused) {
+		t.Errorf("the confirmation was answered %s %q, want a refusal (%s)", k, rep.Text, messages.RiskRefused)
 	}
-	mustContain(t, "answer", strings.ToLower(rep.Text), "nothing was charged")
+	mustContain(t, "answer", strings.ToLower(rep.Text), "cannot be made by tweet", "nothing was charged")
+	r.toldHowToReachIssuer("answer", rep.Text)
+	namesNoRule(t, "answer", rep.Text)
+	if n := r.reserved("kindle-fire-hd"); n != 0 {
+		t.Errorf("%d Kindle units still held after the purchase was refused; the unit goes back to the offer", n)
+	}
+	// The bot asked for approval; the issuer offers none. No rule refused.
+	r.checkRiskMetrics("after the issuer refused the approval", map[string]float64{"asked": 1, "unsupported": 1})
 }
 
 // limitFlow is how a purchase passes a limit: at the buy, at the
@@ -731,6 +802,7 @@ func pendingCounts(t *testing.T, r *rig) {
 	req, ref := r.ask(alice, "#BuyKindleFireHD")
 	r.say(alice, "#ConfirmKindleFireHD", req.ID)
 	r.pendingApproval(ref)
+	r.awaitTold(alice, messages.ApprovalPending, ref) // the bot knows it waits
 	buy := r.say(alice, "#BuyGiftCard")
 	r.answer(buy)
 	r.quietOutbox()
@@ -744,19 +816,22 @@ func TestRiskDailyLimit(t *testing.T) { eachAPI(t, testRiskDailyLimit) }
 
 func testRiskDailyLimit(t *testing.T, api string) {
 	tests := []struct {
-		name  string
-		limit int64
-		flow  limitFlow
+		name    string
+		limit   int64
+		flow    limitFlow
+		metrics map[string]float64 // approvals and refusals counted
 	}{
-		{"passed at the buy", 40_00, refusedAtBuy},
-		{"passed at the confirmation", 210_00, refusedAtConfirmation},
-		{"a day later", 40_00, allowedAfter(24*time.Hour + time.Minute)},
-		{"awaiting approval counts", 210_00, pendingCounts},
+		{"passed at the buy", 40_00, refusedAtBuy, map[string]float64{"daily_limit": 1}},
+		{"passed at the confirmation", 210_00, refusedAtConfirmation, map[string]float64{"daily_limit": 1}},
+		{"a day later", 40_00, allowedAfter(24*time.Hour + time.Minute), nil},
+		// The issuer's own approval counts as asked.
+		{"awaiting approval counts", 210_00, pendingCounts, map[string]float64{"daily_limit": 1, "asked": 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := newRig(t, api, withRisk(func(k *config.Risk) { k.DailyLimit = usd(tt.limit) }))
+			r := newRig(t, api, withHealth, withRisk(func(k *config.Risk) { k.DailyLimit = usd(tt.limit) }))
 			tt.flow(t, r)
+			r.checkRiskMetrics("after the flow", tt.metrics)
 		})
 	}
 }
@@ -767,17 +842,19 @@ func TestRiskHourlyPurchases(t *testing.T) { eachAPI(t, testRiskHourlyPurchases)
 
 func testRiskHourlyPurchases(t *testing.T, api string) {
 	tests := []struct {
-		name string
-		flow limitFlow
+		name    string
+		flow    limitFlow
+		metrics map[string]float64 // approvals and refusals counted
 	}{
-		{"passed at the buy", refusedAtBuy},
-		{"passed at the confirmation", refusedAtConfirmation},
-		{"an hour later", allowedAfter(time.Hour + time.Minute)},
+		{"passed at the buy", refusedAtBuy, map[string]float64{"hourly_purchases": 1}},
+		{"passed at the confirmation", refusedAtConfirmation, map[string]float64{"hourly_purchases": 1}},
+		{"an hour later", allowedAfter(time.Hour + time.Minute), nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := newRig(t, api, withRisk(func(k *config.Risk) { k.HourlyPurchases = 1 }))
+			r := newRig(t, api, withHealth, withRisk(func(k *config.Risk) { k.HourlyPurchases = 1 }))
 			tt.flow(t, r)
+			r.checkRiskMetrics("after the flow", tt.metrics)
 		})
 	}
 }
@@ -891,13 +968,14 @@ func TestRiskAutomated(t *testing.T) { eachAPI(t, testRiskAutomated) }
 func testRiskAutomated(t *testing.T, api string) {
 	for _, mode := range []string{config.AutomatedRefuse, config.AutomatedAllow} {
 		t.Run(mode, func(t *testing.T) {
-			r := newRig(t, api, withRisk(func(k *config.Risk) { k.Automated = mode }))
+			r := newRig(t, api, withHealth, withRisk(func(k *config.Risk) { k.Automated = mode }))
 			if err := r.tw.SetAutomated(alice.ID, true); err != nil {
 				t.Fatal(err)
 			}
 			if mode == config.AutomatedAllow || api == config.APIv1 {
 				r.pay(alice, "#BuyGiftCard", "#ConfirmGiftCard")
 				r.charged(alice, 1)
+				r.checkRiskMetrics("after alice's purchase", nil)
 				return
 			}
 			buy := r.say(alice, "#BuyGiftCard")
@@ -910,6 +988,7 @@ func testRiskAutomated(t *testing.T, api string) {
 			r.noPurchases(alice)
 			// bob, not labelled, still buys.
 			r.pay(bob, "#BuyGiftCard", "#ConfirmGiftCard")
+			r.checkRiskMetrics("after alice's refusal and bob's purchase", map[string]float64{"automated": 1})
 		})
 	}
 }
@@ -920,7 +999,7 @@ func testRiskAutomated(t *testing.T, api string) {
 func TestRiskApprovalsPerDay(t *testing.T) { eachAPI(t, testRiskApprovalsPerDay) }
 
 func testRiskApprovalsPerDay(t *testing.T, api string) {
-	r := newRig(t, api, withRisk(func(k *config.Risk) {
+	r := newRig(t, api, withHealth, withRisk(func(k *config.Risk) {
 		k.ApprovalOver = usd(20_00) // every gift card needs approval
 		k.ApprovalsPerDay = 1
 	}))
@@ -942,11 +1021,14 @@ func testRiskApprovalsPerDay(t *testing.T, api string) {
 	if n := len(r.iss.Purchases()); n != 1 {
 		t.Errorf("%d purchases at the issuer, want the first only", n)
 	}
+	r.checkRiskMetrics("after the refusal", map[string]float64{"asked": 1, "approved": 1, "approvals_per_day": 1})
 
 	r.clock.Advance(24*time.Hour + time.Minute)
 	req, ref = r.ask(alice, "#BuyGiftCard")
 	r.say(alice, "#ConfirmGiftCard", req.ID)
 	r.checkAsked(r.pendingApproval(ref), conversations.ReasonAmount)
+	r.awaitTold(alice, messages.ApprovalPending, ref)
+	r.checkRiskMetrics("a day later", map[string]float64{"asked": 2, "approved": 1, "approvals_per_day": 1})
 }
 
 // TestRiskDeclineHold: once the cardholder declined an approval, the
@@ -956,7 +1038,7 @@ func testRiskApprovalsPerDay(t *testing.T, api string) {
 func TestRiskDeclineHold(t *testing.T) { eachAPI(t, testRiskDeclineHold) }
 
 func testRiskDeclineHold(t *testing.T, api string) {
-	r := newRig(t, api, withRisk(func(k *config.Risk) {
+	r := newRig(t, api, withHealth, withRisk(func(k *config.Risk) {
 		k.ApprovalOver = usd(100_00) // the Kindle needs approval, a gift card does not
 		k.DeclineHold = time.Hour
 	}))
@@ -976,6 +1058,7 @@ func testRiskDeclineHold(t *testing.T, api string) {
 	if n := r.reserved("gift-card"); n != 0 {
 		t.Errorf("a refused buy reserved %d units", n)
 	}
+	r.checkRiskMetrics("within the hold", map[string]float64{"asked": 1, "declined": 1, "decline_hold": 1})
 
 	// After it: the next purchase needs approval, saying why.
 	r.clock.Advance(time.Hour + time.Minute)
@@ -991,6 +1074,7 @@ func testRiskDeclineHold(t *testing.T, api string) {
 	// Approved: the next one goes through as before.
 	next := r.pay(alice, "#BuyGiftCard", "#ConfirmGiftCard")
 	r.checkNotAsked(next.Reference)
+	r.checkRiskMetrics("at the end", map[string]float64{"asked": 2, "declined": 1, "approved": 1, "decline_hold": 1})
 }
 
 // TestRiskPrivacyDM: under privacy: dm every answer about risk and
@@ -1051,6 +1135,7 @@ func testRiskPrivacyDM(t *testing.T, api string) {
 			t.Errorf("the buy was answered %s %q, want a refusal", k, dm.Text)
 		}
 		namesNoRule(t, "refusal", dm.Text)
+		r.toldHowToReachIssuer("refusal DM", dm.Text)
 		if n := len(r.repliesTo(buy.ID)); n != 0 {
 			t.Errorf("the refused public buy got %d public replies; DM only", n)
 		}

@@ -3,14 +3,18 @@ package e2e
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/paybytweet/paybytweet/admin"
 	"github.com/paybytweet/paybytweet/config"
+	"github.com/paybytweet/paybytweet/twitterapi"
 )
 
 // TestUsageCountsWhatAPurchaseCosts: a purchase by tweet and one by DM,
 // counted read by read and post by post, priced at X's pay-per-use
-// rates: per offer, and per paid purchase.
+// rates: per offer, and per paid purchase. The account a v1.1 DM buy
+// looked up is kept: a later DM buy by the same cardholder, also a day
+// later after a restart, looks nothing up.
 func TestUsageCountsWhatAPurchaseCosts(t *testing.T) { eachAPI(t, testUsageCountsWhatAPurchaseCosts) }
 
 func testUsageCountsWhatAPurchaseCosts(t *testing.T, api string) {
@@ -71,5 +75,46 @@ func testUsageCountsWhatAPurchaseCosts(t *testing.T, api string) {
 				t.Errorf("offer %q: %d %s, want %d", offer, got.Counts[k], k, n)
 			}
 		}
+	}
+
+	// bob buys again by DM: at once, then a day later (when a look-up
+	// would be paid for again: X counts a resource once a day) from a
+	// restarted daemon. The account his first buy looked up is kept, so
+	// neither looks it up again (contract: "looks the user up once ... and
+	// keeps the answer").
+	lookedUp := int64(0)
+	if api == config.APIv1 {
+		lookedUp = 1
+	}
+	checkLookups := func(when string) {
+		t.Helper()
+		if n := countRequests(r.tw.Requests(), r.ep(twitterapi.CallUser), 0); int64(n) != lookedUp {
+			t.Errorf("%s: %d requests to %s, want %d: bob's account is looked up once and kept", when, n, r.ep(twitterapi.CallUser), lookedUp)
+		}
+		counts, paid, err := r.d.DB.Usage(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		read := int64(0)
+		for _, row := range admin.UsageRows(counts, paid) {
+			if row.Offer == "" {
+				read += row.Counts["user_read"]
+			}
+		}
+		if read != lookedUp {
+			t.Errorf("%s: %d user_read counted over the days, want %d", when, read, lookedUp)
+		}
+	}
+	checkLookups("after bob's first buy")
+	for _, later := range []bool{false, true} {
+		when := "after bob's second DM buy"
+		if later {
+			r.clock.Advance(25 * time.Hour)
+			r.restart()
+			when = "after bob's DM buy a day later, to a restarted daemon"
+		}
+		r.askByDM(bob, "#BuyGiftCard")
+		r.settle()
+		checkLookups(when)
 	}
 }
