@@ -23,11 +23,10 @@ type chargeStore interface {
 	StartCharges(ctx context.Context, kind string, retryAt map[string]time.Time) (map[string]int64, error)
 	StartCharge(ctx context.Context, orderID, kind string, retryAt time.Time) (int64, error)
 	SettleCharges(ctx context.Context, settled []storage.Settlement) (map[string]bool, error)
-	SettleCharge(ctx context.Context, orderID string, attemptID int64, out conversations.Outcome, detail string, replies []conversations.Reply) error
+	Settle(ctx context.Context, s storage.Settlement) error
 	DeferCharge(ctx context.Context, orderID string, attemptID int64, retryAt time.Time, outcome, detail string) error
 	StartPurchase(ctx context.Context, orderID string, lookupAttempt int64, outcome, detail string, retryAt time.Time) (int64, error)
 	AwaitApproval(ctx context.Context, orderID string, attemptID int64, purchaseID string, a conversations.Approval, retryAt time.Time, tell []conversations.Reply) error
-	CountApprovalUnsupported(ctx context.Context) error
 	// Paused is true while an operator has paused charging: no purchase
 	// is asked for; those already asked are settled as usual.
 	Paused(ctx context.Context) (bool, error)
@@ -291,13 +290,11 @@ func (ch *charger) apply(ctx context.Context, log *slog.Logger, c storage.Charge
 	switch next.Action {
 	case chargeSettle:
 		if issuer.ApprovalUnsupported(next.Err) {
-			if err := ch.store.CountApprovalUnsupported(ctx); err != nil {
-				return fmt.Errorf("count the refused approval: %w", err)
-			}
 			// Refused, as the rules would have: never charged without.
 			st := ch.settings()
-			ch.settleTelling(log, c, attempt, next.Outcome, next.Detail,
-				[]conversations.Reply{conversations.RefusedReply(st.messages, st.cfg.Privacy, c.Order, st.cfg.Issuer.EnrollURL)}, batch)
+			ch.add(log, storage.Settlement{OrderID: c.ID, AttemptID: attempt, Outcome: next.Outcome, Detail: next.Detail,
+				Replies:             []conversations.Reply{conversations.RefusedReply(st.messages, st.cfg.Privacy, c.Order, st.cfg.Issuer.EnrollURL)},
+				ApprovalUnsupported: true}, batch)
 			return nil
 		}
 		ch.settle(log, c, attempt, next.Outcome, next.Detail, batch)
@@ -349,15 +346,14 @@ func (ch *charger) settle(log *slog.Logger, c storage.Charge, attempt int64, out
 	if out.State != conversations.Parked {
 		replies = conversations.OutcomeReplies(st.messages, st.cfg.Privacy, c.Order, out)
 	}
-	ch.settleTelling(log, c, attempt, out, detail, replies, batch)
+	ch.add(log, storage.Settlement{OrderID: c.ID, AttemptID: attempt, Outcome: out, Detail: detail, Replies: replies}, batch)
 }
 
-// settleTelling adds a final outcome, and replies, to the step's batch.
-func (ch *charger) settleTelling(log *slog.Logger, c storage.Charge, attempt int64, out conversations.Outcome, detail string, replies []conversations.Reply, batch *settling) {
-	s := storage.Settlement{OrderID: c.ID, AttemptID: attempt, Outcome: out, Detail: detail, Replies: replies}
+// add adds a final outcome to the step's batch.
+func (ch *charger) add(log *slog.Logger, s storage.Settlement, batch *settling) {
 	batch.mu.Lock()
 	batch.outs = append(batch.outs, s)
-	batch.logs[c.ID] = log
+	batch.logs[s.OrderID] = log
 	batch.mu.Unlock()
 }
 
@@ -366,7 +362,7 @@ func (ch *charger) settleTelling(log *slog.Logger, c storage.Charge, attempt int
 func (ch *charger) record(ctx context.Context, log *slog.Logger, s storage.Settlement) error {
 	// The outcome is recorded even while shutting down: it is known now
 	// and would otherwise cost a lookup at the next start.
-	if err := ch.store.SettleCharge(context.WithoutCancel(ctx), s.OrderID, s.AttemptID, s.Outcome, s.Detail, s.Replies); err != nil {
+	if err := ch.store.Settle(context.WithoutCancel(ctx), s); err != nil {
 		if errors.Is(err, storage.ErrConflict) {
 			log.Warn("order no longer confirmed; its outcome is not recorded twice", "outcome", s.Outcome.State, "err", err)
 			return nil

@@ -79,10 +79,3 @@ func (tx *Tx) settleApproval(s Settlement) error {
 	}
 	return tx.countMetric("approvals", string(kind))
 }
-
-// CountApprovalUnsupported counts an issuer's refusal of an approval the
-// bot asked for (its 400 with param "approval"), for /metrics and its
-// alert.
-func (db *DB) CountApprovalUnsupported(ctx context.Context) error {
-	return db.update(ctx, func(tx *Tx) error { return tx.countMetric("approvals", "unsupported") })
-}

@@ -92,11 +92,13 @@ func (tx *Tx) startCharge(orderID, kind string, retryAt time.Time) (int64, error
 // cardholder is told, in one transaction. It returns ErrConflict when the
 // order is no longer confirmed, and then writes nothing.
 func (db *DB) SettleCharge(ctx context.Context, orderID string, attemptID int64, out conversations.Outcome, detail string, replies []conversations.Reply) error {
-	err := db.update(ctx, func(tx *Tx) error {
-		return tx.settleCharge(Settlement{OrderID: orderID, AttemptID: attemptID, Outcome: out, Detail: detail, Replies: replies})
-	})
-	if err != nil {
-		return fmt.Errorf("settle charge %s: %w", orderID, err)
+	return db.Settle(ctx, Settlement{OrderID: orderID, AttemptID: attemptID, Outcome: out, Detail: detail, Replies: replies})
+}
+
+// Settle records one charge's outcome on its own, as SettleCharge does.
+func (db *DB) Settle(ctx context.Context, s Settlement) error {
+	if err := db.update(ctx, func(tx *Tx) error { return tx.settleCharge(s) }); err != nil {
+		return fmt.Errorf("settle charge %s: %w", s.OrderID, err)
 	}
 	return nil
 }
@@ -108,6 +110,10 @@ type Settlement struct {
 	Outcome   conversations.Outcome
 	Detail    string
 	Replies   []conversations.Reply
+	// ApprovalUnsupported is true when the issuer refused to ask the
+	// cardholder (its 400 param approval): counted with the outcome, so
+	// that a retry after a crash does not count it twice.
+	ApprovalUnsupported bool
 }
 
 func (tx *Tx) settleCharge(s Settlement) error {
@@ -122,6 +128,11 @@ func (tx *Tx) settleCharge(s Settlement) error {
 	}
 	if err := tx.finishAttempt(s.AttemptID, string(s.Outcome.State), s.Detail); err != nil {
 		return err
+	}
+	if s.ApprovalUnsupported {
+		if err := tx.countMetric("approvals", "unsupported"); err != nil {
+			return err
+		}
 	}
 	if err := tx.settleApproval(s); err != nil {
 		return err

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -127,5 +128,42 @@ func TestRiskHistoryCounts(t *testing.T) {
 	}
 	if h.Spend24h["USD"] != 7000 || h.Spend24h["EUR"] != 500 || h.Purchases1h != 3 {
 		t.Errorf("history %+v; want USD 7000 (paid, charging, earlier today), EUR 500, 3 in the hour", h)
+	}
+}
+
+// TestApprovalUnsupportedCountedWithItsOutcome: an issuer's refusal to ask
+// the cardholder is counted in the commit that records the order's
+// outcome, so that the same refusal settled again (a retry after a crash
+// meets the order settled) is not counted twice.
+func TestApprovalUnsupportedCountedWithItsOutcome(t *testing.T) {
+	db, ctx := openTest(t), context.Background()
+	o := pendingOrder("ord_1", 1, t0.Add(time.Hour))
+	if _, err := processOne(t, db, mention(10, 1), conversations.Decision{Action: "reserve", NewOrder: &o}); err != nil {
+		t.Fatal(err)
+	}
+	confirm := conversations.Transition{OrderID: "ord_1", From: conversations.Pending, To: conversations.Confirmed, ConfirmMessageID: 20,
+		ConfirmChannel: conversations.Tweet, IdempotencyKey: "pbt-ord_1", At: t0,
+		Risk: &conversations.Risk{Approval: true, Reasons: []string{"amount"}, Rules: []string{"approval_over"}}}
+	if _, err := processOne(t, db, mention(20, 1), conversations.Decision{Action: "confirm", Transitions: []conversations.Transition{confirm}}); err != nil {
+		t.Fatal(err)
+	}
+	attempt, err := db.StartCharge(ctx, "ord_1", "purchase", t0.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := Settlement{OrderID: "ord_1", AttemptID: attempt, Outcome: conversations.Outcome{State: conversations.Failed},
+		Detail: "the issuer does not offer approvals", ApprovalUnsupported: true}
+	if err := db.Settle(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Settle(ctx, s); !errors.Is(err, ErrConflict) {
+		t.Errorf("settled twice: %v, want ErrConflict", err)
+	}
+	f, err := db.Figures(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := f.Counts["approvals"]["unsupported"]; n != 1 {
+		t.Errorf("approvals unsupported counted %d, want 1", n)
 	}
 }
