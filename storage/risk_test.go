@@ -82,7 +82,7 @@ func TestApprovalLifecycle(t *testing.T) {
 }
 
 // TestRiskHistoryCounts: what counts toward the spend and the hourly
-// purchases, in which windows.
+// purchases, in which windows; a refund does not lower the spend.
 func TestRiskHistoryCounts(t *testing.T) {
 	db, ctx := openTest(t), context.Background()
 	orders := []struct {
@@ -93,6 +93,7 @@ func TestRiskHistoryCounts(t *testing.T) {
 		confirmed time.Duration // before now
 	}{
 		{"paid-now", conversations.Paid, 1000, "USD", 10 * time.Minute},
+		{"refunded", conversations.Paid, 64000, "USD", 40 * time.Minute}, // refunded in full below: still spent
 		{"charging", conversations.Confirmed, 2000, "USD", 30 * time.Minute},
 		{"paid-earlier", conversations.Paid, 4000, "USD", 5 * time.Hour},
 		{"paid-yesterday", conversations.Paid, 8000, "USD", 25 * time.Hour},
@@ -116,6 +117,11 @@ func TestRiskHistoryCounts(t *testing.T) {
 				o.state, ms(now.Add(-o.confirmed)), "k"+string(rune('a'+i)), o.id); err != nil {
 				return err
 			}
+			if o.id == "refunded" {
+				if _, err := tx.tx.Exec(`UPDATE orders SET refunded_amount = amount WHERE id = ?`, o.id); err != nil {
+					return err
+				}
+			}
 		}
 		return nil
 	})
@@ -126,8 +132,8 @@ func TestRiskHistoryCounts(t *testing.T) {
 	if err := db.view(ctx, func(tx *Tx) error { h, err = tx.riskHistory(1, now); return err }); err != nil {
 		t.Fatal(err)
 	}
-	if h.Spend24h["USD"] != 7000 || h.Spend24h["EUR"] != 500 || h.Purchases1h != 3 {
-		t.Errorf("history %+v; want USD 7000 (paid, charging, earlier today), EUR 500, 3 in the hour", h)
+	if h.Spend24h["USD"] != 71000 || h.Spend24h["EUR"] != 500 || h.Purchases1h != 4 {
+		t.Errorf("history %+v; want USD 71000 (paid, refunded, charging, earlier today: a refund does not lower the spend), EUR 500, 4 in the hour", h)
 	}
 }
 
