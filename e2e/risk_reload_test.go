@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"bytes"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/paybytweet/paybytweet/config"
 	"github.com/paybytweet/paybytweet/conversations"
@@ -19,8 +21,14 @@ import (
 func TestRetriedPurchaseKeepsItsRisk(t *testing.T) { eachAPI(t, testRetriedPurchaseKeepsItsRisk) }
 
 func testRetriedPurchaseKeepsItsRisk(t *testing.T, api string) {
-	r := newRig(t, api, withRisk(func(k *config.Risk) { k.ApprovalOver = usd(20_00) }))
+	// The charger must not give the held POST up before the test releases
+	// it: a timeout would be retried after a look-up, not the 503.
+	r := newRig(t, api, withRisk(func(k *config.Risk) { k.ApprovalOver = usd(20_00) }),
+		rigOption(func(c *cfgT) { c.Issuer.Timeout = time.Minute }))
 	hold := make(chan struct{})
+	var once sync.Once
+	release := func() { once.Do(func() { close(hold) }) }
+	t.Cleanup(release) // before the daemon stops, should the test fail while held
 	r.iss.InjectFault(issuersandbox.Fault{Method: "POST", Path: "/v1/purchases", Status: 503, Hold: hold})
 	req, ref := r.ask(alice, "#BuyGiftCard")
 	r.say(alice, "#ConfirmGiftCard", req.ID)
@@ -29,7 +37,7 @@ func testRetriedPurchaseKeepsItsRisk(t *testing.T, api string) {
 	reloaded := *r.cfg
 	reloaded.Risk.ApprovalOver = usd(1000_00)
 	r.d.SetConfig(&reloaded)
-	close(hold)
+	release()
 
 	p := r.pendingApproval(ref)
 	r.checkAsked(p, conversations.ReasonAmount)

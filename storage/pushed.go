@@ -87,8 +87,9 @@ func (tx *Tx) seeLabel(m conversations.Inbound) error {
 	if m.Author.Automated == nil || m.UserID <= 0 {
 		return nil
 	}
-	_, err := tx.seeAccount(AccountSighting{UserID: m.UserID, Username: m.Author.Username,
-		CreatedAt: m.Author.CreatedAt, Automated: m.Author.Automated, At: m.PostedAt})
+	// The label alone: usernames are recorded in the order messages are
+	// decided, and a newer message's name seen first would hide a change.
+	_, err := tx.seeAccount(AccountSighting{UserID: m.UserID, Automated: m.Author.Automated, At: m.PostedAt})
 	return err
 }
 

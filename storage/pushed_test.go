@@ -70,6 +70,15 @@ func TestPushedLabelReachesTheAccount(t *testing.T) {
 	if a.Automated == nil || !*a.Automated {
 		t.Errorf("account %+v: the pushed Automated label was dropped with the duplicate", a)
 	}
+	if a.Username != "" {
+		t.Errorf("account %+v: the pushed copy recorded a username before its message was decided", a)
+	}
+	if _, err := db.SavePushed(ctx, []Pushed{{Type: "post.mention.create", Msgs: []conversations.Inbound{unlabelled}}}); err != nil {
+		t.Fatal(err)
+	}
+	if a, _, _ := db.Account(ctx, polled.UserID); a.Automated == nil || !*a.Automated {
+		t.Errorf("account %+v: a later copy without the label erased it", a)
+	}
 	if n, _ := db.PendingInbox(ctx); n != 1 {
 		t.Errorf("%d messages in the inbox, want 1", n)
 	}
