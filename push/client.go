@@ -327,26 +327,10 @@ func (c *Client) statusError(endpoint string, resp *http.Response, raw []byte) e
 // lists the other statuses answered without an error, and the status is
 // returned.
 func (c *Client) call(ctx context.Context, endpoint, method, path string, query url.Values, body any, user bool, out any, ok ...int) (int, error) {
-	u := c.base.JoinPath(path)
-	if len(query) > 0 {
-		u.RawQuery = query.Encode()
-	}
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return 0, fmt.Errorf("push: %s: %w", endpoint, err)
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
+	req, err := c.newRequest(ctx, endpoint, method, path, query, body)
 	if err != nil {
-		return 0, c.transportErr(endpoint, err)
+		return 0, err
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Accept", "application/json")
 	hc := c.http
 	if user {
 		if c.user == nil {
@@ -365,6 +349,39 @@ func (c *Client) call(ctx context.Context, endpoint, method, path string, query 
 	if err != nil {
 		return 0, c.transportErr(endpoint, err)
 	}
+	return c.answer(endpoint, resp, raw, out, ok)
+}
+
+// newRequest builds call's request, without its credentials: the URL,
+// the JSON body (when not nil) and the content headers.
+func (c *Client) newRequest(ctx context.Context, endpoint, method, path string, query url.Values, body any) (*http.Request, error) {
+	u := c.base.JoinPath(path)
+	if len(query) > 0 {
+		u.RawQuery = query.Encode()
+	}
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, fmt.Errorf("push: %s: %w", endpoint, err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
+	if err != nil {
+		return nil, c.transportErr(endpoint, err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	return req, nil
+}
+
+// answer turns call's answer, its body read as raw, into the status and
+// error: a status in ok is no error, another non-2xx is, a 2xx is decoded
+// into out (when not nil).
+func (c *Client) answer(endpoint string, resp *http.Response, raw []byte, out any, ok []int) (int, error) {
 	for _, s := range ok {
 		if resp.StatusCode == s {
 			return s, nil

@@ -213,6 +213,12 @@ func (d Decoder) Decode(line []byte) (Event, error) {
 	if err := json.Unmarshal(env.Data, &data); err != nil {
 		return Event{}, malformed("%v", err)
 	}
+	return d.decodeEvent(data)
+}
+
+// decodeEvent reads an envelope's data once parsed: it sorts out the
+// types and accounts the bot does not act on, then decodes the payload.
+func (d Decoder) decodeEvent(data wireEvent) (Event, error) {
 	ev := Event{Type: data.EventType, Tag: data.Tag, UUID: rawString(data.EventUUID)}
 	if data.EventType == "" {
 		return Event{}, malformed("no event_type")
