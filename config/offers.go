@@ -45,17 +45,10 @@ func (p *parser) offer(i int, n *yaml.Node) (Offer, offerNodes) {
 	o := Offer{PerUserLimit: 1, Line: n.Line}
 	nodes := offerNodes{node: n, label: fmt.Sprintf("offer #%d", i+1)}
 	path := fmt.Sprintf("offers.#%d", i+1)
-	id := ""
-	// A plain look at the keys written here: fields reports what is wrong
-	// with them, once.
-	for j := 0; j+1 < len(n.Content); j += 2 {
-		v := deref(n.Content[j+1])
-		if n.Content[j].Value == "id" && v.Kind == yaml.ScalarNode && offerID.MatchString(v.Value) {
-			id = v.Value
-			nodes.label = "offer " + id
-			path = "offers." + id
-			break
-		}
+	id := writtenOfferID(n)
+	if id != "" {
+		nodes.label = "offer " + id
+		path = "offers." + id
 	}
 	label := nodes.label
 	// Messages name a key as "offer x: key"; markEnvUnder turns what was
@@ -66,16 +59,7 @@ func (p *parser) offer(i int, n *yaml.Node) (Offer, offerNodes) {
 	p.fields(n, "offer", label+": ", n, []field{
 		{name: "id", required: true, decode: func(_, v *yaml.Node) {
 			nodes.id = v
-			var got string
-			s, ok := p.text(at("id"), v, &got, true)
-			if !ok {
-				return
-			}
-			if !offerID.MatchString(got) {
-				p.add(v, "%s: id %s must be lower-case letters, digits and '-' only", label, s.show())
-				return
-			}
-			o.ID = got
+			p.decodeOfferID(label, at("id"), v, &o.ID)
 		}},
 		{name: "title", required: true, decode: func(_, v *yaml.Node) {
 			p.text(at("title"), v, &o.Title, true)
@@ -90,21 +74,9 @@ func (p *parser) offer(i int, n *yaml.Node) (Offer, offerNodes) {
 		}},
 		{name: "price", required: true, decode: func(_, v *yaml.Node) { priceNode = v }},
 		{name: "currency", required: true, decode: func(_, v *yaml.Node) {
-			var code string
-			s, ok := p.text(at("currency"), v, &code, true)
-			if !ok {
-				return
+			if s, ok := p.decodeCurrency(label, at("currency"), v, &o.Currency); ok {
+				currency = s
 			}
-			currency = s
-			if _, known := money.Exponent(code); !known {
-				if _, upper := money.Exponent(strings.ToUpper(code)); upper && !s.env {
-					p.add(v, "%s: currency %s must be upper case (did you mean %q?)", label, s.show(), strings.ToUpper(code))
-				} else {
-					p.add(v, "%s: currency %s is not an ISO 4217 currency code such as USD", label, s.show())
-				}
-				return
-			}
-			o.Currency = code
 		}},
 		{name: "merchant", required: true, decode: func(_, v *yaml.Node) {
 			p.text(at("merchant"), v, &o.Merchant, true)
@@ -148,14 +120,69 @@ func (p *parser) offer(i int, n *yaml.Node) (Offer, offerNodes) {
 	if priceNode != nil {
 		p.price(label, at("price"), priceNode, o.Currency, currency, &o.Price)
 	}
-	if !o.Starts.IsZero() && !o.Ends.IsZero() && !o.Ends.After(o.Starts) {
-		p.add(endsNode, "%s: ends %s must be after starts %s (line %d)", label, strconv.Quote(endsNode.Value), strconv.Quote(startsNode.Value), startsNode.Line)
-	}
+	p.checkOfferWindow(label, o, startsNode, endsNode)
 	if announceNode != nil {
 		o.AnnounceAt = p.announce(label, at("announce"), announceNode, o)
 	}
 	p.markEnvUnder(label, path)
 	return o, nodes
+}
+
+// writtenOfferID is the offer's id if one is written and well-formed, ""
+// otherwise: a plain look at the keys, since fields reports what is wrong
+// with them, once.
+func writtenOfferID(n *yaml.Node) string {
+	for j := 0; j+1 < len(n.Content); j += 2 {
+		v := deref(n.Content[j+1])
+		if n.Content[j].Value == "id" && v.Kind == yaml.ScalarNode && offerID.MatchString(v.Value) {
+			return v.Value
+		}
+	}
+	return ""
+}
+
+// decodeOfferID reads the offer's id into dst, refusing one that could not
+// go into logs and metrics labels unquoted.
+func (p *parser) decodeOfferID(label, path string, v *yaml.Node, dst *string) {
+	var got string
+	s, ok := p.text(path, v, &got, true)
+	if !ok {
+		return
+	}
+	if !offerID.MatchString(got) {
+		p.add(v, "%s: id %s must be lower-case letters, digits and '-' only", label, s.show())
+		return
+	}
+	*dst = got
+}
+
+// decodeCurrency reads the offer's currency code into dst if it is a known
+// ISO 4217 one; it returns the value as written, and false if it was no
+// usable text, for price's messages.
+func (p *parser) decodeCurrency(label, path string, v *yaml.Node, dst *string) (scalar, bool) {
+	var code string
+	s, ok := p.text(path, v, &code, true)
+	if !ok {
+		return s, false
+	}
+	if _, known := money.Exponent(code); !known {
+		if _, upper := money.Exponent(strings.ToUpper(code)); upper && !s.env {
+			p.add(v, "%s: currency %s must be upper case (did you mean %q?)", label, s.show(), strings.ToUpper(code))
+		} else {
+			p.add(v, "%s: currency %s is not an ISO 4217 currency code such as USD", label, s.show())
+		}
+		return s, true
+	}
+	*dst = code
+	return s, true
+}
+
+// checkOfferWindow reports an offer whose ends is not after its starts,
+// when both were read.
+func (p *parser) checkOfferWindow(label string, o Offer, startsNode, endsNode *yaml.Node) {
+	if !o.Starts.IsZero() && !o.Ends.IsZero() && !o.Ends.After(o.Starts) {
+		p.add(endsNode, "%s: ends %s must be after starts %s (line %d)", label, strconv.Quote(endsNode.Value), strconv.Quote(startsNode.Value), startsNode.Line)
+	}
 }
 
 // markEnvUnder re-keys what scalar recorded under "offer x: key" to

@@ -147,42 +147,60 @@ func (p *parser) amounts(path string, n *yaml.Node, positive bool) map[string]in
 			continue
 		}
 		seen[code] = kv.key
-		if _, known := money.Exponent(code); !known {
-			if _, upper := money.Exponent(strings.ToUpper(code)); upper {
-				p.add(kv.key, "%s: currency %q must be upper case (did you mean %q?)", path, code, strings.ToUpper(code))
-			} else {
-				p.add(kv.key, "%s: %q is not an ISO 4217 currency code such as USD", path, code)
-			}
+		if !p.amountCurrency(path, kv.key) {
 			continue
 		}
-		at := path + "." + code
-		v := deref(kv.val)
-		s, ok := p.scalar(at, v, "a decimal amount")
-		if !ok || strings.TrimSpace(s.text) == "" {
-			if ok || isNull(v) {
-				p.add(v, "%s must not be empty (leave the currency out for no rule)", at)
-			}
-			continue
+		if amount, ok := p.currencyAmount(path, code, deref(kv.val), positive); ok {
+			out[code] = amount
 		}
-		if s.env {
-			p.fromEnv[path] = true
-		}
-		amount, err := money.Parse(strings.TrimSpace(s.text), code)
-		if err != nil {
-			// money says `amount "1.999" has 3 decimals, but USD allows 2`.
-			p.add(v, "%s %s", at, strings.TrimPrefix(s.hide(err.Error()), "amount "))
-			continue
-		}
-		if positive && amount == 0 {
-			p.add(v, "%s must be more than 0, not %s (leave the currency out for no limit)", at, s.show())
-			continue
-		}
-		out[code] = amount
 	}
 	if len(out) == 0 {
 		return nil
 	}
 	return out
+}
+
+// amountCurrency tells whether key, in the amounts map at path, is an ISO
+// 4217 currency code, adding a problem if not.
+func (p *parser) amountCurrency(path string, key *yaml.Node) bool {
+	code := key.Value
+	if _, known := money.Exponent(code); known {
+		return true
+	}
+	if _, upper := money.Exponent(strings.ToUpper(code)); upper {
+		p.add(key, "%s: currency %q must be upper case (did you mean %q?)", path, code, strings.ToUpper(code))
+	} else {
+		p.add(key, "%s: %q is not an ISO 4217 currency code such as USD", path, code)
+	}
+	return false
+}
+
+// currencyAmount decodes v, the amount for currency code in the amounts map at
+// path, into minor units; false, with the problem reported, if it is
+// empty, not exact in that currency, or 0 where it must be positive.
+func (p *parser) currencyAmount(path, code string, v *yaml.Node, positive bool) (int64, bool) {
+	at := path + "." + code
+	s, ok := p.scalar(at, v, "a decimal amount")
+	if !ok || strings.TrimSpace(s.text) == "" {
+		if ok || isNull(v) {
+			p.add(v, "%s must not be empty (leave the currency out for no rule)", at)
+		}
+		return 0, false
+	}
+	if s.env {
+		p.fromEnv[path] = true
+	}
+	amount, err := money.Parse(strings.TrimSpace(s.text), code)
+	if err != nil {
+		// money says `amount "1.999" has 3 decimals, but USD allows 2`.
+		p.add(v, "%s %s", at, strings.TrimPrefix(s.hide(err.Error()), "amount "))
+		return 0, false
+	}
+	if positive && amount == 0 {
+		p.add(v, "%s must be more than 0, not %s (leave the currency out for no limit)", at, s.show())
+		return 0, false
+	}
+	return amount, true
 }
 
 // countOrOff decodes a whole number of 0 or more into an int.

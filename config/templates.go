@@ -170,12 +170,7 @@ func (p *parser) checkLengths(c *Config, set *messages.Set) {
 	for _, err := range set.CheckLengths(all, sample) {
 		var le *messages.LengthError
 		if !errors.As(err, &le) {
-			var te *messages.TemplateError
-			if errors.As(err, &te) {
-				p.templateError(te)
-			} else {
-				p.add(nil, "templates: %s", err)
-			}
+			p.renderError(err)
 			continue
 		}
 		if n := p.templateNode(le.Offer, le.Kind); n != nil {
@@ -183,10 +178,7 @@ func (p *parser) checkLengths(c *Config, set *messages.Set) {
 			continue
 		}
 		if alone == nil {
-			alone = make([][]error, len(all))
-			for i := range all {
-				alone[i] = set.CheckLengths(all[i:i+1], sample)
-			}
+			alone = checkEachAlone(set, all, sample)
 		}
 		found := false
 		_, aboutOffer := messages.DataType(le.Kind).FieldByName("Offer")
@@ -201,11 +193,7 @@ func (p *parser) checkLengths(c *Config, set *messages.Set) {
 			}
 		}
 		if !found {
-			at := p.templatesKey
-			if at == nil {
-				at = p.offersKey
-			}
-			p.add(at, "the built-in templates.%s is too long: %s (set templates.%s)", le.Kind, lengthText(le), le.Kind)
+			p.builtinTooLong(le)
 		}
 	}
 	// One problem per offer and channel: a long title makes many built-in
@@ -219,6 +207,37 @@ func (p *parser) checkLengths(c *Config, set *messages.Set) {
 		p.add(p.offers[i].node, "%s: with this offer the built-in templates %s can be longer than the %d characters a %s allows with the longest values (shorten the title, or set those templates)",
 			p.offers[i].label, strings.Join(kinds, ", "), les[0].Max, les[0].Channel)
 	}
+}
+
+// renderError reports a problem of the length check other than a length:
+// a template that fails to render is pointed at where it was written.
+func (p *parser) renderError(err error) {
+	var te *messages.TemplateError
+	if errors.As(err, &te) {
+		p.templateError(te)
+	} else {
+		p.add(nil, "templates: %s", err)
+	}
+}
+
+// checkEachAlone runs the length check on each offer without the others,
+// so that a built-in template's problem can be traced to the offers causing it.
+func checkEachAlone(set *messages.Set, all []messages.Offer, sample messages.Sample) [][]error {
+	alone := make([][]error, len(all))
+	for i := range all {
+		alone[i] = set.CheckLengths(all[i:i+1], sample)
+	}
+	return alone
+}
+
+// builtinTooLong reports a built-in template too long that no one offer
+// makes so, at the templates: key, or at offers: when there is none.
+func (p *parser) builtinTooLong(le *messages.LengthError) {
+	at := p.templatesKey
+	if at == nil {
+		at = p.offersKey
+	}
+	p.add(at, "the built-in templates.%s is too long: %s (set templates.%s)", le.Kind, lengthText(le), le.Kind)
 }
 
 // sameProblem returns the length problem in errs of the same template and
