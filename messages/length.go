@@ -110,72 +110,130 @@ func hasOffer(t reflect.Type) bool {
 
 // longest builds the data of kind k with the longest value of every fact.
 func longest(k Kind, o Offer, all []Offer, sm Sample, dm bool) any {
-	name := strings.Repeat("W", MaxScreenNameLen)
-	order := strings.Repeat("W", MaxOrderIDLen)
-	ref := strings.Repeat("W", MaxRefLen)
 	when := "2006-01-02 15:04 UTC"
+	f := longestFacts{
+		name:  strings.Repeat("W", MaxScreenNameLen),
+		order: strings.Repeat("W", MaxOrderIDLen),
+		ref:   strings.Repeat("W", MaxRefLen),
+		when:  when,
+		o:     withDates(o, when),
+		all:   all,
+		sm:    sm,
+		dm:    dm,
+	}
+	t := DataType(k)
+	if data, ok := f.orderData(t); ok {
+		return data
+	}
+	if data, ok := f.otherData(t); ok {
+		return data
+	}
+	panic("messages: no sample for " + string(k))
+}
+
+// longestFacts holds the longest values of the facts the kinds share, and
+// the offer with its dates filled in, so every data type is built alike.
+type longestFacts struct {
+	name, order, ref, when string
+	o                      Offer
+	all                    []Offer
+	sm                     Sample
+	dm                     bool
+}
+
+// withDates gives an offer without a start or end the date when instead,
+// so that a template showing them is measured with one.
+func withDates(o Offer, when string) Offer {
 	if o.Starts == "" {
 		o.Starts = when
 	}
 	if o.Ends == "" {
 		o.Ends = when
 	}
-	switch DataType(k) {
+	return o
+}
+
+// orderData builds the data of the kinds about one order; ok is false when
+// t is not one of them.
+func (f longestFacts) orderData(t reflect.Type) (data any, ok bool) {
+	o := f.o
+	switch t {
 	case typeOf[Request]():
-		return Request{ScreenName: name, DM: dm, Offer: o, OrderID: order, Amount: o.Price, Last4: "0000", TimeLeft: longestDuration(sm.Window), ExpiresAt: when}
+		return Request{ScreenName: f.name, DM: f.dm, Offer: o, OrderID: f.order, Amount: o.Price, Last4: "0000", TimeLeft: longestDuration(f.sm.Window), ExpiresAt: f.when}, true
 	case typeOf[Pointer]():
-		return Pointer{ScreenName: name, Offer: o, OrderID: order}
+		return Pointer{ScreenName: f.name, Offer: o, OrderID: f.order}, true
 	case typeOf[ReceiptData]():
-		return ReceiptData{ScreenName: name, DM: dm, Offer: o, OrderID: order, Amount: o.Price, Last4: "0000", PurchaseID: strings.Repeat("W", MaxPurchaseIDLen)}
+		return ReceiptData{ScreenName: f.name, DM: f.dm, Offer: o, OrderID: f.order, Amount: o.Price, Last4: "0000", PurchaseID: strings.Repeat("W", MaxPurchaseIDLen)}, true
 	case typeOf[DeclinedData]():
 		reason := ""
-		if dm {
+		if f.dm {
 			reason = longestReason()
 		}
-		return DeclinedData{ScreenName: name, DM: dm, Offer: o, OrderID: order, Amount: o.Price, Reason: reason}
+		return DeclinedData{ScreenName: f.name, DM: f.dm, Offer: o, OrderID: f.order, Amount: o.Price, Reason: reason}, true
 	case typeOf[OrderNote]():
-		return OrderNote{ScreenName: name, DM: dm, Offer: o, OrderID: order, Ref: ref}
-	case typeOf[OfferNote]():
-		return OfferNote{ScreenName: name, DM: dm, Offer: o, Reason: "not_started", Limit: sm.Limits[o.ID], Ref: ref}
-	case typeOf[Enroll]():
-		return Enroll{ScreenName: name, DM: dm, Offer: o, EnrollURL: sm.EnrollURL, Ref: ref}
-	case typeOf[Note]():
-		return Note{ScreenName: name, DM: dm, Ref: ref}
-	case typeOf[Hint]():
-		// What is suggested is one of the offer's hashtags, and what was
-		// written is at most typo.MaxDistance letters longer.
-		suggestion := o.BuyHashtag
-		if utf8.RuneCountInString(o.ConfirmHashtag) > utf8.RuneCountInString(suggestion) {
-			suggestion = o.ConfirmHashtag
-		}
-		return Hint{ScreenName: name, DM: dm, Offer: o, Hashtag: suggestion + strings.Repeat("W", typo.MaxDistance), Suggestion: suggestion, Ref: ref}
-	case typeOf[AnnounceData]():
-		return AnnounceData{Offer: o, Quantity: sm.Quantities[o.ID]}
-	case typeOf[HelpData]():
-		return HelpData{ScreenName: name, Offers: all}
-	case typeOf[OrdersData]():
-		lines := make([]OrderLine, MaxOrdersListed)
-		title, price := "", ""
-		for _, x := range all {
-			if utf8.RuneCountInString(x.Title) > utf8.RuneCountInString(title) {
-				title = x.Title
-			}
-			if len(x.Price) > len(price) {
-				price = x.Price
-			}
-		}
-		for i := range lines {
-			lines[i] = OrderLine{OrderID: order, Title: title, Amount: price, Status: longestStatus(), Created: when}
-		}
-		return OrdersData{ScreenName: name, Orders: lines}
+		return OrderNote{ScreenName: f.name, DM: f.dm, Offer: o, OrderID: f.order, Ref: f.ref}, true
 	case typeOf[RiskNote]():
-		return RiskNote{ScreenName: name, DM: dm, Offer: o, OrderID: order, Contact: sm.EnrollURL, Ref: ref}
+		return RiskNote{ScreenName: f.name, DM: f.dm, Offer: o, OrderID: f.order, Contact: f.sm.EnrollURL, Ref: f.ref}, true
 	case typeOf[ApprovalData]():
-		return ApprovalData{ScreenName: name, DM: dm, Offer: o, OrderID: order, Amount: o.Price, Channel: "sms", Expires: when, Reason: "expired"}
+		return ApprovalData{ScreenName: f.name, DM: f.dm, Offer: o, OrderID: f.order, Amount: o.Price, Channel: "sms", Expires: f.when, Reason: "expired"}, true
 	case typeOf[RefundData]():
-		return RefundData{ScreenName: name, DM: dm, Offer: o, OrderID: order, Amount: o.Price, Refunded: o.Price}
+		return RefundData{ScreenName: f.name, DM: f.dm, Offer: o, OrderID: f.order, Amount: o.Price, Refunded: o.Price}, true
 	}
-	panic("messages: no sample for " + string(k))
+	return nil, false
+}
+
+// otherData builds the data of the kinds about an offer, the cardholder's
+// orders or nothing in particular; ok is false when t is not one of them.
+func (f longestFacts) otherData(t reflect.Type) (data any, ok bool) {
+	o := f.o
+	switch t {
+	case typeOf[OfferNote]():
+		return OfferNote{ScreenName: f.name, DM: f.dm, Offer: o, Reason: "not_started", Limit: f.sm.Limits[o.ID], Ref: f.ref}, true
+	case typeOf[Enroll]():
+		return Enroll{ScreenName: f.name, DM: f.dm, Offer: o, EnrollURL: f.sm.EnrollURL, Ref: f.ref}, true
+	case typeOf[Note]():
+		return Note{ScreenName: f.name, DM: f.dm, Ref: f.ref}, true
+	case typeOf[Hint]():
+		suggestion := longestHashtag(o)
+		return Hint{ScreenName: f.name, DM: f.dm, Offer: o, Hashtag: suggestion + strings.Repeat("W", typo.MaxDistance), Suggestion: suggestion, Ref: f.ref}, true
+	case typeOf[AnnounceData]():
+		return AnnounceData{Offer: o, Quantity: f.sm.Quantities[o.ID]}, true
+	case typeOf[HelpData]():
+		return HelpData{ScreenName: f.name, Offers: f.all}, true
+	case typeOf[OrdersData]():
+		return OrdersData{ScreenName: f.name, Orders: longestOrderLines(f.all, f.order, f.when)}, true
+	}
+	return nil, false
+}
+
+// longestHashtag is the longer, in letters, of the offer's two hashtags
+// (the buy one when they are as long): what a hint suggests is one of them,
+// and what was written is at most typo.MaxDistance letters longer.
+func longestHashtag(o Offer) string {
+	suggestion := o.BuyHashtag
+	if utf8.RuneCountInString(o.ConfirmHashtag) > utf8.RuneCountInString(suggestion) {
+		suggestion = o.ConfirmHashtag
+	}
+	return suggestion
+}
+
+// longestOrderLines is a full Orders list, each line with the longest title
+// (in letters) and price (in bytes) of all offers and the longest status.
+func longestOrderLines(all []Offer, order, when string) []OrderLine {
+	lines := make([]OrderLine, MaxOrdersListed)
+	title, price := "", ""
+	for _, x := range all {
+		if utf8.RuneCountInString(x.Title) > utf8.RuneCountInString(title) {
+			title = x.Title
+		}
+		if len(x.Price) > len(price) {
+			price = x.Price
+		}
+	}
+	for i := range lines {
+		lines[i] = OrderLine{OrderID: order, Title: title, Amount: price, Status: longestStatus(), Created: when}
+	}
+	return lines
 }
 
 func longestReason() string {
