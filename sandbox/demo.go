@@ -111,11 +111,36 @@ func (s *sandbox) demo() error {
 	if s.tr.flush() {
 		s.out.print("\n")
 	}
+	request, err := s.demoBuy(alice, o)
+	if err != nil {
+		return err
+	}
+	if err := s.demoConfirm(alice, o, request); err != nil {
+		return err
+	}
+	if limit, ok := s.cfg.Risk.ApprovalOver[o.Currency]; ok && o.Price > limit {
+		if err := s.demoPhone(alice, o, limit); err != nil {
+			return err
+		}
+	}
+	purchase, err := s.demoPurchase(alice)
+	if err != nil {
+		return err
+	}
+	s.out.printf("\nDemo done: @%s asked, confirmed, and the issuer made purchase %s of %s (%s) for order %s, once.\n",
+		alice.ScreenName, purchase.ID, money.Format(purchase.Amount, purchase.Currency), purchase.Status, purchase.Reference)
+	return nil
+}
 
+// demoBuy is the demo's step 1: alice tweets the buy hashtag, and the bot
+// asks her to confirm; it returns the bot's answer to her tweet, the
+// request she replies to.
+func (s *sandbox) demoBuy(alice *person, o config.Offer) (message, error) {
+	ctx := s.ctx
 	s.out.printf("1. @%s tweets the buy hashtag at @%s:\n", alice.ScreenName, s.bot.ScreenName)
 	buy, _, err := s.tweet(alice, "@"+s.bot.ScreenName+" #"+o.BuyHashtag)
 	if err != nil {
-		return fmt.Errorf("sandbox demo: %w", err)
+		return message{}, fmt.Errorf("sandbox demo: %w", err)
 	}
 	s.tr.flush()
 	reads := "the bot reads its mentions, finds"
@@ -135,14 +160,20 @@ func (s *sandbox) demo() error {
 	})
 	s.tr.flush()
 	if !answered {
-		return s.demoFailed(ctx, "the bot did not answer alice's buy tweet")
+		return request, s.demoFailed(ctx, "the bot did not answer alice's buy tweet")
 	}
 	// With privacy: dm the public answer only points at the DMs, where the
 	// request is; either way it names the confirm hashtag.
 	if !s.botSaidAfter(alice, buy.ID, "#"+o.ConfirmHashtag) {
-		return fmt.Errorf("sandbox demo: the bot did not ask alice to confirm with #%s; see its answer above", o.ConfirmHashtag)
+		return request, fmt.Errorf("sandbox demo: the bot did not ask alice to confirm with #%s; see its answer above", o.ConfirmHashtag)
 	}
+	return request, nil
+}
 
+// demoConfirm is the demo's step 2: alice replies to the bot's request
+// with the confirm hashtag, and the bot charges her card and answers.
+func (s *sandbox) demoConfirm(alice *person, o config.Offer, request message) error {
+	ctx := s.ctx
 	s.out.printf("\n2. @%s confirms by replying with the confirm hashtag:\n", alice.ScreenName)
 	confirm, err := s.replyTo(alice, request.ID, "#"+o.ConfirmHashtag)
 	if err != nil {
@@ -152,23 +183,35 @@ func (s *sandbox) demo() error {
 	s.out.printf("   (the bot charges her card once, with the order's idempotency key, and sends the receipt)\n")
 	// The receipt is sent after the charge is settled, so once the bot has
 	// answered and is idle, the issuer has every purchase it will have.
-	answered = s.waitUntil(ctx, demoStepTimeout, func() bool { return s.botSaidAfter(alice, confirm.ID, "") })
+	answered := s.waitUntil(ctx, demoStepTimeout, func() bool { return s.botSaidAfter(alice, confirm.ID, "") })
 	s.tr.flush()
 	if !answered {
 		return s.demoFailed(ctx, "the bot did not answer alice's confirmation")
 	}
-	if limit, ok := s.cfg.Risk.ApprovalOver[o.Currency]; ok && o.Price > limit {
-		s.out.printf("\n3. Over %s the issuer asks the real cardholder, outside Twitter: @%s approves on her phone:\n",
-			money.Format(limit, o.Currency), alice.ScreenName)
-		asked := s.newestID() // the bot's "approve it in your app"
-		if _, err := s.demoApprove(alice); err != nil {
-			return err
-		}
-		if !s.waitUntil(ctx, demoStepTimeout, func() bool { return s.botSaidAfter(alice, asked, "") }) {
-			return s.demoFailed(ctx, "the bot did not answer alice's approval")
-		}
-		s.tr.flush()
+	return nil
+}
+
+// demoPhone is the demo's step 3, for an offer over the approval
+// threshold limit: alice approves the purchase on her phone, and the bot
+// answers.
+func (s *sandbox) demoPhone(alice *person, o config.Offer, limit int64) error {
+	ctx := s.ctx
+	s.out.printf("\n3. Over %s the issuer asks the real cardholder, outside Twitter: @%s approves on her phone:\n",
+		money.Format(limit, o.Currency), alice.ScreenName)
+	asked := s.newestID() // the bot's "approve it in your app"
+	if _, err := s.demoApprove(alice); err != nil {
+		return err
 	}
+	if !s.waitUntil(ctx, demoStepTimeout, func() bool { return s.botSaidAfter(alice, asked, "") }) {
+		return s.demoFailed(ctx, "the bot did not answer alice's approval")
+	}
+	s.tr.flush()
+	return nil
+}
+
+// demoPurchase is the demo's outcome: alice's purchase at the issuer, or
+// an error unless there is one and it was approved.
+func (s *sandbox) demoPurchase(alice *person) (issuersandbox.Purchase, error) {
 	var purchase issuersandbox.Purchase
 	for _, p := range s.iss.Purchases() {
 		if p.Metadata["twitter_user_id"] == alice.idString() {
@@ -177,13 +220,11 @@ func (s *sandbox) demo() error {
 	}
 	switch {
 	case purchase.ID == "":
-		return errors.New("sandbox demo: the issuer was not charged after alice's confirmation; see the bot's answer above")
+		return purchase, errors.New("sandbox demo: the issuer was not charged after alice's confirmation; see the bot's answer above")
 	case purchase.Status != issuersandbox.StatusApproved:
-		return fmt.Errorf("sandbox demo: the issuer answered %s (%s), not approved", purchase.Status, purchase.DeclineCode)
+		return purchase, fmt.Errorf("sandbox demo: the issuer answered %s (%s), not approved", purchase.Status, purchase.DeclineCode)
 	}
-	s.out.printf("\nDemo done: @%s asked, confirmed, and the issuer made purchase %s of %s (%s) for order %s, once.\n",
-		alice.ScreenName, purchase.ID, money.Format(purchase.Amount, purchase.Currency), purchase.Status, purchase.Reference)
-	return nil
+	return purchase, nil
 }
 
 // botSaidAfter reports whether the bot has sent p, by tweet or DM, a

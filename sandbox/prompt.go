@@ -59,33 +59,16 @@ func parseCommand(line string) (command, error) {
 		return command{}, nil
 	}
 	word, sep, rest := splitName(line)
-	switch strings.ToLower(word) {
-	case "help", "?", "h":
-		return command{verb: "help"}, nil
-	case "quit", "exit", "q", "bye":
-		return command{verb: "quit"}, nil
-	case "timeline", "tl", "tweets":
-		return command{verb: "timeline"}, nil
-	case "purchases", "charges":
-		return command{verb: "purchases"}, nil
-	case "who", "cardholders", "users", "people":
-		return command{verb: "who"}, nil
-	case "offers":
-		return command{verb: "offers"}, nil
-	case "approvals", "pending", "phone":
-		return command{verb: "approvals"}, nil
+	verb := strings.ToLower(word)
+	if v, ok := bareVerbs[verb]; ok {
+		return command{verb: v}, nil
+	}
+	switch verb {
 	case "approve", "decline", "deny":
 		if sep == ':' || sep == '>' {
 			break
 		}
-		verb := strings.ToLower(word)
-		if verb == "deny" {
-			verb = "decline"
-		}
-		if strings.ContainsAny(rest, " \t") {
-			return command{}, fmt.Errorf("%s which one? one purchase id (or its first letters) or cardholder, for example: %s bob", verb, verb)
-		}
-		return command{verb: verb, text: rest}, nil
+		return parseAnswer(verb, rest)
 	case "dms", "messages":
 		name, _, _ := splitName(rest)
 		return command{verb: "dms", who: name}, nil
@@ -93,15 +76,7 @@ func parseCommand(line string) (command, error) {
 		if sep == ':' || sep == '>' {
 			break // "dm: hi" is nobody's DM; below, the word is taken as a name
 		}
-		verb := strings.ToLower(word)
-		name, _, text := splitName(rest)
-		if name == "" {
-			return command{}, fmt.Errorf("whose? for example: %s bob", verb)
-		}
-		if text == "" && verb != "confirm" && verb != "link" {
-			return command{}, fmt.Errorf("%s what? for example: %s %s: ...", verb, verb, name)
-		}
-		return command{verb: verb, who: name, text: text}, nil
+		return parseAction(verb, rest)
 	}
 	switch sep {
 	case ':':
@@ -110,6 +85,43 @@ func parseCommand(line string) (command, error) {
 		return command{verb: "dm", who: word, text: rest}, nil
 	}
 	return command{}, fmt.Errorf("I did not understand %q; type help for the commands", line)
+}
+
+// bareVerbs maps each word that is a whole command, whatever follows it,
+// to its verb.
+var bareVerbs = map[string]string{
+	"help": "help", "?": "help", "h": "help",
+	"quit": "quit", "exit": "quit", "q": "quit", "bye": "quit",
+	"timeline": "timeline", "tl": "timeline", "tweets": "timeline",
+	"purchases": "purchases", "charges": "purchases",
+	"who": "who", "cardholders": "who", "users": "who", "people": "who",
+	"approvals": "approvals", "pending": "approvals", "phone": "approvals",
+	"offers": "offers",
+}
+
+// parseAnswer reads what follows approve, decline or deny (decline): one
+// purchase, named in one word at most.
+func parseAnswer(verb, rest string) (command, error) {
+	if verb == "deny" {
+		verb = "decline"
+	}
+	if strings.ContainsAny(rest, " \t") {
+		return command{}, fmt.Errorf("%s which one? one purchase id (or its first letters) or cardholder, for example: %s bob", verb, verb)
+	}
+	return command{verb: verb, text: rest}, nil
+}
+
+// parseAction reads what follows a cardholder's verb (tweet, reply, dm,
+// confirm, link): whose it is, and the text all but confirm and link need.
+func parseAction(verb, rest string) (command, error) {
+	name, _, text := splitName(rest)
+	if name == "" {
+		return command{}, fmt.Errorf("whose? for example: %s bob", verb)
+	}
+	if text == "" && verb != "confirm" && verb != "link" {
+		return command{}, fmt.Errorf("%s what? for example: %s %s: ...", verb, verb, name)
+	}
+	return command{verb: verb, who: name, text: text}, nil
 }
 
 // splitName splits "name: text", "name> text" or "name text" into the

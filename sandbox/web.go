@@ -185,6 +185,8 @@ func (s *sandbox) color(id int64) string {
 	return "#8899a6"
 }
 
+// view is everything the page shows, for r's query: whom to play (as),
+// how to send (mode), and the note, error and text a redirect carries.
 func (s *sandbox) view(r *http.Request) pageView {
 	q := r.URL.Query()
 	v := pageView{
@@ -204,24 +206,55 @@ func (s *sandbox) view(r *http.Request) pageView {
 	if v.Mode == "" {
 		v.Mode = "tweet"
 	}
+	v.People = s.personViews(v.As)
+	v.Quick = s.quickViews()
+
+	ms := s.messages()
+	v.Timeline = s.timelineViews(ms)
+	v.Convos = s.convoViews(ms)
+	v.Purchases = s.purchaseViews()
+	now := s.issNow()
+	for _, p := range s.iss.PendingApprovals() {
+		v.Pending = append(v.Pending, s.approvalViewOf(p, now))
+	}
+	for _, p := range s.settledApprovals(5) {
+		v.Settled = append(v.Settled, s.approvalViewOf(p, now))
+	}
+	return v
+}
+
+// personViews is the cardholders to play, the one named as selected.
+func (s *sandbox) personViews(as string) []personView {
+	var out []personView
 	s.mu.Lock()
 	for _, p := range s.people {
-		v.People = append(v.People, personView{
-			Name: p.ScreenName, Card: p.cardText(), Situation: p.situation(), Selected: p.ScreenName == v.As,
+		out = append(out, personView{
+			Name: p.ScreenName, Card: p.cardText(), Situation: p.situation(), Selected: p.ScreenName == as,
 			Linked: p.Status == issuersandbox.StatusActive, Color: s.color(p.ID),
 		})
 	}
 	s.mu.Unlock()
+	return out
+}
+
+// quickViews is the buttons that fill the form: each offer's buy and
+// confirm hashtags, then the words the bot understands in a DM.
+func (s *sandbox) quickViews() []quickView {
+	var out []quickView
 	for _, o := range s.cfg.Offers {
-		v.Quick = append(v.Quick,
+		out = append(out,
 			quickView{Label: "#" + o.BuyHashtag, Text: "#" + o.BuyHashtag, Mode: "tweet", Title: "tweet to buy " + o.Title},
 			quickView{Label: "#" + o.ConfirmHashtag, Text: "#" + o.ConfirmHashtag, Mode: "reply", Title: "reply to confirm " + o.Title})
 	}
 	for _, w := range []string{"yes", "help", "orders", "cancel"} {
-		v.Quick = append(v.Quick, quickView{Label: w, Text: w, Mode: "dm", Title: "direct message: " + w})
+		out = append(out, quickView{Label: w, Text: w, Mode: "dm", Title: "direct message: " + w})
 	}
+	return out
+}
 
-	ms := s.messages()
+// timelineViews is the tweets among ms, newest first; a bot's request its
+// cardholder has not answered gets a one-click confirmation.
+func (s *sandbox) timelineViews(ms []message) []tweetView {
 	answered := map[int64]bool{} // bot tweets a cardholder has replied to
 	for _, m := range ms {
 		if !m.DM && m.InReplyTo != 0 && m.From != s.bot.ID {
@@ -234,71 +267,98 @@ func (s *sandbox) view(r *http.Request) pageView {
 			lastTo[p.ID] = t.ID
 		}
 	}
-	convos := map[int64]*convoView{}
-	for _, p := range s.people {
-		convos[p.ID] = &convoView{Name: p.ScreenName, Color: s.color(p.ID)}
-	}
+	var out []tweetView
 	for _, m := range slices.Backward(ms) {
-		at := m.At.Local().Format("15:04:05")
 		if m.DM {
-			other := m.From
-			if other == s.bot.ID {
-				other = m.To
-			}
-			if c := convos[other]; c != nil {
-				c.Messages = append(c.Messages, dmView{FromBot: m.From == s.bot.ID, Time: at, Parts: parts(m.Text)})
-			}
 			continue
 		}
+		at := m.At.Local().Format("15:04:05")
 		t := tweetView{ID: m.ID, Author: s.screenName(m.From), Color: s.color(m.From), FromBot: m.From == s.bot.ID, Time: at, Parts: parts(m.Text)}
 		if m.To != 0 {
 			t.ReplyTo = s.screenName(m.To)
 		}
 		if t.FromBot && !answered[m.ID] {
-			for _, p := range s.people {
-				if lastTo[p.ID] == m.ID {
-					if tag := s.confirmHashtagIn(m.Text); tag != "" {
-						t.ConfirmAs, t.ConfirmT = p.ScreenName, tag
-					}
-				}
+			t.ConfirmAs, t.ConfirmT = s.confirmButton(m, lastTo)
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// confirmButton is whom the bot's tweet m asks to confirm, and with which
+// hashtag: the cardholder it is the bot's newest tweet to (lastTo), when
+// it names a confirm hashtag; empty otherwise.
+func (s *sandbox) confirmButton(m message, lastTo map[int64]int64) (as, tag string) {
+	for _, p := range s.people {
+		if lastTo[p.ID] == m.ID {
+			if t := s.confirmHashtagIn(m.Text); t != "" {
+				as, tag = p.ScreenName, t
 			}
 		}
-		v.Timeline = append(v.Timeline, t)
 	}
+	return as, tag
+}
+
+// convoViews is each cardholder's direct messages with the bot among ms,
+// one chat per cardholder in the cast's order.
+func (s *sandbox) convoViews(ms []message) []convoView {
+	convos := map[int64]*convoView{}
+	for _, p := range s.people {
+		convos[p.ID] = &convoView{Name: p.ScreenName, Color: s.color(p.ID)}
+	}
+	for _, m := range slices.Backward(ms) {
+		if !m.DM {
+			continue
+		}
+		at := m.At.Local().Format("15:04:05")
+		other := m.From
+		if other == s.bot.ID {
+			other = m.To
+		}
+		if c := convos[other]; c != nil {
+			c.Messages = append(c.Messages, dmView{FromBot: m.From == s.bot.ID, Time: at, Parts: parts(m.Text)})
+		}
+	}
+	var out []convoView
 	for _, p := range s.people {
 		c := convos[p.ID]
 		slices.Reverse(c.Messages) // a chat reads oldest first
-		v.Convos = append(v.Convos, *c)
+		out = append(out, *c)
 	}
+	return out
+}
+
+// purchaseViews is the issuer's purchases, newest first.
+func (s *sandbox) purchaseViews() []purchaseView {
+	var out []purchaseView
 	for _, pu := range slices.Backward(s.iss.Purchases()) {
-		pv := purchaseView{
-			ID: pu.ID, Amount: money.Format(pu.Amount, pu.Currency), Status: pu.Status, Order: pu.Reference,
-			Time: pu.Created.Local().Format("15:04:05"), Approved: pu.Status == issuersandbox.StatusApproved,
-			Pending: pu.Status == issuersandbox.StatusPendingApproval,
-		}
-		if pv.Pending {
-			pv.Status = "waiting for approval"
-		}
-		if pu.DeclineCode != "" {
-			pv.Status += " (" + strings.ReplaceAll(pu.DeclineCode, "_", " ") + ")"
-		}
-		if pu.RefundedAmount > 0 {
-			pv.Refunded = money.Format(pu.RefundedAmount, pu.Currency)
-		}
-		pv.Who = pu.Metadata["twitter_user_id"]
-		if id, err := strconv.ParseInt(pv.Who, 10, 64); err == nil {
-			pv.Who = "@" + s.screenName(id)
-		}
-		v.Purchases = append(v.Purchases, pv)
+		out = append(out, s.purchaseViewOf(pu))
 	}
-	now := s.issNow()
-	for _, p := range s.iss.PendingApprovals() {
-		v.Pending = append(v.Pending, s.approvalViewOf(p, now))
+	return out
+}
+
+// purchaseViewOf shows pu as the page's list of the issuer's purchases
+// does: its status in words, and its cardholder by name.
+func (s *sandbox) purchaseViewOf(pu issuersandbox.Purchase) purchaseView {
+	pv := purchaseView{
+		ID: pu.ID, Amount: money.Format(pu.Amount, pu.Currency), Status: pu.Status, Order: pu.Reference,
+		Time: pu.Created.Local().Format("15:04:05"), Approved: pu.Status == issuersandbox.StatusApproved,
+		Pending: pu.Status == issuersandbox.StatusPendingApproval,
 	}
-	for _, p := range s.settledApprovals(5) {
-		v.Settled = append(v.Settled, s.approvalViewOf(p, now))
+	if pv.Pending {
+		pv.Status = "waiting for approval"
 	}
-	return v
+	if pu.DeclineCode != "" {
+		pv.Status += " (" + strings.ReplaceAll(pu.DeclineCode, "_", " ") + ")"
+	}
+	if pu.RefundedAmount > 0 {
+		pv.Refunded = money.Format(pu.RefundedAmount, pu.Currency)
+	}
+	pv.Who = pu.Metadata["twitter_user_id"]
+	if id, err := strconv.ParseInt(pv.Who, 10, 64); err == nil {
+		pv.Who = "@" + s.screenName(id)
+	}
+	return pv
 }
 
 // version changes whenever the page would: the page asks for it every
