@@ -21,8 +21,11 @@ func TestRequestWindowCountsFromItsPost(t *testing.T) { eachAPI(t, testRequestWi
 
 func testRequestWindowCountsFromItsPost(t *testing.T, api string) {
 	// Both buyers' enrollment look-ups are in before either is decided,
-	// however slow the machine: one batch.
-	r := newRig(t, api, botOption(func(o *bot.Options) { o.LookupCollect = time.Minute }))
+	// however slow the machine: one batch. Neither look-up may time out
+	// on a loaded machine (a failed one is tried again later, and the
+	// other's answer waits out LookupCollect for it).
+	r := newRig(t, api, botOption(func(o *bot.Options) { o.LookupCollect = time.Minute }),
+		rigOption(func(c *cfgT) { c.Issuer.Timeout = time.Minute }))
 	post := r.ep(twitterapi.CallPost)
 	from := len(r.tw.Requests())
 	// The first post to arrive is held until the clock has moved on.
@@ -34,7 +37,7 @@ func testRequestWindowCountsFromItsPost(t *testing.T, api string) {
 	}
 	start := r.clock.Now()
 	r.d.Bot.PollNow()
-	waitFor(t, time.Minute, "the slow request held and the quick one posted", func() bool {
+	waitFor(t, 2*time.Minute, "the slow request held and the quick one posted", func() bool {
 		return r.tw.Held() == 1 && len(r.tw.TweetsBy(botUser.ID)) == 1
 	})
 	r.clock.Advance(5 * time.Minute) // while the slow post is under way
