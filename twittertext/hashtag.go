@@ -23,47 +23,64 @@ func isHashtagAlnum(r rune) bool {
 // does, before overlaps with URLs are removed.
 func extractHashtags(rs []rune) []Hashtag {
 	var out []Hashtag
-	n := len(rs)
 	from := 0 // where the previous match, kept or not, ended
-	for i := 0; i < n; i++ {
-		if !isHashSign(rs[i]) {
+	for i := 0; i < len(rs); i++ {
+		if !isHashSign(rs[i]) || !hashtagPrecededOK(rs, i, from) {
 			continue
-		}
-		// A hashtag must not be glued to a word ("abc#Tag") or to '&'
-		// ("&#39;"); a text-presentation selector before it is fine. The
-		// character before must not belong to the previous match, which
-		// twitter-text's pattern consumed: in "#a️#b" the selector ends "#a️",
-		// refused for the '#' after it, so "#b" is no hashtag either.
-		if i > 0 {
-			p := rs[i-1]
-			if i-1 < from || p != '\uFE0E' && p != '\uFE0F' && (isHashtagAlnum(p) || p == '&') {
-				continue
-			}
 		}
 		j := i + 1
 		// "#" + U+FE0F/U+20E3 is the keycap emoji, not a hashtag.
-		if j < n && (rs[j] == '\uFE0F' || rs[j] == '\u20E3') {
+		if j < len(rs) && (rs[j] == '\uFE0F' || rs[j] == '\u20E3') {
 			continue
 		}
-		k, hasAlpha := j, false
-		for k < n && isHashtagAlnum(rs[k]) {
-			if isHashtagAlpha(rs[k]) {
-				hasAlpha = true
-			}
-			k++
-		}
+		k, hasAlpha := hashtagTextEnd(rs, j)
 		if !hasAlpha { // empty or all digits ("#1")
 			continue
 		}
 		from = k
-		if k < n && isHashSign(rs[k]) || hasPrefixASCII(rs[k:], "://") {
-			i = k - 1
-			continue
+		if hashtagEndOK(rs, k) {
+			out = append(out, Hashtag{Text: string(rs[j:k]), Start: i, End: k})
 		}
-		out = append(out, Hashtag{Text: string(rs[j:k]), Start: i, End: k})
 		i = k - 1
 	}
 	return out
+}
+
+// hashtagPrecededOK reports whether the character before the '#' at rs[i] lets it start a hashtag.
+func hashtagPrecededOK(rs []rune, i, from int) bool {
+	if i == 0 {
+		return true
+	}
+	// A hashtag must not be glued to a word ("abc#Tag") or to '&'
+	// ("&#39;"); a text-presentation selector before it is fine. The
+	// character before must not belong to the previous match, which
+	// twitter-text's pattern consumed: in "#a️#b" the selector ends "#a️",
+	// refused for the '#' after it, so "#b" is no hashtag either.
+	if i-1 < from {
+		return false
+	}
+	p := rs[i-1]
+	return p == '\uFE0E' || p == '\uFE0F' || !isHashtagAlnum(p) && p != '&'
+}
+
+// hashtagTextEnd returns the end of the hashtag text at rs[j] and whether it holds a letter.
+func hashtagTextEnd(rs []rune, j int) (int, bool) {
+	k, hasAlpha := j, false
+	for k < len(rs) && isHashtagAlnum(rs[k]) {
+		if isHashtagAlpha(rs[k]) {
+			hasAlpha = true
+		}
+		k++
+	}
+	return k, hasAlpha
+}
+
+// hashtagEndOK reports whether a hashtag ending at k is not glued to another '#' or to "://".
+func hashtagEndOK(rs []rune, k int) bool {
+	if k < len(rs) && isHashSign(rs[k]) {
+		return false
+	}
+	return !hasPrefixASCII(rs[k:], "://")
 }
 
 // hasPrefixASCII reports whether rs starts with the ASCII string p.

@@ -102,37 +102,73 @@ func emojiSequenceLen(rs []rune) int {
 	r := rs[0]
 	switch {
 	case isRegionalIndicator(r):
-		if len(rs) > 1 && isRegionalIndicator(rs[1]) {
-			return 2
-		}
-		return 1
-	case r >= '0' && r <= '9' || r == '#' || r == '*':
-		switch {
-		case len(rs) > 2 && rs[1] == '\uFE0F' && rs[2] == '\u20E3':
-			return 3
-		case len(rs) > 1 && rs[1] == '\u20E3': // a keycap without its selector
-			return 2
-		}
-		return 0
+		return flagLen(rs)
+	case isKeycapBase(r):
+		return keycapLen(rs)
 	case r == '\u00A9' || r == '\u00AE':
-		if len(rs) > 1 && rs[1] == '\uFE0F' {
-			return 2
-		}
-		return 0
+		return selectedSymbolLen(rs)
 	case !isEmojiBase(r):
 		return 0
 	}
+	return emojiBaseSequenceLen(rs)
+}
+
+// flagLen measures a flag at rs[0]: two regional indicators, or a lone one (still an emoji).
+func flagLen(rs []rune) int {
+	if len(rs) > 1 && isRegionalIndicator(rs[1]) {
+		return 2
+	}
+	return 1
+}
+
+// isKeycapBase reports whether r can start a keycap emoji: a digit, '#' or '*'.
+func isKeycapBase(r rune) bool { return r >= '0' && r <= '9' || r == '#' || r == '*' }
+
+// keycapLen measures a keycap at rs[0] ("1️⃣", or "1⃣" without selector); a bare digit gives 0.
+func keycapLen(rs []rune) int {
+	switch {
+	case len(rs) > 2 && rs[1] == '\uFE0F' && rs[2] == '\u20E3':
+		return 3
+	case len(rs) > 1 && rs[1] == '\u20E3': // a keycap without its selector
+		return 2
+	}
+	return 0
+}
+
+// selectedSymbolLen measures '©' or '®' at rs[0]: an emoji only when U+FE0F follows, else 0.
+func selectedSymbolLen(rs []rune) int {
+	if len(rs) > 1 && rs[1] == '\uFE0F' {
+		return 2
+	}
+	return 0
+}
+
+// emojiBaseSequenceLen measures the emoji base at rs[0] with every extender and ZWJ part after it.
+func emojiBaseSequenceLen(rs []rune) int {
 	i := 1
 	for i < len(rs) {
-		c := rs[i]
-		switch {
-		case c == '\uFE0F' || c == '\uFE0E' || c == '\u20E3' || isEmojiModifier(c) || isEmojiTag(c):
-			i++
-		case c == '\u200D' && i+1 < len(rs) && isEmojiBase(rs[i+1]):
-			i += 2
-		default:
+		n := emojiContinuationLen(rs, i)
+		if n == 0 {
 			return i
 		}
+		i += n
 	}
 	return i
+}
+
+// emojiContinuationLen is 1 for an extender at rs[i], 2 for a ZWJ and the base it joins, else 0.
+func emojiContinuationLen(rs []rune, i int) int {
+	c := rs[i]
+	switch {
+	case isEmojiExtender(c):
+		return 1
+	case c == '\u200D' && i+1 < len(rs) && isEmojiBase(rs[i+1]):
+		return 2
+	}
+	return 0
+}
+
+// isEmojiExtender reports whether c extends the emoji before it: a selector, U+20E3, skin tone or tag.
+func isEmojiExtender(c rune) bool {
+	return c == '\uFE0F' || c == '\uFE0E' || c == '\u20E3' || isEmojiModifier(c) || isEmojiTag(c)
 }

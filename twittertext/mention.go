@@ -7,6 +7,10 @@ import "strings"
 // most 15, so longer runs never resolve to an account.
 const maxScreenNameMatch = 20
 
+// maxListNameMatch is how many list-name characters twitter-text's pattern
+// takes after "@user/" ([a-zA-Z][a-zA-Z0-9_\-]{0,24}).
+const maxListNameMatch = 25
+
 func isAtSign(r rune) bool { return r == '@' || r == '＠' }
 
 func isScreenNameChar(r rune) bool {
@@ -54,38 +58,51 @@ func mentionPrecededOK(rs []rune, i, from int) bool {
 // pattern does, leaving out lists ("@user/list").
 func extractMentions(rs []rune) []Mention {
 	var out []Mention
-	n := len(rs)
 	from := 0 // where the previous match, kept or not, ended
-	for i := 0; i < n; i++ {
+	for i := 0; i < len(rs); i++ {
 		if !isAtSign(rs[i]) || !mentionPrecededOK(rs, i, from) {
 			continue
 		}
 		j := i + 1
-		k := j
-		for k < n && k-j < maxScreenNameMatch && isScreenNameChar(rs[k]) {
-			k++
-		}
+		k := screenNameEnd(rs, j)
 		if k == j {
 			continue
 		}
-		end := k
-		isList := false
-		if k+1 < n && rs[k] == '/' && isASCIILetter(rs[k+1]) {
-			isList = true
-			end = k + 2
-			for end < n && end-(k+1) < 25 && (isScreenNameChar(rs[end]) || rs[end] == '-') {
-				end++
-			}
-		}
+		end, isList := listEnd(rs, k)
 		from = end
-		if end < n && (isAtSign(rs[end]) || isLatinAccent(rs[end])) || hasPrefixASCII(rs[end:], "://") {
-			i = end - 1
-			continue
-		}
-		if !isList {
+		if !isList && mentionEndOK(rs, end) {
 			out = append(out, Mention{ScreenName: string(rs[j:k]), Start: i, End: k})
 		}
 		i = end - 1
 	}
 	return out
+}
+
+// screenNameEnd returns the end of the screen name at rs[j] (up to maxScreenNameMatch characters).
+func screenNameEnd(rs []rune, j int) int {
+	k := j
+	for k < len(rs) && k-j < maxScreenNameMatch && isScreenNameChar(rs[k]) {
+		k++
+	}
+	return k
+}
+
+// listEnd returns the end of a "/list" at rs[k] and true, or k and false when none follows.
+func listEnd(rs []rune, k int) (int, bool) {
+	if k+1 >= len(rs) || rs[k] != '/' || !isASCIILetter(rs[k+1]) {
+		return k, false
+	}
+	end := k + 2
+	for end < len(rs) && end-(k+1) < maxListNameMatch && (isScreenNameChar(rs[end]) || rs[end] == '-') {
+		end++
+	}
+	return end, true
+}
+
+// mentionEndOK reports whether a match ending at end is not glued to '@', a Latin accent or "://".
+func mentionEndOK(rs []rune, end int) bool {
+	if end < len(rs) && (isAtSign(rs[end]) || isLatinAccent(rs[end])) {
+		return false
+	}
+	return !hasPrefixASCII(rs[end:], "://")
 }

@@ -55,6 +55,9 @@ func urlPrecededOK(r rune) bool {
 	return isDirectionalMarker(r) || !isASCIIAlnum(r) && !strings.ContainsRune("@＠$#＃", r) && !isInvalidChar(r)
 }
 
+// isASCIIDigit reports whether r is '0' to '9'.
+func isASCIIDigit(r rune) bool { return '0' <= r && r <= '9' }
+
 func isASCIIAlnum(r rune) bool {
 	return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
 }
@@ -270,29 +273,11 @@ type urlMatch struct {
 func (sc *urlScanner) urlAt(p int) (urlMatch, bool) {
 	rs := sc.rs
 	m := urlMatch{start: p}
-	proto := 0
-	switch {
-	case hasPrefixASCIIFold(rs[p:], "https://"):
-		proto = len("https://")
-	case hasPrefixASCIIFold(rs[p:], "http://"):
-		proto = len("http://")
-	}
-	m.domainStart, m.protocol = p+proto, proto > 0
-	m.domainEnd = sc.domainAt(m.domainStart)
-	if m.domainEnd < 0 && proto > 0 {
-		m.domainStart, m.protocol = p, false
-		m.domainEnd = sc.domainAt(p)
-	}
+	m.domainStart, m.domainEnd, m.protocol = sc.hostAt(p)
 	if m.domainEnd < 0 {
 		return m, false
 	}
-	e := m.domainEnd
-	if e+1 < len(rs) && rs[e] == ':' && '0' <= rs[e+1] && rs[e+1] <= '9' {
-		e++
-		for e < len(rs) && '0' <= rs[e] && rs[e] <= '9' {
-			e++
-		}
-	}
+	e := portEnd(rs, m.domainEnd)
 	if e < len(rs) && rs[e] == '/' {
 		e, m.hasPath = pathEnd(rs, e), true
 	}
@@ -301,6 +286,41 @@ func (sc *urlScanner) urlAt(p int) (urlMatch, bool) {
 	}
 	m.end = e
 	return m, true
+}
+
+// protocolLen returns the length of the "https://" or "http://" (any case) at rs[p], or 0.
+func protocolLen(rs []rune, p int) int {
+	switch {
+	case hasPrefixASCIIFold(rs[p:], "https://"):
+		return len("https://")
+	case hasPrefixASCIIFold(rs[p:], "http://"):
+		return len("http://")
+	}
+	return 0
+}
+
+// hostAt matches a protocol and domain at rs[p], else a domain at p itself: start, end (or -1), protocol.
+func (sc *urlScanner) hostAt(p int) (start, end int, protocol bool) {
+	proto := protocolLen(sc.rs, p)
+	start, protocol = p+proto, proto > 0
+	end = sc.domainAt(start)
+	if end < 0 && proto > 0 {
+		start, protocol = p, false
+		end = sc.domainAt(p)
+	}
+	return start, end, protocol
+}
+
+// portEnd returns the end of a port (':' and digits) at rs[e], or e when none.
+func portEnd(rs []rune, e int) int {
+	if e+1 >= len(rs) || rs[e] != ':' || !isASCIIDigit(rs[e+1]) {
+		return e
+	}
+	e++
+	for e < len(rs) && isASCIIDigit(rs[e]) {
+		e++
+	}
+	return e
 }
 
 // nextURL finds the leftmost URL match from rs[from] on: a URL right after
